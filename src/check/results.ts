@@ -1,0 +1,94 @@
+/**
+ * The check's results: one entry per expectation and action. This is the data behind
+ * every report and the documented JSON interface.
+ */
+import type { Decision, Evaluation, Lock, StatementRef } from '../engine/decision.js'
+import type { PolicyWarning, SourceLocation } from '../engine/model.js'
+import type { Expect } from '../inputs/settings.js'
+
+/** `pass`: the decision matches `expect`; `fail`: it does not; `unknown`: the tool could not decide. */
+export type ResultStatus = 'pass' | 'fail' | 'unknown'
+
+/** Where a fix must be made. */
+export type RemediationSide =
+  | 'key-policy'
+  | 'iam'
+  | 'permissions-boundary'
+  | 'scp'
+  | 'rcp'
+  | 'grant'
+  | 'key'
+  | 'expectation'
+
+/** One change that would make the expectation hold. */
+export interface RemediationChange {
+  side: RemediationSide
+  /** Account in which the change is made. */
+  accountId?: string
+  /** The key ARN, role/user ARN or policy the change applies to. */
+  target: string
+  /** What to do, in one or two sentences. */
+  description: string
+  /** A policy statement ready to paste, when the fix is one. */
+  statement?: Record<string, unknown>
+  /** Existing statements that must be removed or narrowed. */
+  statements?: StatementRef[]
+}
+
+export interface Remediation {
+  /** One line that says what to change and where. */
+  summary: string
+  changes: RemediationChange[]
+  /** `aws` commands that check the fix afterwards. */
+  verifyCommands: string[]
+}
+
+export interface ExpectationResult {
+  /** The expectation's name. */
+  expectation: string
+  /** Principal ARN as resolved. */
+  principal: string
+  /** Key ARN as resolved, or the input when it could not be resolved. */
+  key: string
+  action: string
+  expect: Expect
+  decision: Decision
+  /** True when the decision matches `expect`. */
+  passed: boolean
+  status: ResultStatus
+  closedLocks: Lock[]
+  evidence: Evaluation
+  /** Absent when the result passed. */
+  remediation?: Remediation
+  /** Location of the expectation in the manifest. */
+  manifestLocation: SourceLocation
+}
+
+/** A warning about an input that did not stop the check, such as a statement AWS ignores. */
+export interface ReportWarning {
+  message: string
+  code: PolicyWarning['code'] | 'facts' | 'organizations-not-supplied'
+  location?: SourceLocation
+}
+
+export interface ResultCounts {
+  expectations: number
+  results: number
+  passed: number
+  failed: number
+  unknown: number
+}
+
+export interface CheckReport {
+  /** Version of this report format. */
+  reportVersion: 1
+  tool: { name: 'kms-access-gate'; version: string }
+  manifest: string
+  factSources: string[]
+  /** True when the gate passes: no failures, and no unknowns unless `fail-on-unknown` is off. */
+  passed: boolean
+  failOnUnknown: boolean
+  counts: ResultCounts
+  results: ExpectationResult[]
+  warnings: ReportWarning[]
+}

@@ -1,0 +1,10 @@
+#!/usr/bin/env node
+// Entry point of the `kms-access-gate` command.
+import { runCli } from './run-cli.js'
+
+process.exitCode = await runCli(process.argv.slice(2), {
+  cwd: process.cwd(),
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR
+})

@@ -1,0 +1,94 @@
+/**
+ * The doors through which a request can reach a key, computed from statement matches:
+ * the key policy naming the principal, the key policy trusting the account (delegation to
+ * IAM), and grants; plus the IAM side (identity policies and the permissions boundary).
+ */
+import type { GrantMatch } from './grants.js'
+import type { PrincipalIdentity } from './principal.js'
+import type { StatementMatch } from './statement-match.js'
+import { and3, or3, type Tri } from './tri.js'
+
+/** Principal matches that name the caller directly and are not capped by a permissions boundary. */
+const UNCAPPED_DIRECT = new Set(['session-arn', 'user-arn', 'wildcard', 'service', 'federated'])
+
+export interface Doors {
+  /** A key-policy Allow names the principal in a way boundaries do not cap. */
+  keyDirectUncapped: Tri
+  /** A key-policy Allow names the principal's role ARN: a boundary or session policy caps it. */
+  keyDirectCapped: Tri
+  /** A key-policy Allow trusts the principal's account, so IAM policies count. */
+  keyAccount: Tri
+  identityAllow: Tri
+  boundaryAllow: Tri
+  /** A grant names the principal. */
+  grantDirect: Tri
+  /** A grant names the principal's account, so an IAM allow is needed as well. */
+  grantAccount: Tri
+}
+
+export function keyPolicyAllows(matches: StatementMatch[] | undefined): StatementMatch[] {
+  return (matches ?? []).filter(
+    (match) => match.statement.effect === 'Allow' && match.applies !== false
+  )
+}
+
+/** Computes the key-policy doors; `undefined` matches mean the key policy was not supplied. */
+export function keyPolicyDoors(
+  matches: StatementMatch[] | undefined,
+  identity: PrincipalIdentity
+): Pick<Doors, 'keyDirectUncapped' | 'keyDirectCapped' | 'keyAccount'> {
+  if (!matches)
+    return { keyDirectUncapped: 'unknown', keyDirectCapped: 'unknown', keyAccount: 'unknown' }
+  const allows = keyPolicyAllows(matches)
+  const isRootUser = identity.resolved.kind === 'account'
+
+  const uncapped = allows.filter(
+    (match) =>
+      UNCAPPED_DIRECT.has(match.principalMatch) ||
+      (isRootUser && match.principalMatch === 'account')
+  )
+  const capped = allows.filter((match) => match.principalMatch === 'role-arn')
+  const account = allows.filter((match) => match.principalMatch === 'account' && !isRootUser)
+  return {
+    keyDirectUncapped: or3(uncapped.map((match) => match.applies)),
+    keyDirectCapped: or3(capped.map((match) => match.applies)),
+    keyAccount: or3(account.map((match) => match.applies))
+  }
+}
+
+/** Computes the grant doors; `undefined` means the grants were not supplied. */
+export function grantDoors(
+  matches: GrantMatch[] | undefined
+): Pick<Doors, 'grantDirect' | 'grantAccount'> {
+  if (!matches) return { grantDirect: 'unknown', grantAccount: 'unknown' }
+  const opens = (match: GrantMatch) => match.operationMatches && match.constraintsMatch
+  return {
+    grantDirect: matches.some((match) => match.grantee === 'principal' && opens(match)),
+    grantAccount: matches.some((match) => match.grantee === 'account' && opens(match))
+  }
+}
+
+/**
+ * Combines the doors into "is the request authorized", before guardrails, explicit denies
+ * and key state. Same account: the key policy alone can allow; otherwise the account
+ * delegation plus IAM. Across accounts both sides must allow, except through a grant.
+ */
+export function authorization(
+  doors: Doors,
+  crossAccount: boolean
+): { result: Tri; paths: Record<string, Tri> } {
+  const iamSide = and3([doors.identityAllow, doors.boundaryAllow])
+  const keyNamesPrincipal = crossAccount
+    ? and3([or3([doors.keyDirectUncapped, doors.keyDirectCapped]), iamSide])
+    : or3([doors.keyDirectUncapped, and3([doors.keyDirectCapped, doors.boundaryAllow])])
+  const delegation = and3([doors.keyAccount, iamSide])
+  const grant = or3([doors.grantDirect, and3([doors.grantAccount, iamSide])])
+  return {
+    result: or3([keyNamesPrincipal, delegation, grant]),
+    paths: {
+      'key-policy-names-principal': keyNamesPrincipal,
+      'key-policy-trusts-account-and-iam-allows': delegation,
+      grant
+    }
+  }
+}

@@ -1,0 +1,321 @@
+/**
+ * The KMS decision: given the facts and one request (principal, action, key, context),
+ * decide `allowed`, `explicit-deny`, `implicit-deny` or `unknown`, and keep the evidence.
+ *
+ * Order of reasoning, as AWS documents it for KMS:
+ * 1. An explicit Deny in any applicable policy wins (key policy, identity policies,
+ *    permissions boundary, SCPs, RCPs). Grants never deny.
+ * 2. SCPs (principal's account) and RCPs (key's account) must allow.
+ * 3. One door must open: the key policy naming the principal; the key policy trusting the
+ *    principal's account plus an IAM allow; or a grant. Across accounts the IAM side must
+ *    allow as well, except through a grant.
+ * 4. The key must be in a usable state and have a usage that fits the action.
+ */
+
+import { buildRequestContext, type SuppliedContext } from './build-context.js'
+import type { AccessPath, Evaluation, Lock, LockCheck } from './decision.js'
+import { authorization, type Doors, grantDoors, keyPolicyDoors } from './doors.js'
+import { type GrantMatch, matchGrants } from './grants.js'
+import { resolveKey } from './key.js'
+import { keyStateLock, keyUsageLock } from './key-condition.js'
+import { kmsAction } from './kms-actions.js'
+import { buildLocks } from './locks.js'
+import type { Facts, KeyFact } from './model.js'
+import { collectMissingKeys, collectNearMisses } from './near-misses.js'
+import { evaluateGuardrail, type GuardrailOutcome } from './organizations.js'
+import { type PrincipalIdentity, resolvePrincipal } from './principal.js'
+import { type MatchRequest, matchPolicy, type StatementMatch } from './statement-match.js'
+import { or3, type Tri } from './tri.js'
+
+export interface EvaluationRequest {
+  principal: string
+  /** Canonical KMS action, such as `kms:Decrypt`. */
+  action: string
+  /** Key ARN, key ID, alias name or alias ARN. */
+  key: string
+  context: SuppliedContext
+  /** Region in which a bare key ID or alias name is resolved. */
+  region?: string
+  /** Account in which a bare key ID or alias name is resolved when the principal has none (service principals). */
+  account?: string
+  partition: string
+}
+
+/** Everything the decision is computed from; the lock builder reads it too. */
+export interface EvaluationState {
+  identity: PrincipalIdentity
+  key: KeyFact
+  actionName: string
+  crossAccount: boolean
+  keyPolicyMatches?: StatementMatch[]
+  /** Undefined when the principal's identity policies are unknown. */
+  identityMatches?: StatementMatch[]
+  boundaryMatches?: StatementMatch[]
+  grantMatches?: GrantMatch[]
+  scp: GuardrailOutcome
+  rcp: GuardrailOutcome
+  doors: Doors
+  paths: Record<string, Tri>
+  authorized: Tri
+  keyState: LockCheck
+  keyUsage: LockCheck
+  /** Set when the action cannot be used across accounts at all. */
+  notCrossAccountAction: boolean
+}
+
+/** Evaluates one request. Assumes the action was validated as a key-scoped KMS action. */
+export function evaluateRequest(request: EvaluationRequest, facts: Facts): Evaluation {
+  const identity = resolvePrincipal(request.principal, facts, request.partition)
+  const keyResolution = resolveKey(request.key, facts, {
+    callerAccountId: identity.resolved.accountId ?? request.account,
+    region: request.region
+  })
+  const action = kmsAction(request.action)
+  const base = emptyEvaluation(identity, keyResolution.resolved, request.action)
+
+  if (action?.scope !== 'key') {
+    return {
+      ...base,
+      decision: 'unknown',
+      reasons: [`${request.action} is not a key-scoped KMS action.`]
+    }
+  }
+  if (!keyResolution.key) {
+    const notFound = keyResolution.problem?.kind === 'not-found'
+    const reason = keyResolution.problem?.reason ?? `Key ${request.key} is not in the facts.`
+    return {
+      ...base,
+      decision: notFound ? 'implicit-deny' : 'unknown',
+      closedLocks: ['key-not-found'],
+      locks: [lockOf('key-not-found', notFound ? 'closed' : 'unknown', reason)],
+      reasons: [reason]
+    }
+  }
+
+  const key = keyResolution.key
+  const context = buildRequestContext(request.context, identity, keyResolution.resolved, key, facts)
+  const matchRequest: MatchRequest = {
+    identity,
+    action: action.name,
+    resourceArn: key.arn,
+    context
+  }
+  const principalAccount = identity.resolved.accountId
+  const crossAccount = principalAccount !== undefined && principalAccount !== key.accountId
+
+  const keyPolicyMatches = key.policy ? matchPolicy(key.policy, matchRequest) : undefined
+  const identityMatches = identityPolicyMatches(identity, matchRequest)
+  const boundary = boundaryState(identity, matchRequest)
+  const grantMatches = key.grants ? matchGrants(key, identity, action.name, context) : undefined
+
+  const doors: Doors = {
+    ...keyPolicyDoors(keyPolicyMatches, identity),
+    identityAllow: identityAllow(identity, identityMatches),
+    boundaryAllow: boundary.allow,
+    ...grantDoors(grantMatches)
+  }
+  const notCrossAccountAction = crossAccount && !action.crossAccount
+  const { result, paths } = authorization(doors, crossAccount)
+
+  const state: EvaluationState = {
+    identity,
+    key,
+    actionName: action.name,
+    crossAccount,
+    keyPolicyMatches,
+    identityMatches,
+    boundaryMatches: boundary.matches,
+    grantMatches,
+    scp: evaluateGuardrail('scp', principalAccount, facts, matchRequest, scpExemption(identity)),
+    rcp: evaluateGuardrail('rcp', key.accountId, facts, matchRequest, rcpExemption(identity, key)),
+    doors,
+    paths,
+    authorized: notCrossAccountAction ? false : result,
+    keyState: keyStateLock(key, action),
+    keyUsage: keyUsageLock(key, action),
+    notCrossAccountAction
+  }
+  return decide(state, base)
+}
+
+function decide(state: EvaluationState, base: Evaluation): Evaluation {
+  const locks = buildLocks(state)
+  const denies = allDenies(state)
+  const definiteDenies = denies.filter((match) => match.applies === true)
+  const possibleDenies = denies.filter((match) => match.applies === 'unknown')
+
+  const closed = locks.filter((lock) => lock.status === 'closed').map((lock) => lock.lock)
+  const unknown = locks.filter((lock) => lock.status === 'unknown')
+
+  const evidence: Evaluation = {
+    ...base,
+    locks,
+    crossAccount: state.crossAccount,
+    deniedBy: [...definiteDenies, ...possibleDenies].map((match) => match.ref),
+    nearMisses: collectNearMisses(state),
+    missingContextKeys: collectMissingKeys(state),
+    reasons: unknown.map((lock) => lock.reason)
+  }
+
+  if (definiteDenies.length > 0) {
+    return { ...evidence, decision: 'explicit-deny', closedLocks: ['explicit-deny'] }
+  }
+
+  const blocked =
+    state.authorized === false ||
+    state.scp.status === 'closed' ||
+    state.rcp.status === 'closed' ||
+    state.keyState.status === 'closed' ||
+    state.keyUsage.status === 'closed'
+  if (blocked) {
+    // INVARIANT: a denial names at least one closed lock; the door locks are built so that
+    // an unauthorized request always closes one of them.
+    return { ...evidence, decision: 'implicit-deny', closedLocks: orderLocks(closed) }
+  }
+
+  const undecided =
+    state.authorized === 'unknown' || unknown.length > 0 || possibleDenies.length > 0
+  if (undecided) {
+    const open = orderLocks([...closed, ...unknown.map((lock) => lock.lock)])
+    return { ...evidence, decision: 'unknown', closedLocks: open }
+  }
+
+  return {
+    ...evidence,
+    decision: 'allowed',
+    closedLocks: [],
+    accessPaths: Object.entries(state.paths)
+      .filter(([, value]) => value === true)
+      .map(([path]) => path as AccessPath),
+    allowedBy: allowingStatements(state),
+    allowedByGrants: (state.grantMatches ?? [])
+      .filter(
+        (match) => match.grantee !== 'none' && match.operationMatches && match.constraintsMatch
+      )
+      .map((match) => match.ref)
+  }
+}
+
+function allDenies(state: EvaluationState): StatementMatch[] {
+  const isDeny = (match: StatementMatch) =>
+    match.statement.effect === 'Deny' && match.applies !== false
+  return [
+    ...(state.keyPolicyMatches ?? []).filter(isDeny),
+    ...(state.identityMatches ?? []).filter(isDeny),
+    ...(state.boundaryMatches ?? []).filter(isDeny),
+    ...state.scp.denies,
+    ...state.rcp.denies
+  ]
+}
+
+function allowingStatements(state: EvaluationState) {
+  const isAllow = (match: StatementMatch) =>
+    match.statement.effect === 'Allow' && match.applies === true
+  const keyPolicy = (state.keyPolicyMatches ?? []).filter(isAllow)
+  const iamNeeded = state.crossAccount || state.paths['key-policy-names-principal'] !== true
+  const identity = iamNeeded ? (state.identityMatches ?? []).filter(isAllow) : []
+  return [...keyPolicy, ...identity].map((match) => match.ref)
+}
+
+const LOCK_ORDER: Lock[] = [
+  'key-not-found',
+  'explicit-deny',
+  'scp',
+  'rcp',
+  'vpce',
+  'key-policy',
+  'iam',
+  'permissions-boundary',
+  'session-policy',
+  'grant',
+  'key-state',
+  'key-usage'
+]
+
+function orderLocks(locks: Lock[]): Lock[] {
+  return LOCK_ORDER.filter((lock) => locks.includes(lock))
+}
+
+function identityPolicyMatches(
+  identity: PrincipalIdentity,
+  request: MatchRequest
+): StatementMatch[] | undefined {
+  const entity = identity.role ?? identity.user
+  if (!entity || entity.missingPolicies.length > 0) return undefined
+  return entity.policies.flatMap((policy) => matchPolicy(policy, request))
+}
+
+/** Whether the principal's identity policies allow the request. */
+function identityAllow(identity: PrincipalIdentity, matches: StatementMatch[] | undefined): Tri {
+  const kind = identity.resolved.kind
+  // Service principals hold no IAM policies.
+  if (kind === 'service') return false
+  // The account's root user has every IAM permission in its own account.
+  if (kind === 'account') return true
+  if (!matches) return 'unknown'
+  return or3(
+    matches.filter((match) => match.statement.effect === 'Allow').map((match) => match.applies)
+  )
+}
+
+function boundaryState(
+  identity: PrincipalIdentity,
+  request: MatchRequest
+): { allow: Tri; matches?: StatementMatch[] } {
+  const entity = identity.role ?? identity.user
+  if (!entity) {
+    const needsFacts = identity.resolved.kind !== 'service' && identity.resolved.kind !== 'account'
+    return { allow: needsFacts ? 'unknown' : true }
+  }
+  const boundary = entity.permissionsBoundary
+  if (!boundary) return { allow: true }
+  if (!boundary.policy) return { allow: 'unknown' }
+  const matches = matchPolicy(boundary.policy, request)
+  return {
+    allow: or3(
+      matches.filter((match) => match.statement.effect === 'Allow').map((match) => match.applies)
+    ),
+    matches
+  }
+}
+
+function scpExemption(identity: PrincipalIdentity): string | undefined {
+  const kind = identity.resolved.kind
+  if (kind === 'service') return 'SCPs do not apply to AWS service principals.'
+  if (kind === 'service-linked-role') return 'SCPs do not apply to service-linked roles.'
+  return undefined
+}
+
+function rcpExemption(identity: PrincipalIdentity, key: KeyFact): string | undefined {
+  if (key.metadata.keyManager === 'AWS') return 'RCPs do not apply to AWS managed keys.'
+  if (identity.resolved.kind === 'service-linked-role')
+    return 'RCPs do not apply to service-linked roles.'
+  return undefined
+}
+
+function lockOf(lock: Lock, status: LockCheck['status'], reason: string): LockCheck {
+  return { lock, status, reason, statements: [], grants: [] }
+}
+
+function emptyEvaluation(
+  identity: PrincipalIdentity,
+  key: Evaluation['key'],
+  action: string
+): Evaluation {
+  return {
+    decision: 'unknown',
+    principal: identity.resolved,
+    key,
+    action,
+    locks: [],
+    closedLocks: [],
+    accessPaths: [],
+    allowedBy: [],
+    allowedByGrants: [],
+    deniedBy: [],
+    reasons: [],
+    missingContextKeys: [],
+    nearMisses: [],
+    crossAccount: false
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * Key state and key usage: checks KMS makes apart from authorization. A Disabled or
+ * PendingDeletion key fails cryptographic operations, and each operation needs a key usage
+ * (a SIGN_VERIFY key cannot Decrypt).
+ */
+import type { LockCheck } from './decision.js'
+import type { KmsActionInfo } from './kms-actions.js'
+import type { KeyFact } from './model.js'
+
+export function keyStateLock(key: KeyFact, action: KmsActionInfo): LockCheck {
+  const base = { lock: 'key-state' as const, accountId: key.accountId, statements: [], grants: [] }
+  if (!action.needsEnabledKey) {
+    return { ...base, status: 'not-applicable', reason: `${action.name} works in every key state.` }
+  }
+  const state =
+    key.metadata.keyState ??
+    (key.metadata.enabled === undefined ? undefined : key.metadata.enabled ? 'Enabled' : 'Disabled')
+  if (state === undefined) {
+    return {
+      ...base,
+      status: 'unknown',
+      reason: 'The key state is not in the facts (KeyMetadata.KeyState).'
+    }
+  }
+  if (state === 'Enabled') return { ...base, status: 'open', reason: 'The key is Enabled.' }
+  return {
+    ...base,
+    status: 'closed',
+    reason: `The key is ${state}; ${action.name} needs an Enabled key (${stateError(state)}).`
+  }
+}
+
+function stateError(state: string): string {
+  if (state === 'Disabled') return 'KMS answers DisabledException'
+  if (state === 'PendingDeletion' || state === 'PendingReplicaDeletion') {
+    return 'KMS answers DisabledException or KMSInvalidStateException'
+  }
+  return 'KMS answers KMSInvalidStateException'
+}
+
+export function keyUsageLock(key: KeyFact, action: KmsActionInfo): LockCheck {
+  const base = { lock: 'key-usage' as const, accountId: key.accountId, statements: [], grants: [] }
+  const { keyUsage, keySpec } = key.metadata
+  const needsUsage = action.keyUsages !== undefined
+  const needsSpec = action.needsSymmetricKey || action.needsAsymmetricKey
+  if (!needsUsage && !needsSpec) {
+    return {
+      ...base,
+      status: 'not-applicable',
+      reason: `${action.name} works with every key usage.`
+    }
+  }
+  if ((needsUsage && keyUsage === undefined) || (needsSpec && keySpec === undefined)) {
+    return {
+      ...base,
+      status: 'unknown',
+      reason: 'The key usage or key spec is not in the facts (KeyMetadata.KeyUsage, KeySpec).'
+    }
+  }
+  if (needsUsage && keyUsage && !action.keyUsages?.includes(keyUsage as never)) {
+    return {
+      ...base,
+      status: 'closed',
+      reason: `The key usage is ${keyUsage}; ${action.name} needs ${action.keyUsages?.join(' or ')} (KMS answers InvalidKeyUsageException).`
+    }
+  }
+  const symmetric = keySpec === 'SYMMETRIC_DEFAULT'
+  if (action.needsSymmetricKey && !symmetric) {
+    return {
+      ...base,
+      status: 'closed',
+      reason: `${action.name} needs a symmetric key; this key is ${keySpec}.`
+    }
+  }
+  if (action.needsAsymmetricKey && symmetric) {
+    return {
+      ...base,
+      status: 'closed',
+      reason: `${action.name} needs an asymmetric key; this key is SYMMETRIC_DEFAULT.`
+    }
+  }
+  return {
+    ...base,
+    status: 'open',
+    reason: `The key usage ${keyUsage ?? ''} and spec ${keySpec ?? ''} fit ${action.name}.`.replace(
+      / {2,}/g,
+      ' '
+    )
+  }
+}

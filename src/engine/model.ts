@@ -1,0 +1,197 @@
+/**
+ * The facts the engine evaluates: parsed policies, IAM principals, KMS keys and
+ * Organizations policies. Loaders in `src/facts` build these from files or AWS APIs;
+ * the engine only reads them.
+ */
+
+/** A place in an input file. Lines and columns are 1-based. */
+export interface SourceLocation {
+  file: string
+  line: number
+  column: number
+}
+
+export type Effect = 'Allow' | 'Deny'
+
+/**
+ * A parsed `Principal` or `NotPrincipal` element. Account IDs are normalised to
+ * `arn:<partition>:iam::<account>:root`, because AWS treats both forms the same.
+ */
+export interface PrincipalSet {
+  /** `"*"` or `{"AWS": "*"}`: every principal. */
+  wildcard: boolean
+  aws: string[]
+  service: string[]
+  federated: string[]
+  canonicalUser: string[]
+}
+
+/** One condition: an operator (as written, with any `ForAnyValue:`/`IfExists` parts), a key and its values. */
+export interface ConditionEntry {
+  operator: string
+  key: string
+  values: string[]
+}
+
+export interface Statement {
+  /** 0-based position of the statement in its policy. */
+  index: number
+  sid?: string
+  effect: Effect
+  principal?: PrincipalSet
+  notPrincipal?: PrincipalSet
+  action?: string[]
+  notAction?: string[]
+  resource?: string[]
+  notResource?: string[]
+  conditions: ConditionEntry[]
+  location?: SourceLocation
+}
+
+export type PolicyKind =
+  | 'key-policy'
+  | 'identity'
+  | 'permissions-boundary'
+  | 'scp'
+  | 'rcp'
+  | 'session-policy'
+  | 'vpce'
+
+/** A problem in a policy that AWS ignores or rejects, found while parsing it. */
+export interface PolicyWarning {
+  code:
+    | 'statement-ignored'
+    | 'condition-key-not-allowed'
+    | 'principal-wildcard-in-arn'
+    | 'resource-not-star'
+    | 'group-principal'
+    | 'orphaned-principal'
+    | 'invalid-element'
+  message: string
+  statementIndex?: number
+  location?: SourceLocation
+}
+
+export interface Policy {
+  kind: PolicyKind
+  /** Human-readable name: the inline policy name, the managed policy name, or `default` for a key policy. */
+  name: string
+  /** ARN of a managed policy, SCP or RCP; absent for inline and key policies. */
+  arn?: string
+  /** Account that holds the policy (the key's account for key policies). */
+  accountId?: string
+  statements: Statement[]
+  location?: SourceLocation
+  warnings: PolicyWarning[]
+}
+
+/** A permissions boundary reference. `policy` is absent when its document was not in the facts. */
+export interface BoundaryRef {
+  arn: string
+  policy?: Policy
+}
+
+interface IamEntityFact {
+  arn: string
+  name: string
+  /** IAM path, such as `/` or `/service-role/`. */
+  path: string
+  /** Unique ID (AROA… for roles, AIDA… for users). */
+  id?: string
+  accountId: string
+  /** Identity policies that apply: inline and attached managed ones (and, for users, their groups'). */
+  policies: Policy[]
+  /** Managed policy ARNs that are attached but whose documents are not in the facts. */
+  missingPolicies: string[]
+  permissionsBoundary?: BoundaryRef
+  tags: Record<string, string>
+  location?: SourceLocation
+}
+
+export interface RoleFact extends IamEntityFact {
+  kind: 'role'
+}
+
+export interface UserFact extends IamEntityFact {
+  kind: 'user'
+  groups: string[]
+}
+
+/** The IAM facts of one account, as `aws iam get-account-authorization-details` prints them. */
+export interface AccountIamFacts {
+  accountId: string
+  roles: RoleFact[]
+  users: UserFact[]
+  /** Group names that exist, so a group ARN used as a principal can be recognised. */
+  groups: string[]
+  source: string
+}
+
+export interface KeyMetadataFact {
+  keyState?: string
+  enabled?: boolean
+  keyUsage?: string
+  keyManager?: string
+  keySpec?: string
+  origin?: string
+  multiRegion?: boolean
+  multiRegionKeyType?: string
+}
+
+export interface GrantFact {
+  grantId: string
+  name?: string
+  granteePrincipal: string
+  retiringPrincipal?: string
+  /** Operation names without the `kms:` prefix, as ListGrants prints them (`Decrypt`). */
+  operations: string[]
+  encryptionContextEquals?: Record<string, string>
+  encryptionContextSubset?: Record<string, string>
+  issuingAccount?: string
+  location?: SourceLocation
+}
+
+export interface KeyFact {
+  arn: string
+  keyId: string
+  accountId: string
+  region: string
+  partition: string
+  metadata: KeyMetadataFact
+  /** Absent when the key policy was not supplied: decisions that need it are `unknown`. */
+  policy?: Policy
+  /** Absent when the grants were not supplied: a grant could then allow, so denials are `unknown`. */
+  grants?: GrantFact[]
+  /** Alias names, such as `alias/app`. */
+  aliases: string[]
+  tags: Record<string, string>
+  location?: SourceLocation
+}
+
+export interface OrganizationPolicyFact {
+  type: 'scp' | 'rcp'
+  policy: Policy
+  /** Root, OU and account IDs the policy is attached to. */
+  targets: string[]
+}
+
+export interface OrganizationAccountFact {
+  accountId: string
+  /** Parent chain from the root down, such as `['r-ab12', 'ou-ab12-11111111']`. */
+  parents: string[]
+}
+
+export interface OrganizationFacts {
+  organizationId?: string
+  managementAccountId?: string
+  accounts: OrganizationAccountFact[]
+  policies: OrganizationPolicyFact[]
+  source: string
+}
+
+/** Everything known about the accounts the expectations touch. */
+export interface Facts {
+  iam: AccountIamFacts[]
+  keys: KeyFact[]
+  organizations: OrganizationFacts[]
+}

@@ -1,0 +1,45 @@
+/**
+ * Policy variables (`${aws:username}`, `${aws:PrincipalTag/team, 'none'}`, `${*}`) in
+ * `Resource` and condition values.
+ */
+import type { RequestContextValues } from './request-context.js'
+
+const VARIABLE = /\$\{([^}]*)\}/g
+const SPECIAL: Record<string, string> = { '*': '*', '?': '?', $: '$' }
+
+/**
+ * Replaces the policy variables in `value`. Returns undefined when a variable has no value
+ * in the request and no default: AWS then treats the value as not matching.
+ * NOTE: `${*}` and `${?}` become `*` and `?`, which `…Like` operators then read as wildcards,
+ * although AWS matches them literally.
+ */
+export function substituteVariables(
+  value: string,
+  context: RequestContextValues
+): string | undefined {
+  if (!value.includes('${')) return value
+
+  let unresolved = false
+  const result = value.replace(VARIABLE, (_match, inner: string) => {
+    const trimmed = inner.trim()
+    if (trimmed in SPECIAL) return SPECIAL[trimmed]
+
+    const [name, fallback] = splitDefault(trimmed)
+    const values = context.get(name)
+    if (values && values.length === 1) return values[0]
+    if (fallback !== undefined) return fallback
+    unresolved = true
+    return ''
+  })
+  return unresolved ? undefined : result
+}
+
+/** Splits `aws:x, 'default'` into the key and the default value. */
+function splitDefault(inner: string): [string, string | undefined] {
+  const comma = inner.indexOf(',')
+  if (comma < 0) return [inner, undefined]
+  const name = inner.slice(0, comma).trim()
+  const rest = inner.slice(comma + 1).trim()
+  const quoted = /^'(.*)'$/.exec(rest)
+  return [name, quoted ? quoted[1] : rest]
+}

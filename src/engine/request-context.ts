@@ -1,0 +1,31 @@
+/**
+ * The request context: condition keys and their values. Key names match case-insensitively,
+ * as IAM condition keys do, including the key part of `kms:EncryptionContext:KEY`.
+ */
+
+export class RequestContextValues {
+  private readonly values = new Map<string, { key: string; values: string[] }>()
+
+  /** Sets a key, replacing any earlier value. */
+  set(key: string, value: string | string[]): void {
+    const values = Array.isArray(value) ? value : [value]
+    this.values.set(key.toLowerCase(), { key, values })
+  }
+
+  /** Returns the key's values, or undefined when the request does not carry the key. */
+  get(key: string): string[] | undefined {
+    return this.values.get(key.toLowerCase())?.values
+  }
+
+  has(key: string): boolean {
+    return this.values.has(key.toLowerCase())
+  }
+
+  /** Returns the entries whose key starts with `prefix`, such as `kms:EncryptionContext:`. */
+  withPrefix(prefix: string): { key: string; values: string[] }[] {
+    const lowerPrefix = prefix.toLowerCase()
+    return [...this.values.entries()]
+      .filter(([lowerKey]) => lowerKey.startsWith(lowerPrefix))
+      .map(([, entry]) => entry)
+  }
+}

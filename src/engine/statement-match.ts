@@ -1,0 +1,190 @@
+/**
+ * Matching one policy statement against a request: action, resource, principal and
+ * conditions, with the parts that failed kept as data for near-miss explanations.
+ */
+import { evaluateCondition } from './conditions.js'
+import type { Mismatch, StatementRef } from './decision.js'
+import type { Policy, Statement } from './model.js'
+import { substituteVariables } from './policy-variables.js'
+import {
+  matchPrincipal,
+  notPrincipalExempts,
+  type PrincipalIdentity,
+  type PrincipalMatchKind
+} from './principal.js'
+import type { RequestContextValues } from './request-context.js'
+import { and3, type Tri } from './tri.js'
+import { arnMatch, wildcardMatch } from './wildcard.js'
+
+export interface MatchRequest {
+  identity: PrincipalIdentity
+  /** Canonical action name, such as `kms:Decrypt`. */
+  action: string
+  /** The key ARN. */
+  resourceArn: string
+  context: RequestContextValues
+}
+
+export interface StatementMatch {
+  policy: Policy
+  request: MatchRequest
+  statement: Statement
+  ref: StatementRef
+  actionMatches: boolean
+  resourceMatches: boolean
+  /** How the principal matched; `not-applicable` for policies without a principal element. */
+  principalMatch: PrincipalMatchKind | 'not-applicable'
+  conditionResult: Tri
+  /** True when every element matches; `unknown` when a condition could not be evaluated. */
+  applies: Tri
+  mismatches: Mismatch[]
+  missingKeys: string[]
+}
+
+/** Key-policy statements without Resource or Action have no effect in AWS. */
+export function isIgnoredKeyPolicyStatement(policy: Policy, statement: Statement): boolean {
+  if (policy.kind !== 'key-policy') return false
+  const hasAction = statement.action !== undefined || statement.notAction !== undefined
+  const hasResource = statement.resource !== undefined || statement.notResource !== undefined
+  return !hasAction || !hasResource
+}
+
+export function statementRef(policy: Policy, statement: Statement): StatementRef {
+  return {
+    policyKind: policy.kind,
+    policyName: policy.name,
+    ...(policy.arn ? { policyArn: policy.arn } : {}),
+    ...(policy.accountId ? { accountId: policy.accountId } : {}),
+    ...(statement.sid ? { sid: statement.sid } : {}),
+    index: statement.index,
+    effect: statement.effect,
+    ...(statement.location ? { location: statement.location } : {})
+  }
+}
+
+/** Matches every statement of a policy. */
+export function matchPolicy(policy: Policy, request: MatchRequest): StatementMatch[] {
+  return policy.statements
+    .filter((statement) => !isIgnoredKeyPolicyStatement(policy, statement))
+    .map((statement) => matchStatement(policy, statement, request))
+}
+
+export function matchStatement(
+  policy: Policy,
+  statement: Statement,
+  request: MatchRequest
+): StatementMatch {
+  const mismatches: Mismatch[] = []
+
+  const actionMatches = matchAction(statement, request.action)
+  if (!actionMatches) {
+    mismatches.push({
+      element: 'action',
+      detail: statement.action ? 'Action' : 'NotAction',
+      expected: statement.action ?? statement.notAction ?? [],
+      actual: [request.action]
+    })
+  }
+
+  const resourceMatches = matchResource(policy, statement, request)
+  if (!resourceMatches) mismatches.push(resourceMismatch(statement, request.resourceArn))
+
+  const principalMatch = matchStatementPrincipal(policy, statement, request.identity)
+  if (principalMatch === 'none') {
+    mismatches.push({
+      element: 'principal',
+      detail: statement.principal ? 'Principal' : 'NotPrincipal',
+      expected: principalValues(statement),
+      actual: [request.identity.resolved.arn]
+    })
+  }
+
+  const missingKeys: string[] = []
+  const conditionResults: Tri[] = statement.conditions.map((entry) => {
+    const outcome = evaluateCondition(entry, request.context)
+    if (outcome.mismatch) mismatches.push(outcome.mismatch)
+    if (outcome.missingKey) missingKeys.push(outcome.missingKey)
+    return outcome.result
+  })
+  const conditionResult = and3(conditionResults)
+
+  const applies = and3([actionMatches, resourceMatches, principalMatch !== 'none', conditionResult])
+  return {
+    policy,
+    request,
+    statement,
+    ref: statementRef(policy, statement),
+    actionMatches,
+    resourceMatches,
+    principalMatch,
+    conditionResult,
+    applies,
+    mismatches,
+    missingKeys
+  }
+}
+
+/** Actions match case-insensitively, with wildcards. */
+function matchAction(statement: Statement, action: string): boolean {
+  if (statement.action)
+    return statement.action.some((pattern) => wildcardMatch(pattern, action, true))
+  if (statement.notAction)
+    return !statement.notAction.some((pattern) => wildcardMatch(pattern, action, true))
+  return false
+}
+
+function matchResource(policy: Policy, statement: Statement, request: MatchRequest): boolean {
+  const matchesPattern = (pattern: string) => {
+    // In a key policy, "*" means "this key".
+    if (pattern === '*') return true
+    const substituted = substituteVariables(pattern, request.context)
+    return substituted !== undefined && arnMatch(substituted, request.resourceArn)
+  }
+  if (statement.resource) return statement.resource.some(matchesPattern)
+  if (statement.notResource) return !statement.notResource.some(matchesPattern)
+  // Identity policies need a Resource element; without one the statement is invalid.
+  return policy.kind === 'key-policy'
+}
+
+function resourceMismatch(statement: Statement, resourceArn: string): Mismatch {
+  const expected = statement.resource ?? statement.notResource ?? []
+  const aliasOrId = expected.find(
+    (value) => /:alias\//.test(value) || /^[0-9a-f-]{36}$|^mrk-/.test(value)
+  )
+  return {
+    element: 'resource',
+    detail: statement.resource ? 'Resource' : 'NotResource',
+    expected,
+    actual: [resourceArn],
+    ...(aliasOrId
+      ? {
+          hint: `IAM policies name a KMS key only by its key ARN; \`${aliasOrId}\` does not match the key. Use the key ARN (or kms:RequestAlias / kms:ResourceAliases conditions).`
+        }
+      : {})
+  }
+}
+
+function matchStatementPrincipal(
+  policy: Policy,
+  statement: Statement,
+  identity: PrincipalIdentity
+): PrincipalMatchKind | 'not-applicable' {
+  if (statement.principal) return matchPrincipal(statement.principal, identity)
+  if (statement.notPrincipal)
+    return notPrincipalExempts(statement.notPrincipal, identity) ? 'none' : 'wildcard'
+  // A resource policy statement without a principal names nobody.
+  if (policy.kind === 'key-policy' || policy.kind === 'vpce') return 'none'
+  return 'not-applicable'
+}
+
+function principalValues(statement: Statement): string[] {
+  const set = statement.principal ?? statement.notPrincipal
+  if (!set) return []
+  return [
+    ...(set.wildcard ? ['*'] : []),
+    ...set.aws,
+    ...set.service,
+    ...set.federated,
+    ...set.canonicalUser
+  ]
+}

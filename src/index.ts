@@ -1,0 +1,4 @@
+// Entry point of the GitHub Action.
+import { run } from './main.js'
+
+await run()

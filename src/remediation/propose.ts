@@ -1,0 +1,316 @@
+/**
+ * Remediation: for an expectation that does not hold, the smallest change on each side
+ * that must change (key policy in the key's account, IAM in the principal's account, the
+ * guardrail or the key itself), as statements to paste and commands that check the fix.
+ */
+
+import type { Remediation, RemediationChange } from '../check/results.js'
+import type { Evaluation, LockCheck, NearMiss, StatementRef } from '../engine/decision.js'
+import type { Expect, RequestContext } from '../inputs/settings.js'
+import {
+  authorizationDetailsCommand,
+  describeKeyCommand,
+  keyPolicyCommand,
+  listGrantsCommand,
+  simulateCommand
+} from './commands.js'
+import { denyStatement, identityStatement, keyPolicyStatement } from './statements.js'
+
+export interface RemediationInput {
+  evaluation: Evaluation
+  expect: Expect
+  /** The expectation's actions that fail the same way; statements list all of them. */
+  actions: string[]
+  context: RequestContext
+}
+
+/** Proposes the changes that make the expectation hold. Returns undefined when it already holds. */
+export function proposeRemediation(input: RemediationInput): Remediation | undefined {
+  const { evaluation, expect } = input
+  if (evaluation.decision === 'unknown') return unknownRemediation(input)
+  if (expect === 'allow' && evaluation.decision !== 'allowed') return openRemediation(input)
+  if (expect === 'deny' && evaluation.decision === 'allowed') return closeRemediation(input)
+  return undefined
+}
+
+function who(evaluation: Evaluation): string {
+  return evaluation.principal.roleArn ?? evaluation.principal.arn
+}
+
+function keyName(evaluation: Evaluation): string {
+  return evaluation.key.arn ?? evaluation.key.input
+}
+
+function lock(evaluation: Evaluation, name: LockCheck['lock']): LockCheck | undefined {
+  return evaluation.locks.find((candidate) => candidate.lock === name)
+}
+
+function openRemediation(input: RemediationInput): Remediation {
+  const { evaluation, actions } = input
+  const changes: RemediationChange[] = []
+  const closed = new Set(evaluation.closedLocks)
+  const keyAccount = evaluation.key.accountId
+  const principalAccount = evaluation.principal.accountId
+
+  if (closed.has('key-not-found')) {
+    changes.push({
+      side: 'expectation',
+      target: evaluation.key.input,
+      description: `${lock(evaluation, 'key-not-found')?.reason ?? 'The key is not found.'} Name the key by its key ARN (or alias ARN) in the expectation and in the application.`
+    })
+  }
+  if (closed.has('explicit-deny')) {
+    changes.push(...denyChanges(evaluation.deniedBy, evaluation))
+  }
+  if (closed.has('scp') || closed.has('rcp')) {
+    for (const guardrail of ['scp', 'rcp'] as const) {
+      const check = lock(evaluation, guardrail)
+      if (check?.status !== 'closed') continue
+      changes.push({
+        side: guardrail,
+        accountId: guardrail === 'scp' ? principalAccount : keyAccount,
+        target:
+          guardrail === 'scp'
+            ? `SCPs of account ${principalAccount}`
+            : `RCPs of account ${keyAccount}`,
+        description: `${check.reason} An ${guardrail.toUpperCase()} at that level must allow ${actions.join(', ')} (for an allow-list ${guardrail.toUpperCase()}, add them to its Action list).`
+      })
+    }
+  }
+  if (closed.has('key-policy')) changes.push(keyPolicyChange(input))
+  if (closed.has('iam')) changes.push(iamChange(input))
+  if (closed.has('permissions-boundary')) changes.push(boundaryChange(input))
+  if (closed.has('grant') && !closed.has('key-policy') && !closed.has('iam')) {
+    changes.push({
+      side: 'grant',
+      accountId: keyAccount,
+      target: keyName(evaluation),
+      description:
+        `${lock(evaluation, 'grant')?.reason ?? ''} Create a grant for ${who(evaluation)} with operations ${actions.map((action) => action.replace(/^kms:/, '')).join(', ')} and constraints that fit the request's encryption context.`.trim()
+    })
+  }
+  if (closed.has('key-state')) {
+    changes.push({
+      side: 'key',
+      accountId: keyAccount,
+      target: keyName(evaluation),
+      description: `${lock(evaluation, 'key-state')?.reason} Enable the key (aws kms enable-key), or cancel its scheduled deletion (aws kms cancel-key-deletion, then enable-key).`
+    })
+  }
+  if (closed.has('key-usage')) {
+    changes.push({
+      side: 'key',
+      accountId: keyAccount,
+      target: keyName(evaluation),
+      description: `${lock(evaluation, 'key-usage')?.reason} Key usage cannot change after creation: use a key created with the right usage and spec.`
+    })
+  }
+
+  const nearMiss = describeNearMiss(relevantNearMisses(evaluation))
+  return {
+    summary: openSummary(input, changes, nearMiss),
+    changes,
+    verifyCommands: verifyCommands(input)
+  }
+}
+
+function keyPolicyChange(input: RemediationInput): RemediationChange {
+  const { evaluation, actions, context } = input
+  const check = lock(evaluation, 'key-policy')
+  const crossAccountOnly = check?.reason.includes('cannot be used on a key in another account')
+  if (crossAccountOnly) {
+    return {
+      side: 'expectation',
+      accountId: evaluation.key.accountId,
+      target: keyName(evaluation),
+      description: `${check?.reason} Call it with credentials of account ${evaluation.key.accountId}.`
+    }
+  }
+  const statement = keyPolicyStatement(evaluation, actions, context)
+  const account = evaluation.key.accountId
+  const crossNote = evaluation.crossAccount
+    ? ` The principal is in account ${evaluation.principal.accountId}, so its IAM policies must allow the actions as well.`
+    : ' In the same account this statement alone is enough: no IAM allow is needed.'
+  return {
+    side: 'key-policy',
+    accountId: account,
+    target: keyName(evaluation),
+    description: `Add this statement to the key policy of ${keyName(evaluation)} in account ${account}, naming ${who(evaluation)}.${crossNote}`,
+    statement
+  }
+}
+
+function iamChange(input: RemediationInput): RemediationChange {
+  const { evaluation, actions, context } = input
+  const statement = identityStatement(evaluation, actions, context)
+  return {
+    side: 'iam',
+    accountId: evaluation.principal.accountId,
+    target: who(evaluation),
+    description: `Add this statement to a policy of ${who(evaluation)} in account ${evaluation.principal.accountId} (an inline policy or a managed policy attached to it). The Resource must be the key ARN.`,
+    statement
+  }
+}
+
+function boundaryChange(input: RemediationInput): RemediationChange {
+  const { evaluation, actions, context } = input
+  const check = lock(evaluation, 'permissions-boundary')
+  const boundaryArn =
+    /permissions boundary (\S+)/.exec(check?.reason ?? '')?.[1] ?? 'the permissions boundary'
+  return {
+    side: 'permissions-boundary',
+    accountId: evaluation.principal.accountId,
+    target: boundaryArn,
+    description: `The permissions boundary of ${who(evaluation)} must allow the actions too. Add this statement to ${boundaryArn}.`,
+    statement: identityStatement(evaluation, actions, context)
+  }
+}
+
+function denyChanges(denies: StatementRef[], evaluation: Evaluation): RemediationChange[] {
+  return denies.map((ref) => ({
+    side:
+      ref.policyKind === 'key-policy'
+        ? 'key-policy'
+        : ref.policyKind === 'identity'
+          ? 'iam'
+          : ref.policyKind === 'permissions-boundary'
+            ? 'permissions-boundary'
+            : ref.policyKind === 'rcp'
+              ? 'rcp'
+              : 'scp',
+    accountId: ref.accountId,
+    target:
+      ref.policyArn ?? (ref.policyKind === 'key-policy' ? keyName(evaluation) : ref.policyName),
+    description: `Deny statement ${ref.sid ?? `#${ref.index}`} of ${ref.policyKind === 'key-policy' ? 'the key policy' : ref.policyName} matches this request, and an explicit deny wins over every allow. Narrow it (an exception for ${who(evaluation)}, for example with an ArnNotEquals aws:PrincipalArn condition) or remove it.`,
+    statements: [ref]
+  }))
+}
+
+/**
+ * Near misses worth a sentence in the summary: statements on a side whose lock is closed,
+ * that failed only on conditions or the resource (a principal mismatch is rarely a typo).
+ */
+function relevantNearMisses(evaluation: Evaluation): NearMiss[] {
+  const sideLock: Record<string, string> = {
+    'key-policy': 'key-policy',
+    identity: 'iam',
+    'permissions-boundary': 'permissions-boundary'
+  }
+  return evaluation.nearMisses.filter((miss) => {
+    const lockName = sideLock[miss.statement.policyKind]
+    const onClosedSide = lockName !== undefined && evaluation.closedLocks.includes(lockName as never)
+    const onlyConditionsOrResource = miss.mismatches.every(
+      (mismatch) => mismatch.element === 'condition' || mismatch.element === 'resource'
+    )
+    return onClosedSide && onlyConditionsOrResource
+  })
+}
+
+function describeNearMiss(nearMisses: NearMiss[]): string | undefined {
+  const [closest] = nearMisses
+  if (!closest) return undefined
+  const parts = closest.mismatches.map((mismatch) => {
+    const actual = mismatch.actual.length > 0 ? mismatch.actual.join(', ') : '(absent)'
+    return `${mismatch.detail} expects ${mismatch.expected.join(', ')} but the request has ${actual}${mismatch.hint ? ` (${mismatch.hint})` : ''}`
+  })
+  const name = closest.statement.sid ?? `#${closest.statement.index}`
+  return `Closest statement: ${closest.statement.policyName} ${name}: ${parts.join('; ')}.`
+}
+
+function openSummary(
+  input: RemediationInput,
+  changes: RemediationChange[],
+  nearMiss: string | undefined
+): string {
+  const { evaluation } = input
+  const sides = changes
+    .map((change) => `${change.side}${change.accountId ? ` (account ${change.accountId})` : ''}`)
+    .filter((side, index, all) => all.indexOf(side) === index)
+  const base =
+    sides.length > 0
+      ? `To let ${who(evaluation)} ${input.actions.join(', ')} on ${keyName(evaluation)}, change: ${sides.join('; ')}.`
+      : `${who(evaluation)} cannot ${input.actions.join(', ')} on ${keyName(evaluation)}.`
+  return nearMiss ? `${base} ${nearMiss}` : base
+}
+
+function closeRemediation(input: RemediationInput): Remediation {
+  const { evaluation, actions } = input
+  const changes: RemediationChange[] = evaluation.allowedBy.map((ref) => ({
+    side: ref.policyKind === 'key-policy' ? 'key-policy' : 'iam',
+    accountId: ref.accountId,
+    target:
+      ref.policyKind === 'key-policy' ? keyName(evaluation) : (ref.policyArn ?? ref.policyName),
+    description: `Statement ${ref.sid ?? `#${ref.index}`} of ${ref.policyKind === 'key-policy' ? 'the key policy' : ref.policyName} lets ${who(evaluation)} in. Narrow it or remove it.`,
+    statements: [ref]
+  }))
+  for (const grant of evaluation.allowedByGrants) {
+    changes.push({
+      side: 'grant',
+      accountId: evaluation.key.accountId,
+      target: keyName(evaluation),
+      description: `Grant ${grant.grantId} lets ${grant.granteePrincipal} ${grant.operations.join(', ')}. Revoke it: aws kms revoke-grant --key-id ${keyName(evaluation)} --grant-id ${grant.grantId}.`
+    })
+  }
+  changes.push({
+    side: 'key-policy',
+    accountId: evaluation.key.accountId,
+    target: keyName(evaluation),
+    description: 'Or add an explicit Deny to the key policy; it wins over every allow and grant.',
+    statement: denyStatement(evaluation, actions)
+  })
+  return {
+    summary: `${who(evaluation)} can ${actions.join(', ')} on ${keyName(evaluation)}, but the expectation says it must not. Allowed through: ${evaluation.accessPaths.join(', ')}.`,
+    changes,
+    verifyCommands: verifyCommands(input)
+  }
+}
+
+function unknownRemediation(input: RemediationInput): Remediation {
+  const { evaluation } = input
+  const changes: RemediationChange[] = []
+  const principalAccount = evaluation.principal.accountId
+  const iamUnknown = evaluation.locks.some(
+    (check) =>
+      (check.lock === 'iam' || check.lock === 'permissions-boundary') && check.status === 'unknown'
+  )
+  if (iamUnknown && principalAccount) {
+    changes.push({
+      side: 'iam',
+      accountId: principalAccount,
+      target: who(evaluation),
+      description: `Supply the IAM facts of account ${principalAccount}: ${authorizationDetailsCommand(principalAccount)}`
+    })
+  }
+  const keyFactsUnknown = evaluation.locks.some(
+    (check) =>
+      ['key-not-found', 'key-policy', 'grant', 'key-state', 'key-usage'].includes(check.lock) &&
+      check.status === 'unknown'
+  )
+  if (keyFactsUnknown) {
+    changes.push({
+      side: 'key',
+      accountId: evaluation.key.accountId,
+      target: keyName(evaluation),
+      description: `Supply the key's facts (KeyMetadata, Policy and Grants in one JSON object): ${describeKeyCommand(evaluation)}; ${keyPolicyCommand(evaluation)}; ${listGrantsCommand(evaluation)}`
+    })
+  }
+  return {
+    summary: `The tool cannot decide: ${evaluation.reasons.join(' ') || 'a fact is missing.'}`,
+    changes,
+    verifyCommands: []
+  }
+}
+
+function verifyCommands(input: RemediationInput): string[] {
+  const { evaluation, actions, context } = input
+  const commands = [keyPolicyCommand(evaluation)]
+  const simulate = simulateCommand(evaluation, actions, context)
+  if (simulate && evaluation.principal.kind !== 'service') commands.push(simulate)
+  if (evaluation.closedLocks.some((name) => name === 'key-state' || name === 'key-usage')) {
+    commands.push(describeKeyCommand(evaluation))
+  }
+  if (evaluation.closedLocks.includes('grant') || evaluation.allowedByGrants.length > 0) {
+    commands.push(listGrantsCommand(evaluation))
+  }
+  return commands
+}

@@ -1,0 +1,79 @@
+/**
+ * Policy statements to paste: the smallest statement that opens each closed lock for the
+ * expectation's principal, actions and key.
+ */
+import type { Evaluation } from '../engine/decision.js'
+import type { RequestContext } from '../inputs/settings.js'
+
+/** Builds a Sid from the principal's name, as letters and digits only (Sids in IAM allow no spaces). */
+export function sidFor(prefix: string, principalArn: string): string {
+  const name = principalArn.split(/[/:]/).pop() ?? 'Principal'
+  const cleaned = name.replace(/[^A-Za-z0-9]/g, '')
+  return `${prefix}${cleaned.charAt(0).toUpperCase()}${cleaned.slice(1)}`.slice(0, 100)
+}
+
+/** The principal to name in a key policy: the role ARN behind a session, so every session matches. */
+export function keyPolicyPrincipal(evaluation: Evaluation): Record<string, string> {
+  const { principal } = evaluation
+  if (principal.kind === 'service') return { Service: principal.arn }
+  return { AWS: principal.roleArn ?? principal.arn }
+}
+
+/**
+ * Conditions that keep the new statement as narrow as the expectation's request:
+ * `kms:ViaService` and encryption-context pairs, when the expectation supplies them.
+ */
+export function narrowingConditions(
+  context: RequestContext
+): Record<string, Record<string, string | string[]>> | undefined {
+  const equals: Record<string, string | string[]> = {}
+  for (const [key, value] of Object.entries(context)) {
+    const lower = key.toLowerCase()
+    if (lower === 'kms:viaservice' || lower.startsWith('kms:encryptioncontext:'))
+      equals[key] = value
+  }
+  return Object.keys(equals).length > 0 ? { StringEquals: equals } : undefined
+}
+
+export function keyPolicyStatement(
+  evaluation: Evaluation,
+  actions: string[],
+  context: RequestContext
+): Record<string, unknown> {
+  const conditions = narrowingConditions(context)
+  return {
+    Sid: sidFor('Allow', evaluation.principal.roleArn ?? evaluation.principal.arn),
+    Effect: 'Allow',
+    Principal: keyPolicyPrincipal(evaluation),
+    Action: actions,
+    // In a key policy, "*" means this key.
+    Resource: '*',
+    ...(conditions ? { Condition: conditions } : {})
+  }
+}
+
+export function identityStatement(
+  evaluation: Evaluation,
+  actions: string[],
+  context: RequestContext
+): Record<string, unknown> {
+  const conditions = narrowingConditions(context)
+  return {
+    Sid: sidFor('UseKmsKey', (evaluation.key.keyId ?? 'Key').slice(0, 8)),
+    Effect: 'Allow',
+    Action: actions,
+    // IAM policies name a key only by its key ARN; an alias or key ID here matches nothing.
+    Resource: evaluation.key.arn ?? evaluation.key.input,
+    ...(conditions ? { Condition: conditions } : {})
+  }
+}
+
+export function denyStatement(evaluation: Evaluation, actions: string[]): Record<string, unknown> {
+  return {
+    Sid: sidFor('Deny', evaluation.principal.roleArn ?? evaluation.principal.arn),
+    Effect: 'Deny',
+    Principal: keyPolicyPrincipal(evaluation),
+    Action: actions,
+    Resource: '*'
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * Writes a report to GitHub Actions: annotations, the job summary and the step outputs.
+ * The `@actions/core` module is passed in so the rest of the reports layer stays pure.
+ */
+import type { CheckReport } from '../check/results.js'
+import { errorMessage } from '../inputs/errors.js'
+import { buildAnnotations } from './annotations.js'
+import { renderSummaryMarkdown } from './summary.js'
+
+/** The `@actions/core` module. */
+export type ActionsCore = typeof import('@actions/core')
+
+/**
+ * Emits one annotation per failing or unknown expectation and per warning, appends the
+ * job summary, and sets the outputs `passed`, `failed`, `unknown`, `total` (result counts)
+ * and `result` (`pass` or `fail`). A summary that cannot be written becomes a warning
+ * annotation and does not change the gate; a failure to set an output is thrown.
+ */
+export async function writeActionReport(report: CheckReport, core: ActionsCore): Promise<void> {
+  for (const annotation of buildAnnotations(report)) {
+    const emit = core[annotation.level]
+    emit(annotation.message, {
+      title: annotation.title,
+      file: annotation.file,
+      startLine: annotation.startLine,
+      startColumn: annotation.startColumn
+    })
+  }
+
+  await writeSummary(report, core)
+
+  core.setOutput('passed', String(report.counts.passed))
+  core.setOutput('failed', String(report.counts.failed))
+  core.setOutput('unknown', String(report.counts.unknown))
+  core.setOutput('total', String(report.counts.results))
+  core.setOutput('result', report.passed ? 'pass' : 'fail')
+}
+
+async function writeSummary(report: CheckReport, core: ActionsCore): Promise<void> {
+  try {
+    await core.summary.addRaw(renderSummaryMarkdown(report)).write()
+  } catch (error) {
+    // `write` keeps the buffer when it fails; clear it so a later write does not repeat it.
+    core.summary.emptyBuffer()
+    core.warning(`Failed to write the job summary: ${errorMessage(error)}`)
+  }
+}
