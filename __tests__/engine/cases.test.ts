@@ -58,7 +58,9 @@ function caseFiles(): { family: string; file: string; content: CaseFile }[] {
         .map((file) => ({
           family: family.name,
           file,
-          content: JSON.parse(readFileSync(path.join(CASES_DIR, family.name, file), 'utf8')) as CaseFile
+          content: JSON.parse(
+            readFileSync(path.join(CASES_DIR, family.name, file), 'utf8')
+          ) as CaseFile
         }))
     )
 }
@@ -71,8 +73,13 @@ for (const { family, file, content } of files) {
     for (const engineCase of content.cases) {
       const run = engineCase.skip || (focused && !engineCase.only) ? it.skip : it
       run(engineCase.name, () => {
-        const documents = [...(engineCase.replaceFacts ? [] : (content.facts ?? [])), ...(engineCase.facts ?? [])]
-        const { facts } = buildFacts(documents.map((value, index) => ({ source: `${file}#${index}`, value })))
+        const documents = [
+          ...(engineCase.replaceFacts ? [] : (content.facts ?? [])),
+          ...(engineCase.facts ?? [])
+        ]
+        const { facts } = buildFacts(
+          documents.map((value, index) => ({ source: `${file}#${index}`, value }))
+        )
         const { request, expected } = engineCase
         const evaluation = evaluateRequest(
           {
@@ -90,16 +97,25 @@ for (const { family, file, content } of files) {
         if (expected.closedLocks) expect(evaluation.closedLocks).toEqual(expected.closedLocks)
         if (expected.accessPaths) expect(evaluation.accessPaths).toEqual(expected.accessPaths)
         for (const [lock, status] of Object.entries(expected.lockStatus ?? {})) {
-          expect({ lock, status: evaluation.locks.find((check) => check.lock === lock)?.status }).toEqual({ lock, status })
+          expect({
+            lock,
+            status: evaluation.locks.find((check) => check.lock === lock)?.status
+          }).toEqual({ lock, status })
         }
-        if (expected.deniedBySids) expect(evaluation.deniedBy.map((ref) => ref.sid)).toEqual(expected.deniedBySids)
-        if (expected.allowedBySids) expect(evaluation.allowedBy.map((ref) => ref.sid)).toEqual(expected.allowedBySids)
-        if (expected.missingContextKeys) expect(evaluation.missingContextKeys).toEqual(expected.missingContextKeys)
+        if (expected.deniedBySids)
+          expect(evaluation.deniedBy.map((ref) => ref.sid)).toEqual(expected.deniedBySids)
+        if (expected.allowedBySids)
+          expect(evaluation.allowedBy.map((ref) => ref.sid)).toEqual(expected.allowedBySids)
+        if (expected.missingContextKeys)
+          expect(evaluation.missingContextKeys).toEqual(expected.missingContextKeys)
         if (expected.nearMissHint) {
-          const hints = evaluation.nearMisses.flatMap((miss) => miss.mismatches.map((mismatch) => mismatch.hint ?? ''))
+          const hints = evaluation.nearMisses.flatMap((miss) =>
+            miss.mismatches.map((mismatch) => mismatch.hint ?? '')
+          )
           expect(hints.join('\n')).toContain(expected.nearMissHint)
         }
-        if (expected.reasonIncludes) expect(evaluation.reasons.join('\n')).toContain(expected.reasonIncludes)
+        if (expected.reasonIncludes)
+          expect(evaluation.reasons.join('\n')).toContain(expected.reasonIncludes)
       })
     }
   })

@@ -16,8 +16,45 @@ function policy(kind: Policy['kind'], statements: Statement[]): Policy {
 }
 function facts(keyPolicy: Statement[], identity: Statement[]): Facts {
   return {
-    iam: [{ accountId: '111122223333', roles: [{ kind: 'role', arn: ROLE, name: 'App', path: '/', accountId: '111122223333', policies: [policy('identity', identity)], missingPolicies: [], tags: {} }], users: [], groups: [], source: 'x' }],
-    keys: [{ arn: KEY, keyId: '1234abcd-12ab-34cd-56ef-1234567890ab', accountId: '111122223333', region: 'us-east-1', partition: 'aws', metadata: { keyState: 'Enabled', keyUsage: 'ENCRYPT_DECRYPT', keySpec: 'SYMMETRIC_DEFAULT', keyManager: 'CUSTOMER' }, policy: policy('key-policy', keyPolicy), grants: [], aliases: [], tags: {} }],
+    iam: [
+      {
+        accountId: '111122223333',
+        roles: [
+          {
+            kind: 'role',
+            arn: ROLE,
+            name: 'App',
+            path: '/',
+            accountId: '111122223333',
+            policies: [policy('identity', identity)],
+            missingPolicies: [],
+            tags: {}
+          }
+        ],
+        users: [],
+        groups: [],
+        source: 'x'
+      }
+    ],
+    keys: [
+      {
+        arn: KEY,
+        keyId: '1234abcd-12ab-34cd-56ef-1234567890ab',
+        accountId: '111122223333',
+        region: 'us-east-1',
+        partition: 'aws',
+        metadata: {
+          keyState: 'Enabled',
+          keyUsage: 'ENCRYPT_DECRYPT',
+          keySpec: 'SYMMETRIC_DEFAULT',
+          keyManager: 'CUSTOMER'
+        },
+        policy: policy('key-policy', keyPolicy),
+        grants: [],
+        aliases: [],
+        tags: {}
+      }
+    ],
     organizations: []
   }
 }
@@ -25,22 +62,50 @@ const request = { principal: ROLE, action: 'kms:Decrypt', key: KEY, context: {},
 
 describe('engine smoke', () => {
   it('denies when the key policy trusts nobody', () => {
-    const result = evaluateRequest(request, facts([], [statement({ action: ['*'], resource: ['*'] })]))
+    const result = evaluateRequest(
+      request,
+      facts([], [statement({ action: ['*'], resource: ['*'] })])
+    )
     expect(result.decision).toBe('implicit-deny')
     expect(result.closedLocks).toEqual(['key-policy'])
   })
   it('allows root delegation plus IAM', () => {
-    const result = evaluateRequest(request, facts([statement({ principal: principals(['arn:aws:iam::111122223333:root']), action: ['kms:*'] })], [statement({ action: ['kms:Decrypt'], resource: [KEY] })]))
+    const result = evaluateRequest(
+      request,
+      facts(
+        [
+          statement({
+            principal: principals(['arn:aws:iam::111122223333:root']),
+            action: ['kms:*']
+          })
+        ],
+        [statement({ action: ['kms:Decrypt'], resource: [KEY] })]
+      )
+    )
     expect(result.decision).toBe('allowed')
     expect(result.accessPaths).toEqual(['key-policy-trusts-account-and-iam-allows'])
   })
   it('names iam when delegation lacks IAM', () => {
-    const result = evaluateRequest(request, facts([statement({ principal: principals(['arn:aws:iam::111122223333:root']), action: ['kms:*'] })], []))
+    const result = evaluateRequest(
+      request,
+      facts(
+        [
+          statement({
+            principal: principals(['arn:aws:iam::111122223333:root']),
+            action: ['kms:*']
+          })
+        ],
+        []
+      )
+    )
     expect(result.decision).toBe('implicit-deny')
     expect(result.closedLocks).toEqual(['iam'])
   })
   it('allows a role named in the key policy with no IAM', () => {
-    const result = evaluateRequest(request, facts([statement({ principal: principals([ROLE]), action: ['kms:Decrypt'] })], []))
+    const result = evaluateRequest(
+      request,
+      facts([statement({ principal: principals([ROLE]), action: ['kms:Decrypt'] })], [])
+    )
     expect(result.decision).toBe('allowed')
     expect(result.locks.find((l) => l.lock === 'iam')?.status).toBe('not-applicable')
   })

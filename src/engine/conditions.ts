@@ -1,8 +1,8 @@
 /**
- * Evaluation of a statement's `Condition` block against the request context, following
- * the IAM rules: operators and keys are ANDed; the values of one key are ORed (NORed for
- * negated operators); a key absent from the request makes the condition false, except for
- * negated operators, `…IfExists`, `ForAllValues:` (all true) and `Null`.
+ * Evaluation of a statement's `Condition` block against the request context, by the IAM
+ * rules. Operators and keys are ANDed. The values of one key are ORed, and NORed for negated
+ * operators. A key absent from the request makes the condition false, except for negated
+ * operators, `…IfExists` and `ForAllValues:` (all true), and `Null`.
  */
 import { type BaseOperator, baseOperator } from './condition-operators.js'
 import type { Mismatch } from './decision.js'
@@ -74,7 +74,7 @@ export function evaluateCondition(
   }
 }
 
-/** The result for a key the request does not carry. */
+/** Returns the result for a key the request does not carry. */
 function absentKeyResult(parsed: ParsedOperator, base: BaseOperator): boolean {
   if (parsed.ifExists) return true
   if (parsed.setOperator === 'ForAllValues') return true
@@ -87,7 +87,7 @@ function evaluateNull(
   present: boolean,
   requestValues: string[]
 ): ConditionOutcome {
-  // `Null: true` asks for the key to be absent; `Null: false` asks for it to be present.
+  // `Null: true` requires the key to be absent, and `Null: false` requires it to be present.
   const wantsAbsent = entry.values.map((value) => value.toLowerCase() === 'true')
   const matches = wantsAbsent.some((absent) => absent !== present)
   if (matches) return { result: true }

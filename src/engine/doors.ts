@@ -1,7 +1,7 @@
 /**
- * The doors through which a request can reach a key, computed from statement matches:
- * the key policy naming the principal, the key policy trusting the account (delegation to
- * IAM), and grants; plus the IAM side (identity policies and the permissions boundary).
+ * The doors through which a request can reach a key, computed from statement matches. The
+ * key policy can name the principal or trust its account (delegation to IAM), and a grant can
+ * name it. The IAM side is the identity policies and the permissions boundary.
  */
 import type { GrantMatch } from './grants.js'
 import type { PrincipalIdentity } from './principal.js'

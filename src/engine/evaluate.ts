@@ -245,7 +245,7 @@ function identityPolicyMatches(
   return entity.policies.flatMap((policy) => matchPolicy(policy, request))
 }
 
-/** Whether the principal's identity policies allow the request. */
+/** Decides whether the principal's identity policies allow the request. */
 function identityAllow(identity: PrincipalIdentity, matches: StatementMatch[] | undefined): Tri {
   const kind = identity.resolved.kind
   // Service principals hold no IAM policies.

@@ -12,9 +12,7 @@ export function keyStateLock(key: KeyFact, action: KmsActionInfo): LockCheck {
   if (!action.needsEnabledKey) {
     return { ...base, status: 'not-applicable', reason: `${action.name} works in every key state.` }
   }
-  const state =
-    key.metadata.keyState ??
-    (key.metadata.enabled === undefined ? undefined : key.metadata.enabled ? 'Enabled' : 'Disabled')
+  const state = keyStateOf(key)
   if (state === undefined) {
     return {
       ...base,
@@ -30,12 +28,19 @@ export function keyStateLock(key: KeyFact, action: KmsActionInfo): LockCheck {
   }
 }
 
+/** Returns KeyState, or derives it from the older Enabled flag when only that is known. */
+function keyStateOf(key: KeyFact): string | undefined {
+  if (key.metadata.keyState) return key.metadata.keyState
+  if (key.metadata.enabled === undefined) return undefined
+  return key.metadata.enabled ? 'Enabled' : 'Disabled'
+}
+
 function stateError(state: string): string {
-  if (state === 'Disabled') return 'KMS answers DisabledException'
+  if (state === 'Disabled') return 'KMS returns DisabledException'
   if (state === 'PendingDeletion' || state === 'PendingReplicaDeletion') {
-    return 'KMS answers DisabledException or KMSInvalidStateException'
+    return 'KMS returns DisabledException or KMSInvalidStateException'
   }
-  return 'KMS answers KMSInvalidStateException'
+  return 'KMS returns KMSInvalidStateException'
 }
 
 export function keyUsageLock(key: KeyFact, action: KmsActionInfo): LockCheck {
@@ -61,7 +66,7 @@ export function keyUsageLock(key: KeyFact, action: KmsActionInfo): LockCheck {
     return {
       ...base,
       status: 'closed',
-      reason: `The key usage is ${keyUsage}; ${action.name} needs ${action.keyUsages?.join(' or ')} (KMS answers InvalidKeyUsageException).`
+      reason: `The key usage is ${keyUsage}; ${action.name} needs ${action.keyUsages?.join(' or ')} (KMS returns InvalidKeyUsageException).`
     }
   }
   const symmetric = keySpec === 'SYMMETRIC_DEFAULT'

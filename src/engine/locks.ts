@@ -180,7 +180,7 @@ function keyPolicyReason(state: EvaluationState, status: LockStatus): string {
   return `The key policy trusts account ${identity.resolved.accountId} for ${state.actionName}, so IAM policies decide.`
 }
 
-/** The IAM lock applies across accounts, and in the same account when the key policy only trusts the account. */
+/** Builds the IAM lock. It applies across accounts, and in the same account when the key policy only trusts the account. */
 function iamLock(state: EvaluationState): LockCheck {
   const { doors, identity, crossAccount } = state
   const base = { lock: 'iam' as const, accountId: identity.resolved.accountId, grants: [] }

@@ -101,7 +101,10 @@ interface IamEntityFact {
   accountId: string
   /** Identity policies that apply: inline and attached managed ones (and, for users, their groups'). */
   policies: Policy[]
-  /** Managed policy ARNs that are attached but whose documents are not in the facts. */
+  /**
+   * Managed policy ARNs that are attached but whose documents are not in the facts, and ARNs
+   * of the user's groups that no IAM file defines.
+   */
   missingPolicies: string[]
   permissionsBoundary?: BoundaryRef
   tags: Record<string, string>

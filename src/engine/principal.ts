@@ -13,13 +13,14 @@ export interface PrincipalIdentity {
   user?: UserFact
   /** IAM facts of the principal's account, when supplied. */
   accountFacts?: AccountIamFacts
-  /** Why facts about this principal are missing, when they are. */
+  /** Reason that facts about this principal are missing, when they are. */
   missingFacts?: string
 }
 
 /**
- * How a `Principal` element matched: by the session ARN, the role ARN (or its unique ID), the
- * user ARN, the account (`…:root`), `*`, a service name or a federated user ARN.
+ * Kind of match between a `Principal` element and the caller: the session ARN, the role ARN
+ * (or its unique ID), the user ARN, the account (`…:root`), `*`, a service name or a federated
+ * user ARN.
  */
 export type PrincipalMatchKind =
   | 'session-arn'
@@ -248,7 +249,7 @@ export function notPrincipalExempts(set: PrincipalSet, identity: PrincipalIdenti
   )
 }
 
-/** The identities AWS checks for the principal, each with the identifiers that name it. */
+/** Lists the identities AWS checks for the principal, each with the identifiers that name it. */
 function principalChain(identity: PrincipalIdentity): string[][] {
   const { resolved, role, user } = identity
   const chain: string[][] = []

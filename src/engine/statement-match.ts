@@ -32,7 +32,7 @@ export interface StatementMatch {
   ref: StatementRef
   actionMatches: boolean
   resourceMatches: boolean
-  /** How the principal matched; `not-applicable` for policies without a principal element. */
+  /** Kind of principal match, or `not-applicable` for policies without a principal element. */
   principalMatch: PrincipalMatchKind | 'not-applicable'
   conditionResult: Tri
   /** True when every element matches; `unknown` when a condition could not be evaluated. */

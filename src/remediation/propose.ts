@@ -1,7 +1,8 @@
 /**
- * Remediation: for an expectation that does not hold, the smallest change on each side
- * that must change (key policy in the key's account, IAM in the principal's account, the
- * guardrail or the key itself), as statements to paste and commands that check the fix.
+ * Remediation for an expectation that does not hold. It proposes the smallest change on each
+ * side that must change: the key policy in the key's account, IAM in the principal's account,
+ * a guardrail, or the key itself. Changes come as statements to paste, plus commands that
+ * check the fix.
  */
 
 import type { Remediation, RemediationChange } from '../check/results.js'
@@ -198,7 +199,8 @@ function relevantNearMisses(evaluation: Evaluation): NearMiss[] {
   }
   return evaluation.nearMisses.filter((miss) => {
     const lockName = sideLock[miss.statement.policyKind]
-    const onClosedSide = lockName !== undefined && evaluation.closedLocks.includes(lockName as never)
+    const onClosedSide =
+      lockName !== undefined && evaluation.closedLocks.includes(lockName as never)
     const onlyConditionsOrResource = miss.mismatches.every(
       (mismatch) => mismatch.element === 'condition' || mismatch.element === 'resource'
     )

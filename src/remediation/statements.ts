@@ -12,7 +12,7 @@ export function sidFor(prefix: string, principalArn: string): string {
   return `${prefix}${cleaned.charAt(0).toUpperCase()}${cleaned.slice(1)}`.slice(0, 100)
 }
 
-/** The principal to name in a key policy: the role ARN behind a session, so every session matches. */
+/** Returns the principal to name in a key policy: the role ARN behind a session, so every session matches. */
 export function keyPolicyPrincipal(evaluation: Evaluation): Record<string, string> {
   const { principal } = evaluation
   if (principal.kind === 'service') return { Service: principal.arn }

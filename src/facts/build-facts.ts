@@ -1,0 +1,135 @@
+/**
+ * Builds the engine's `Facts` from fact documents, recognising each document by its
+ * shape: IAM authorization details, KMS key objects, or the Organizations format.
+ */
+import type { Facts, KeyFact, OrganizationFacts, Policy, PolicyWarning } from '../engine/model.js'
+import { InputError } from '../inputs/errors.js'
+import { compareText } from './content-key.js'
+import { EXPECTED_SHAPES, recognizeShape, unknownShapeMessage } from './fact-shape.js'
+import type { FactDocument, FactWarning, LoadedFacts, ParsedDocument } from './fact-types.js'
+import { readIamDocument } from './iam-document.js'
+import { buildIamFacts } from './iam-facts.js'
+import { parseJson } from './json-parser.js'
+import { readKmsDocument } from './kms-document.js'
+import { mergeKeys, mergeOrganizations, type SourcedKey } from './merge-facts.js'
+import { readOrganizationDocument } from './organization-document.js'
+import { decodeStringLiteral, FileTextMap } from './text-map.js'
+
+export type { FactDocument, FactWarning, LoadedFacts } from './fact-types.js'
+
+/**
+ * Builds facts from in-memory documents. A document's `text` is parsed with positions,
+ * so statements, keys and principals get locations; a bare `value` gets none. The
+ * result does not depend on the order of `documents`: lists are sorted by ARN or ID.
+ * Throws an `InputError` for a document of no known shape, a malformed one, or two
+ * documents that define the same key, role or user differently.
+ */
+export function buildFacts(documents: FactDocument[]): LoadedFacts {
+  const parsed = documents
+    .map(parseDocument)
+    .sort((left, right) => compareText(left.source, right.source))
+  const warnings: FactWarning[] = []
+  const iam = []
+  const keys: SourcedKey[] = []
+  const organizations: OrganizationFacts[] = []
+
+  for (const document of parsed) {
+    const shape = recognizeShape(document.value)
+    if (shape === 'iam') iam.push(readIamDocument(document, warnings))
+    else if (shape === 'kms')
+      keys.push(
+        ...readKmsDocument(document, warnings).map((key) => ({ key, source: document.source }))
+      )
+    else if (shape === 'organizations')
+      organizations.push(readOrganizationDocument(document, warnings))
+    else throw unknownShapeError(document)
+  }
+
+  const facts: Facts = {
+    iam: buildIamFacts(iam, warnings),
+    keys: mergeKeys(keys),
+    organizations: mergeOrganizations(organizations)
+  }
+  return {
+    facts,
+    sources: [...new Set(parsed.map((document) => document.source))].sort(compareText),
+    warnings: sortWarnings([...warnings, ...policyWarnings(facts)])
+  }
+}
+
+/** Parses a document's text with positions. A string value (a file that is one JSON string) is parsed once more. */
+function parseDocument(document: FactDocument): ParsedDocument {
+  const { source } = document
+  if (document.text === undefined) {
+    if (typeof document.value !== 'string') return { source, value: document.value }
+    return parseDocument({ source, text: document.value })
+  }
+
+  const text = document.text.charCodeAt(0) === 0xfeff ? document.text.slice(1) : document.text
+  const map = new FileTextMap(source, text)
+  const start = text.search(/\S/)
+  if (start < 0) {
+    throw new InputError(`fact file is empty; ${EXPECTED_SHAPES}`, map.locate(0))
+  }
+  const { value, index } = parseJson(text, map)
+  if (typeof value !== 'string') return { source, value, index }
+
+  // The file contains its JSON as one string. Parse the string, keeping positions in the file.
+  const inner = decodeStringLiteral(text, start, map)
+  if (inner.text.search(/\S/) < 0)
+    throw new InputError(
+      'fact file contains an empty string; expected a JSON object',
+      map.locate(start)
+    )
+  const parsed = parseJson(inner.text, inner.map)
+  return { source, value: parsed.value, index: parsed.index }
+}
+
+function unknownShapeError(document: ParsedDocument): InputError {
+  const message = unknownShapeMessage(document.value)
+  if (document.index) return new InputError(message, { file: document.source, line: 1, column: 1 })
+  return new InputError(`${document.source}: ${message}`)
+}
+
+/** Warnings of every policy in the facts, once each even when a policy is attached many times. */
+function policyWarnings(facts: Facts): FactWarning[] {
+  const policies: Policy[] = []
+  for (const account of facts.iam) {
+    for (const entity of [...account.roles, ...account.users]) {
+      policies.push(...entity.policies)
+      if (entity.permissionsBoundary?.policy) policies.push(entity.permissionsBoundary.policy)
+    }
+  }
+  policies.push(...facts.keys.flatMap((key: KeyFact) => (key.policy ? [key.policy] : [])))
+  policies.push(
+    ...facts.organizations.flatMap((organization) =>
+      organization.policies.map((entry) => entry.policy)
+    )
+  )
+
+  const seen = new Set<PolicyWarning>()
+  const warnings: FactWarning[] = []
+  for (const warning of policies.flatMap((policy) => policy.warnings)) {
+    if (seen.has(warning)) continue
+    seen.add(warning)
+    warnings.push({
+      code: warning.code,
+      message: warning.message,
+      ...(warning.location && { location: warning.location })
+    })
+  }
+  return warnings
+}
+
+function sortWarnings(warnings: FactWarning[]): FactWarning[] {
+  const sortKey = (warning: FactWarning) => {
+    const { file = '\uffff', line = 0, column = 0 } = warning.location ?? {}
+    return [
+      file,
+      String(line).padStart(10, '0'),
+      String(column).padStart(10, '0'),
+      warning.message
+    ].join('\u0000')
+  }
+  return [...warnings].sort((left, right) => compareText(sortKey(left), sortKey(right)))
+}
