@@ -24,8 +24,10 @@ export function buildRequestContext(
   if (resolvedKey.region) context.set('aws:RequestedRegion', resolvedKey.region)
   // KMS is reached only over TLS.
   context.set('aws:SecureTransport', 'true')
+  markKeysEveryRequestCarries(context, identity, supplied)
 
   for (const [name, value] of Object.entries(supplied)) context.set(name, value)
+  addEncryptionContextKeys(context)
   return context
 }
 
@@ -66,6 +68,32 @@ function addPrincipalKeys(
     org.accounts.some((account) => account.accountId === resolved.accountId)
   )
   if (organization?.organizationId) context.set('aws:PrincipalOrgID', organization.organizationId)
+}
+
+/**
+ * Marks the global keys that AWS sets on every request but whose values the tool cannot
+ * derive. A policy that tests one of them gives `unknown` until the expectation supplies it.
+ * aws:SourceIp is left absent for calls that a service makes on the principal's behalf
+ * (kms:ViaService supplied), where the caller's address is not the request's source.
+ */
+function markKeysEveryRequestCarries(
+  context: RequestContextValues,
+  identity: PrincipalIdentity,
+  supplied: SuppliedContext
+): void {
+  context.markPresentWithUnknownValue('aws:CurrentTime')
+  context.markPresentWithUnknownValue('aws:EpochTime')
+  const viaService = Object.keys(supplied).some((key) => key.toLowerCase() === 'kms:viaservice')
+  if (identity.resolved.kind !== 'service' && !viaService)
+    context.markPresentWithUnknownValue('aws:SourceIp')
+}
+
+/** Derives kms:EncryptionContextKeys from the request's kms:EncryptionContext:NAME pairs, unless supplied. */
+function addEncryptionContextKeys(context: RequestContextValues): void {
+  if (context.has('kms:EncryptionContextKeys')) return
+  const prefix = 'kms:EncryptionContext:'
+  const names = context.withPrefix(prefix).map((entry) => entry.key.slice(prefix.length))
+  if (names.length > 0) context.set('kms:EncryptionContextKeys', names)
 }
 
 function principalType(identity: PrincipalIdentity): string {

@@ -43,13 +43,26 @@ function parseOperator(name: string): ParsedOperator {
 /** Evaluates one condition entry. */
 export function evaluateCondition(
   entry: ConditionEntry,
-  context: RequestContextValues
+  context: RequestContextValues,
+  variablesEnabled = true
 ): ConditionOutcome {
   const parsed = parseOperator(entry.operator)
   const requestValues = context.get(entry.key)
-  const present = requestValues !== undefined && requestValues.length > 0
+  const valueUnknown = context.hasUnknownValue(entry.key)
+  const present = valueUnknown || (requestValues !== undefined && requestValues.length > 0)
 
   if (parsed.isNull) return evaluateNull(entry, present, requestValues ?? [])
+  if (valueUnknown) {
+    return {
+      result: 'unknown',
+      mismatch: mismatch(
+        entry,
+        [],
+        `Every real request carries ${entry.key}, but the expectation gives no value; add it to the expectation's context.`
+      ),
+      missingKey: entry.key
+    }
+  }
 
   if (!parsed.base) {
     return {
@@ -62,9 +75,10 @@ export function evaluateCondition(
     }
   }
 
-  const result = present
-    ? compareValues(parsed, parsed.base, entry, requestValues, context)
-    : absentKeyResult(parsed, parsed.base)
+  const result =
+    present && requestValues
+      ? compareValues(parsed, parsed.base, entry, requestValues, context, variablesEnabled)
+      : absentKeyResult(parsed, parsed.base)
 
   if (result === true) return { result }
   return {
@@ -103,10 +117,11 @@ function compareValues(
   base: BaseOperator,
   entry: ConditionEntry,
   requestValues: string[],
-  context: RequestContextValues
+  context: RequestContextValues,
+  variablesEnabled: boolean
 ): Tri {
   const policyValues = entry.values.map((value) =>
-    base.allowsVariables ? substituteVariables(value, context) : value
+    base.allowsVariables && variablesEnabled ? substituteVariables(value, context) : value
   )
 
   // One request value against all policy values: true when any policy value matches it.

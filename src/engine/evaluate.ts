@@ -208,11 +208,19 @@ function allDenies(state: EvaluationState): StatementMatch[] {
   ]
 }
 
+/** Lists the Allow statements on the paths that let the request in. */
 function allowingStatements(state: EvaluationState) {
   const isAllow = (match: StatementMatch) =>
     match.statement.effect === 'Allow' && match.applies === true
-  const keyPolicy = (state.keyPolicyMatches ?? []).filter(isAllow)
-  const iamNeeded = state.crossAccount || state.paths['key-policy-names-principal'] !== true
+  const keyAllows = (state.keyPolicyMatches ?? []).filter(isAllow)
+  const viaName = state.paths['key-policy-names-principal'] === true
+  const viaDelegation = state.paths['key-policy-trusts-account-and-iam-allows'] === true
+  const rootUser = state.identity.resolved.kind === 'account'
+
+  const keyPolicy = keyAllows.filter((match) =>
+    match.principalMatch === 'account' && !rootUser ? viaDelegation : viaName
+  )
+  const iamNeeded = viaDelegation || (viaName && state.crossAccount)
   const identity = iamNeeded ? (state.identityMatches ?? []).filter(isAllow) : []
   return [...keyPolicy, ...identity].map((match) => match.ref)
 }

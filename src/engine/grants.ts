@@ -105,10 +105,14 @@ function checkConstraints(
   context: RequestContextValues,
   mismatches: Mismatch[]
 ): boolean {
+  // Pair names match case-insensitively and values case-sensitively, per the GrantConstraints docs.
   const requestContext = new Map(
     context
       .withPrefix('kms:EncryptionContext:')
-      .map((entry) => [entry.key.slice('kms:EncryptionContext:'.length), entry.values[0] ?? ''])
+      .map((entry) => [
+        entry.key.slice('kms:EncryptionContext:'.length).toLowerCase(),
+        entry.values[0] ?? ''
+      ])
   )
   const actual = [...requestContext.entries()].map(([name, value]) => `${name}=${value}`)
 
@@ -116,7 +120,7 @@ function checkConstraints(
     const expectedPairs = Object.entries(grant.encryptionContextEquals)
     const equal =
       expectedPairs.length === requestContext.size &&
-      expectedPairs.every(([name, value]) => requestContext.get(name) === value)
+      expectedPairs.every(([name, value]) => requestContext.get(name.toLowerCase()) === value)
     if (!equal) {
       mismatches.push({
         element: 'condition',
@@ -130,7 +134,9 @@ function checkConstraints(
   }
   if (grant.encryptionContextSubset) {
     const expectedPairs = Object.entries(grant.encryptionContextSubset)
-    const contained = expectedPairs.every(([name, value]) => requestContext.get(name) === value)
+    const contained = expectedPairs.every(
+      ([name, value]) => requestContext.get(name.toLowerCase()) === value
+    )
     if (!contained) {
       mismatches.push({
         element: 'condition',

@@ -9,10 +9,8 @@ import type { KeyFact } from './model.js'
 
 export function keyStateLock(key: KeyFact, action: KmsActionInfo): LockCheck {
   const base = { lock: 'key-state' as const, accountId: key.accountId, statements: [], grants: [] }
-  if (!action.needsEnabledKey) {
-    return { ...base, status: 'not-applicable', reason: `${action.name} works in every key state.` }
-  }
   const state = keyStateOf(key)
+  if (!action.needsEnabledKey) return stateForNonCryptographicAction(base, action, state)
   if (state === undefined) {
     return {
       ...base,
@@ -26,6 +24,32 @@ export function keyStateLock(key: KeyFact, action: KmsActionInfo): LockCheck {
     status: 'closed',
     reason: `The key is ${state}; ${action.name} needs an Enabled key (${stateError(state)}).`
   }
+}
+
+function stateForNonCryptographicAction(
+  base: Pick<LockCheck, 'lock' | 'accountId' | 'statements' | 'grants'>,
+  action: KmsActionInfo,
+  state: string | undefined
+): LockCheck {
+  const failing = action.failingStates ?? []
+  if (failing.length === 0) {
+    return { ...base, status: 'not-applicable', reason: `${action.name} works in every key state.` }
+  }
+  if (state === undefined) {
+    return {
+      ...base,
+      status: 'unknown',
+      reason: 'The key state is not in the facts (KeyMetadata.KeyState).'
+    }
+  }
+  if (failing.includes(state)) {
+    return {
+      ...base,
+      status: 'closed',
+      reason: `The key is ${state}; ${action.name} fails in that state (${stateError(state)}).`
+    }
+  }
+  return { ...base, status: 'open', reason: `${action.name} works with a key in state ${state}.` }
 }
 
 /** Returns KeyState, or derives it from the older Enabled flag when only that is known. */

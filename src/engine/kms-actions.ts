@@ -21,6 +21,8 @@ export interface KmsActionInfo {
   grantOperation: boolean
   /** True when the key must be `Enabled`, as for cryptographic operations. */
   needsEnabledKey: boolean
+  /** Key states in which the operation fails although it does not need an Enabled key. */
+  failingStates?: string[]
   /** Key usages that the operation accepts; absent when any usage works. */
   keyUsages?: KeyUsage[]
   /** True when the operation needs a symmetric key (SYMMETRIC_DEFAULT). */
@@ -77,7 +79,13 @@ const ACTIONS: KmsActionInfo[] = [
   cryptoAction('DeriveSharedSecret', { keyUsages: ['KEY_AGREEMENT'] }),
   cryptoAction('GetPublicKey', { needsAsymmetricKey: true }),
   keyAction('DescribeKey', { crossAccount: true, grantOperation: true }),
-  keyAction('CreateGrant', { crossAccount: true, grantOperation: true }),
+  // NOTE: the key-state table also lists CreateGrant results for PendingImport keys; only the
+  // states below are modelled, so CreateGrant on a PendingImport key is reported as usable.
+  keyAction('CreateGrant', {
+    crossAccount: true,
+    grantOperation: true,
+    failingStates: ['Disabled', 'PendingDeletion', 'PendingReplicaDeletion']
+  }),
   keyAction('RetireGrant', { crossAccount: true, grantOperation: true }),
   keyAction('ListGrants', { crossAccount: true }),
   keyAction('RevokeGrant', { crossAccount: true }),

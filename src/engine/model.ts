@@ -81,6 +81,11 @@ export interface Policy {
   /** Account that holds the policy (the key's account for key policies). */
   accountId?: string
   statements: Statement[]
+  /**
+   * The `Version` element. Policy variables work only with `2012-10-17`; in a policy without
+   * it (or with `2008-10-17`) AWS reads `${…}` as literal text.
+   */
+  version?: string
   location?: SourceLocation
   warnings: PolicyWarning[]
 }

@@ -89,6 +89,14 @@ function evaluateLevels(
       .filter((attached) => attached.type === type && attached.targets.includes(level))
       .map((attached) => attached.policy)
 
+    // RCPFullAWSAccess is attached to every node and cannot be detached, so RCPs can only deny.
+    if (type === 'rcp') {
+      const matches = policies.flatMap((policy: Policy) => matchPolicy(policy, request))
+      denies.push(
+        ...matches.filter((match) => match.statement.effect === 'Deny' && match.applies !== false)
+      )
+      continue
+    }
     if (policies.length === 0) {
       // RCPFullAWSAccess is attached to every node and cannot be detached, so an RCP-free level
       // allows. Every node must have at least one SCP, so a level without one means missing facts.

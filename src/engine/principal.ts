@@ -239,6 +239,9 @@ export function matchPrincipal(set: PrincipalSet, identity: PrincipalIdentity): 
  */
 export function notPrincipalExempts(set: PrincipalSet, identity: PrincipalIdentity): boolean {
   if (set.wildcard) return true
+  // A Deny with NotPrincipal always denies a principal that has a permissions boundary,
+  // whatever the element lists.
+  if ((identity.role ?? identity.user)?.permissionsBoundary) return false
   const { resolved } = identity
   if (resolved.kind === 'service') {
     return set.service.some((service) => service.toLowerCase() === resolved.arn.toLowerCase())

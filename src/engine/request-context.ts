@@ -5,6 +5,21 @@
 
 export class RequestContextValues {
   private readonly values = new Map<string, { key: string; values: string[] }>()
+  private readonly present = new Set<string>()
+
+  /**
+   * Marks a key that every real request carries but whose value is not known, such as
+   * aws:CurrentTime. Conditions on it evaluate to `unknown` rather than to "absent".
+   */
+  markPresentWithUnknownValue(key: string): void {
+    this.present.add(key.toLowerCase())
+  }
+
+  /** Returns true for a key marked with `markPresentWithUnknownValue` and given no value. */
+  hasUnknownValue(key: string): boolean {
+    const lower = key.toLowerCase()
+    return this.present.has(lower) && !this.values.has(lower)
+  }
 
   /** Sets a key, replacing any earlier value. */
   set(key: string, value: string | string[]): void {

@@ -101,7 +101,7 @@ export function matchStatement(
 
   const missingKeys: string[] = []
   const conditionResults: Tri[] = statement.conditions.map((entry) => {
-    const outcome = evaluateCondition(entry, request.context)
+    const outcome = evaluateCondition(entry, request.context, supportsVariables(policy))
     if (outcome.mismatch) mismatches.push(outcome.mismatch)
     if (outcome.missingKey) missingKeys.push(outcome.missingKey)
     return outcome.result
@@ -124,6 +124,11 @@ export function matchStatement(
   }
 }
 
+/** Policy variables work only in policies whose Version is 2012-10-17. */
+function supportsVariables(policy: Policy): boolean {
+  return policy.version === '2012-10-17'
+}
+
 /** Actions match case-insensitively, with wildcards. */
 function matchAction(statement: Statement, action: string): boolean {
   if (statement.action)
@@ -137,7 +142,9 @@ function matchResource(policy: Policy, statement: Statement, request: MatchReque
   const matchesPattern = (pattern: string) => {
     // In a key policy, "*" means "this key".
     if (pattern === '*') return true
-    const substituted = substituteVariables(pattern, request.context)
+    const substituted = supportsVariables(policy)
+      ? substituteVariables(pattern, request.context)
+      : pattern
     return substituted !== undefined && arnMatch(substituted, request.resourceArn)
   }
   if (statement.resource) return statement.resource.some(matchesPattern)

@@ -76,6 +76,7 @@ export function parsePolicyDocument(input: unknown, options: PolicyDocumentOptio
   })
 
   const policy: Policy = { kind: options.kind, name: options.name, statements, warnings }
+  if (typeof value.Version === 'string') policy.version = value.Version
   if (options.arn !== undefined) policy.arn = options.arn
   if (options.accountId !== undefined) policy.accountId = options.accountId
   const location = reader.locate(value)
