@@ -13,6 +13,7 @@ import {
   errorMessage,
   InputError
 } from './inputs/errors.js'
+import { describeGate, formatCounts } from './reports/format.js'
 import { renderJson } from './reports/json.js'
 import { renderText } from './reports/text.js'
 import { TOOL_VERSION } from './version.js'
@@ -48,9 +49,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         ? renderJson(report)
         : renderText(report, { color: io.color && !toFile })
 
-    if (settings.outputPath)
+    if (settings.outputPath) {
       await writeReport(path.resolve(settings.cwd, settings.outputPath), rendered)
-    else io.stdout(rendered.endsWith('\n') ? rendered : `${rendered}\n`)
+      io.stdout(
+        `Report written to ${settings.outputPath}: ${formatCounts(report.counts)}. ${describeGate(report)}\n`
+      )
+    } else {
+      io.stdout(rendered.endsWith('\n') ? rendered : `${rendered}\n`)
+    }
     if (settings.jsonReportPath)
       await writeReport(path.resolve(settings.cwd, settings.jsonReportPath), renderJson(report))
 

@@ -216,7 +216,9 @@ expectations:
     )
     const written = JSON.parse(await readFile(path.join(dir, 'out', 'report.json'), 'utf8'))
 
-    expect(result.stdout).toBe('')
+    expect(result.stdout).toBe(
+      'Report written to out/report.json: 0 passed, 0 failed, 1 unknown. Gate failed.\n'
+    )
     expect(written.counts.unknown).toBe(1)
   })
 

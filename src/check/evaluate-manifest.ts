@@ -82,7 +82,8 @@ function evaluateExpectation(
             evaluation,
             expect: expectation.expect,
             actions: sameFailure,
-            context: expectation.context
+            context: expectation.context,
+            manifestFile: manifest.file
           })
     return {
       expectation: expectation.name,

@@ -188,6 +188,16 @@ function conditionHint(entry: ConditionEntry, actual: string[]): string | undefi
     if (actual.length === 0) {
       return 'kms:ViaService is set only when an AWS service calls KMS for the principal; add it to the expectation context if the request comes through a service.'
     }
+    const regionOf = (value: string) =>
+      /^[\w-]+\.([a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com$/.exec(value)?.[1]
+    const actualRegion = regionOf(actual[0])
+    const otherRegion = entry.values.find((value) => {
+      const region = regionOf(value)
+      return region !== undefined && actualRegion !== undefined && region !== actualRegion
+    })
+    if (otherRegion) {
+      return `\`${otherRegion}\` names Region ${regionOf(otherRegion)}, but the request comes through ${actualRegion}; kms:ViaService names the Region of the service endpoint.`
+    }
   }
   if (key === 'kms:encryptioncontext:aws:s3:arn') {
     const objectPattern = entry.values.some((value) => /^arn:aws[\w-]*:s3:::[^/]+\/.+/.test(value))

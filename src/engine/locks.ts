@@ -169,8 +169,11 @@ function keyPolicyLock(state: EvaluationState): LockCheck {
 function keyPolicyReason(state: EvaluationState, status: LockStatus): string {
   const { doors, identity } = state
   const who = identity.resolved.roleArn ?? identity.resolved.arn
+  if (status === 'closed' && identity.resolved.kind === 'service') {
+    return `The key policy does not name the service principal ${who} for ${state.actionName}.`
+  }
   if (status === 'closed') {
-    return `The key policy neither names ${who} nor trusts account ${identity.resolved.accountId ?? '(none)'} for ${state.actionName}.`
+    return `The key policy neither names ${who} nor trusts account ${identity.resolved.accountId ?? '(unknown)'} for ${state.actionName}.`
   }
   if (status === 'unknown')
     return `Whether the key policy lets ${who} in depends on a condition that cannot be evaluated.`

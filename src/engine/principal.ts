@@ -74,8 +74,7 @@ export function resolvePrincipal(
       role,
       accountFacts,
       missingFacts:
-        missingAccount ??
-        (role ? undefined : `Role ${input} is not in the IAM facts of account ${arn.accountId}.`)
+        missingAccount ?? (role ? undefined : missingRoleReason(input, arn.accountId, accountFacts))
     }
   }
   if (arn.service === 'sts' && arn.resource.startsWith('assumed-role/')) {
@@ -168,6 +167,20 @@ function assumedRolePrincipal(
         ? undefined
         : `Role ${roleName} of session ${input} is not in the IAM facts of account ${accountId}.`)
   }
+}
+
+/** Explains a role ARN that is not in the facts, naming a role of the same name on another path. */
+function missingRoleReason(
+  input: string,
+  accountId: string,
+  accountFacts: AccountIamFacts | undefined
+): string {
+  const name = input.split('/').pop()?.toLowerCase()
+  const sameName = accountFacts?.roles.find((role) => role.name.toLowerCase() === name)
+  const hint = sameName
+    ? ` A role with that name exists as ${sameName.arn}: a role ARN must include the role's path.`
+    : ''
+  return `Role ${input} is not in the IAM facts of account ${accountId}.${hint}`
 }
 
 function unknownPrincipal(input: string, partition: string, reason: string): PrincipalIdentity {

@@ -57,6 +57,7 @@ Exit codes:
   1  an expectation does not hold, or a result is unknown and
      --fail-on-unknown is true
   2  invalid input: flags, manifest or facts
+  3  internal error in kms-access-gate
 `
 
 /**

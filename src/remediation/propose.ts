@@ -13,9 +13,15 @@ import {
   describeKeyCommand,
   keyPolicyCommand,
   listGrantsCommand,
+  shellQuote,
   simulateCommand
 } from './commands.js'
-import { denyStatement, identityStatement, keyPolicyStatement } from './statements.js'
+import {
+  denyStatement,
+  identityDenyStatement,
+  identityStatement,
+  keyPolicyStatement
+} from './statements.js'
 
 export interface RemediationInput {
   evaluation: Evaluation
@@ -23,6 +29,8 @@ export interface RemediationInput {
   /** The expectation's actions that fail the same way; statements list all of them. */
   actions: string[]
   context: RequestContext
+  /** The manifest, for the command that runs the check again. */
+  manifestFile?: string
 }
 
 /** Proposes the changes that make the expectation hold. Returns undefined when it already holds. */
@@ -78,6 +86,8 @@ function openRemediation(input: RemediationInput): Remediation {
       })
     }
   }
+  const valueFix = conditionValueChange(evaluation)
+  if (valueFix) changes.push(valueFix)
   if (closed.has('key-policy')) changes.push(keyPolicyChange(input))
   if (closed.has('iam')) changes.push(iamChange(input))
   if (closed.has('permissions-boundary')) changes.push(boundaryChange(input))
@@ -188,6 +198,39 @@ function denyChanges(denies: StatementRef[], evaluation: Evaluation): Remediatio
 }
 
 /**
+ * Proposes correcting a condition value when the closest statement failed only because its
+ * condition values differ from the request's (a typo, another Region). That is a smaller
+ * change than a new statement.
+ */
+function conditionValueChange(evaluation: Evaluation): RemediationChange | undefined {
+  const miss = relevantNearMisses(evaluation).find((candidate) =>
+    candidate.mismatches.every(
+      (mismatch) => mismatch.element === 'condition' && mismatch.actual.length > 0
+    )
+  )
+  if (!miss) return undefined
+  const { statement } = miss
+  const fixes = miss.mismatches.map(
+    (mismatch) =>
+      `${mismatch.detail} expects ${mismatch.expected.join(', ')} but the request has ${mismatch.actual.join(', ')}`
+  )
+  const inKeyPolicy = statement.policyKind === 'key-policy'
+  return {
+    side: inKeyPolicy
+      ? 'key-policy'
+      : statement.policyKind === 'identity'
+        ? 'iam'
+        : 'permissions-boundary',
+    accountId:
+      statement.accountId ??
+      (inKeyPolicy ? evaluation.key.accountId : evaluation.principal.accountId),
+    target: inKeyPolicy ? keyName(evaluation) : (statement.policyArn ?? statement.policyName),
+    description: `Smallest change: statement ${statement.sid ?? `#${statement.index}`} of ${inKeyPolicy ? 'the key policy' : statement.policyName} almost lets the request in. ${fixes.join('; ')}. Correct the value if the request is right.`,
+    statements: [statement]
+  }
+}
+
+/**
  * Near misses worth a sentence in the summary: statements on a side whose lock is closed,
  * that failed only on conditions or the resource (a principal mismatch is rarely a typo).
  */
@@ -219,6 +262,17 @@ function describeNearMiss(nearMisses: NearMiss[]): string | undefined {
   return `Closest statement: ${closest.statement.policyName} ${name}: ${parts.join('; ')}.`
 }
 
+const SIDE_NAMES: Record<RemediationChange['side'], string> = {
+  'key-policy': 'the key policy',
+  iam: 'the IAM policies',
+  'permissions-boundary': 'the permissions boundary',
+  scp: 'the SCPs',
+  rcp: 'the RCPs',
+  grant: 'the grants',
+  key: 'the key',
+  expectation: 'the expectation'
+}
+
 function openSummary(
   input: RemediationInput,
   changes: RemediationChange[],
@@ -226,25 +280,55 @@ function openSummary(
 ): string {
   const { evaluation } = input
   const sides = changes
-    .map((change) => `${change.side}${change.accountId ? ` (account ${change.accountId})` : ''}`)
+    .map(
+      (change) =>
+        `${SIDE_NAMES[change.side]}${change.accountId ? ` in account ${change.accountId}` : ''}`
+    )
     .filter((side, index, all) => all.indexOf(side) === index)
+  const request = `${who(evaluation)} to use ${input.actions.join(', ')} on ${keyName(evaluation)}`
   const base =
     sides.length > 0
-      ? `To let ${who(evaluation)} ${input.actions.join(', ')} on ${keyName(evaluation)}, change: ${sides.join('; ')}.`
-      : `${who(evaluation)} cannot ${input.actions.join(', ')} on ${keyName(evaluation)}.`
+      ? `To allow ${request}, change ${joinWords(sides)}.`
+      : `Nothing in the facts can allow ${request}.`
   return nearMiss ? `${base} ${nearMiss}` : base
 }
 
+function joinWords(items: string[]): string {
+  if (items.length <= 1) return items.join('')
+  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`
+}
+
+/**
+ * Fixes for a deny expectation that AWS allows. An explicit Deny comes first because it is
+ * the smallest safe change. The account-principal statement is never offered for removal,
+ * since every IAM permission on the key in the account depends on it.
+ */
 function closeRemediation(input: RemediationInput): Remediation {
   const { evaluation, actions } = input
-  const changes: RemediationChange[] = evaluation.allowedBy.map((ref) => ({
-    side: ref.policyKind === 'key-policy' ? 'key-policy' : 'iam',
-    accountId: ref.accountId,
-    target:
-      ref.policyKind === 'key-policy' ? keyName(evaluation) : (ref.policyArn ?? ref.policyName),
-    description: `Statement ${ref.sid ?? `#${ref.index}`} of ${ref.policyKind === 'key-policy' ? 'the key policy' : ref.policyName} lets ${who(evaluation)} in. Narrow it or remove it.`,
-    statements: [ref]
-  }))
+  const changes: RemediationChange[] = []
+  const viaIam = evaluation.accessPaths.includes('key-policy-trusts-account-and-iam-allows')
+
+  if (viaIam && evaluation.principal.kind !== 'service') {
+    changes.push({
+      side: 'iam',
+      accountId: evaluation.principal.accountId,
+      target: who(evaluation),
+      description: `Add this Deny to an inline policy of ${who(evaluation)} in account ${evaluation.principal.accountId}; an explicit deny wins over every allow and grant.`,
+      statement: identityDenyStatement(evaluation, actions)
+    })
+  }
+  changes.push({
+    side: 'key-policy',
+    accountId: evaluation.key.accountId,
+    target: keyName(evaluation),
+    description: `${viaIam ? 'Or add' : 'Add'} this Deny to the key policy of ${keyName(evaluation)} in account ${evaluation.key.accountId}; it wins over every allow and grant.`,
+    statement: denyStatement(evaluation, actions)
+  })
+
+  for (const ref of evaluation.allowedBy) {
+    const change = allowingStatementChange(ref, evaluation)
+    if (change) changes.push(change)
+  }
   for (const grant of evaluation.allowedByGrants) {
     changes.push({
       side: 'grant',
@@ -253,17 +337,52 @@ function closeRemediation(input: RemediationInput): Remediation {
       description: `Grant ${grant.grantId} lets ${grant.granteePrincipal} ${grant.operations.join(', ')}. Revoke it: aws kms revoke-grant --key-id ${keyName(evaluation)} --grant-id ${grant.grantId}.`
     })
   }
-  changes.push({
-    side: 'key-policy',
-    accountId: evaluation.key.accountId,
-    target: keyName(evaluation),
-    description: 'Or add an explicit Deny to the key policy; it wins over every allow and grant.',
-    statement: denyStatement(evaluation, actions)
-  })
+
   return {
-    summary: `${who(evaluation)} can ${actions.join(', ')} on ${keyName(evaluation)}, but the expectation says it must not. Allowed through: ${evaluation.accessPaths.join(', ')}.`,
+    summary: `${who(evaluation)} can ${actions.join(', ')} on ${keyName(evaluation)}, but the expectation says it must not. It gets in through: ${evaluation.accessPaths.map(describePath).join('; ')}.`,
     changes,
     verifyCommands: verifyCommands(input)
+  }
+}
+
+function describePath(path: string): string {
+  if (path === 'key-policy-names-principal') return 'the key policy, which names it (or `*`)'
+  if (path === 'key-policy-trusts-account-and-iam-allows')
+    return 'its IAM policies, which the key policy lets count'
+  return 'a grant'
+}
+
+/** Describes how to narrow a statement that lets the principal in, or undefined for the account statement. */
+function allowingStatementChange(
+  ref: StatementRef,
+  evaluation: Evaluation
+): RemediationChange | undefined {
+  const name = ref.sid ?? `#${ref.index}`
+  if (ref.policyKind === 'key-policy') {
+    const accountStatement =
+      evaluation.accessPaths.includes('key-policy-trusts-account-and-iam-allows') &&
+      !evaluation.accessPaths.includes('key-policy-names-principal')
+    if (accountStatement) return undefined
+    return {
+      side: 'key-policy',
+      accountId: evaluation.key.accountId,
+      target: keyName(evaluation),
+      description: `Or narrow statement ${name} of the key policy, which lets ${who(evaluation)} in.`,
+      statements: [ref]
+    }
+  }
+  const awsManaged = ref.policyArn?.includes(':iam::aws:policy/') ?? false
+  const advice = awsManaged
+    ? `is an AWS managed policy, which cannot be edited: detach it from ${who(evaluation)} or rely on the Deny above`
+    : ref.policyArn
+      ? 'is a managed policy: narrow the statement, or detach the policy'
+      : 'is an inline policy: narrow or remove the statement'
+  return {
+    side: 'iam',
+    accountId: evaluation.principal.accountId,
+    target: ref.policyArn ?? ref.policyName,
+    description: `Or change statement ${name} of ${ref.policyName}, which allows the request; ${ref.policyName} ${advice}.`,
+    statements: [ref]
   }
 }
 
@@ -297,7 +416,7 @@ function unknownRemediation(input: RemediationInput): Remediation {
     })
   }
   return {
-    summary: `The tool cannot decide: ${evaluation.reasons.join(' ') || 'a fact is missing.'}`,
+    summary: `Cannot decide: ${evaluation.reasons.join(' ') || 'a fact is missing.'}`,
     changes,
     verifyCommands: []
   }
@@ -305,9 +424,19 @@ function unknownRemediation(input: RemediationInput): Remediation {
 
 function verifyCommands(input: RemediationInput): string[] {
   const { evaluation, actions, context } = input
-  const commands = [keyPolicyCommand(evaluation)]
+  const commands: string[] = []
+  if (input.manifestFile) {
+    commands.push(
+      `npx kms-access-gate check --manifest ${shellQuote(input.manifestFile)}  # after exporting the facts again`
+    )
+  }
+  commands.push(keyPolicyCommand(evaluation))
   const simulate = simulateCommand(evaluation, actions, context)
-  if (simulate && evaluation.principal.kind !== 'service') commands.push(simulate)
+  if (simulate && evaluation.principal.kind !== 'service') {
+    commands.push(
+      `${simulate}  # IAM side only: the simulator does not evaluate key policies for roles`
+    )
+  }
   if (evaluation.closedLocks.some((name) => name === 'key-state' || name === 'key-usage')) {
     commands.push(describeKeyCommand(evaluation))
   }

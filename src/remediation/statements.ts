@@ -20,19 +20,15 @@ export function keyPolicyPrincipal(evaluation: Evaluation): Record<string, strin
 }
 
 /**
- * Conditions that keep the new statement as narrow as the expectation's request:
- * `kms:ViaService` and encryption-context pairs, when the expectation supplies them.
+ * Returns the condition that keeps a new statement to the service the expectation's request
+ * comes through (`kms:ViaService`). Encryption-context values are left out on purpose:
+ * they often name one object or secret version and would break at the next one.
  */
 export function narrowingConditions(
   context: RequestContext
 ): Record<string, Record<string, string | string[]>> | undefined {
-  const equals: Record<string, string | string[]> = {}
-  for (const [key, value] of Object.entries(context)) {
-    const lower = key.toLowerCase()
-    if (lower === 'kms:viaservice' || lower.startsWith('kms:encryptioncontext:'))
-      equals[key] = value
-  }
-  return Object.keys(equals).length > 0 ? { StringEquals: equals } : undefined
+  const viaService = Object.entries(context).find(([key]) => key.toLowerCase() === 'kms:viaservice')
+  return viaService ? { StringEquals: { [viaService[0]]: viaService[1] } } : undefined
 }
 
 export function keyPolicyStatement(
@@ -65,6 +61,19 @@ export function identityStatement(
     // IAM policies name a key only by its key ARN; an alias or key ID here matches nothing.
     Resource: evaluation.key.arn ?? evaluation.key.input,
     ...(conditions ? { Condition: conditions } : {})
+  }
+}
+
+/** Builds an inline IAM Deny for the principal, on the key ARN. */
+export function identityDenyStatement(
+  evaluation: Evaluation,
+  actions: string[]
+): Record<string, unknown> {
+  return {
+    Sid: sidFor('DenyKmsKey', (evaluation.key.keyId ?? 'Key').slice(0, 8)),
+    Effect: 'Deny',
+    Action: actions,
+    Resource: evaluation.key.arn ?? evaluation.key.input
   }
 }
 

@@ -119,9 +119,8 @@ export function decidingStatements(result: ExpectationResult): StatementRef[] {
 
 /** Names the element of a mismatch, such as `condition StringEquals kms:ViaService`. */
 export function describeMismatchElement(mismatch: Mismatch): string {
-  return mismatch.detail === mismatch.element
-    ? mismatch.element
-    : `${mismatch.element} ${mismatch.detail}`
+  const sameWord = mismatch.detail.toLowerCase() === mismatch.element.toLowerCase()
+  return sameWord ? mismatch.detail : `${mismatch.element} ${mismatch.detail}`
 }
 
 /** Formats the request's values in a mismatch, saying so when the request had none. */

@@ -50,8 +50,10 @@ export function renderText(report: CheckReport, options: TextOptions): string {
   const ordered = orderResults(safeReport.results)
   const sections: string[] = []
 
-  for (const result of ordered.filter((candidate) => candidate.status !== 'pass')) {
-    sections.push(renderProblem(result, palette).join('\n'))
+  for (const group of groupSameOutcome(
+    ordered.filter((candidate) => candidate.status !== 'pass')
+  )) {
+    sections.push(renderProblem(group, palette).join('\n'))
   }
 
   const passes = ordered.filter((candidate) => candidate.status === 'pass')
@@ -65,6 +67,30 @@ export function renderText(report: CheckReport, options: TextOptions): string {
 
   sections.push(renderTotals(safeReport, palette))
   return `${sections.join('\n\n')}\n`
+}
+
+/**
+ * Merges the results of one expectation that end the same way (same status, decision,
+ * closed locks and fix) into one result listing all their actions, so each fix prints once.
+ */
+function groupSameOutcome(results: ExpectationResult[]): ExpectationResult[] {
+  const groups = new Map<string, ExpectationResult[]>()
+  for (const result of results) {
+    const key = JSON.stringify([
+      result.expectation,
+      result.manifestLocation,
+      result.status,
+      result.decision,
+      result.closedLocks,
+      result.remediation?.summary ?? ''
+    ])
+    groups.set(key, [...(groups.get(key) ?? []), result])
+  }
+  return [...groups.values()].map((members) =>
+    members.length === 1
+      ? members[0]
+      : { ...members[0], action: members.map((member) => member.action).join(', ') }
+  )
 }
 
 function paintStatus(result: ExpectationResult, palette: Palette): string {
@@ -105,10 +131,15 @@ function renderRequest(result: ExpectationResult): string[] {
 
 function renderLocks(result: ExpectationResult, palette: Palette): string[] {
   if (result.closedLocks.length === 0) return []
-  const label = result.status === 'unknown' ? 'Undecided locks' : 'Closed locks'
-  const lines = [`${INDENT}${label}: ${palette.red(result.closedLocks.join(', '))}`]
+  const checks = closedLockChecks(result)
+  const closed = checks.filter((check) => check.status === 'closed').map((check) => check.lock)
+  const undecided = checks.filter((check) => check.status !== 'closed').map((check) => check.lock)
+  const lines: string[] = []
+  if (closed.length > 0) lines.push(`${INDENT}Closed locks: ${palette.red(closed.join(', '))}`)
+  if (undecided.length > 0)
+    lines.push(`${INDENT}Undecided locks: ${palette.yellow(undecided.join(', '))}`)
 
-  for (const check of closedLockChecks(result)) {
+  for (const check of checks) {
     const status = check.status === 'closed' ? '' : ` [${check.status}]`
     const account = check.accountId ? ` (account ${check.accountId})` : ''
     const prefix = `${INDENT}${INDENT}`
