@@ -5804,6 +5804,1898 @@ function escapeJsonPtr(str) {
 
 /***/ }),
 
+/***/ 4807:
+/***/ ((module, exports, __nccwpck_require__) => {
+
+(function (factory) {
+    if ( true && typeof module.exports === "object") {
+        var v = factory(__WEBPACK_EXTERNAL_createRequire(import.meta.url), exports);
+        if (v !== undefined) module.exports = v;
+    }
+    else if (typeof define === "function" && define.amd) {
+        define(["require", "exports", "./format", "./parser"], factory);
+    }
+})(function () {
+    /*---------------------------------------------------------------------------------------------
+     *  Copyright (c) Microsoft Corporation. All rights reserved.
+     *  Licensed under the MIT License. See License.txt in the project root for license information.
+     *--------------------------------------------------------------------------------------------*/
+    'use strict';
+    Object.defineProperty(exports, "__esModule", ({ value: true }));
+    exports.isWS = exports.applyEdit = exports.setProperty = exports.removeProperty = void 0;
+    const format_1 = __nccwpck_require__(6612);
+    const parser_1 = __nccwpck_require__(5152);
+    function removeProperty(text, path, options) {
+        return setProperty(text, path, void 0, options);
+    }
+    exports.removeProperty = removeProperty;
+    function setProperty(text, originalPath, value, options) {
+        const path = originalPath.slice();
+        const errors = [];
+        const root = (0, parser_1.parseTree)(text, errors);
+        let parent = void 0;
+        let lastSegment = void 0;
+        while (path.length > 0) {
+            lastSegment = path.pop();
+            parent = (0, parser_1.findNodeAtLocation)(root, path);
+            if (parent === void 0 && value !== void 0) {
+                if (typeof lastSegment === 'string') {
+                    value = { [lastSegment]: value };
+                }
+                else {
+                    value = [value];
+                }
+            }
+            else {
+                break;
+            }
+        }
+        if (!parent) {
+            // empty document
+            if (value === void 0) { // delete
+                throw new Error('Can not delete in empty document');
+            }
+            return withFormatting(text, { offset: root ? root.offset : 0, length: root ? root.length : 0, content: JSON.stringify(value) }, options);
+        }
+        else if (parent.type === 'object' && typeof lastSegment === 'string' && Array.isArray(parent.children)) {
+            const existing = (0, parser_1.findNodeAtLocation)(parent, [lastSegment]);
+            if (existing !== void 0) {
+                if (value === void 0) { // delete
+                    if (!existing.parent) {
+                        throw new Error('Malformed AST');
+                    }
+                    const propertyIndex = parent.children.indexOf(existing.parent);
+                    let removeBegin;
+                    let removeEnd = existing.parent.offset + existing.parent.length;
+                    if (propertyIndex > 0) {
+                        // remove the comma of the previous node
+                        let previous = parent.children[propertyIndex - 1];
+                        removeBegin = previous.offset + previous.length;
+                    }
+                    else {
+                        removeBegin = parent.offset + 1;
+                        if (parent.children.length > 1) {
+                            // remove the comma of the next node
+                            let next = parent.children[1];
+                            removeEnd = next.offset;
+                        }
+                    }
+                    return withFormatting(text, { offset: removeBegin, length: removeEnd - removeBegin, content: '' }, options);
+                }
+                else {
+                    // set value of existing property
+                    return withFormatting(text, { offset: existing.offset, length: existing.length, content: JSON.stringify(value) }, options);
+                }
+            }
+            else {
+                if (value === void 0) { // delete
+                    return []; // property does not exist, nothing to do
+                }
+                const newProperty = `${JSON.stringify(lastSegment)}: ${JSON.stringify(value)}`;
+                const index = options.getInsertionIndex ? options.getInsertionIndex(parent.children.map(p => p.children[0].value)) : parent.children.length;
+                let edit;
+                if (index > 0) {
+                    let previous = parent.children[index - 1];
+                    edit = { offset: previous.offset + previous.length, length: 0, content: ',' + newProperty };
+                }
+                else if (parent.children.length === 0) {
+                    edit = { offset: parent.offset + 1, length: 0, content: newProperty };
+                }
+                else {
+                    edit = { offset: parent.offset + 1, length: 0, content: newProperty + ',' };
+                }
+                return withFormatting(text, edit, options);
+            }
+        }
+        else if (parent.type === 'array' && typeof lastSegment === 'number' && Array.isArray(parent.children)) {
+            const insertIndex = lastSegment;
+            if (insertIndex === -1) {
+                // Insert
+                const newProperty = `${JSON.stringify(value)}`;
+                let edit;
+                if (parent.children.length === 0) {
+                    edit = { offset: parent.offset + 1, length: 0, content: newProperty };
+                }
+                else {
+                    const previous = parent.children[parent.children.length - 1];
+                    edit = { offset: previous.offset + previous.length, length: 0, content: ',' + newProperty };
+                }
+                return withFormatting(text, edit, options);
+            }
+            else if (value === void 0 && parent.children.length >= 0) {
+                // Removal
+                const removalIndex = lastSegment;
+                const toRemove = parent.children[removalIndex];
+                let edit;
+                if (parent.children.length === 1) {
+                    // only item
+                    edit = { offset: parent.offset + 1, length: parent.length - 2, content: '' };
+                }
+                else if (parent.children.length - 1 === removalIndex) {
+                    // last item
+                    let previous = parent.children[removalIndex - 1];
+                    let offset = previous.offset + previous.length;
+                    let parentEndOffset = parent.offset + parent.length;
+                    edit = { offset, length: parentEndOffset - 2 - offset, content: '' };
+                }
+                else {
+                    edit = { offset: toRemove.offset, length: parent.children[removalIndex + 1].offset - toRemove.offset, content: '' };
+                }
+                return withFormatting(text, edit, options);
+            }
+            else if (value !== void 0) {
+                let edit;
+                const newProperty = `${JSON.stringify(value)}`;
+                if (!options.isArrayInsertion && parent.children.length > lastSegment) {
+                    const toModify = parent.children[lastSegment];
+                    edit = { offset: toModify.offset, length: toModify.length, content: newProperty };
+                }
+                else if (parent.children.length === 0 || lastSegment === 0) {
+                    edit = { offset: parent.offset + 1, length: 0, content: parent.children.length === 0 ? newProperty : newProperty + ',' };
+                }
+                else {
+                    const index = lastSegment > parent.children.length ? parent.children.length : lastSegment;
+                    const previous = parent.children[index - 1];
+                    edit = { offset: previous.offset + previous.length, length: 0, content: ',' + newProperty };
+                }
+                return withFormatting(text, edit, options);
+            }
+            else {
+                throw new Error(`Can not ${value === void 0 ? 'remove' : (options.isArrayInsertion ? 'insert' : 'modify')} Array index ${insertIndex} as length is not sufficient`);
+            }
+        }
+        else {
+            throw new Error(`Can not add ${typeof lastSegment !== 'number' ? 'index' : 'property'} to parent of type ${parent.type}`);
+        }
+    }
+    exports.setProperty = setProperty;
+    function withFormatting(text, edit, options) {
+        if (!options.formattingOptions) {
+            return [edit];
+        }
+        // apply the edit
+        let newText = applyEdit(text, edit);
+        // format the new text
+        let begin = edit.offset;
+        let end = edit.offset + edit.content.length;
+        if (edit.length === 0 || edit.content.length === 0) { // insert or remove
+            while (begin > 0 && !(0, format_1.isEOL)(newText, begin - 1)) {
+                begin--;
+            }
+            while (end < newText.length && !(0, format_1.isEOL)(newText, end)) {
+                end++;
+            }
+        }
+        const edits = (0, format_1.format)(newText, { offset: begin, length: end - begin }, { ...options.formattingOptions, keepLines: false });
+        // apply the formatting edits and track the begin and end offsets of the changes
+        for (let i = edits.length - 1; i >= 0; i--) {
+            const edit = edits[i];
+            newText = applyEdit(newText, edit);
+            begin = Math.min(begin, edit.offset);
+            end = Math.max(end, edit.offset + edit.length);
+            end += edit.content.length - edit.length;
+        }
+        // create a single edit with all changes
+        const editLength = text.length - (newText.length - end) - begin;
+        return [{ offset: begin, length: editLength, content: newText.substring(begin, end) }];
+    }
+    function applyEdit(text, edit) {
+        return text.substring(0, edit.offset) + edit.content + text.substring(edit.offset + edit.length);
+    }
+    exports.applyEdit = applyEdit;
+    function isWS(text, offset) {
+        return '\r\n \t'.indexOf(text.charAt(offset)) !== -1;
+    }
+    exports.isWS = isWS;
+});
+
+
+/***/ }),
+
+/***/ 6612:
+/***/ ((module, exports, __nccwpck_require__) => {
+
+(function (factory) {
+    if ( true && typeof module.exports === "object") {
+        var v = factory(__WEBPACK_EXTERNAL_createRequire(import.meta.url), exports);
+        if (v !== undefined) module.exports = v;
+    }
+    else if (typeof define === "function" && define.amd) {
+        define(["require", "exports", "./scanner", "./string-intern"], factory);
+    }
+})(function () {
+    /*---------------------------------------------------------------------------------------------
+     *  Copyright (c) Microsoft Corporation. All rights reserved.
+     *  Licensed under the MIT License. See License.txt in the project root for license information.
+     *--------------------------------------------------------------------------------------------*/
+    'use strict';
+    Object.defineProperty(exports, "__esModule", ({ value: true }));
+    exports.isEOL = exports.format = void 0;
+    const scanner_1 = __nccwpck_require__(8525);
+    const string_intern_1 = __nccwpck_require__(4579);
+    function format(documentText, range, options) {
+        let initialIndentLevel;
+        let formatText;
+        let formatTextStart;
+        let rangeStart;
+        let rangeEnd;
+        if (range) {
+            rangeStart = range.offset;
+            rangeEnd = rangeStart + range.length;
+            formatTextStart = rangeStart;
+            while (formatTextStart > 0 && !isEOL(documentText, formatTextStart - 1)) {
+                formatTextStart--;
+            }
+            let endOffset = rangeEnd;
+            while (endOffset < documentText.length && !isEOL(documentText, endOffset)) {
+                endOffset++;
+            }
+            formatText = documentText.substring(formatTextStart, endOffset);
+            initialIndentLevel = computeIndentLevel(formatText, options);
+        }
+        else {
+            formatText = documentText;
+            initialIndentLevel = 0;
+            formatTextStart = 0;
+            rangeStart = 0;
+            rangeEnd = documentText.length;
+        }
+        const eol = getEOL(options, documentText);
+        const eolFastPathSupported = string_intern_1.supportedEols.includes(eol);
+        let numberLineBreaks = 0;
+        let indentLevel = 0;
+        let indentValue;
+        if (options.insertSpaces) {
+            indentValue = string_intern_1.cachedSpaces[options.tabSize || 4] ?? repeat(string_intern_1.cachedSpaces[1], options.tabSize || 4);
+        }
+        else {
+            indentValue = '\t';
+        }
+        const indentType = indentValue === '\t' ? '\t' : ' ';
+        let scanner = (0, scanner_1.createScanner)(formatText, false);
+        let hasError = false;
+        function newLinesAndIndent() {
+            if (numberLineBreaks > 1) {
+                return repeat(eol, numberLineBreaks) + repeat(indentValue, initialIndentLevel + indentLevel);
+            }
+            const amountOfSpaces = indentValue.length * (initialIndentLevel + indentLevel);
+            if (!eolFastPathSupported || amountOfSpaces > string_intern_1.cachedBreakLinesWithSpaces[indentType][eol].length) {
+                return eol + repeat(indentValue, initialIndentLevel + indentLevel);
+            }
+            if (amountOfSpaces <= 0) {
+                return eol;
+            }
+            return string_intern_1.cachedBreakLinesWithSpaces[indentType][eol][amountOfSpaces];
+        }
+        function scanNext() {
+            let token = scanner.scan();
+            numberLineBreaks = 0;
+            while (token === 15 /* SyntaxKind.Trivia */ || token === 14 /* SyntaxKind.LineBreakTrivia */) {
+                if (token === 14 /* SyntaxKind.LineBreakTrivia */ && options.keepLines) {
+                    numberLineBreaks += 1;
+                }
+                else if (token === 14 /* SyntaxKind.LineBreakTrivia */) {
+                    numberLineBreaks = 1;
+                }
+                token = scanner.scan();
+            }
+            hasError = token === 16 /* SyntaxKind.Unknown */ || scanner.getTokenError() !== 0 /* ScanError.None */;
+            return token;
+        }
+        const editOperations = [];
+        function addEdit(text, startOffset, endOffset) {
+            if (!hasError && (!range || (startOffset < rangeEnd && endOffset > rangeStart)) && documentText.substring(startOffset, endOffset) !== text) {
+                editOperations.push({ offset: startOffset, length: endOffset - startOffset, content: text });
+            }
+        }
+        let firstToken = scanNext();
+        if (options.keepLines && numberLineBreaks > 0) {
+            addEdit(repeat(eol, numberLineBreaks), 0, 0);
+        }
+        if (firstToken !== 17 /* SyntaxKind.EOF */) {
+            let firstTokenStart = scanner.getTokenOffset() + formatTextStart;
+            let initialIndent = (indentValue.length * initialIndentLevel < 20) && options.insertSpaces
+                ? string_intern_1.cachedSpaces[indentValue.length * initialIndentLevel]
+                : repeat(indentValue, initialIndentLevel);
+            addEdit(initialIndent, formatTextStart, firstTokenStart);
+        }
+        while (firstToken !== 17 /* SyntaxKind.EOF */) {
+            let firstTokenEnd = scanner.getTokenOffset() + scanner.getTokenLength() + formatTextStart;
+            let secondToken = scanNext();
+            let replaceContent = '';
+            let needsLineBreak = false;
+            while (numberLineBreaks === 0 && (secondToken === 12 /* SyntaxKind.LineCommentTrivia */ || secondToken === 13 /* SyntaxKind.BlockCommentTrivia */)) {
+                let commentTokenStart = scanner.getTokenOffset() + formatTextStart;
+                addEdit(string_intern_1.cachedSpaces[1], firstTokenEnd, commentTokenStart);
+                firstTokenEnd = scanner.getTokenOffset() + scanner.getTokenLength() + formatTextStart;
+                needsLineBreak = secondToken === 12 /* SyntaxKind.LineCommentTrivia */;
+                replaceContent = needsLineBreak ? newLinesAndIndent() : '';
+                secondToken = scanNext();
+            }
+            if (secondToken === 2 /* SyntaxKind.CloseBraceToken */) {
+                if (firstToken !== 1 /* SyntaxKind.OpenBraceToken */) {
+                    indentLevel--;
+                }
+                ;
+                if (options.keepLines && numberLineBreaks > 0 || !options.keepLines && firstToken !== 1 /* SyntaxKind.OpenBraceToken */) {
+                    replaceContent = newLinesAndIndent();
+                }
+                else if (options.keepLines) {
+                    replaceContent = string_intern_1.cachedSpaces[1];
+                }
+            }
+            else if (secondToken === 4 /* SyntaxKind.CloseBracketToken */) {
+                if (firstToken !== 3 /* SyntaxKind.OpenBracketToken */) {
+                    indentLevel--;
+                }
+                ;
+                if (options.keepLines && numberLineBreaks > 0 || !options.keepLines && firstToken !== 3 /* SyntaxKind.OpenBracketToken */) {
+                    replaceContent = newLinesAndIndent();
+                }
+                else if (options.keepLines) {
+                    replaceContent = string_intern_1.cachedSpaces[1];
+                }
+            }
+            else {
+                switch (firstToken) {
+                    case 3 /* SyntaxKind.OpenBracketToken */:
+                    case 1 /* SyntaxKind.OpenBraceToken */:
+                        indentLevel++;
+                        if (options.keepLines && numberLineBreaks > 0 || !options.keepLines) {
+                            replaceContent = newLinesAndIndent();
+                        }
+                        else {
+                            replaceContent = string_intern_1.cachedSpaces[1];
+                        }
+                        break;
+                    case 5 /* SyntaxKind.CommaToken */:
+                        if (options.keepLines && numberLineBreaks > 0 || !options.keepLines) {
+                            replaceContent = newLinesAndIndent();
+                        }
+                        else {
+                            replaceContent = string_intern_1.cachedSpaces[1];
+                        }
+                        break;
+                    case 12 /* SyntaxKind.LineCommentTrivia */:
+                        replaceContent = newLinesAndIndent();
+                        break;
+                    case 13 /* SyntaxKind.BlockCommentTrivia */:
+                        if (numberLineBreaks > 0) {
+                            replaceContent = newLinesAndIndent();
+                        }
+                        else if (!needsLineBreak) {
+                            replaceContent = string_intern_1.cachedSpaces[1];
+                        }
+                        break;
+                    case 6 /* SyntaxKind.ColonToken */:
+                        if (options.keepLines && numberLineBreaks > 0) {
+                            replaceContent = newLinesAndIndent();
+                        }
+                        else if (!needsLineBreak) {
+                            replaceContent = string_intern_1.cachedSpaces[1];
+                        }
+                        break;
+                    case 10 /* SyntaxKind.StringLiteral */:
+                        if (options.keepLines && numberLineBreaks > 0) {
+                            replaceContent = newLinesAndIndent();
+                        }
+                        else if (secondToken === 6 /* SyntaxKind.ColonToken */ && !needsLineBreak) {
+                            replaceContent = '';
+                        }
+                        break;
+                    case 7 /* SyntaxKind.NullKeyword */:
+                    case 8 /* SyntaxKind.TrueKeyword */:
+                    case 9 /* SyntaxKind.FalseKeyword */:
+                    case 11 /* SyntaxKind.NumericLiteral */:
+                    case 2 /* SyntaxKind.CloseBraceToken */:
+                    case 4 /* SyntaxKind.CloseBracketToken */:
+                        if (options.keepLines && numberLineBreaks > 0) {
+                            replaceContent = newLinesAndIndent();
+                        }
+                        else {
+                            if ((secondToken === 12 /* SyntaxKind.LineCommentTrivia */ || secondToken === 13 /* SyntaxKind.BlockCommentTrivia */) && !needsLineBreak) {
+                                replaceContent = string_intern_1.cachedSpaces[1];
+                            }
+                            else if (secondToken !== 5 /* SyntaxKind.CommaToken */ && secondToken !== 17 /* SyntaxKind.EOF */) {
+                                hasError = true;
+                            }
+                        }
+                        break;
+                    case 16 /* SyntaxKind.Unknown */:
+                        hasError = true;
+                        break;
+                }
+                if (numberLineBreaks > 0 && (secondToken === 12 /* SyntaxKind.LineCommentTrivia */ || secondToken === 13 /* SyntaxKind.BlockCommentTrivia */)) {
+                    replaceContent = newLinesAndIndent();
+                }
+            }
+            if (secondToken === 17 /* SyntaxKind.EOF */) {
+                if (options.keepLines && numberLineBreaks > 0) {
+                    replaceContent = newLinesAndIndent();
+                }
+                else {
+                    replaceContent = options.insertFinalNewline ? eol : '';
+                }
+            }
+            const secondTokenStart = scanner.getTokenOffset() + formatTextStart;
+            addEdit(replaceContent, firstTokenEnd, secondTokenStart);
+            firstToken = secondToken;
+        }
+        return editOperations;
+    }
+    exports.format = format;
+    function repeat(s, count) {
+        let result = '';
+        for (let i = 0; i < count; i++) {
+            result += s;
+        }
+        return result;
+    }
+    function computeIndentLevel(content, options) {
+        let i = 0;
+        let nChars = 0;
+        const tabSize = options.tabSize || 4;
+        while (i < content.length) {
+            let ch = content.charAt(i);
+            if (ch === string_intern_1.cachedSpaces[1]) {
+                nChars++;
+            }
+            else if (ch === '\t') {
+                nChars += tabSize;
+            }
+            else {
+                break;
+            }
+            i++;
+        }
+        return Math.floor(nChars / tabSize);
+    }
+    function getEOL(options, text) {
+        for (let i = 0; i < text.length; i++) {
+            const ch = text.charAt(i);
+            if (ch === '\r') {
+                if (i + 1 < text.length && text.charAt(i + 1) === '\n') {
+                    return '\r\n';
+                }
+                return '\r';
+            }
+            else if (ch === '\n') {
+                return '\n';
+            }
+        }
+        return (options && options.eol) || '\n';
+    }
+    function isEOL(text, offset) {
+        return '\r\n'.indexOf(text.charAt(offset)) !== -1;
+    }
+    exports.isEOL = isEOL;
+});
+
+
+/***/ }),
+
+/***/ 5152:
+/***/ ((module, exports, __nccwpck_require__) => {
+
+(function (factory) {
+    if ( true && typeof module.exports === "object") {
+        var v = factory(__WEBPACK_EXTERNAL_createRequire(import.meta.url), exports);
+        if (v !== undefined) module.exports = v;
+    }
+    else if (typeof define === "function" && define.amd) {
+        define(["require", "exports", "./scanner"], factory);
+    }
+})(function () {
+    /*---------------------------------------------------------------------------------------------
+     *  Copyright (c) Microsoft Corporation. All rights reserved.
+     *  Licensed under the MIT License. See License.txt in the project root for license information.
+     *--------------------------------------------------------------------------------------------*/
+    'use strict';
+    Object.defineProperty(exports, "__esModule", ({ value: true }));
+    exports.getNodeType = exports.stripComments = exports.visit = exports.findNodeAtOffset = exports.contains = exports.getNodeValue = exports.getNodePath = exports.findNodeAtLocation = exports.parseTree = exports.parse = exports.getLocation = void 0;
+    const scanner_1 = __nccwpck_require__(8525);
+    var ParseOptions;
+    (function (ParseOptions) {
+        ParseOptions.DEFAULT = {
+            allowTrailingComma: false
+        };
+    })(ParseOptions || (ParseOptions = {}));
+    /**
+     * For a given offset, evaluate the location in the JSON document. Each segment in the location path is either a property name or an array index.
+     */
+    function getLocation(text, position) {
+        const segments = []; // strings or numbers
+        const earlyReturnException = new Object();
+        let previousNode = undefined;
+        const previousNodeInst = {
+            value: {},
+            offset: 0,
+            length: 0,
+            type: 'object',
+            parent: undefined
+        };
+        let isAtPropertyKey = false;
+        function setPreviousNode(value, offset, length, type) {
+            previousNodeInst.value = value;
+            previousNodeInst.offset = offset;
+            previousNodeInst.length = length;
+            previousNodeInst.type = type;
+            previousNodeInst.colonOffset = undefined;
+            previousNode = previousNodeInst;
+        }
+        try {
+            visit(text, {
+                onObjectBegin: (offset, length) => {
+                    if (position <= offset) {
+                        throw earlyReturnException;
+                    }
+                    previousNode = undefined;
+                    isAtPropertyKey = position > offset;
+                    segments.push(''); // push a placeholder (will be replaced)
+                },
+                onObjectProperty: (name, offset, length) => {
+                    if (position < offset) {
+                        throw earlyReturnException;
+                    }
+                    setPreviousNode(name, offset, length, 'property');
+                    segments[segments.length - 1] = name;
+                    if (position <= offset + length) {
+                        throw earlyReturnException;
+                    }
+                },
+                onObjectEnd: (offset, length) => {
+                    if (position <= offset) {
+                        throw earlyReturnException;
+                    }
+                    previousNode = undefined;
+                    segments.pop();
+                },
+                onArrayBegin: (offset, length) => {
+                    if (position <= offset) {
+                        throw earlyReturnException;
+                    }
+                    previousNode = undefined;
+                    segments.push(0);
+                },
+                onArrayEnd: (offset, length) => {
+                    if (position <= offset) {
+                        throw earlyReturnException;
+                    }
+                    previousNode = undefined;
+                    segments.pop();
+                },
+                onLiteralValue: (value, offset, length) => {
+                    if (position < offset) {
+                        throw earlyReturnException;
+                    }
+                    setPreviousNode(value, offset, length, getNodeType(value));
+                    if (position <= offset + length) {
+                        throw earlyReturnException;
+                    }
+                },
+                onSeparator: (sep, offset, length) => {
+                    if (position <= offset) {
+                        throw earlyReturnException;
+                    }
+                    if (sep === ':' && previousNode && previousNode.type === 'property') {
+                        previousNode.colonOffset = offset;
+                        isAtPropertyKey = false;
+                        previousNode = undefined;
+                    }
+                    else if (sep === ',') {
+                        const last = segments[segments.length - 1];
+                        if (typeof last === 'number') {
+                            segments[segments.length - 1] = last + 1;
+                        }
+                        else {
+                            isAtPropertyKey = true;
+                            segments[segments.length - 1] = '';
+                        }
+                        previousNode = undefined;
+                    }
+                }
+            });
+        }
+        catch (e) {
+            if (e !== earlyReturnException) {
+                throw e;
+            }
+        }
+        return {
+            path: segments,
+            previousNode,
+            isAtPropertyKey,
+            matches: (pattern) => {
+                let k = 0;
+                for (let i = 0; k < pattern.length && i < segments.length; i++) {
+                    if (pattern[k] === segments[i] || pattern[k] === '*') {
+                        k++;
+                    }
+                    else if (pattern[k] !== '**') {
+                        return false;
+                    }
+                }
+                return k === pattern.length;
+            }
+        };
+    }
+    exports.getLocation = getLocation;
+    /**
+     * Parses the given text and returns the object the JSON content represents. On invalid input, the parser tries to be as fault tolerant as possible, but still return a result.
+     * Therefore always check the errors list to find out if the input was valid.
+     */
+    function parse(text, errors = [], options = ParseOptions.DEFAULT) {
+        let currentProperty = null;
+        let currentParent = [];
+        const previousParents = [];
+        function onValue(value) {
+            if (Array.isArray(currentParent)) {
+                currentParent.push(value);
+            }
+            else if (currentProperty !== null) {
+                currentParent[currentProperty] = value;
+            }
+        }
+        const visitor = {
+            onObjectBegin: () => {
+                const object = {};
+                onValue(object);
+                previousParents.push(currentParent);
+                currentParent = object;
+                currentProperty = null;
+            },
+            onObjectProperty: (name) => {
+                currentProperty = name;
+            },
+            onObjectEnd: () => {
+                currentParent = previousParents.pop();
+            },
+            onArrayBegin: () => {
+                const array = [];
+                onValue(array);
+                previousParents.push(currentParent);
+                currentParent = array;
+                currentProperty = null;
+            },
+            onArrayEnd: () => {
+                currentParent = previousParents.pop();
+            },
+            onLiteralValue: onValue,
+            onError: (error, offset, length) => {
+                errors.push({ error, offset, length });
+            }
+        };
+        visit(text, visitor, options);
+        return currentParent[0];
+    }
+    exports.parse = parse;
+    /**
+     * Parses the given text and returns a tree representation the JSON content. On invalid input, the parser tries to be as fault tolerant as possible, but still return a result.
+     */
+    function parseTree(text, errors = [], options = ParseOptions.DEFAULT) {
+        let currentParent = { type: 'array', offset: -1, length: -1, children: [], parent: undefined }; // artificial root
+        function ensurePropertyComplete(endOffset) {
+            if (currentParent.type === 'property') {
+                currentParent.length = endOffset - currentParent.offset;
+                currentParent = currentParent.parent;
+            }
+        }
+        function onValue(valueNode) {
+            currentParent.children.push(valueNode);
+            return valueNode;
+        }
+        const visitor = {
+            onObjectBegin: (offset) => {
+                currentParent = onValue({ type: 'object', offset, length: -1, parent: currentParent, children: [] });
+            },
+            onObjectProperty: (name, offset, length) => {
+                currentParent = onValue({ type: 'property', offset, length: -1, parent: currentParent, children: [] });
+                currentParent.children.push({ type: 'string', value: name, offset, length, parent: currentParent });
+            },
+            onObjectEnd: (offset, length) => {
+                ensurePropertyComplete(offset + length); // in case of a missing value for a property: make sure property is complete
+                currentParent.length = offset + length - currentParent.offset;
+                currentParent = currentParent.parent;
+                ensurePropertyComplete(offset + length);
+            },
+            onArrayBegin: (offset, length) => {
+                currentParent = onValue({ type: 'array', offset, length: -1, parent: currentParent, children: [] });
+            },
+            onArrayEnd: (offset, length) => {
+                currentParent.length = offset + length - currentParent.offset;
+                currentParent = currentParent.parent;
+                ensurePropertyComplete(offset + length);
+            },
+            onLiteralValue: (value, offset, length) => {
+                onValue({ type: getNodeType(value), offset, length, parent: currentParent, value });
+                ensurePropertyComplete(offset + length);
+            },
+            onSeparator: (sep, offset, length) => {
+                if (currentParent.type === 'property') {
+                    if (sep === ':') {
+                        currentParent.colonOffset = offset;
+                    }
+                    else if (sep === ',') {
+                        ensurePropertyComplete(offset);
+                    }
+                }
+            },
+            onError: (error, offset, length) => {
+                errors.push({ error, offset, length });
+            }
+        };
+        visit(text, visitor, options);
+        const result = currentParent.children[0];
+        if (result) {
+            delete result.parent;
+        }
+        return result;
+    }
+    exports.parseTree = parseTree;
+    /**
+     * Finds the node at the given path in a JSON DOM.
+     */
+    function findNodeAtLocation(root, path) {
+        if (!root) {
+            return undefined;
+        }
+        let node = root;
+        for (let segment of path) {
+            if (typeof segment === 'string') {
+                if (node.type !== 'object' || !Array.isArray(node.children)) {
+                    return undefined;
+                }
+                let found = false;
+                for (const propertyNode of node.children) {
+                    if (Array.isArray(propertyNode.children) && propertyNode.children[0].value === segment && propertyNode.children.length === 2) {
+                        node = propertyNode.children[1];
+                        found = true;
+                        break;
+                    }
+                }
+                if (!found) {
+                    return undefined;
+                }
+            }
+            else {
+                const index = segment;
+                if (node.type !== 'array' || index < 0 || !Array.isArray(node.children) || index >= node.children.length) {
+                    return undefined;
+                }
+                node = node.children[index];
+            }
+        }
+        return node;
+    }
+    exports.findNodeAtLocation = findNodeAtLocation;
+    /**
+     * Gets the JSON path of the given JSON DOM node
+     */
+    function getNodePath(node) {
+        if (!node.parent || !node.parent.children) {
+            return [];
+        }
+        const path = getNodePath(node.parent);
+        if (node.parent.type === 'property') {
+            const key = node.parent.children[0].value;
+            path.push(key);
+        }
+        else if (node.parent.type === 'array') {
+            const index = node.parent.children.indexOf(node);
+            if (index !== -1) {
+                path.push(index);
+            }
+        }
+        return path;
+    }
+    exports.getNodePath = getNodePath;
+    /**
+     * Evaluates the JavaScript object of the given JSON DOM node
+     */
+    function getNodeValue(node) {
+        switch (node.type) {
+            case 'array':
+                return node.children.map(getNodeValue);
+            case 'object':
+                const obj = Object.create(null);
+                for (let prop of node.children) {
+                    const valueNode = prop.children[1];
+                    if (valueNode) {
+                        obj[prop.children[0].value] = getNodeValue(valueNode);
+                    }
+                }
+                return obj;
+            case 'null':
+            case 'string':
+            case 'number':
+            case 'boolean':
+                return node.value;
+            default:
+                return undefined;
+        }
+    }
+    exports.getNodeValue = getNodeValue;
+    function contains(node, offset, includeRightBound = false) {
+        return (offset >= node.offset && offset < (node.offset + node.length)) || includeRightBound && (offset === (node.offset + node.length));
+    }
+    exports.contains = contains;
+    /**
+     * Finds the most inner node at the given offset. If includeRightBound is set, also finds nodes that end at the given offset.
+     */
+    function findNodeAtOffset(node, offset, includeRightBound = false) {
+        if (contains(node, offset, includeRightBound)) {
+            const children = node.children;
+            if (Array.isArray(children)) {
+                for (let i = 0; i < children.length && children[i].offset <= offset; i++) {
+                    const item = findNodeAtOffset(children[i], offset, includeRightBound);
+                    if (item) {
+                        return item;
+                    }
+                }
+            }
+            return node;
+        }
+        return undefined;
+    }
+    exports.findNodeAtOffset = findNodeAtOffset;
+    /**
+     * Parses the given text and invokes the visitor functions for each object, array and literal reached.
+     */
+    function visit(text, visitor, options = ParseOptions.DEFAULT) {
+        const _scanner = (0, scanner_1.createScanner)(text, false);
+        // Important: Only pass copies of this to visitor functions to prevent accidental modification, and
+        // to not affect visitor functions which stored a reference to a previous JSONPath
+        const _jsonPath = [];
+        // Depth of onXXXBegin() callbacks suppressed. onXXXEnd() decrements this if it isn't 0 already.
+        // Callbacks are only called when this value is 0.
+        let suppressedCallbacks = 0;
+        function toNoArgVisit(visitFunction) {
+            return visitFunction ? () => suppressedCallbacks === 0 && visitFunction(_scanner.getTokenOffset(), _scanner.getTokenLength(), _scanner.getTokenStartLine(), _scanner.getTokenStartCharacter()) : () => true;
+        }
+        function toOneArgVisit(visitFunction) {
+            return visitFunction ? (arg) => suppressedCallbacks === 0 && visitFunction(arg, _scanner.getTokenOffset(), _scanner.getTokenLength(), _scanner.getTokenStartLine(), _scanner.getTokenStartCharacter()) : () => true;
+        }
+        function toOneArgVisitWithPath(visitFunction) {
+            return visitFunction ? (arg) => suppressedCallbacks === 0 && visitFunction(arg, _scanner.getTokenOffset(), _scanner.getTokenLength(), _scanner.getTokenStartLine(), _scanner.getTokenStartCharacter(), () => _jsonPath.slice()) : () => true;
+        }
+        function toBeginVisit(visitFunction) {
+            return visitFunction ?
+                () => {
+                    if (suppressedCallbacks > 0) {
+                        suppressedCallbacks++;
+                    }
+                    else {
+                        let cbReturn = visitFunction(_scanner.getTokenOffset(), _scanner.getTokenLength(), _scanner.getTokenStartLine(), _scanner.getTokenStartCharacter(), () => _jsonPath.slice());
+                        if (cbReturn === false) {
+                            suppressedCallbacks = 1;
+                        }
+                    }
+                }
+                : () => true;
+        }
+        function toEndVisit(visitFunction) {
+            return visitFunction ?
+                () => {
+                    if (suppressedCallbacks > 0) {
+                        suppressedCallbacks--;
+                    }
+                    if (suppressedCallbacks === 0) {
+                        visitFunction(_scanner.getTokenOffset(), _scanner.getTokenLength(), _scanner.getTokenStartLine(), _scanner.getTokenStartCharacter());
+                    }
+                }
+                : () => true;
+        }
+        const onObjectBegin = toBeginVisit(visitor.onObjectBegin), onObjectProperty = toOneArgVisitWithPath(visitor.onObjectProperty), onObjectEnd = toEndVisit(visitor.onObjectEnd), onArrayBegin = toBeginVisit(visitor.onArrayBegin), onArrayEnd = toEndVisit(visitor.onArrayEnd), onLiteralValue = toOneArgVisitWithPath(visitor.onLiteralValue), onSeparator = toOneArgVisit(visitor.onSeparator), onComment = toNoArgVisit(visitor.onComment), onError = toOneArgVisit(visitor.onError);
+        const disallowComments = options && options.disallowComments;
+        const allowTrailingComma = options && options.allowTrailingComma;
+        function scanNext() {
+            while (true) {
+                const token = _scanner.scan();
+                switch (_scanner.getTokenError()) {
+                    case 4 /* ScanError.InvalidUnicode */:
+                        handleError(14 /* ParseErrorCode.InvalidUnicode */);
+                        break;
+                    case 5 /* ScanError.InvalidEscapeCharacter */:
+                        handleError(15 /* ParseErrorCode.InvalidEscapeCharacter */);
+                        break;
+                    case 3 /* ScanError.UnexpectedEndOfNumber */:
+                        handleError(13 /* ParseErrorCode.UnexpectedEndOfNumber */);
+                        break;
+                    case 1 /* ScanError.UnexpectedEndOfComment */:
+                        if (!disallowComments) {
+                            handleError(11 /* ParseErrorCode.UnexpectedEndOfComment */);
+                        }
+                        break;
+                    case 2 /* ScanError.UnexpectedEndOfString */:
+                        handleError(12 /* ParseErrorCode.UnexpectedEndOfString */);
+                        break;
+                    case 6 /* ScanError.InvalidCharacter */:
+                        handleError(16 /* ParseErrorCode.InvalidCharacter */);
+                        break;
+                }
+                switch (token) {
+                    case 12 /* SyntaxKind.LineCommentTrivia */:
+                    case 13 /* SyntaxKind.BlockCommentTrivia */:
+                        if (disallowComments) {
+                            handleError(10 /* ParseErrorCode.InvalidCommentToken */);
+                        }
+                        else {
+                            onComment();
+                        }
+                        break;
+                    case 16 /* SyntaxKind.Unknown */:
+                        handleError(1 /* ParseErrorCode.InvalidSymbol */);
+                        break;
+                    case 15 /* SyntaxKind.Trivia */:
+                    case 14 /* SyntaxKind.LineBreakTrivia */:
+                        break;
+                    default:
+                        return token;
+                }
+            }
+        }
+        function handleError(error, skipUntilAfter = [], skipUntil = []) {
+            onError(error);
+            if (skipUntilAfter.length + skipUntil.length > 0) {
+                let token = _scanner.getToken();
+                while (token !== 17 /* SyntaxKind.EOF */) {
+                    if (skipUntilAfter.indexOf(token) !== -1) {
+                        scanNext();
+                        break;
+                    }
+                    else if (skipUntil.indexOf(token) !== -1) {
+                        break;
+                    }
+                    token = scanNext();
+                }
+            }
+        }
+        function parseString(isValue) {
+            const value = _scanner.getTokenValue();
+            if (isValue) {
+                onLiteralValue(value);
+            }
+            else {
+                onObjectProperty(value);
+                // add property name afterwards
+                _jsonPath.push(value);
+            }
+            scanNext();
+            return true;
+        }
+        function parseLiteral() {
+            switch (_scanner.getToken()) {
+                case 11 /* SyntaxKind.NumericLiteral */:
+                    const tokenValue = _scanner.getTokenValue();
+                    let value = Number(tokenValue);
+                    if (isNaN(value)) {
+                        handleError(2 /* ParseErrorCode.InvalidNumberFormat */);
+                        value = 0;
+                    }
+                    onLiteralValue(value);
+                    break;
+                case 7 /* SyntaxKind.NullKeyword */:
+                    onLiteralValue(null);
+                    break;
+                case 8 /* SyntaxKind.TrueKeyword */:
+                    onLiteralValue(true);
+                    break;
+                case 9 /* SyntaxKind.FalseKeyword */:
+                    onLiteralValue(false);
+                    break;
+                default:
+                    return false;
+            }
+            scanNext();
+            return true;
+        }
+        function parseProperty() {
+            if (_scanner.getToken() !== 10 /* SyntaxKind.StringLiteral */) {
+                handleError(3 /* ParseErrorCode.PropertyNameExpected */, [], [2 /* SyntaxKind.CloseBraceToken */, 5 /* SyntaxKind.CommaToken */]);
+                return false;
+            }
+            parseString(false);
+            if (_scanner.getToken() === 6 /* SyntaxKind.ColonToken */) {
+                onSeparator(':');
+                scanNext(); // consume colon
+                if (!parseValue()) {
+                    handleError(4 /* ParseErrorCode.ValueExpected */, [], [2 /* SyntaxKind.CloseBraceToken */, 5 /* SyntaxKind.CommaToken */]);
+                }
+            }
+            else {
+                handleError(5 /* ParseErrorCode.ColonExpected */, [], [2 /* SyntaxKind.CloseBraceToken */, 5 /* SyntaxKind.CommaToken */]);
+            }
+            _jsonPath.pop(); // remove processed property name
+            return true;
+        }
+        function parseObject() {
+            onObjectBegin();
+            scanNext(); // consume open brace
+            let needsComma = false;
+            while (_scanner.getToken() !== 2 /* SyntaxKind.CloseBraceToken */ && _scanner.getToken() !== 17 /* SyntaxKind.EOF */) {
+                if (_scanner.getToken() === 5 /* SyntaxKind.CommaToken */) {
+                    if (!needsComma) {
+                        handleError(4 /* ParseErrorCode.ValueExpected */, [], []);
+                    }
+                    onSeparator(',');
+                    scanNext(); // consume comma
+                    if (_scanner.getToken() === 2 /* SyntaxKind.CloseBraceToken */ && allowTrailingComma) {
+                        break;
+                    }
+                }
+                else if (needsComma) {
+                    handleError(6 /* ParseErrorCode.CommaExpected */, [], []);
+                }
+                if (!parseProperty()) {
+                    handleError(4 /* ParseErrorCode.ValueExpected */, [], [2 /* SyntaxKind.CloseBraceToken */, 5 /* SyntaxKind.CommaToken */]);
+                }
+                needsComma = true;
+            }
+            onObjectEnd();
+            if (_scanner.getToken() !== 2 /* SyntaxKind.CloseBraceToken */) {
+                handleError(7 /* ParseErrorCode.CloseBraceExpected */, [2 /* SyntaxKind.CloseBraceToken */], []);
+            }
+            else {
+                scanNext(); // consume close brace
+            }
+            return true;
+        }
+        function parseArray() {
+            onArrayBegin();
+            scanNext(); // consume open bracket
+            let isFirstElement = true;
+            let needsComma = false;
+            while (_scanner.getToken() !== 4 /* SyntaxKind.CloseBracketToken */ && _scanner.getToken() !== 17 /* SyntaxKind.EOF */) {
+                if (_scanner.getToken() === 5 /* SyntaxKind.CommaToken */) {
+                    if (!needsComma) {
+                        handleError(4 /* ParseErrorCode.ValueExpected */, [], []);
+                    }
+                    onSeparator(',');
+                    scanNext(); // consume comma
+                    if (_scanner.getToken() === 4 /* SyntaxKind.CloseBracketToken */ && allowTrailingComma) {
+                        break;
+                    }
+                }
+                else if (needsComma) {
+                    handleError(6 /* ParseErrorCode.CommaExpected */, [], []);
+                }
+                if (isFirstElement) {
+                    _jsonPath.push(0);
+                    isFirstElement = false;
+                }
+                else {
+                    _jsonPath[_jsonPath.length - 1]++;
+                }
+                if (!parseValue()) {
+                    handleError(4 /* ParseErrorCode.ValueExpected */, [], [4 /* SyntaxKind.CloseBracketToken */, 5 /* SyntaxKind.CommaToken */]);
+                }
+                needsComma = true;
+            }
+            onArrayEnd();
+            if (!isFirstElement) {
+                _jsonPath.pop(); // remove array index
+            }
+            if (_scanner.getToken() !== 4 /* SyntaxKind.CloseBracketToken */) {
+                handleError(8 /* ParseErrorCode.CloseBracketExpected */, [4 /* SyntaxKind.CloseBracketToken */], []);
+            }
+            else {
+                scanNext(); // consume close bracket
+            }
+            return true;
+        }
+        function parseValue() {
+            switch (_scanner.getToken()) {
+                case 3 /* SyntaxKind.OpenBracketToken */:
+                    return parseArray();
+                case 1 /* SyntaxKind.OpenBraceToken */:
+                    return parseObject();
+                case 10 /* SyntaxKind.StringLiteral */:
+                    return parseString(true);
+                default:
+                    return parseLiteral();
+            }
+        }
+        scanNext();
+        if (_scanner.getToken() === 17 /* SyntaxKind.EOF */) {
+            if (options.allowEmptyContent) {
+                return true;
+            }
+            handleError(4 /* ParseErrorCode.ValueExpected */, [], []);
+            return false;
+        }
+        if (!parseValue()) {
+            handleError(4 /* ParseErrorCode.ValueExpected */, [], []);
+            return false;
+        }
+        if (_scanner.getToken() !== 17 /* SyntaxKind.EOF */) {
+            handleError(9 /* ParseErrorCode.EndOfFileExpected */, [], []);
+        }
+        return true;
+    }
+    exports.visit = visit;
+    /**
+     * Takes JSON with JavaScript-style comments and remove
+     * them. Optionally replaces every none-newline character
+     * of comments with a replaceCharacter
+     */
+    function stripComments(text, replaceCh) {
+        let _scanner = (0, scanner_1.createScanner)(text), parts = [], kind, offset = 0, pos;
+        do {
+            pos = _scanner.getPosition();
+            kind = _scanner.scan();
+            switch (kind) {
+                case 12 /* SyntaxKind.LineCommentTrivia */:
+                case 13 /* SyntaxKind.BlockCommentTrivia */:
+                case 17 /* SyntaxKind.EOF */:
+                    if (offset !== pos) {
+                        parts.push(text.substring(offset, pos));
+                    }
+                    if (replaceCh !== undefined) {
+                        parts.push(_scanner.getTokenValue().replace(/[^\r\n]/g, replaceCh));
+                    }
+                    offset = _scanner.getPosition();
+                    break;
+            }
+        } while (kind !== 17 /* SyntaxKind.EOF */);
+        return parts.join('');
+    }
+    exports.stripComments = stripComments;
+    function getNodeType(value) {
+        switch (typeof value) {
+            case 'boolean': return 'boolean';
+            case 'number': return 'number';
+            case 'string': return 'string';
+            case 'object': {
+                if (!value) {
+                    return 'null';
+                }
+                else if (Array.isArray(value)) {
+                    return 'array';
+                }
+                return 'object';
+            }
+            default: return 'null';
+        }
+    }
+    exports.getNodeType = getNodeType;
+});
+
+
+/***/ }),
+
+/***/ 8525:
+/***/ ((module, exports) => {
+
+(function (factory) {
+    if ( true && typeof module.exports === "object") {
+        var v = factory(__WEBPACK_EXTERNAL_createRequire(import.meta.url), exports);
+        if (v !== undefined) module.exports = v;
+    }
+    else if (typeof define === "function" && define.amd) {
+        define(["require", "exports"], factory);
+    }
+})(function () {
+    /*---------------------------------------------------------------------------------------------
+     *  Copyright (c) Microsoft Corporation. All rights reserved.
+     *  Licensed under the MIT License. See License.txt in the project root for license information.
+     *--------------------------------------------------------------------------------------------*/
+    'use strict';
+    Object.defineProperty(exports, "__esModule", ({ value: true }));
+    exports.createScanner = void 0;
+    /**
+     * Creates a JSON scanner on the given text.
+     * If ignoreTrivia is set, whitespaces or comments are ignored.
+     */
+    function createScanner(text, ignoreTrivia = false) {
+        const len = text.length;
+        let pos = 0, value = '', tokenOffset = 0, token = 16 /* SyntaxKind.Unknown */, lineNumber = 0, lineStartOffset = 0, tokenLineStartOffset = 0, prevTokenLineStartOffset = 0, scanError = 0 /* ScanError.None */;
+        function scanHexDigits(count, exact) {
+            let digits = 0;
+            let value = 0;
+            while (digits < count || !exact) {
+                let ch = text.charCodeAt(pos);
+                if (ch >= 48 /* CharacterCodes._0 */ && ch <= 57 /* CharacterCodes._9 */) {
+                    value = value * 16 + ch - 48 /* CharacterCodes._0 */;
+                }
+                else if (ch >= 65 /* CharacterCodes.A */ && ch <= 70 /* CharacterCodes.F */) {
+                    value = value * 16 + ch - 65 /* CharacterCodes.A */ + 10;
+                }
+                else if (ch >= 97 /* CharacterCodes.a */ && ch <= 102 /* CharacterCodes.f */) {
+                    value = value * 16 + ch - 97 /* CharacterCodes.a */ + 10;
+                }
+                else {
+                    break;
+                }
+                pos++;
+                digits++;
+            }
+            if (digits < count) {
+                value = -1;
+            }
+            return value;
+        }
+        function setPosition(newPosition) {
+            pos = newPosition;
+            value = '';
+            tokenOffset = 0;
+            token = 16 /* SyntaxKind.Unknown */;
+            scanError = 0 /* ScanError.None */;
+        }
+        function scanNumber() {
+            let start = pos;
+            if (text.charCodeAt(pos) === 48 /* CharacterCodes._0 */) {
+                pos++;
+            }
+            else {
+                pos++;
+                while (pos < text.length && isDigit(text.charCodeAt(pos))) {
+                    pos++;
+                }
+            }
+            if (pos < text.length && text.charCodeAt(pos) === 46 /* CharacterCodes.dot */) {
+                pos++;
+                if (pos < text.length && isDigit(text.charCodeAt(pos))) {
+                    pos++;
+                    while (pos < text.length && isDigit(text.charCodeAt(pos))) {
+                        pos++;
+                    }
+                }
+                else {
+                    scanError = 3 /* ScanError.UnexpectedEndOfNumber */;
+                    return text.substring(start, pos);
+                }
+            }
+            let end = pos;
+            if (pos < text.length && (text.charCodeAt(pos) === 69 /* CharacterCodes.E */ || text.charCodeAt(pos) === 101 /* CharacterCodes.e */)) {
+                pos++;
+                if (pos < text.length && text.charCodeAt(pos) === 43 /* CharacterCodes.plus */ || text.charCodeAt(pos) === 45 /* CharacterCodes.minus */) {
+                    pos++;
+                }
+                if (pos < text.length && isDigit(text.charCodeAt(pos))) {
+                    pos++;
+                    while (pos < text.length && isDigit(text.charCodeAt(pos))) {
+                        pos++;
+                    }
+                    end = pos;
+                }
+                else {
+                    scanError = 3 /* ScanError.UnexpectedEndOfNumber */;
+                }
+            }
+            return text.substring(start, end);
+        }
+        function scanString() {
+            let result = '', start = pos;
+            while (true) {
+                if (pos >= len) {
+                    result += text.substring(start, pos);
+                    scanError = 2 /* ScanError.UnexpectedEndOfString */;
+                    break;
+                }
+                const ch = text.charCodeAt(pos);
+                if (ch === 34 /* CharacterCodes.doubleQuote */) {
+                    result += text.substring(start, pos);
+                    pos++;
+                    break;
+                }
+                if (ch === 92 /* CharacterCodes.backslash */) {
+                    result += text.substring(start, pos);
+                    pos++;
+                    if (pos >= len) {
+                        scanError = 2 /* ScanError.UnexpectedEndOfString */;
+                        break;
+                    }
+                    const ch2 = text.charCodeAt(pos++);
+                    switch (ch2) {
+                        case 34 /* CharacterCodes.doubleQuote */:
+                            result += '\"';
+                            break;
+                        case 92 /* CharacterCodes.backslash */:
+                            result += '\\';
+                            break;
+                        case 47 /* CharacterCodes.slash */:
+                            result += '/';
+                            break;
+                        case 98 /* CharacterCodes.b */:
+                            result += '\b';
+                            break;
+                        case 102 /* CharacterCodes.f */:
+                            result += '\f';
+                            break;
+                        case 110 /* CharacterCodes.n */:
+                            result += '\n';
+                            break;
+                        case 114 /* CharacterCodes.r */:
+                            result += '\r';
+                            break;
+                        case 116 /* CharacterCodes.t */:
+                            result += '\t';
+                            break;
+                        case 117 /* CharacterCodes.u */:
+                            const ch3 = scanHexDigits(4, true);
+                            if (ch3 >= 0) {
+                                result += String.fromCharCode(ch3);
+                            }
+                            else {
+                                scanError = 4 /* ScanError.InvalidUnicode */;
+                            }
+                            break;
+                        default:
+                            scanError = 5 /* ScanError.InvalidEscapeCharacter */;
+                    }
+                    start = pos;
+                    continue;
+                }
+                if (ch >= 0 && ch <= 0x1f) {
+                    if (isLineBreak(ch)) {
+                        result += text.substring(start, pos);
+                        scanError = 2 /* ScanError.UnexpectedEndOfString */;
+                        break;
+                    }
+                    else {
+                        scanError = 6 /* ScanError.InvalidCharacter */;
+                        // mark as error but continue with string
+                    }
+                }
+                pos++;
+            }
+            return result;
+        }
+        function scanNext() {
+            value = '';
+            scanError = 0 /* ScanError.None */;
+            tokenOffset = pos;
+            lineStartOffset = lineNumber;
+            prevTokenLineStartOffset = tokenLineStartOffset;
+            if (pos >= len) {
+                // at the end
+                tokenOffset = len;
+                return token = 17 /* SyntaxKind.EOF */;
+            }
+            let code = text.charCodeAt(pos);
+            // trivia: whitespace
+            if (isWhiteSpace(code)) {
+                do {
+                    pos++;
+                    value += String.fromCharCode(code);
+                    code = text.charCodeAt(pos);
+                } while (isWhiteSpace(code));
+                return token = 15 /* SyntaxKind.Trivia */;
+            }
+            // trivia: newlines
+            if (isLineBreak(code)) {
+                pos++;
+                value += String.fromCharCode(code);
+                if (code === 13 /* CharacterCodes.carriageReturn */ && text.charCodeAt(pos) === 10 /* CharacterCodes.lineFeed */) {
+                    pos++;
+                    value += '\n';
+                }
+                lineNumber++;
+                tokenLineStartOffset = pos;
+                return token = 14 /* SyntaxKind.LineBreakTrivia */;
+            }
+            switch (code) {
+                // tokens: []{}:,
+                case 123 /* CharacterCodes.openBrace */:
+                    pos++;
+                    return token = 1 /* SyntaxKind.OpenBraceToken */;
+                case 125 /* CharacterCodes.closeBrace */:
+                    pos++;
+                    return token = 2 /* SyntaxKind.CloseBraceToken */;
+                case 91 /* CharacterCodes.openBracket */:
+                    pos++;
+                    return token = 3 /* SyntaxKind.OpenBracketToken */;
+                case 93 /* CharacterCodes.closeBracket */:
+                    pos++;
+                    return token = 4 /* SyntaxKind.CloseBracketToken */;
+                case 58 /* CharacterCodes.colon */:
+                    pos++;
+                    return token = 6 /* SyntaxKind.ColonToken */;
+                case 44 /* CharacterCodes.comma */:
+                    pos++;
+                    return token = 5 /* SyntaxKind.CommaToken */;
+                // strings
+                case 34 /* CharacterCodes.doubleQuote */:
+                    pos++;
+                    value = scanString();
+                    return token = 10 /* SyntaxKind.StringLiteral */;
+                // comments
+                case 47 /* CharacterCodes.slash */:
+                    const start = pos - 1;
+                    // Single-line comment
+                    if (text.charCodeAt(pos + 1) === 47 /* CharacterCodes.slash */) {
+                        pos += 2;
+                        while (pos < len) {
+                            if (isLineBreak(text.charCodeAt(pos))) {
+                                break;
+                            }
+                            pos++;
+                        }
+                        value = text.substring(start, pos);
+                        return token = 12 /* SyntaxKind.LineCommentTrivia */;
+                    }
+                    // Multi-line comment
+                    if (text.charCodeAt(pos + 1) === 42 /* CharacterCodes.asterisk */) {
+                        pos += 2;
+                        const safeLength = len - 1; // For lookahead.
+                        let commentClosed = false;
+                        while (pos < safeLength) {
+                            const ch = text.charCodeAt(pos);
+                            if (ch === 42 /* CharacterCodes.asterisk */ && text.charCodeAt(pos + 1) === 47 /* CharacterCodes.slash */) {
+                                pos += 2;
+                                commentClosed = true;
+                                break;
+                            }
+                            pos++;
+                            if (isLineBreak(ch)) {
+                                if (ch === 13 /* CharacterCodes.carriageReturn */ && text.charCodeAt(pos) === 10 /* CharacterCodes.lineFeed */) {
+                                    pos++;
+                                }
+                                lineNumber++;
+                                tokenLineStartOffset = pos;
+                            }
+                        }
+                        if (!commentClosed) {
+                            pos++;
+                            scanError = 1 /* ScanError.UnexpectedEndOfComment */;
+                        }
+                        value = text.substring(start, pos);
+                        return token = 13 /* SyntaxKind.BlockCommentTrivia */;
+                    }
+                    // just a single slash
+                    value += String.fromCharCode(code);
+                    pos++;
+                    return token = 16 /* SyntaxKind.Unknown */;
+                // numbers
+                case 45 /* CharacterCodes.minus */:
+                    value += String.fromCharCode(code);
+                    pos++;
+                    if (pos === len || !isDigit(text.charCodeAt(pos))) {
+                        return token = 16 /* SyntaxKind.Unknown */;
+                    }
+                // found a minus, followed by a number so
+                // we fall through to proceed with scanning
+                // numbers
+                case 48 /* CharacterCodes._0 */:
+                case 49 /* CharacterCodes._1 */:
+                case 50 /* CharacterCodes._2 */:
+                case 51 /* CharacterCodes._3 */:
+                case 52 /* CharacterCodes._4 */:
+                case 53 /* CharacterCodes._5 */:
+                case 54 /* CharacterCodes._6 */:
+                case 55 /* CharacterCodes._7 */:
+                case 56 /* CharacterCodes._8 */:
+                case 57 /* CharacterCodes._9 */:
+                    value += scanNumber();
+                    return token = 11 /* SyntaxKind.NumericLiteral */;
+                // literals and unknown symbols
+                default:
+                    // is a literal? Read the full word.
+                    while (pos < len && isUnknownContentCharacter(code)) {
+                        pos++;
+                        code = text.charCodeAt(pos);
+                    }
+                    if (tokenOffset !== pos) {
+                        value = text.substring(tokenOffset, pos);
+                        // keywords: true, false, null
+                        switch (value) {
+                            case 'true': return token = 8 /* SyntaxKind.TrueKeyword */;
+                            case 'false': return token = 9 /* SyntaxKind.FalseKeyword */;
+                            case 'null': return token = 7 /* SyntaxKind.NullKeyword */;
+                        }
+                        return token = 16 /* SyntaxKind.Unknown */;
+                    }
+                    // some
+                    value += String.fromCharCode(code);
+                    pos++;
+                    return token = 16 /* SyntaxKind.Unknown */;
+            }
+        }
+        function isUnknownContentCharacter(code) {
+            if (isWhiteSpace(code) || isLineBreak(code)) {
+                return false;
+            }
+            switch (code) {
+                case 125 /* CharacterCodes.closeBrace */:
+                case 93 /* CharacterCodes.closeBracket */:
+                case 123 /* CharacterCodes.openBrace */:
+                case 91 /* CharacterCodes.openBracket */:
+                case 34 /* CharacterCodes.doubleQuote */:
+                case 58 /* CharacterCodes.colon */:
+                case 44 /* CharacterCodes.comma */:
+                case 47 /* CharacterCodes.slash */:
+                    return false;
+            }
+            return true;
+        }
+        function scanNextNonTrivia() {
+            let result;
+            do {
+                result = scanNext();
+            } while (result >= 12 /* SyntaxKind.LineCommentTrivia */ && result <= 15 /* SyntaxKind.Trivia */);
+            return result;
+        }
+        return {
+            setPosition: setPosition,
+            getPosition: () => pos,
+            scan: ignoreTrivia ? scanNextNonTrivia : scanNext,
+            getToken: () => token,
+            getTokenValue: () => value,
+            getTokenOffset: () => tokenOffset,
+            getTokenLength: () => pos - tokenOffset,
+            getTokenStartLine: () => lineStartOffset,
+            getTokenStartCharacter: () => tokenOffset - prevTokenLineStartOffset,
+            getTokenError: () => scanError,
+        };
+    }
+    exports.createScanner = createScanner;
+    function isWhiteSpace(ch) {
+        return ch === 32 /* CharacterCodes.space */ || ch === 9 /* CharacterCodes.tab */;
+    }
+    function isLineBreak(ch) {
+        return ch === 10 /* CharacterCodes.lineFeed */ || ch === 13 /* CharacterCodes.carriageReturn */;
+    }
+    function isDigit(ch) {
+        return ch >= 48 /* CharacterCodes._0 */ && ch <= 57 /* CharacterCodes._9 */;
+    }
+    var CharacterCodes;
+    (function (CharacterCodes) {
+        CharacterCodes[CharacterCodes["lineFeed"] = 10] = "lineFeed";
+        CharacterCodes[CharacterCodes["carriageReturn"] = 13] = "carriageReturn";
+        CharacterCodes[CharacterCodes["space"] = 32] = "space";
+        CharacterCodes[CharacterCodes["_0"] = 48] = "_0";
+        CharacterCodes[CharacterCodes["_1"] = 49] = "_1";
+        CharacterCodes[CharacterCodes["_2"] = 50] = "_2";
+        CharacterCodes[CharacterCodes["_3"] = 51] = "_3";
+        CharacterCodes[CharacterCodes["_4"] = 52] = "_4";
+        CharacterCodes[CharacterCodes["_5"] = 53] = "_5";
+        CharacterCodes[CharacterCodes["_6"] = 54] = "_6";
+        CharacterCodes[CharacterCodes["_7"] = 55] = "_7";
+        CharacterCodes[CharacterCodes["_8"] = 56] = "_8";
+        CharacterCodes[CharacterCodes["_9"] = 57] = "_9";
+        CharacterCodes[CharacterCodes["a"] = 97] = "a";
+        CharacterCodes[CharacterCodes["b"] = 98] = "b";
+        CharacterCodes[CharacterCodes["c"] = 99] = "c";
+        CharacterCodes[CharacterCodes["d"] = 100] = "d";
+        CharacterCodes[CharacterCodes["e"] = 101] = "e";
+        CharacterCodes[CharacterCodes["f"] = 102] = "f";
+        CharacterCodes[CharacterCodes["g"] = 103] = "g";
+        CharacterCodes[CharacterCodes["h"] = 104] = "h";
+        CharacterCodes[CharacterCodes["i"] = 105] = "i";
+        CharacterCodes[CharacterCodes["j"] = 106] = "j";
+        CharacterCodes[CharacterCodes["k"] = 107] = "k";
+        CharacterCodes[CharacterCodes["l"] = 108] = "l";
+        CharacterCodes[CharacterCodes["m"] = 109] = "m";
+        CharacterCodes[CharacterCodes["n"] = 110] = "n";
+        CharacterCodes[CharacterCodes["o"] = 111] = "o";
+        CharacterCodes[CharacterCodes["p"] = 112] = "p";
+        CharacterCodes[CharacterCodes["q"] = 113] = "q";
+        CharacterCodes[CharacterCodes["r"] = 114] = "r";
+        CharacterCodes[CharacterCodes["s"] = 115] = "s";
+        CharacterCodes[CharacterCodes["t"] = 116] = "t";
+        CharacterCodes[CharacterCodes["u"] = 117] = "u";
+        CharacterCodes[CharacterCodes["v"] = 118] = "v";
+        CharacterCodes[CharacterCodes["w"] = 119] = "w";
+        CharacterCodes[CharacterCodes["x"] = 120] = "x";
+        CharacterCodes[CharacterCodes["y"] = 121] = "y";
+        CharacterCodes[CharacterCodes["z"] = 122] = "z";
+        CharacterCodes[CharacterCodes["A"] = 65] = "A";
+        CharacterCodes[CharacterCodes["B"] = 66] = "B";
+        CharacterCodes[CharacterCodes["C"] = 67] = "C";
+        CharacterCodes[CharacterCodes["D"] = 68] = "D";
+        CharacterCodes[CharacterCodes["E"] = 69] = "E";
+        CharacterCodes[CharacterCodes["F"] = 70] = "F";
+        CharacterCodes[CharacterCodes["G"] = 71] = "G";
+        CharacterCodes[CharacterCodes["H"] = 72] = "H";
+        CharacterCodes[CharacterCodes["I"] = 73] = "I";
+        CharacterCodes[CharacterCodes["J"] = 74] = "J";
+        CharacterCodes[CharacterCodes["K"] = 75] = "K";
+        CharacterCodes[CharacterCodes["L"] = 76] = "L";
+        CharacterCodes[CharacterCodes["M"] = 77] = "M";
+        CharacterCodes[CharacterCodes["N"] = 78] = "N";
+        CharacterCodes[CharacterCodes["O"] = 79] = "O";
+        CharacterCodes[CharacterCodes["P"] = 80] = "P";
+        CharacterCodes[CharacterCodes["Q"] = 81] = "Q";
+        CharacterCodes[CharacterCodes["R"] = 82] = "R";
+        CharacterCodes[CharacterCodes["S"] = 83] = "S";
+        CharacterCodes[CharacterCodes["T"] = 84] = "T";
+        CharacterCodes[CharacterCodes["U"] = 85] = "U";
+        CharacterCodes[CharacterCodes["V"] = 86] = "V";
+        CharacterCodes[CharacterCodes["W"] = 87] = "W";
+        CharacterCodes[CharacterCodes["X"] = 88] = "X";
+        CharacterCodes[CharacterCodes["Y"] = 89] = "Y";
+        CharacterCodes[CharacterCodes["Z"] = 90] = "Z";
+        CharacterCodes[CharacterCodes["asterisk"] = 42] = "asterisk";
+        CharacterCodes[CharacterCodes["backslash"] = 92] = "backslash";
+        CharacterCodes[CharacterCodes["closeBrace"] = 125] = "closeBrace";
+        CharacterCodes[CharacterCodes["closeBracket"] = 93] = "closeBracket";
+        CharacterCodes[CharacterCodes["colon"] = 58] = "colon";
+        CharacterCodes[CharacterCodes["comma"] = 44] = "comma";
+        CharacterCodes[CharacterCodes["dot"] = 46] = "dot";
+        CharacterCodes[CharacterCodes["doubleQuote"] = 34] = "doubleQuote";
+        CharacterCodes[CharacterCodes["minus"] = 45] = "minus";
+        CharacterCodes[CharacterCodes["openBrace"] = 123] = "openBrace";
+        CharacterCodes[CharacterCodes["openBracket"] = 91] = "openBracket";
+        CharacterCodes[CharacterCodes["plus"] = 43] = "plus";
+        CharacterCodes[CharacterCodes["slash"] = 47] = "slash";
+        CharacterCodes[CharacterCodes["formFeed"] = 12] = "formFeed";
+        CharacterCodes[CharacterCodes["tab"] = 9] = "tab";
+    })(CharacterCodes || (CharacterCodes = {}));
+});
+
+
+/***/ }),
+
+/***/ 4579:
+/***/ ((module, exports) => {
+
+(function (factory) {
+    if ( true && typeof module.exports === "object") {
+        var v = factory(__WEBPACK_EXTERNAL_createRequire(import.meta.url), exports);
+        if (v !== undefined) module.exports = v;
+    }
+    else if (typeof define === "function" && define.amd) {
+        define(["require", "exports"], factory);
+    }
+})(function () {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", ({ value: true }));
+    exports.supportedEols = exports.cachedBreakLinesWithSpaces = exports.cachedSpaces = void 0;
+    exports.cachedSpaces = new Array(20).fill(0).map((_, index) => {
+        return ' '.repeat(index);
+    });
+    const maxCachedValues = 200;
+    exports.cachedBreakLinesWithSpaces = {
+        ' ': {
+            '\n': new Array(maxCachedValues).fill(0).map((_, index) => {
+                return '\n' + ' '.repeat(index);
+            }),
+            '\r': new Array(maxCachedValues).fill(0).map((_, index) => {
+                return '\r' + ' '.repeat(index);
+            }),
+            '\r\n': new Array(maxCachedValues).fill(0).map((_, index) => {
+                return '\r\n' + ' '.repeat(index);
+            }),
+        },
+        '\t': {
+            '\n': new Array(maxCachedValues).fill(0).map((_, index) => {
+                return '\n' + '\t'.repeat(index);
+            }),
+            '\r': new Array(maxCachedValues).fill(0).map((_, index) => {
+                return '\r' + '\t'.repeat(index);
+            }),
+            '\r\n': new Array(maxCachedValues).fill(0).map((_, index) => {
+                return '\r\n' + '\t'.repeat(index);
+            }),
+        }
+    };
+    exports.supportedEols = ['\n', '\r', '\r\n'];
+});
+
+
+/***/ }),
+
+/***/ 9547:
+/***/ ((module, exports, __nccwpck_require__) => {
+
+(function (factory) {
+    if ( true && typeof module.exports === "object") {
+        var v = factory(__WEBPACK_EXTERNAL_createRequire(import.meta.url), exports);
+        if (v !== undefined) module.exports = v;
+    }
+    else if (typeof define === "function" && define.amd) {
+        define(["require", "exports", "./impl/format", "./impl/edit", "./impl/scanner", "./impl/parser"], factory);
+    }
+})(function () {
+    /*---------------------------------------------------------------------------------------------
+     *  Copyright (c) Microsoft Corporation. All rights reserved.
+     *  Licensed under the MIT License. See License.txt in the project root for license information.
+     *--------------------------------------------------------------------------------------------*/
+    'use strict';
+    Object.defineProperty(exports, "__esModule", ({ value: true }));
+    exports.applyEdits = exports.modify = exports.format = exports.printParseErrorCode = exports.ParseErrorCode = exports.stripComments = exports.visit = exports.getNodeValue = exports.getNodePath = exports.findNodeAtOffset = exports.findNodeAtLocation = exports.parseTree = exports.parse = exports.getLocation = exports.SyntaxKind = exports.ScanError = exports.createScanner = void 0;
+    const formatter = __nccwpck_require__(6612);
+    const edit = __nccwpck_require__(4807);
+    const scanner = __nccwpck_require__(8525);
+    const parser = __nccwpck_require__(5152);
+    /**
+     * Creates a JSON scanner on the given text.
+     * If ignoreTrivia is set, whitespaces or comments are ignored.
+     */
+    exports.createScanner = scanner.createScanner;
+    var ScanError;
+    (function (ScanError) {
+        ScanError[ScanError["None"] = 0] = "None";
+        ScanError[ScanError["UnexpectedEndOfComment"] = 1] = "UnexpectedEndOfComment";
+        ScanError[ScanError["UnexpectedEndOfString"] = 2] = "UnexpectedEndOfString";
+        ScanError[ScanError["UnexpectedEndOfNumber"] = 3] = "UnexpectedEndOfNumber";
+        ScanError[ScanError["InvalidUnicode"] = 4] = "InvalidUnicode";
+        ScanError[ScanError["InvalidEscapeCharacter"] = 5] = "InvalidEscapeCharacter";
+        ScanError[ScanError["InvalidCharacter"] = 6] = "InvalidCharacter";
+    })(ScanError || (exports.ScanError = ScanError = {}));
+    var SyntaxKind;
+    (function (SyntaxKind) {
+        SyntaxKind[SyntaxKind["OpenBraceToken"] = 1] = "OpenBraceToken";
+        SyntaxKind[SyntaxKind["CloseBraceToken"] = 2] = "CloseBraceToken";
+        SyntaxKind[SyntaxKind["OpenBracketToken"] = 3] = "OpenBracketToken";
+        SyntaxKind[SyntaxKind["CloseBracketToken"] = 4] = "CloseBracketToken";
+        SyntaxKind[SyntaxKind["CommaToken"] = 5] = "CommaToken";
+        SyntaxKind[SyntaxKind["ColonToken"] = 6] = "ColonToken";
+        SyntaxKind[SyntaxKind["NullKeyword"] = 7] = "NullKeyword";
+        SyntaxKind[SyntaxKind["TrueKeyword"] = 8] = "TrueKeyword";
+        SyntaxKind[SyntaxKind["FalseKeyword"] = 9] = "FalseKeyword";
+        SyntaxKind[SyntaxKind["StringLiteral"] = 10] = "StringLiteral";
+        SyntaxKind[SyntaxKind["NumericLiteral"] = 11] = "NumericLiteral";
+        SyntaxKind[SyntaxKind["LineCommentTrivia"] = 12] = "LineCommentTrivia";
+        SyntaxKind[SyntaxKind["BlockCommentTrivia"] = 13] = "BlockCommentTrivia";
+        SyntaxKind[SyntaxKind["LineBreakTrivia"] = 14] = "LineBreakTrivia";
+        SyntaxKind[SyntaxKind["Trivia"] = 15] = "Trivia";
+        SyntaxKind[SyntaxKind["Unknown"] = 16] = "Unknown";
+        SyntaxKind[SyntaxKind["EOF"] = 17] = "EOF";
+    })(SyntaxKind || (exports.SyntaxKind = SyntaxKind = {}));
+    /**
+     * For a given offset, evaluate the location in the JSON document. Each segment in the location path is either a property name or an array index.
+     */
+    exports.getLocation = parser.getLocation;
+    /**
+     * Parses the given text and returns the object the JSON content represents. On invalid input, the parser tries to be as fault tolerant as possible, but still return a result.
+     * Therefore, always check the errors list to find out if the input was valid.
+     */
+    exports.parse = parser.parse;
+    /**
+     * Parses the given text and returns a tree representation the JSON content. On invalid input, the parser tries to be as fault tolerant as possible, but still return a result.
+     */
+    exports.parseTree = parser.parseTree;
+    /**
+     * Finds the node at the given path in a JSON DOM.
+     */
+    exports.findNodeAtLocation = parser.findNodeAtLocation;
+    /**
+     * Finds the innermost node at the given offset. If includeRightBound is set, also finds nodes that end at the given offset.
+     */
+    exports.findNodeAtOffset = parser.findNodeAtOffset;
+    /**
+     * Gets the JSON path of the given JSON DOM node
+     */
+    exports.getNodePath = parser.getNodePath;
+    /**
+     * Evaluates the JavaScript object of the given JSON DOM node
+     */
+    exports.getNodeValue = parser.getNodeValue;
+    /**
+     * Parses the given text and invokes the visitor functions for each object, array and literal reached.
+     */
+    exports.visit = parser.visit;
+    /**
+     * Takes JSON with JavaScript-style comments and remove
+     * them. Optionally replaces every none-newline character
+     * of comments with a replaceCharacter
+     */
+    exports.stripComments = parser.stripComments;
+    var ParseErrorCode;
+    (function (ParseErrorCode) {
+        ParseErrorCode[ParseErrorCode["InvalidSymbol"] = 1] = "InvalidSymbol";
+        ParseErrorCode[ParseErrorCode["InvalidNumberFormat"] = 2] = "InvalidNumberFormat";
+        ParseErrorCode[ParseErrorCode["PropertyNameExpected"] = 3] = "PropertyNameExpected";
+        ParseErrorCode[ParseErrorCode["ValueExpected"] = 4] = "ValueExpected";
+        ParseErrorCode[ParseErrorCode["ColonExpected"] = 5] = "ColonExpected";
+        ParseErrorCode[ParseErrorCode["CommaExpected"] = 6] = "CommaExpected";
+        ParseErrorCode[ParseErrorCode["CloseBraceExpected"] = 7] = "CloseBraceExpected";
+        ParseErrorCode[ParseErrorCode["CloseBracketExpected"] = 8] = "CloseBracketExpected";
+        ParseErrorCode[ParseErrorCode["EndOfFileExpected"] = 9] = "EndOfFileExpected";
+        ParseErrorCode[ParseErrorCode["InvalidCommentToken"] = 10] = "InvalidCommentToken";
+        ParseErrorCode[ParseErrorCode["UnexpectedEndOfComment"] = 11] = "UnexpectedEndOfComment";
+        ParseErrorCode[ParseErrorCode["UnexpectedEndOfString"] = 12] = "UnexpectedEndOfString";
+        ParseErrorCode[ParseErrorCode["UnexpectedEndOfNumber"] = 13] = "UnexpectedEndOfNumber";
+        ParseErrorCode[ParseErrorCode["InvalidUnicode"] = 14] = "InvalidUnicode";
+        ParseErrorCode[ParseErrorCode["InvalidEscapeCharacter"] = 15] = "InvalidEscapeCharacter";
+        ParseErrorCode[ParseErrorCode["InvalidCharacter"] = 16] = "InvalidCharacter";
+    })(ParseErrorCode || (exports.ParseErrorCode = ParseErrorCode = {}));
+    function printParseErrorCode(code) {
+        switch (code) {
+            case 1 /* ParseErrorCode.InvalidSymbol */: return 'InvalidSymbol';
+            case 2 /* ParseErrorCode.InvalidNumberFormat */: return 'InvalidNumberFormat';
+            case 3 /* ParseErrorCode.PropertyNameExpected */: return 'PropertyNameExpected';
+            case 4 /* ParseErrorCode.ValueExpected */: return 'ValueExpected';
+            case 5 /* ParseErrorCode.ColonExpected */: return 'ColonExpected';
+            case 6 /* ParseErrorCode.CommaExpected */: return 'CommaExpected';
+            case 7 /* ParseErrorCode.CloseBraceExpected */: return 'CloseBraceExpected';
+            case 8 /* ParseErrorCode.CloseBracketExpected */: return 'CloseBracketExpected';
+            case 9 /* ParseErrorCode.EndOfFileExpected */: return 'EndOfFileExpected';
+            case 10 /* ParseErrorCode.InvalidCommentToken */: return 'InvalidCommentToken';
+            case 11 /* ParseErrorCode.UnexpectedEndOfComment */: return 'UnexpectedEndOfComment';
+            case 12 /* ParseErrorCode.UnexpectedEndOfString */: return 'UnexpectedEndOfString';
+            case 13 /* ParseErrorCode.UnexpectedEndOfNumber */: return 'UnexpectedEndOfNumber';
+            case 14 /* ParseErrorCode.InvalidUnicode */: return 'InvalidUnicode';
+            case 15 /* ParseErrorCode.InvalidEscapeCharacter */: return 'InvalidEscapeCharacter';
+            case 16 /* ParseErrorCode.InvalidCharacter */: return 'InvalidCharacter';
+        }
+        return '<unknown ParseErrorCode>';
+    }
+    exports.printParseErrorCode = printParseErrorCode;
+    /**
+     * Computes the edit operations needed to format a JSON document.
+     *
+     * @param documentText The input text
+     * @param range The range to format or `undefined` to format the full content
+     * @param options The formatting options
+     * @returns The edit operations describing the formatting changes to the original document following the format described in {@linkcode EditResult}.
+     * To apply the edit operations to the input, use {@linkcode applyEdits}.
+     */
+    function format(documentText, range, options) {
+        return formatter.format(documentText, range, options);
+    }
+    exports.format = format;
+    /**
+     * Computes the edit operations needed to modify a value in the JSON document.
+     *
+     * @param documentText The input text
+     * @param path The path of the value to change. The path represents either to the document root, a property or an array item.
+     * If the path points to an non-existing property or item, it will be created.
+     * @param value The new value for the specified property or item. If the value is undefined,
+     * the property or item will be removed.
+     * @param options Options
+     * @returns The edit operations describing the changes to the original document, following the format described in {@linkcode EditResult}.
+     * To apply the edit operations to the input, use {@linkcode applyEdits}.
+     */
+    function modify(text, path, value, options) {
+        return edit.setProperty(text, path, value, options);
+    }
+    exports.modify = modify;
+    /**
+     * Applies edits to an input string.
+     * @param text The input text
+     * @param edits Edit operations following the format described in {@linkcode EditResult}.
+     * @returns The text with the applied edits.
+     * @throws An error if the edit operations are not well-formed as described in {@linkcode EditResult}.
+     */
+    function applyEdits(text, edits) {
+        let sortedEdits = edits.slice(0).sort((a, b) => {
+            const diff = a.offset - b.offset;
+            if (diff === 0) {
+                return a.length - b.length;
+            }
+            return diff;
+        });
+        let lastModifiedOffset = text.length;
+        for (let i = sortedEdits.length - 1; i >= 0; i--) {
+            let e = sortedEdits[i];
+            if (e.offset + e.length <= lastModifiedOffset) {
+                text = edit.applyEdit(text, e);
+            }
+            else {
+                throw new Error('Overlapping edit');
+            }
+            lastModifiedOffset = e.offset;
+        }
+        return text;
+    }
+    exports.applyEdits = applyEdits;
+});
+
+
+/***/ }),
+
 /***/ 4006:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
@@ -8312,7 +10204,7 @@ exports.basename = (path, { windows } = {}) => {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3979);
+/* harmony import */ var _run_cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4328);
 // Entry point of the `kms-access-gate` command.
 
 process.exitCode = await (0,_run_cli_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .a)(process.argv.slice(2), {
@@ -8327,7 +10219,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3979:
+/***/ 4328:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -9646,201 +11538,305 @@ class JsonIndex {
     }
 }
 
+// EXTERNAL MODULE: ./node_modules/jsonc-parser/lib/umd/main.js
+var main = __nccwpck_require__(9547);
+;// CONCATENATED MODULE: ./src/facts/json-syntax-error.ts
+/**
+ * Messages and exact offsets for the syntax errors that `jsonc-parser` reports. The
+ * parser gives only an error code and the start of the token at fault. The messages
+ * name what was expected, and inside strings and numbers the offset moves to the
+ * character at fault.
+ */
+
+const EXPECTED = {
+    value: 'a JSON value',
+    name: 'a property name in double quotes',
+    colon: "':' after the property name",
+    'object-next': "',' or '}' after a property value",
+    'array-next': "',' or ']' after an array element",
+    end: 'the end of the text'
+};
+/** Characters that continue a number when written right after it, as in `01` or `1.5.3`. */
+const NUMBER_CONTINUATION = /[0-9A-Za-z.+-]/;
+const VALID_ESCAPE = /\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})/y;
+/**
+ * Describes the error `code` that `jsonc-parser` reported for the token at `offset`
+ * (`length` characters) of `text`.
+ */
+function describeSyntaxError(text, code, offset, length, context) {
+    if (offset === context.numberEnd && NUMBER_CONTINUATION.test(text[offset] ?? '')) {
+        return {
+            offset,
+            message: `invalid number "${text.slice(context.numberStart, offset + 1)}"`
+        };
+    }
+    const name = (0,main.printParseErrorCode)(code);
+    switch (name) {
+        case 'UnexpectedEndOfString':
+        case 'InvalidCharacter':
+        case 'InvalidEscapeCharacter':
+        case 'InvalidUnicode':
+            return describeStringError(text, offset);
+        case 'UnexpectedEndOfNumber': {
+            const end = offset + length;
+            return {
+                offset: end,
+                message: `invalid number "${text.slice(offset, end)}": expected a digit, found ${describeCharacter(text, end)}`
+            };
+        }
+        case 'InvalidNumberFormat':
+            return { offset, message: `invalid number "${text.slice(offset, offset + length)}"` };
+        case 'InvalidCommentToken':
+            return { offset, message: 'comments are not allowed in JSON' };
+        case 'PropertyNameExpected':
+            return expectedAt(text, offset, 'name');
+        case 'ColonExpected':
+            return expectedAt(text, offset, 'colon');
+        case 'CloseBraceExpected':
+            return expectedAt(text, offset, 'object-next');
+        case 'CloseBracketExpected':
+            return expectedAt(text, offset, 'array-next');
+        case 'EndOfFileExpected':
+            return expectedAt(text, offset, 'end');
+        case 'InvalidSymbol':
+            // The parser skips an unknown word, such as `True` or `'a'`, so it is named whole.
+            return {
+                offset,
+                message: `expected ${EXPECTED[context.expected]}, found ${describeWord(text, offset, length)}`
+            };
+        default:
+            // ValueExpected and CommaExpected: what was expected depends on the position, such
+            // as a property name after '{' but a value after ':'.
+            return expectedAt(text, offset, context.expected);
+    }
+}
+/**
+ * Tells whether `code` is an error inside one string or number token. The parser reports
+ * these before it checks whether the token is allowed at its position.
+ */
+function isTokenError(code) {
+    const name = (0,main.printParseErrorCode)(code);
+    return (name === 'UnexpectedEndOfString' ||
+        name === 'InvalidCharacter' ||
+        name === 'InvalidEscapeCharacter' ||
+        name === 'InvalidUnicode' ||
+        name === 'UnexpectedEndOfNumber' ||
+        name === 'InvalidNumberFormat');
+}
+function expectedAt(text, offset, expected) {
+    return {
+        offset,
+        message: `expected ${EXPECTED[expected]}, found ${describeCharacter(text, offset)}`
+    };
+}
+/**
+ * Finds the first fault in the string literal that starts with the quote at
+ * `quoteOffset`: a control character, an invalid escape or a missing closing quote.
+ */
+function describeStringError(text, quoteOffset) {
+    for (let i = quoteOffset + 1; i < text.length; i++) {
+        const code = text.charCodeAt(i);
+        if (code === 0x22)
+            return { offset: quoteOffset, message: 'invalid string' };
+        if (code < 0x20) {
+            const hex = code.toString(16).padStart(4, '0').toUpperCase();
+            return {
+                offset: i,
+                message: `control character U+${hex} in a string; write it as an escape such as \\n or \\u${hex}`
+            };
+        }
+        if (code === 0x5c) {
+            VALID_ESCAPE.lastIndex = i;
+            const validEscape = VALID_ESCAPE.exec(text);
+            if (!validEscape) {
+                const written = text.slice(i, i + 6).match(/^\\(?:u[0-9a-fA-F]{0,3}|.?)/s)?.[0];
+                return {
+                    offset: i,
+                    message: `invalid escape "${written}" in a string; JSON allows \\" \\\\ \\/ \\b \\f \\n \\r \\t and \\uXXXX`
+                };
+            }
+            i += validEscape[0].length - 1;
+        }
+    }
+    return { offset: quoteOffset, message: `unterminated string: the closing '"' is missing` };
+}
+/** Names a word for a message: quoted, cut to 20 characters. */
+function describeWord(text, offset, length) {
+    const word = text.slice(offset, offset + length);
+    return quoteVisibly(word.length > 20 ? `${word.slice(0, 17)}...` : word);
+}
+/** Names the character at `offset` for a message: quoted, or the end of the text. */
+function describeCharacter(text, offset) {
+    const codePoint = text.codePointAt(offset);
+    if (codePoint === undefined)
+        return 'the end of the text';
+    return quoteVisibly(String.fromCodePoint(codePoint));
+}
+/** Control, format and space characters other than ' ', such as a BOM or a no-break space. */
+const INVISIBLE = /[\p{C}\p{Z}]/gu;
+/** Quotes `text` as JSON, with invisible characters written as `\uXXXX` so the reader can see them. */
+function quoteVisibly(text) {
+    return JSON.stringify(text).replace(INVISIBLE, (character) => {
+        if (character === ' ')
+            return character;
+        const units = character.split('');
+        return units.map((unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`).join('');
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/facts/json-parser.ts
 /**
- * A strict JSON parser (RFC 8259) that records where each object, array and member
- * starts. JSON.parse gives no positions, and in Node 20 many of its error messages give
- * none either. The `yaml` package gives positions, but it accepts text that is not JSON
- * (trailing commas, unquoted keys, comments). On a generated 5.9 MB authorization-details
- * file (Node 20, 2 cores of an AMD EPYC), `yaml` took 1.1 to 1.5 s, this parser 0.1 to
- * 0.23 s and JSON.parse 15 ms.
+ * Strict JSON (RFC 8259) parsing that records where each object, array and member
+ * starts. JSON.parse gives no positions, so this builds the values from the events of
+ * the `visit` parser of Microsoft's `jsonc-parser`, with comments, trailing commas and
+ * empty text rejected.
+ *
+ * `visit` is used rather than `parseTree` because both recurse once per nesting level,
+ * and `parseTree` offers no callback that could stop a deep text. In jsonc-parser 3.3.1
+ * on Node 20, `parseTree` overflows the call stack on 10,000 nested arrays. Here the
+ * begin callbacks throw at the depth limit, before the recursion goes deeper.
  */
+
+
 
 
 /** Deeper nesting is rejected, so that hostile input cannot overflow the call stack. */
 const MAX_JSON_DEPTH = 512;
+const STRICT_JSON = { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false };
 /**
- * Parses `text` as one JSON value. Throws an `InputError` at the line and column of the
- * first syntax error, and on duplicate keys, because parsers disagree on which value wins.
+ * Parses `text` as one JSON value. Objects and arrays are plain ones, as JSON.parse
+ * returns them, and a `__proto__` key is an ordinary own property. Throws an
+ * `InputError` at the line and column of the first syntax error, on nesting deeper than
+ * `MAX_JSON_DEPTH`, and on duplicate keys, because parsers disagree on which value wins.
  */
 function parseJson(text, map) {
-    const parser = new JsonParser(text, map);
-    const value = parser.parseDocument();
-    return { value, index: new JsonIndex(text, map, parser.containers) };
+    const builder = new ValueBuilder(text, map);
+    (0,main.visit)(text, builder, STRICT_JSON);
+    builder.throwPendingError();
+    return { value: builder.root, index: new JsonIndex(text, map, builder.containers) };
 }
-const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
-const ESCAPE = /\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})/y;
-class JsonParser {
+/** Builds the value and its offsets from the parse events, and throws at the first error. */
+class ValueBuilder {
     text;
     map;
     containers = new WeakMap();
-    offset = 0;
+    root;
+    frames = [];
+    expected = 'value';
+    numberStart = -1;
+    numberEnd = -1;
+    /** An error inside a string or number token, pending until the parser accepts or rejects the token. */
+    pendingError;
     constructor(text, map) {
         this.text = text;
         this.map = map;
     }
-    parseDocument() {
-        this.skipWhitespace();
-        if (this.offset >= this.text.length)
-            this.fail('expected a JSON value, found the end of the text');
-        const value = this.parseValue(0);
-        this.skipWhitespace();
-        if (this.offset < this.text.length)
-            this.fail(`expected the end of the text, found ${this.describeNext()}`);
-        return value;
-    }
-    parseValue(depth) {
-        const char = this.text[this.offset];
-        if (char === '{')
-            return this.parseObject(depth + 1);
-        if (char === '[')
-            return this.parseArray(depth + 1);
-        if (char === '"')
-            return this.parseString();
-        if (char === '-' || (char >= '0' && char <= '9'))
-            return this.parseNumber();
-        if (this.text.startsWith('true', this.offset))
-            return this.literal(4, true);
-        if (this.text.startsWith('false', this.offset))
-            return this.literal(5, false);
-        if (this.text.startsWith('null', this.offset))
-            return this.literal(4, null);
-        return this.fail(`expected a JSON value, found ${this.describeNext()}`);
-    }
-    literal(length, value) {
-        this.offset += length;
-        return value;
-    }
-    parseObject(depth) {
-        this.checkDepth(depth);
-        const start = this.offset;
-        const result = {};
-        const members = new Map();
-        this.containers.set(result, { start, members });
-        this.offset++;
-        this.skipWhitespace();
-        if (this.text[this.offset] === '}') {
-            this.offset++;
-            return result;
+    // jsonc-parser calls the callbacks without `this`, so they are arrow functions.
+    onObjectBegin = (offset) => {
+        this.throwPendingError();
+        const object = {};
+        this.open(offset, { container: object, members: new Map(), key: '' });
+        this.expected = 'name';
+    };
+    onArrayBegin = (offset) => {
+        this.throwPendingError();
+        this.open(offset, { container: [], members: [] });
+        this.expected = 'value';
+    };
+    onObjectEnd = () => this.close();
+    onArrayEnd = () => this.close();
+    onObjectProperty = (name, offset) => {
+        this.throwPendingError();
+        const frame = this.frames[this.frames.length - 1];
+        if (!('key' in frame))
+            return;
+        if (frame.members.has(name)) {
+            this.fail(`duplicate key ${JSON.stringify(name)} in an object; keep one, because JSON parsers disagree on which value wins`, offset);
         }
-        for (;;) {
-            this.skipWhitespace();
-            if (this.text[this.offset] !== '"')
-                this.fail(`expected a property name in double quotes, found ${this.describeNext()}`);
-            const keyOffset = this.offset;
-            const key = this.parseString();
-            if (members.has(key))
-                this.fail(`duplicate key "${key}" in an object`, keyOffset);
-            this.skipWhitespace();
-            if (this.text[this.offset] !== ':')
-                this.fail(`expected ':' after the property name, found ${this.describeNext()}`);
-            this.offset++;
-            this.skipWhitespace();
-            members.set(key, this.offset);
-            setMember(result, key, this.parseValue(depth));
-            this.skipWhitespace();
-            const next = this.text[this.offset];
-            this.offset++;
-            if (next === '}')
-                return result;
-            if (next !== ',')
-                this.fail(`expected ',' or '}' after a property value, found ${this.describeNext(-1)}`, this.offset - 1);
+        frame.key = name;
+        this.expected = 'colon';
+    };
+    onSeparator = (separator) => {
+        this.throwPendingError();
+        const frame = this.frames[this.frames.length - 1];
+        if (separator === ':')
+            this.expected = 'value';
+        else
+            this.expected = frame && 'key' in frame ? 'name' : 'value';
+    };
+    onLiteralValue = (value, offset, length) => {
+        this.throwPendingError();
+        this.add(value, offset);
+        if (typeof value === 'number') {
+            this.numberStart = offset;
+            this.numberEnd = offset + length;
         }
+        this.expected = this.afterValue();
+    };
+    /**
+     * Throws at the first error. An error inside a token waits until the parser accepts or
+     * rejects the token. When the token is not allowed at its position at all, as the string
+     * in `[1 "a\n"]`, that error is at the token's start and is the one reported.
+     */
+    onError = (code, offset, length) => {
+        const pending = this.pendingError;
+        if (pending && pending.offset !== offset)
+            this.throwSyntaxError(pending);
+        if (!pending && isTokenError(code)) {
+            this.pendingError = { code, offset, length };
+            return;
+        }
+        this.throwSyntaxError({ code, offset, length });
+    };
+    /** Throws the pending token error, if any, because the parser went on past the token or the text ended. */
+    throwPendingError() {
+        if (this.pendingError)
+            this.throwSyntaxError(this.pendingError);
     }
-    parseArray(depth) {
-        this.checkDepth(depth);
-        const start = this.offset;
-        const result = [];
-        const members = [];
-        this.containers.set(result, { start, members });
-        this.offset++;
-        this.skipWhitespace();
-        if (this.text[this.offset] === ']') {
-            this.offset++;
-            return result;
-        }
-        for (;;) {
-            this.skipWhitespace();
-            members.push(this.offset);
-            result.push(this.parseValue(depth));
-            this.skipWhitespace();
-            const next = this.text[this.offset];
-            this.offset++;
-            if (next === ']')
-                return result;
-            if (next !== ',')
-                this.fail(`expected ',' or ']' after an array element, found ${this.describeNext(-1)}`, this.offset - 1);
-        }
+    throwSyntaxError({ code, offset, length }) {
+        const context = {
+            expected: this.expected,
+            numberStart: this.numberStart,
+            numberEnd: this.numberEnd
+        };
+        const error = describeSyntaxError(this.text, code, offset, length, context);
+        this.fail(error.message, error.offset);
     }
-    parseString() {
-        const start = this.offset;
-        this.offset++;
-        const parts = [];
-        let runStart = this.offset;
-        for (;;) {
-            const code = this.text.charCodeAt(this.offset);
-            if (Number.isNaN(code))
-                this.fail("unterminated string: the closing '\"' is missing", start);
-            if (code === 0x22)
-                break;
-            if (code < 0x20) {
-                const hex = code.toString(16).padStart(4, '0').toUpperCase();
-                this.fail(`control character U+${hex} in a string; write it as an escape such as \\n or \\u${hex}`);
-            }
-            if (code === 0x5c) {
-                parts.push(this.text.slice(runStart, this.offset));
-                parts.push(this.parseEscape());
-                runStart = this.offset;
-                continue;
-            }
-            this.offset++;
+    open(offset, frame) {
+        if (this.frames.length >= MAX_JSON_DEPTH) {
+            this.fail(`objects and arrays nested deeper than ${MAX_JSON_DEPTH} levels`, offset);
         }
-        parts.push(this.text.slice(runStart, this.offset));
-        this.offset++;
-        return parts.length === 1 ? parts[0] : parts.join('');
+        this.add(frame.container, offset);
+        this.containers.set(frame.container, { start: offset, members: frame.members });
+        this.frames.push(frame);
     }
-    parseEscape() {
-        ESCAPE.lastIndex = this.offset;
-        const match = ESCAPE.exec(this.text);
-        if (!match) {
-            this.fail(`invalid escape "${this.text.slice(this.offset, this.offset + 2)}" in a string; JSON allows \\" \\\\ \\/ \\b \\f \\n \\r \\t and \\uXXXX`);
+    close() {
+        this.throwPendingError();
+        this.frames.pop();
+        this.expected = this.afterValue();
+    }
+    /** Adds a value to the open container, at the member named by the last property. */
+    add(value, offset) {
+        const frame = this.frames[this.frames.length - 1];
+        if (!frame) {
+            this.root = value;
         }
-        this.offset += match[0].length;
-        return JSON.parse(`"${match[0]}"`);
-    }
-    parseNumber() {
-        NUMBER.lastIndex = this.offset;
-        const match = NUMBER.exec(this.text);
-        if (!match)
-            this.fail(`invalid number starting with ${this.describeNext()}`);
-        this.offset += match[0].length;
-        const next = this.text[this.offset];
-        if (next !== undefined && /[0-9A-Za-z.+-]/.test(next)) {
-            this.fail(`invalid number "${match[0]}${next}"`, this.offset);
+        else if ('key' in frame) {
+            setMember(frame.container, frame.key, value);
+            frame.members.set(frame.key, offset);
         }
-        return Number(match[0]);
-    }
-    skipWhitespace() {
-        for (;;) {
-            const code = this.text.charCodeAt(this.offset);
-            if (code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09)
-                this.offset++;
-            else
-                return;
+        else {
+            frame.container.push(value);
+            frame.members.push(offset);
         }
     }
-    checkDepth(depth) {
-        if (depth > MAX_JSON_DEPTH)
-            this.fail(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
+    afterValue() {
+        const frame = this.frames[this.frames.length - 1];
+        if (!frame)
+            return 'end';
+        return 'key' in frame ? 'object-next' : 'array-next';
     }
-    /** Names the character at the current offset (plus `shift`) for an error message. */
-    describeNext(shift = 0) {
-        const char = this.text[this.offset + shift];
-        if (char === undefined)
-            return 'the end of the text';
-        return JSON.stringify(char);
-    }
-    fail(message, offset = this.offset) {
+    fail(message, offset) {
         throw new InputError(`invalid JSON: ${message}`, this.map.locate(offset));
     }
 }
@@ -10193,6 +12189,8 @@ function parsePolicyDocument(input, options) {
         statements.push(written.statement);
     });
     const policy = { kind: options.kind, name: options.name, statements, warnings };
+    if (typeof value.Version === 'string')
+        policy.version = value.Version;
     if (options.arn !== undefined)
         policy.arn = options.arn;
     if (options.accountId !== undefined)
@@ -11335,7 +13333,13 @@ const ACTIONS = [
     cryptoAction('DeriveSharedSecret', { keyUsages: ['KEY_AGREEMENT'] }),
     cryptoAction('GetPublicKey', { needsAsymmetricKey: true }),
     keyAction('DescribeKey', { crossAccount: true, grantOperation: true }),
-    keyAction('CreateGrant', { crossAccount: true, grantOperation: true }),
+    // NOTE: the key-state table also lists CreateGrant results for PendingImport keys; only the
+    // states below are modelled, so CreateGrant on a PendingImport key is reported as usable.
+    keyAction('CreateGrant', {
+        crossAccount: true,
+        grantOperation: true,
+        failingStates: ['Disabled', 'PendingDeletion', 'PendingReplicaDeletion']
+    }),
     keyAction('RetireGrant', { crossAccount: true, grantOperation: true }),
     keyAction('ListGrants', { crossAccount: true }),
     keyAction('RevokeGrant', { crossAccount: true }),
@@ -12324,6 +14328,19 @@ const TOOL_VERSION = '0.1.0';
  */
 class RequestContextValues {
     values = new Map();
+    present = new Set();
+    /**
+     * Marks a key that every real request carries but whose value is not known, such as
+     * aws:CurrentTime. Conditions on it evaluate to `unknown` rather than to "absent".
+     */
+    markPresentWithUnknownValue(key) {
+        this.present.add(key.toLowerCase());
+    }
+    /** Returns true for a key marked with `markPresentWithUnknownValue` and given no value. */
+    hasUnknownValue(key) {
+        const lower = key.toLowerCase();
+        return this.present.has(lower) && !this.values.has(lower);
+    }
     /** Sets a key, replacing any earlier value. */
     set(key, value) {
         const values = Array.isArray(value) ? value : [value];
@@ -12358,8 +14375,10 @@ function buildRequestContext(supplied, identity, resolvedKey, key, facts) {
         context.set('aws:RequestedRegion', resolvedKey.region);
     // KMS is reached only over TLS.
     context.set('aws:SecureTransport', 'true');
+    markKeysEveryRequestCarries(context, identity, supplied);
     for (const [name, value] of Object.entries(supplied))
         context.set(name, value);
+    addEncryptionContextKeys(context);
     return context;
 }
 function addPrincipalKeys(context, identity, facts) {
@@ -12393,6 +14412,28 @@ function addPrincipalKeys(context, identity, facts) {
     const organization = facts.organizations.find((org) => org.accounts.some((account) => account.accountId === resolved.accountId));
     if (organization?.organizationId)
         context.set('aws:PrincipalOrgID', organization.organizationId);
+}
+/**
+ * Marks the global keys that AWS sets on every request but whose values the tool cannot
+ * derive. A policy that tests one of them gives `unknown` until the expectation supplies it.
+ * aws:SourceIp is left absent for calls that a service makes on the principal's behalf
+ * (kms:ViaService supplied), where the caller's address is not the request's source.
+ */
+function markKeysEveryRequestCarries(context, identity, supplied) {
+    context.markPresentWithUnknownValue('aws:CurrentTime');
+    context.markPresentWithUnknownValue('aws:EpochTime');
+    const viaService = Object.keys(supplied).some((key) => key.toLowerCase() === 'kms:viaservice');
+    if (identity.resolved.kind !== 'service' && !viaService)
+        context.markPresentWithUnknownValue('aws:SourceIp');
+}
+/** Derives kms:EncryptionContextKeys from the request's kms:EncryptionContext:NAME pairs, unless supplied. */
+function addEncryptionContextKeys(context) {
+    if (context.has('kms:EncryptionContextKeys'))
+        return;
+    const prefix = 'kms:EncryptionContext:';
+    const names = context.withPrefix(prefix).map((entry) => entry.key.slice(prefix.length));
+    if (names.length > 0)
+        context.set('kms:EncryptionContextKeys', names);
 }
 function principalType(identity) {
     switch (identity.resolved.kind) {
@@ -12580,8 +14621,7 @@ function resolvePrincipal(input, facts, partition) {
             },
             role,
             accountFacts,
-            missingFacts: missingAccount ??
-                (role ? undefined : `Role ${input} is not in the IAM facts of account ${arn.accountId}.`)
+            missingFacts: missingAccount ?? (role ? undefined : missingRoleReason(input, arn.accountId, accountFacts))
         };
     }
     if (arn.service === 'sts' && arn.resource.startsWith('assumed-role/')) {
@@ -12645,6 +14685,15 @@ function assumedRolePrincipal(input, accountId, partition, resource, accountFact
                 : `Role ${roleName} of session ${input} is not in the IAM facts of account ${accountId}.`)
     };
 }
+/** Explains a role ARN that is not in the facts, naming a role of the same name on another path. */
+function missingRoleReason(input, accountId, accountFacts) {
+    const name = input.split('/').pop()?.toLowerCase();
+    const sameName = accountFacts?.roles.find((role) => role.name.toLowerCase() === name);
+    const hint = sameName
+        ? ` A role with that name exists as ${sameName.arn}: a role ARN must include the role's path.`
+        : '';
+    return `Role ${input} is not in the IAM facts of account ${accountId}.${hint}`;
+}
 function unknownPrincipal(input, partition, reason) {
     return { resolved: { input, kind: 'unknown', arn: input, partition }, missingFacts: reason };
 }
@@ -12705,6 +14754,10 @@ function matchPrincipal(set, identity) {
 function notPrincipalExempts(set, identity) {
     if (set.wildcard)
         return true;
+    // A Deny with NotPrincipal always denies a principal that has a permissions boundary,
+    // whatever the element lists.
+    if ((identity.role ?? identity.user)?.permissionsBoundary)
+        return false;
     const { resolved } = identity;
     if (resolved.kind === 'service') {
         return set.service.some((service) => service.toLowerCase() === resolved.arn.toLowerCase());
@@ -12792,14 +14845,18 @@ function matchGrantee(granteePrincipal, identity) {
 }
 /** Checks the encryption-context constraints against the `kms:EncryptionContext:` keys of the request. */
 function checkConstraints(grant, context, mismatches) {
+    // Pair names match case-insensitively and values case-sensitively, per the GrantConstraints docs.
     const requestContext = new Map(context
         .withPrefix('kms:EncryptionContext:')
-        .map((entry) => [entry.key.slice('kms:EncryptionContext:'.length), entry.values[0] ?? '']));
+        .map((entry) => [
+        entry.key.slice('kms:EncryptionContext:'.length).toLowerCase(),
+        entry.values[0] ?? ''
+    ]));
     const actual = [...requestContext.entries()].map(([name, value]) => `${name}=${value}`);
     if (grant.encryptionContextEquals) {
         const expectedPairs = Object.entries(grant.encryptionContextEquals);
         const equal = expectedPairs.length === requestContext.size &&
-            expectedPairs.every(([name, value]) => requestContext.get(name) === value);
+            expectedPairs.every(([name, value]) => requestContext.get(name.toLowerCase()) === value);
         if (!equal) {
             mismatches.push({
                 element: 'condition',
@@ -12813,7 +14870,7 @@ function checkConstraints(grant, context, mismatches) {
     }
     if (grant.encryptionContextSubset) {
         const expectedPairs = Object.entries(grant.encryptionContextSubset);
-        const contained = expectedPairs.every(([name, value]) => requestContext.get(name) === value);
+        const contained = expectedPairs.every(([name, value]) => requestContext.get(name.toLowerCase()) === value);
         if (!contained) {
             mismatches.push({
                 element: 'condition',
@@ -12920,10 +14977,9 @@ function byKeyId(input, facts, scope) {
 ;// CONCATENATED MODULE: ./src/engine/key-condition.ts
 function keyStateLock(key, action) {
     const base = { lock: 'key-state', accountId: key.accountId, statements: [], grants: [] };
-    if (!action.needsEnabledKey) {
-        return { ...base, status: 'not-applicable', reason: `${action.name} works in every key state.` };
-    }
     const state = keyStateOf(key);
+    if (!action.needsEnabledKey)
+        return stateForNonCryptographicAction(base, action, state);
     if (state === undefined) {
         return {
             ...base,
@@ -12938,6 +14994,27 @@ function keyStateLock(key, action) {
         status: 'closed',
         reason: `The key is ${state}; ${action.name} needs an Enabled key (${stateError(state)}).`
     };
+}
+function stateForNonCryptographicAction(base, action, state) {
+    const failing = action.failingStates ?? [];
+    if (failing.length === 0) {
+        return { ...base, status: 'not-applicable', reason: `${action.name} works in every key state.` };
+    }
+    if (state === undefined) {
+        return {
+            ...base,
+            status: 'unknown',
+            reason: 'The key state is not in the facts (KeyMetadata.KeyState).'
+        };
+    }
+    if (failing.includes(state)) {
+        return {
+            ...base,
+            status: 'closed',
+            reason: `The key is ${state}; ${action.name} fails in that state (${stateError(state)}).`
+        };
+    }
+    return { ...base, status: 'open', reason: `${action.name} works with a key in state ${state}.` };
 }
 /** Returns KeyState, or derives it from the older Enabled flag when only that is known. */
 function keyStateOf(key) {
@@ -13147,8 +15224,11 @@ function keyPolicyLock(state) {
 function keyPolicyReason(state, status) {
     const { doors, identity } = state;
     const who = identity.resolved.roleArn ?? identity.resolved.arn;
+    if (status === 'closed' && identity.resolved.kind === 'service') {
+        return `The key policy does not name the service principal ${who} for ${state.actionName}.`;
+    }
     if (status === 'closed') {
-        return `The key policy neither names ${who} nor trusts account ${identity.resolved.accountId ?? '(none)'} for ${state.actionName}.`;
+        return `The key policy neither names ${who} nor trusts account ${identity.resolved.accountId ?? '(unknown)'} for ${state.actionName}.`;
     }
     if (status === 'unknown')
         return `Whether the key policy lets ${who} in depends on a condition that cannot be evaluated.`;
@@ -13575,20 +15655,28 @@ function parseOperator(name) {
     return { base: isNull ? undefined : baseOperator(rest), setOperator, ifExists, isNull };
 }
 /** Evaluates one condition entry. */
-function evaluateCondition(entry, context) {
+function evaluateCondition(entry, context, variablesEnabled = true) {
     const parsed = parseOperator(entry.operator);
     const requestValues = context.get(entry.key);
-    const present = requestValues !== undefined && requestValues.length > 0;
+    const valueUnknown = context.hasUnknownValue(entry.key);
+    const present = valueUnknown || (requestValues !== undefined && requestValues.length > 0);
     if (parsed.isNull)
         return evaluateNull(entry, present, requestValues ?? []);
+    if (valueUnknown) {
+        return {
+            result: 'unknown',
+            mismatch: mismatch(entry, [], `Every real request carries ${entry.key}, but the expectation gives no value; add it to the expectation's context.`),
+            missingKey: entry.key
+        };
+    }
     if (!parsed.base) {
         return {
             result: 'unknown',
             mismatch: mismatch(entry, requestValues ?? [], `The operator \`${entry.operator}\` is not modelled.`)
         };
     }
-    const result = present
-        ? compareValues(parsed, parsed.base, entry, requestValues, context)
+    const result = present && requestValues
+        ? compareValues(parsed, parsed.base, entry, requestValues, context, variablesEnabled)
         : absentKeyResult(parsed, parsed.base);
     if (result === true)
         return { result };
@@ -13620,8 +15708,8 @@ function evaluateNull(entry, present, requestValues) {
         missingKey: present ? undefined : entry.key
     };
 }
-function compareValues(parsed, base, entry, requestValues, context) {
-    const policyValues = entry.values.map((value) => base.allowsVariables ? substituteVariables(value, context) : value);
+function compareValues(parsed, base, entry, requestValues, context, variablesEnabled) {
+    const policyValues = entry.values.map((value) => base.allowsVariables && variablesEnabled ? substituteVariables(value, context) : value);
     // One request value against all policy values: true when any policy value matches it.
     const matchesAny = (requestValue) => {
         let result = false;
@@ -13681,6 +15769,15 @@ function conditionHint(entry, actual) {
         }
         if (actual.length === 0) {
             return 'kms:ViaService is set only when an AWS service calls KMS for the principal; add it to the expectation context if the request comes through a service.';
+        }
+        const regionOf = (value) => /^[\w-]+\.([a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com$/.exec(value)?.[1];
+        const actualRegion = regionOf(actual[0]);
+        const otherRegion = entry.values.find((value) => {
+            const region = regionOf(value);
+            return region !== undefined && actualRegion !== undefined && region !== actualRegion;
+        });
+        if (otherRegion) {
+            return `\`${otherRegion}\` names Region ${regionOf(otherRegion)}, but the request comes through ${actualRegion}; kms:ViaService names the Region of the service endpoint.`;
         }
     }
     if (key === 'kms:encryptioncontext:aws:s3:arn') {
@@ -13760,7 +15857,7 @@ function matchStatement(policy, statement, request) {
     }
     const missingKeys = [];
     const conditionResults = statement.conditions.map((entry) => {
-        const outcome = evaluateCondition(entry, request.context);
+        const outcome = evaluateCondition(entry, request.context, supportsVariables(policy));
         if (outcome.mismatch)
             mismatches.push(outcome.mismatch);
         if (outcome.missingKey)
@@ -13783,6 +15880,10 @@ function matchStatement(policy, statement, request) {
         missingKeys
     };
 }
+/** Policy variables work only in policies whose Version is 2012-10-17. */
+function supportsVariables(policy) {
+    return policy.version === '2012-10-17';
+}
 /** Actions match case-insensitively, with wildcards. */
 function matchAction(statement, action) {
     if (statement.action)
@@ -13796,7 +15897,9 @@ function matchResource(policy, statement, request) {
         // In a key policy, "*" means "this key".
         if (pattern === '*')
             return true;
-        const substituted = substituteVariables(pattern, request.context);
+        const substituted = supportsVariables(policy)
+            ? substituteVariables(pattern, request.context)
+            : pattern;
         return substituted !== undefined && arnMatch(substituted, request.resourceArn);
     };
     if (statement.resource)
@@ -13899,6 +16002,12 @@ function evaluateLevels(type, accountId, organization, request) {
         const policies = organization.policies
             .filter((attached) => attached.type === type && attached.targets.includes(level))
             .map((attached) => attached.policy);
+        // RCPFullAWSAccess is attached to every node and cannot be detached, so RCPs can only deny.
+        if (type === 'rcp') {
+            const matches = policies.flatMap((policy) => matchPolicy(policy, request));
+            denies.push(...matches.filter((match) => match.statement.effect === 'Deny' && match.applies !== false));
+            continue;
+        }
         if (policies.length === 0) {
             // RCPFullAWSAccess is attached to every node and cannot be detached, so an RCP-free level
             // allows. Every node must have at least one SCP, so a level without one means missing facts.
@@ -14095,10 +16204,15 @@ function allDenies(state) {
         ...state.rcp.denies
     ];
 }
+/** Lists the Allow statements on the paths that let the request in. */
 function allowingStatements(state) {
     const isAllow = (match) => match.statement.effect === 'Allow' && match.applies === true;
-    const keyPolicy = (state.keyPolicyMatches ?? []).filter(isAllow);
-    const iamNeeded = state.crossAccount || state.paths['key-policy-names-principal'] !== true;
+    const keyAllows = (state.keyPolicyMatches ?? []).filter(isAllow);
+    const viaName = state.paths['key-policy-names-principal'] === true;
+    const viaDelegation = state.paths['key-policy-trusts-account-and-iam-allows'] === true;
+    const rootUser = state.identity.resolved.kind === 'account';
+    const keyPolicy = keyAllows.filter((match) => match.principalMatch === 'account' && !rootUser ? viaDelegation : viaName);
+    const iamNeeded = viaDelegation || (viaName && state.crossAccount);
     const identity = iamNeeded ? (state.identityMatches ?? []).filter(isAllow) : [];
     return [...keyPolicy, ...identity].map((match) => match.ref);
 }
@@ -14272,17 +16386,13 @@ function keyPolicyPrincipal(evaluation) {
     return { AWS: principal.roleArn ?? principal.arn };
 }
 /**
- * Conditions that keep the new statement as narrow as the expectation's request:
- * `kms:ViaService` and encryption-context pairs, when the expectation supplies them.
+ * Returns the condition that keeps a new statement to the service the expectation's request
+ * comes through (`kms:ViaService`). Encryption-context values are left out on purpose:
+ * they often name one object or secret version and would break at the next one.
  */
 function narrowingConditions(context) {
-    const equals = {};
-    for (const [key, value] of Object.entries(context)) {
-        const lower = key.toLowerCase();
-        if (lower === 'kms:viaservice' || lower.startsWith('kms:encryptioncontext:'))
-            equals[key] = value;
-    }
-    return Object.keys(equals).length > 0 ? { StringEquals: equals } : undefined;
+    const viaService = Object.entries(context).find(([key]) => key.toLowerCase() === 'kms:viaservice');
+    return viaService ? { StringEquals: { [viaService[0]]: viaService[1] } } : undefined;
 }
 function keyPolicyStatement(evaluation, actions, context) {
     const conditions = narrowingConditions(context);
@@ -14305,6 +16415,15 @@ function identityStatement(evaluation, actions, context) {
         // IAM policies name a key only by its key ARN; an alias or key ID here matches nothing.
         Resource: evaluation.key.arn ?? evaluation.key.input,
         ...(conditions ? { Condition: conditions } : {})
+    };
+}
+/** Builds an inline IAM Deny for the principal, on the key ARN. */
+function identityDenyStatement(evaluation, actions) {
+    return {
+        Sid: sidFor('DenyKmsKey', (evaluation.key.keyId ?? 'Key').slice(0, 8)),
+        Effect: 'Deny',
+        Action: actions,
+        Resource: evaluation.key.arn ?? evaluation.key.input
     };
 }
 function denyStatement(evaluation, actions) {
@@ -14377,6 +16496,9 @@ function openRemediation(input) {
             });
         }
     }
+    const valueFix = conditionValueChange(evaluation);
+    if (valueFix)
+        changes.push(valueFix);
     if (closed.has('key-policy'))
         changes.push(keyPolicyChange(input));
     if (closed.has('iam'))
@@ -14480,6 +16602,31 @@ function denyChanges(denies, evaluation) {
     }));
 }
 /**
+ * Proposes correcting a condition value when the closest statement failed only because its
+ * condition values differ from the request's (a typo, another Region). That is a smaller
+ * change than a new statement.
+ */
+function conditionValueChange(evaluation) {
+    const miss = relevantNearMisses(evaluation).find((candidate) => candidate.mismatches.every((mismatch) => mismatch.element === 'condition' && mismatch.actual.length > 0));
+    if (!miss)
+        return undefined;
+    const { statement } = miss;
+    const fixes = miss.mismatches.map((mismatch) => `${mismatch.detail} expects ${mismatch.expected.join(', ')} but the request has ${mismatch.actual.join(', ')}`);
+    const inKeyPolicy = statement.policyKind === 'key-policy';
+    return {
+        side: inKeyPolicy
+            ? 'key-policy'
+            : statement.policyKind === 'identity'
+                ? 'iam'
+                : 'permissions-boundary',
+        accountId: statement.accountId ??
+            (inKeyPolicy ? evaluation.key.accountId : evaluation.principal.accountId),
+        target: inKeyPolicy ? keyName(evaluation) : (statement.policyArn ?? statement.policyName),
+        description: `Smallest change: statement ${statement.sid ?? `#${statement.index}`} of ${inKeyPolicy ? 'the key policy' : statement.policyName} almost lets the request in. ${fixes.join('; ')}. Correct the value if the request is right.`,
+        statements: [statement]
+    };
+}
+/**
  * Near misses worth a sentence in the summary: statements on a side whose lock is closed,
  * that failed only on conditions or the resource (a principal mismatch is rarely a typo).
  */
@@ -14507,25 +16654,62 @@ function describeNearMiss(nearMisses) {
     const name = closest.statement.sid ?? `#${closest.statement.index}`;
     return `Closest statement: ${closest.statement.policyName} ${name}: ${parts.join('; ')}.`;
 }
+const SIDE_NAMES = {
+    'key-policy': 'the key policy',
+    iam: 'the IAM policies',
+    'permissions-boundary': 'the permissions boundary',
+    scp: 'the SCPs',
+    rcp: 'the RCPs',
+    grant: 'the grants',
+    key: 'the key',
+    expectation: 'the expectation'
+};
 function openSummary(input, changes, nearMiss) {
     const { evaluation } = input;
     const sides = changes
-        .map((change) => `${change.side}${change.accountId ? ` (account ${change.accountId})` : ''}`)
+        .map((change) => `${SIDE_NAMES[change.side]}${change.accountId ? ` in account ${change.accountId}` : ''}`)
         .filter((side, index, all) => all.indexOf(side) === index);
+    const request = `${who(evaluation)} to use ${input.actions.join(', ')} on ${keyName(evaluation)}`;
     const base = sides.length > 0
-        ? `To let ${who(evaluation)} ${input.actions.join(', ')} on ${keyName(evaluation)}, change: ${sides.join('; ')}.`
-        : `${who(evaluation)} cannot ${input.actions.join(', ')} on ${keyName(evaluation)}.`;
+        ? `To allow ${request}, change ${joinWords(sides)}.`
+        : `Nothing in the facts can allow ${request}.`;
     return nearMiss ? `${base} ${nearMiss}` : base;
 }
+function joinWords(items) {
+    if (items.length <= 1)
+        return items.join('');
+    return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+/**
+ * Fixes for a deny expectation that AWS allows. An explicit Deny comes first because it is
+ * the smallest safe change. The account-principal statement is never offered for removal,
+ * since every IAM permission on the key in the account depends on it.
+ */
 function closeRemediation(input) {
     const { evaluation, actions } = input;
-    const changes = evaluation.allowedBy.map((ref) => ({
-        side: ref.policyKind === 'key-policy' ? 'key-policy' : 'iam',
-        accountId: ref.accountId,
-        target: ref.policyKind === 'key-policy' ? keyName(evaluation) : (ref.policyArn ?? ref.policyName),
-        description: `Statement ${ref.sid ?? `#${ref.index}`} of ${ref.policyKind === 'key-policy' ? 'the key policy' : ref.policyName} lets ${who(evaluation)} in. Narrow it or remove it.`,
-        statements: [ref]
-    }));
+    const changes = [];
+    const viaIam = evaluation.accessPaths.includes('key-policy-trusts-account-and-iam-allows');
+    if (viaIam && evaluation.principal.kind !== 'service') {
+        changes.push({
+            side: 'iam',
+            accountId: evaluation.principal.accountId,
+            target: who(evaluation),
+            description: `Add this Deny to an inline policy of ${who(evaluation)} in account ${evaluation.principal.accountId}; an explicit deny wins over every allow and grant.`,
+            statement: identityDenyStatement(evaluation, actions)
+        });
+    }
+    changes.push({
+        side: 'key-policy',
+        accountId: evaluation.key.accountId,
+        target: keyName(evaluation),
+        description: `${viaIam ? 'Or add' : 'Add'} this Deny to the key policy of ${keyName(evaluation)} in account ${evaluation.key.accountId}; it wins over every allow and grant.`,
+        statement: denyStatement(evaluation, actions)
+    });
+    for (const ref of evaluation.allowedBy) {
+        const change = allowingStatementChange(ref, evaluation);
+        if (change)
+            changes.push(change);
+    }
     for (const grant of evaluation.allowedByGrants) {
         changes.push({
             side: 'grant',
@@ -14534,17 +16718,47 @@ function closeRemediation(input) {
             description: `Grant ${grant.grantId} lets ${grant.granteePrincipal} ${grant.operations.join(', ')}. Revoke it: aws kms revoke-grant --key-id ${keyName(evaluation)} --grant-id ${grant.grantId}.`
         });
     }
-    changes.push({
-        side: 'key-policy',
-        accountId: evaluation.key.accountId,
-        target: keyName(evaluation),
-        description: 'Or add an explicit Deny to the key policy; it wins over every allow and grant.',
-        statement: denyStatement(evaluation, actions)
-    });
     return {
-        summary: `${who(evaluation)} can ${actions.join(', ')} on ${keyName(evaluation)}, but the expectation says it must not. Allowed through: ${evaluation.accessPaths.join(', ')}.`,
+        summary: `${who(evaluation)} can ${actions.join(', ')} on ${keyName(evaluation)}, but the expectation says it must not. It gets in through: ${evaluation.accessPaths.map(describePath).join('; ')}.`,
         changes,
         verifyCommands: verifyCommands(input)
+    };
+}
+function describePath(path) {
+    if (path === 'key-policy-names-principal')
+        return 'the key policy, which names it (or `*`)';
+    if (path === 'key-policy-trusts-account-and-iam-allows')
+        return 'its IAM policies, which the key policy lets count';
+    return 'a grant';
+}
+/** Describes how to narrow a statement that lets the principal in, or undefined for the account statement. */
+function allowingStatementChange(ref, evaluation) {
+    const name = ref.sid ?? `#${ref.index}`;
+    if (ref.policyKind === 'key-policy') {
+        const accountStatement = evaluation.accessPaths.includes('key-policy-trusts-account-and-iam-allows') &&
+            !evaluation.accessPaths.includes('key-policy-names-principal');
+        if (accountStatement)
+            return undefined;
+        return {
+            side: 'key-policy',
+            accountId: evaluation.key.accountId,
+            target: keyName(evaluation),
+            description: `Or narrow statement ${name} of the key policy, which lets ${who(evaluation)} in.`,
+            statements: [ref]
+        };
+    }
+    const awsManaged = ref.policyArn?.includes(':iam::aws:policy/') ?? false;
+    const advice = awsManaged
+        ? `is an AWS managed policy, which cannot be edited: detach it from ${who(evaluation)} or rely on the Deny above`
+        : ref.policyArn
+            ? 'is a managed policy: narrow the statement, or detach the policy'
+            : 'is an inline policy: narrow or remove the statement';
+    return {
+        side: 'iam',
+        accountId: evaluation.principal.accountId,
+        target: ref.policyArn ?? ref.policyName,
+        description: `Or change statement ${name} of ${ref.policyName}, which allows the request; ${ref.policyName} ${advice}.`,
+        statements: [ref]
     };
 }
 function unknownRemediation(input) {
@@ -14571,17 +16785,22 @@ function unknownRemediation(input) {
         });
     }
     return {
-        summary: `The tool cannot decide: ${evaluation.reasons.join(' ') || 'a fact is missing.'}`,
+        summary: `Cannot decide: ${evaluation.reasons.join(' ') || 'a fact is missing.'}`,
         changes,
         verifyCommands: []
     };
 }
 function verifyCommands(input) {
     const { evaluation, actions, context } = input;
-    const commands = [keyPolicyCommand(evaluation)];
+    const commands = [];
+    if (input.manifestFile) {
+        commands.push(`npx kms-access-gate check --manifest ${shellQuote(input.manifestFile)}  # after exporting the facts again`);
+    }
+    commands.push(keyPolicyCommand(evaluation));
     const simulate = simulateCommand(evaluation, actions, context);
-    if (simulate && evaluation.principal.kind !== 'service')
-        commands.push(simulate);
+    if (simulate && evaluation.principal.kind !== 'service') {
+        commands.push(`${simulate}  # IAM side only: the simulator does not evaluate key policies for roles`);
+    }
     if (evaluation.closedLocks.some((name) => name === 'key-state' || name === 'key-usage')) {
         commands.push(describeKeyCommand(evaluation));
     }
@@ -14638,7 +16857,8 @@ function evaluateExpectation(expectation, manifest, facts) {
                 evaluation,
                 expect: expectation.expect,
                 actions: sameFailure,
-                context: expectation.context
+                context: expectation.context,
+                manifestFile: manifest.file
             });
         return {
             expectation: expectation.name,
@@ -14754,6 +16974,7 @@ Exit codes:
   1  an expectation does not hold, or a result is unknown and
      --fail-on-unknown is true
   2  invalid input: flags, manifest or facts
+  3  internal error in kms-access-gate
 `;
 /**
  * Parses the arguments after the program name (`process.argv.slice(2)`). `--help` and
@@ -14845,6 +17066,127 @@ function parseFailOnUnknown(value) {
 function withHelpHint(message) {
     const separator = message.endsWith('?') ? ' ' : '. ';
     return `${message}${separator}Run \`${PROGRAM} --help\` for usage`;
+}
+
+;// CONCATENATED MODULE: ./src/reports/format.ts
+const POLICY_KIND_NAMES = {
+    'key-policy': 'key policy',
+    identity: 'identity policy',
+    'permissions-boundary': 'permissions boundary',
+    scp: 'SCP',
+    rcp: 'RCP',
+    'session-policy': 'session policy',
+    vpce: 'VPC endpoint policy'
+};
+/** Formats a location as `file:line:column`. */
+function formatLocation(location) {
+    return `${location.file}:${location.line}:${location.column}`;
+}
+/** Names a policy kind in words, such as `key policy` or `SCP`. */
+function describePolicyKind(kind) {
+    return POLICY_KIND_NAMES[kind];
+}
+/** Names a policy for people: its kind in words and its name, such as `key policy "default"`. */
+function describePolicy(ref) {
+    const arn = ref.policyArn ? ` (${ref.policyArn})` : '';
+    return `${describePolicyKind(ref.policyKind)} "${ref.policyName}"${arn}`;
+}
+/** Names a statement inside its policy: `Sid "X"`, or `#index` when it has no Sid. */
+function statementId(ref) {
+    return ref.sid === undefined ? `#${ref.index}` : `Sid "${ref.sid}"`;
+}
+/**
+ * Describes a statement on one line: effect, policy, Sid or index, account and location,
+ * such as `Allow in key policy "default", Sid "Use", account 111122223333, key.json:4:5`.
+ */
+function describeStatement(ref) {
+    const parts = [`${ref.effect} in ${describePolicy(ref)}`, statementId(ref)];
+    if (ref.accountId)
+        parts.push(`account ${ref.accountId}`);
+    if (ref.location)
+        parts.push(formatLocation(ref.location));
+    return parts.join(', ');
+}
+/** Formats counts as `3 passed, 1 failed, 1 unknown`. */
+function formatCounts(counts) {
+    return `${counts.passed} passed, ${counts.failed} failed, ${counts.unknown} unknown`;
+}
+/** Formats a count with its noun, adding `s` unless the count is 1: `1 result`, `3 results`. */
+function plural(count, noun) {
+    return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+/** States whether the gate passed and, when unknowns did not count, why. */
+function describeGate(report) {
+    if (!report.passed)
+        return 'Gate failed.';
+    if (report.counts.unknown > 0 && !report.failOnUnknown) {
+        return 'Gate passed: unknown results do not fail it because fail-on-unknown is off.';
+    }
+    return 'Gate passed.';
+}
+/** Returns the upper-case status word: `PASS`, `FAIL` or `UNKNOWN`. */
+function statusWord(result) {
+    return result.status.toUpperCase();
+}
+/** Returns the results with failures first, then unknowns, then passes, each in report order. */
+function orderResults(results) {
+    const rank = { fail: 0, unknown: 1, pass: 2 };
+    return results
+        .map((result, position) => ({ result, position }))
+        .sort((a, b) => rank[a.result.status] - rank[b.result.status] || a.position - b.position)
+        .map(({ result }) => result);
+}
+/** True when a `deny` expectation got in: the evidence is what allowed it, not what is closed. */
+function isUnexpectedAccess(result) {
+    return result.expect === 'deny' && result.decision === 'allowed';
+}
+/** Returns the lock checks behind `closedLocks`, in evaluation order. */
+function closedLockChecks(result) {
+    const closed = new Set(result.closedLocks);
+    return result.evidence.locks.filter((check) => closed.has(check.lock));
+}
+function statementKey(ref) {
+    return [ref.policyKind, ref.policyArn ?? ref.policyName, ref.accountId ?? '', ref.index].join('|');
+}
+/**
+ * Returns the statements that decided a result, without duplicates. For an unexpected
+ * allow, these are the statements that let the request in. Otherwise they are the matching
+ * Deny statements, then the statements named by the closed locks.
+ */
+function decidingStatements(result) {
+    const evidence = result.evidence;
+    const candidates = isUnexpectedAccess(result)
+        ? evidence.allowedBy
+        : [...evidence.deniedBy, ...closedLockChecks(result).flatMap((check) => check.statements)];
+    const seen = new Set();
+    return candidates.filter((ref) => {
+        const key = statementKey(ref);
+        if (seen.has(key))
+            return false;
+        seen.add(key);
+        return true;
+    });
+}
+/** Names the element of a mismatch, such as `condition StringEquals kms:ViaService`. */
+function describeMismatchElement(mismatch) {
+    const sameWord = mismatch.detail.toLowerCase() === mismatch.element.toLowerCase();
+    return sameWord ? mismatch.detail : `${mismatch.element} ${mismatch.detail}`;
+}
+/** Formats the request's values in a mismatch, saying so when the request had none. */
+function describeActualValues(mismatch) {
+    if (mismatch.actual.length > 0)
+        return mismatch.actual.join(', ');
+    return mismatch.element === 'condition' ? '(not in the request context)' : '(none)';
+}
+/** Shortens text to at most `maxLength` characters, ending with `…` when it was cut. */
+function shorten(text, maxLength) {
+    if (text.length <= maxLength)
+        return text;
+    return `${text.slice(0, maxLength - 1).trimEnd()}…`;
+}
+/** Formats the request on one line: `principal → action → key`. */
+function describeRequest(result) {
+    return `${result.principal} → ${result.action} → ${result.key}`;
 }
 
 ;// CONCATENATED MODULE: ./src/reports/json.ts
@@ -15021,128 +17363,6 @@ function renderJson(report) {
     return `${JSON.stringify(orderFields(report, REPORT), null, 2)}\n`;
 }
 
-;// CONCATENATED MODULE: ./src/reports/format.ts
-const POLICY_KIND_NAMES = {
-    'key-policy': 'key policy',
-    identity: 'identity policy',
-    'permissions-boundary': 'permissions boundary',
-    scp: 'SCP',
-    rcp: 'RCP',
-    'session-policy': 'session policy',
-    vpce: 'VPC endpoint policy'
-};
-/** Formats a location as `file:line:column`. */
-function formatLocation(location) {
-    return `${location.file}:${location.line}:${location.column}`;
-}
-/** Names a policy kind in words, such as `key policy` or `SCP`. */
-function describePolicyKind(kind) {
-    return POLICY_KIND_NAMES[kind];
-}
-/** Names a policy for people: its kind in words and its name, such as `key policy "default"`. */
-function describePolicy(ref) {
-    const arn = ref.policyArn ? ` (${ref.policyArn})` : '';
-    return `${describePolicyKind(ref.policyKind)} "${ref.policyName}"${arn}`;
-}
-/** Names a statement inside its policy: `Sid "X"`, or `#index` when it has no Sid. */
-function statementId(ref) {
-    return ref.sid === undefined ? `#${ref.index}` : `Sid "${ref.sid}"`;
-}
-/**
- * Describes a statement on one line: effect, policy, Sid or index, account and location,
- * such as `Allow in key policy "default", Sid "Use", account 111122223333, key.json:4:5`.
- */
-function describeStatement(ref) {
-    const parts = [`${ref.effect} in ${describePolicy(ref)}`, statementId(ref)];
-    if (ref.accountId)
-        parts.push(`account ${ref.accountId}`);
-    if (ref.location)
-        parts.push(formatLocation(ref.location));
-    return parts.join(', ');
-}
-/** Formats counts as `3 passed, 1 failed, 1 unknown`. */
-function formatCounts(counts) {
-    return `${counts.passed} passed, ${counts.failed} failed, ${counts.unknown} unknown`;
-}
-/** Formats a count with its noun, adding `s` unless the count is 1: `1 result`, `3 results`. */
-function plural(count, noun) {
-    return `${count} ${noun}${count === 1 ? '' : 's'}`;
-}
-/** States whether the gate passed and, when unknowns did not count, why. */
-function describeGate(report) {
-    if (!report.passed)
-        return 'Gate failed.';
-    if (report.counts.unknown > 0 && !report.failOnUnknown) {
-        return 'Gate passed: unknown results do not fail it because fail-on-unknown is off.';
-    }
-    return 'Gate passed.';
-}
-/** Returns the upper-case status word: `PASS`, `FAIL` or `UNKNOWN`. */
-function statusWord(result) {
-    return result.status.toUpperCase();
-}
-/** Returns the results with failures first, then unknowns, then passes, each in report order. */
-function orderResults(results) {
-    const rank = { fail: 0, unknown: 1, pass: 2 };
-    return results
-        .map((result, position) => ({ result, position }))
-        .sort((a, b) => rank[a.result.status] - rank[b.result.status] || a.position - b.position)
-        .map(({ result }) => result);
-}
-/** True when a `deny` expectation got in: the evidence is what allowed it, not what is closed. */
-function isUnexpectedAccess(result) {
-    return result.expect === 'deny' && result.decision === 'allowed';
-}
-/** Returns the lock checks behind `closedLocks`, in evaluation order. */
-function closedLockChecks(result) {
-    const closed = new Set(result.closedLocks);
-    return result.evidence.locks.filter((check) => closed.has(check.lock));
-}
-function statementKey(ref) {
-    return [ref.policyKind, ref.policyArn ?? ref.policyName, ref.accountId ?? '', ref.index].join('|');
-}
-/**
- * Returns the statements that decided a result, without duplicates. For an unexpected
- * allow, these are the statements that let the request in. Otherwise they are the matching
- * Deny statements, then the statements named by the closed locks.
- */
-function decidingStatements(result) {
-    const evidence = result.evidence;
-    const candidates = isUnexpectedAccess(result)
-        ? evidence.allowedBy
-        : [...evidence.deniedBy, ...closedLockChecks(result).flatMap((check) => check.statements)];
-    const seen = new Set();
-    return candidates.filter((ref) => {
-        const key = statementKey(ref);
-        if (seen.has(key))
-            return false;
-        seen.add(key);
-        return true;
-    });
-}
-/** Names the element of a mismatch, such as `condition StringEquals kms:ViaService`. */
-function describeMismatchElement(mismatch) {
-    return mismatch.detail === mismatch.element
-        ? mismatch.element
-        : `${mismatch.element} ${mismatch.detail}`;
-}
-/** Formats the request's values in a mismatch, saying so when the request had none. */
-function describeActualValues(mismatch) {
-    if (mismatch.actual.length > 0)
-        return mismatch.actual.join(', ');
-    return mismatch.element === 'condition' ? '(not in the request context)' : '(none)';
-}
-/** Shortens text to at most `maxLength` characters, ending with `…` when it was cut. */
-function shorten(text, maxLength) {
-    if (text.length <= maxLength)
-        return text;
-    return `${text.slice(0, maxLength - 1).trimEnd()}…`;
-}
-/** Formats the request on one line: `principal → action → key`. */
-function describeRequest(result) {
-    return `${result.principal} → ${result.action} → ${result.key}`;
-}
-
 ;// CONCATENATED MODULE: ./src/reports/terminal.ts
 /**
  * Terminal helpers for the text report: ANSI colours, control-character removal and
@@ -15230,8 +17450,8 @@ function renderText(report, options) {
     const palette = createPalette(options.color);
     const ordered = orderResults(safeReport.results);
     const sections = [];
-    for (const result of ordered.filter((candidate) => candidate.status !== 'pass')) {
-        sections.push(renderProblem(result, palette).join('\n'));
+    for (const group of groupSameOutcome(ordered.filter((candidate) => candidate.status !== 'pass'))) {
+        sections.push(renderProblem(group, palette).join('\n'));
     }
     const passes = ordered.filter((candidate) => candidate.status === 'pass');
     if (passes.length > 0) {
@@ -15242,6 +17462,27 @@ function renderText(report, options) {
     }
     sections.push(renderTotals(safeReport, palette));
     return `${sections.join('\n\n')}\n`;
+}
+/**
+ * Merges the results of one expectation that end the same way (same status, decision,
+ * closed locks and fix) into one result listing all their actions, so each fix prints once.
+ */
+function groupSameOutcome(results) {
+    const groups = new Map();
+    for (const result of results) {
+        const key = JSON.stringify([
+            result.expectation,
+            result.manifestLocation,
+            result.status,
+            result.decision,
+            result.closedLocks,
+            result.remediation?.summary ?? ''
+        ]);
+        groups.set(key, [...(groups.get(key) ?? []), result]);
+    }
+    return [...groups.values()].map((members) => members.length === 1
+        ? members[0]
+        : { ...members[0], action: members.map((member) => member.action).join(', ') });
 }
 function paintStatus(result, palette) {
     const word = statusWord(result);
@@ -15281,9 +17522,15 @@ function renderRequest(result) {
 function renderLocks(result, palette) {
     if (result.closedLocks.length === 0)
         return [];
-    const label = result.status === 'unknown' ? 'Undecided locks' : 'Closed locks';
-    const lines = [`${INDENT}${label}: ${palette.red(result.closedLocks.join(', '))}`];
-    for (const check of closedLockChecks(result)) {
+    const checks = closedLockChecks(result);
+    const closed = checks.filter((check) => check.status === 'closed').map((check) => check.lock);
+    const undecided = checks.filter((check) => check.status !== 'closed').map((check) => check.lock);
+    const lines = [];
+    if (closed.length > 0)
+        lines.push(`${INDENT}Closed locks: ${palette.red(closed.join(', '))}`);
+    if (undecided.length > 0)
+        lines.push(`${INDENT}Undecided locks: ${palette.yellow(undecided.join(', '))}`);
+    for (const check of checks) {
         const status = check.status === 'closed' ? '' : ` [${check.status}]`;
         const account = check.accountId ? ` (account ${check.accountId})` : '';
         const prefix = `${INDENT}${INDENT}`;
@@ -15413,6 +17660,7 @@ function renderTotals(report, palette) {
 
 
 
+
 /** Exit code for a fault in the tool itself, as opposed to bad input. */
 const EXIT_INTERNAL_ERROR = 3;
 async function runCli(argv, io) {
@@ -15432,10 +17680,13 @@ async function runCli(argv, io) {
         const rendered = settings.format === 'json'
             ? renderJson(report)
             : renderText(report, { color: io.color && !toFile });
-        if (settings.outputPath)
+        if (settings.outputPath) {
             await writeReport(external_node_path_default().resolve(settings.cwd, settings.outputPath), rendered);
-        else
+            io.stdout(`Report written to ${settings.outputPath}: ${formatCounts(report.counts)}. ${describeGate(report)}\n`);
+        }
+        else {
             io.stdout(rendered.endsWith('\n') ? rendered : `${rendered}\n`);
+        }
         if (settings.jsonReportPath)
             await writeReport(external_node_path_default().resolve(settings.cwd, settings.jsonReportPath), renderJson(report));
         return report.passed ? EXIT_PASSED : EXIT_FAILED;

@@ -1,13 +1,18 @@
 /**
- * A strict JSON parser (RFC 8259) that records where each object, array and member
- * starts. JSON.parse gives no positions, and in Node 20 many of its error messages give
- * none either. The `yaml` package gives positions, but it accepts text that is not JSON
- * (trailing commas, unquoted keys, comments). On a generated 5.9 MB authorization-details
- * file (Node 20, 2 cores of an AMD EPYC), `yaml` took 1.1 to 1.5 s, this parser 0.1 to
- * 0.23 s and JSON.parse 15 ms.
+ * Strict JSON (RFC 8259) parsing that records where each object, array and member
+ * starts. JSON.parse gives no positions, so this builds the values from the events of
+ * the `visit` parser of Microsoft's `jsonc-parser`, with comments, trailing commas and
+ * empty text rejected.
+ *
+ * `visit` is used rather than `parseTree` because both recurse once per nesting level,
+ * and `parseTree` offers no callback that could stop a deep text. In jsonc-parser 3.3.1
+ * on Node 20, `parseTree` overflows the call stack on 10,000 nested arrays. Here the
+ * begin callbacks throw at the depth limit, before the recursion goes deeper.
  */
+import { type JSONVisitor, type ParseErrorCode, visit } from 'jsonc-parser'
 import { InputError } from '../inputs/errors.js'
 import { type ContainerOffsets, JsonIndex } from './json-index.js'
+import { describeSyntaxError, type Expectation, isTokenError } from './json-syntax-error.js'
 import type { TextMap } from './text-map.js'
 
 /** A parsed JSON text: its value and the positions of its objects and arrays. */
@@ -19,194 +24,162 @@ export interface ParsedJson {
 /** Deeper nesting is rejected, so that hostile input cannot overflow the call stack. */
 export const MAX_JSON_DEPTH = 512
 
+const STRICT_JSON = { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false }
+
 /**
- * Parses `text` as one JSON value. Throws an `InputError` at the line and column of the
- * first syntax error, and on duplicate keys, because parsers disagree on which value wins.
+ * Parses `text` as one JSON value. Objects and arrays are plain ones, as JSON.parse
+ * returns them, and a `__proto__` key is an ordinary own property. Throws an
+ * `InputError` at the line and column of the first syntax error, on nesting deeper than
+ * `MAX_JSON_DEPTH`, and on duplicate keys, because parsers disagree on which value wins.
  */
 export function parseJson(text: string, map: TextMap): ParsedJson {
-  const parser = new JsonParser(text, map)
-  const value = parser.parseDocument()
-  return { value, index: new JsonIndex(text, map, parser.containers) }
+  const builder = new ValueBuilder(text, map)
+  visit(text, builder, STRICT_JSON)
+  builder.throwPendingError()
+  return { value: builder.root, index: new JsonIndex(text, map, builder.containers) }
 }
 
-const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y
-const ESCAPE = /\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})/y
+interface ReportedError {
+  code: ParseErrorCode
+  offset: number
+  length: number
+}
 
-class JsonParser {
+type Frame =
+  | { container: unknown[]; members: number[] }
+  | { container: Record<string, unknown>; members: Map<string, number>; key: string }
+
+/** Builds the value and its offsets from the parse events, and throws at the first error. */
+class ValueBuilder implements JSONVisitor {
   readonly containers = new WeakMap<object, ContainerOffsets>()
-  private offset = 0
+  root: unknown
+  private readonly frames: Frame[] = []
+  private expected: Expectation = 'value'
+  private numberStart = -1
+  private numberEnd = -1
+  /** An error inside a string or number token, pending until the parser accepts or rejects the token. */
+  private pendingError?: ReportedError
 
   constructor(
     private readonly text: string,
     private readonly map: TextMap
   ) {}
 
-  parseDocument(): unknown {
-    this.skipWhitespace()
-    if (this.offset >= this.text.length)
-      this.fail('expected a JSON value, found the end of the text')
-    const value = this.parseValue(0)
-    this.skipWhitespace()
-    if (this.offset < this.text.length)
-      this.fail(`expected the end of the text, found ${this.describeNext()}`)
-    return value
+  // jsonc-parser calls the callbacks without `this`, so they are arrow functions.
+  onObjectBegin = (offset: number) => {
+    this.throwPendingError()
+    const object: Record<string, unknown> = {}
+    this.open(offset, { container: object, members: new Map(), key: '' })
+    this.expected = 'name'
   }
 
-  private parseValue(depth: number): unknown {
-    const char = this.text[this.offset]
-    if (char === '{') return this.parseObject(depth + 1)
-    if (char === '[') return this.parseArray(depth + 1)
-    if (char === '"') return this.parseString()
-    if (char === '-' || (char >= '0' && char <= '9')) return this.parseNumber()
-    if (this.text.startsWith('true', this.offset)) return this.literal(4, true)
-    if (this.text.startsWith('false', this.offset)) return this.literal(5, false)
-    if (this.text.startsWith('null', this.offset)) return this.literal(4, null)
-    return this.fail(`expected a JSON value, found ${this.describeNext()}`)
+  onArrayBegin = (offset: number) => {
+    this.throwPendingError()
+    this.open(offset, { container: [], members: [] })
+    this.expected = 'value'
   }
 
-  private literal<T>(length: number, value: T): T {
-    this.offset += length
-    return value
-  }
+  onObjectEnd = () => this.close()
 
-  private parseObject(depth: number): Record<string, unknown> {
-    this.checkDepth(depth)
-    const start = this.offset
-    const result: Record<string, unknown> = {}
-    const members = new Map<string, number>()
-    this.containers.set(result, { start, members })
-    this.offset++
-    this.skipWhitespace()
-    if (this.text[this.offset] === '}') {
-      this.offset++
-      return result
-    }
-    for (;;) {
-      this.skipWhitespace()
-      if (this.text[this.offset] !== '"')
-        this.fail(`expected a property name in double quotes, found ${this.describeNext()}`)
-      const keyOffset = this.offset
-      const key = this.parseString()
-      if (members.has(key)) this.fail(`duplicate key "${key}" in an object`, keyOffset)
-      this.skipWhitespace()
-      if (this.text[this.offset] !== ':')
-        this.fail(`expected ':' after the property name, found ${this.describeNext()}`)
-      this.offset++
-      this.skipWhitespace()
-      members.set(key, this.offset)
-      setMember(result, key, this.parseValue(depth))
-      this.skipWhitespace()
-      const next = this.text[this.offset]
-      this.offset++
-      if (next === '}') return result
-      if (next !== ',')
-        this.fail(
-          `expected ',' or '}' after a property value, found ${this.describeNext(-1)}`,
-          this.offset - 1
-        )
-    }
-  }
+  onArrayEnd = () => this.close()
 
-  private parseArray(depth: number): unknown[] {
-    this.checkDepth(depth)
-    const start = this.offset
-    const result: unknown[] = []
-    const members: number[] = []
-    this.containers.set(result, { start, members })
-    this.offset++
-    this.skipWhitespace()
-    if (this.text[this.offset] === ']') {
-      this.offset++
-      return result
-    }
-    for (;;) {
-      this.skipWhitespace()
-      members.push(this.offset)
-      result.push(this.parseValue(depth))
-      this.skipWhitespace()
-      const next = this.text[this.offset]
-      this.offset++
-      if (next === ']') return result
-      if (next !== ',')
-        this.fail(
-          `expected ',' or ']' after an array element, found ${this.describeNext(-1)}`,
-          this.offset - 1
-        )
-    }
-  }
-
-  private parseString(): string {
-    const start = this.offset
-    this.offset++
-    const parts: string[] = []
-    let runStart = this.offset
-    for (;;) {
-      const code = this.text.charCodeAt(this.offset)
-      if (Number.isNaN(code)) this.fail("unterminated string: the closing '\"' is missing", start)
-      if (code === 0x22) break
-      if (code < 0x20) {
-        const hex = code.toString(16).padStart(4, '0').toUpperCase()
-        this.fail(
-          `control character U+${hex} in a string; write it as an escape such as \\n or \\u${hex}`
-        )
-      }
-      if (code === 0x5c) {
-        parts.push(this.text.slice(runStart, this.offset))
-        parts.push(this.parseEscape())
-        runStart = this.offset
-        continue
-      }
-      this.offset++
-    }
-    parts.push(this.text.slice(runStart, this.offset))
-    this.offset++
-    return parts.length === 1 ? parts[0] : parts.join('')
-  }
-
-  private parseEscape(): string {
-    ESCAPE.lastIndex = this.offset
-    const match = ESCAPE.exec(this.text)
-    if (!match) {
+  onObjectProperty = (name: string, offset: number) => {
+    this.throwPendingError()
+    const frame = this.frames[this.frames.length - 1]
+    if (!('key' in frame)) return
+    if (frame.members.has(name)) {
       this.fail(
-        `invalid escape "${this.text.slice(this.offset, this.offset + 2)}" in a string; JSON allows \\" \\\\ \\/ \\b \\f \\n \\r \\t and \\uXXXX`
+        `duplicate key ${JSON.stringify(name)} in an object; keep one, because JSON parsers disagree on which value wins`,
+        offset
       )
     }
-    this.offset += match[0].length
-    return JSON.parse(`"${match[0]}"`) as string
+    frame.key = name
+    this.expected = 'colon'
   }
 
-  private parseNumber(): number {
-    NUMBER.lastIndex = this.offset
-    const match = NUMBER.exec(this.text)
-    if (!match) this.fail(`invalid number starting with ${this.describeNext()}`)
-    this.offset += match[0].length
-    const next = this.text[this.offset]
-    if (next !== undefined && /[0-9A-Za-z.+-]/.test(next)) {
-      this.fail(`invalid number "${match[0]}${next}"`, this.offset)
+  onSeparator = (separator: string) => {
+    this.throwPendingError()
+    const frame = this.frames[this.frames.length - 1]
+    if (separator === ':') this.expected = 'value'
+    else this.expected = frame && 'key' in frame ? 'name' : 'value'
+  }
+
+  onLiteralValue = (value: unknown, offset: number, length: number) => {
+    this.throwPendingError()
+    this.add(value, offset)
+    if (typeof value === 'number') {
+      this.numberStart = offset
+      this.numberEnd = offset + length
     }
-    return Number(match[0])
+    this.expected = this.afterValue()
   }
 
-  private skipWhitespace() {
-    for (;;) {
-      const code = this.text.charCodeAt(this.offset)
-      if (code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09) this.offset++
-      else return
+  /**
+   * Throws at the first error. An error inside a token waits until the parser accepts or
+   * rejects the token. When the token is not allowed at its position at all, as the string
+   * in `[1 "a\n"]`, that error is at the token's start and is the one reported.
+   */
+  onError = (code: ParseErrorCode, offset: number, length: number) => {
+    const pending = this.pendingError
+    if (pending && pending.offset !== offset) this.throwSyntaxError(pending)
+    if (!pending && isTokenError(code)) {
+      this.pendingError = { code, offset, length }
+      return
+    }
+    this.throwSyntaxError({ code, offset, length })
+  }
+
+  /** Throws the pending token error, if any, because the parser went on past the token or the text ended. */
+  throwPendingError() {
+    if (this.pendingError) this.throwSyntaxError(this.pendingError)
+  }
+
+  private throwSyntaxError({ code, offset, length }: ReportedError): never {
+    const context = {
+      expected: this.expected,
+      numberStart: this.numberStart,
+      numberEnd: this.numberEnd
+    }
+    const error = describeSyntaxError(this.text, code, offset, length, context)
+    this.fail(error.message, error.offset)
+  }
+
+  private open(offset: number, frame: Frame) {
+    if (this.frames.length >= MAX_JSON_DEPTH) {
+      this.fail(`objects and arrays nested deeper than ${MAX_JSON_DEPTH} levels`, offset)
+    }
+    this.add(frame.container, offset)
+    this.containers.set(frame.container, { start: offset, members: frame.members })
+    this.frames.push(frame)
+  }
+
+  private close() {
+    this.throwPendingError()
+    this.frames.pop()
+    this.expected = this.afterValue()
+  }
+
+  /** Adds a value to the open container, at the member named by the last property. */
+  private add(value: unknown, offset: number) {
+    const frame = this.frames[this.frames.length - 1]
+    if (!frame) {
+      this.root = value
+    } else if ('key' in frame) {
+      setMember(frame.container, frame.key, value)
+      frame.members.set(frame.key, offset)
+    } else {
+      frame.container.push(value)
+      frame.members.push(offset)
     }
   }
 
-  private checkDepth(depth: number) {
-    if (depth > MAX_JSON_DEPTH) this.fail(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`)
+  private afterValue(): Expectation {
+    const frame = this.frames[this.frames.length - 1]
+    if (!frame) return 'end'
+    return 'key' in frame ? 'object-next' : 'array-next'
   }
 
-  /** Names the character at the current offset (plus `shift`) for an error message. */
-  private describeNext(shift = 0): string {
-    const char = this.text[this.offset + shift]
-    if (char === undefined) return 'the end of the text'
-    return JSON.stringify(char)
-  }
-
-  private fail(message: string, offset = this.offset): never {
+  private fail(message: string, offset: number): never {
     throw new InputError(`invalid JSON: ${message}`, this.map.locate(offset))
   }
 }
