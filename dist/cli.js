@@ -12312,6 +12312,15 @@ function readIamDocument(document, warnings) {
     const reader = new DocumentReader(document.source, document.index);
     const root = document.value;
     const { accountId, partition } = findAccount(reader, root);
+    if (root.IsTruncated === true) {
+        // A truncated export can lack roles, users or policies; lookups of missing ones end
+        // as unknown, but say why.
+        warnings.push({
+            code: 'facts',
+            message: `${document.source} is a truncated export (IsTruncated is true): principals or policies missing from it make results unknown. Export with the AWS CLI, which follows the pages, or merge every page into one file.`,
+            ...(reader.locate(root) ? { location: reader.locate(root) } : {})
+        });
+    }
     const readEntities = (kind) => reader
         .objectList(root, ENTITY_FIELDS[kind].list, ENTITY_FIELDS[kind].list)
         .map((entry) => readEntity(reader, kind, entry, accountId, partition));

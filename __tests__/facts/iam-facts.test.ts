@@ -378,3 +378,18 @@ describe('IAM account errors', () => {
     expect(warnings).toEqual([expect.objectContaining({ code: 'invalid-element' })])
   })
 })
+
+describe('truncated authorization details', () => {
+  it('warns that the export is incomplete', () => {
+    const document = {
+      ...authorizationDetails({ roles: [role('App')] }),
+      IsTruncated: true,
+      Marker: 'next'
+    }
+    const { warnings } = buildFacts([{ source: 'iam.json', text: cliText(document) }])
+    const truncation = warnings.find((warning) => warning.message.includes('IsTruncated'))
+
+    expect(truncation?.code).toBe('facts')
+    expect(truncation?.location).toEqual({ file: 'iam.json', line: 1, column: 1 })
+  })
+})
