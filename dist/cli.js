@@ -10204,9 +10204,15 @@ exports.basename = (path, { windows } = {}) => {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4328);
+/* harmony import */ var _run_cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1565);
 // Entry point of the `kms-access-gate` command.
 
+// A reader that closes the pipe early (`| head`) is not an error worth a stack trace.
+process.stdout.on('error', (error) => {
+    if (error.code === 'EPIPE')
+        process.exit(process.exitCode ?? 0);
+    throw error;
+});
 process.exitCode = await (0,_run_cli_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .a)(process.argv.slice(2), {
     cwd: process.cwd(),
     stdout: (text) => process.stdout.write(text),
@@ -10219,7 +10225,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4328:
+/***/ 1565:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -11155,6 +11161,20 @@ function errorMessage(error) {
     return String(error);
 }
 
+;// CONCATENATED MODULE: ./src/facts/append.ts
+/** List helpers that work on lists of any length. */
+/**
+ * Appends every item of `items` to `target` and returns `target`. Unlike
+ * `target.push(...items)`, which passes each item as an argument on the call stack and
+ * throws `RangeError: Maximum call stack size exceeded` above about 120,000 items on
+ * Node 20, this works for lists of any length.
+ */
+function appendAll(target, items) {
+    for (const item of items)
+        target.push(item);
+    return target;
+}
+
 ;// CONCATENATED MODULE: ./src/facts/content-key.ts
 /** Comparison of facts by content, for telling identical duplicates from conflicts. */
 /**
@@ -11286,6 +11306,7 @@ class DocumentReader {
 /** Recognition of a fact document by its shape, never by its file name. */
 
 const IAM_KEYS = ['UserDetailList', 'GroupDetailList', 'RoleDetailList', 'Policies'];
+const ORGANIZATION_KEYS = ['Organization', 'Accounts', 'ExternalAccounts'];
 /**
  * Returns the shape of a fact document: IAM authorization details, a KMS key object (or
  * a list of them), or the Organizations format. Anything else gives undefined.
@@ -11298,7 +11319,7 @@ function recognizeShape(value) {
         return undefined;
     if ('KeyMetadata' in value)
         return 'kms';
-    if ('Organization' in value || 'Accounts' in value || hasOrganizationPolicies(value.Policies)) {
+    if (ORGANIZATION_KEYS.some((key) => key in value) || hasOrganizationPolicies(value.Policies)) {
         return 'organizations';
     }
     if (IAM_KEYS.some((key) => key in value))
@@ -11314,7 +11335,7 @@ function hasOrganizationPolicies(policies) {
 }
 /** The shapes a fact file may have, for error messages. */
 const EXPECTED_SHAPES = 'expected one of: the output of "aws iam get-account-authorization-details" (UserDetailList, RoleDetailList, GroupDetailList, Policies), ' +
-    'a KMS key object with KeyMetadata (or a list of them), or the Organizations format with Organization, Accounts and Policies';
+    'a KMS key object with KeyMetadata (or a list of them), or the Organizations format with Organization, Accounts, ExternalAccounts and Policies';
 /** Explains what was expected, for a document of no known shape. */
 function unknownShapeMessage(value) {
     if (isObject(value) && 'Statement' in value) {
@@ -12158,6 +12179,7 @@ function checkPrincipalValues(writtenAws, warn) {
 
 
 
+
 /**
  * Parses a policy document given as an object, a JSON string, a URL-encoded JSON string
  * (as the raw IAM API returns it) or a JSON string that contains the policy as a string.
@@ -12172,7 +12194,7 @@ function parsePolicyDocument(input, options) {
     const { value, index, start } = decodePolicyInput(input, options, label);
     const reader = new DocumentReader(options.file ?? '', index);
     if (!isObject(value)) {
-        const message = `${label} must be a policy document: a JSON object with a Statement element, found ${quote(value)}`;
+        const message = notPolicyDocumentMessage(label, value);
         throw start ? new InputError(message, start) : reader.error(message);
     }
     const context = {
@@ -12185,7 +12207,7 @@ function parsePolicyDocument(input, options) {
     const warnings = [];
     statementSlots(reader, value, label).forEach(([container, key], position) => {
         const written = readStatement(context, container, key, position);
-        warnings.push(...checkStatement(options.kind, written, label));
+        appendAll(warnings, checkStatement(options.kind, written, label));
         statements.push(written.statement);
     });
     const policy = { kind: options.kind, name: options.name, statements, warnings };
@@ -12199,6 +12221,10 @@ function parsePolicyDocument(input, options) {
     if (location)
         policy.location = location;
     return policy;
+}
+/** Describes a value that is not a policy document, for the policy named `label`. */
+function notPolicyDocumentMessage(label, value) {
+    return `${label} must be a policy document: a JSON object with a Statement element, or that object as a JSON string, found ${quote(value)}`;
 }
 /** Names a policy in messages by kind and ARN, or by kind and name, such as `SCP "FullAWSAccess"`. */
 function policyLabel(options) {
@@ -12274,12 +12300,18 @@ function stripByteOrderMark(text) {
 ;// CONCATENATED MODULE: ./src/facts/embedded-policy.ts
 
 
+
 /**
  * Parses the policy at `container[key]`. Statement locations point into the fact file,
- * also when the policy is a JSON string or URL-encoded string inside it.
+ * also when the policy is a JSON string or URL-encoded string inside it. A value that is
+ * neither a string nor an object is an `InputError` located at the value.
  */
 function parseEmbeddedPolicy(reader, container, key, options) {
     const value = container[key];
+    if (typeof value !== 'string' && !isObject(value)) {
+        const label = options.label ?? policyLabel(options);
+        throw reader.error(notPolicyDocumentMessage(label, value), container, key);
+    }
     if (!reader.index)
         return withSourceName(reader.source, () => parsePolicyDocument(value, options));
     const positions = typeof value === 'string' ? reader.index.stringContent(container, key)?.map : reader.index;
@@ -12299,6 +12331,7 @@ function withSourceName(source, parse) {
 }
 
 ;// CONCATENATED MODULE: ./src/facts/iam-document.ts
+
 
 
 
@@ -12345,10 +12378,10 @@ function findAccount(reader, root) {
     let partition;
     const entries = [];
     for (const kind of ['role', 'user', 'group']) {
-        entries.push(...reader.objectList(root, ENTITY_FIELDS[kind].list, ENTITY_FIELDS[kind].list));
+        appendAll(entries, reader.objectList(root, ENTITY_FIELDS[kind].list, ENTITY_FIELDS[kind].list));
     }
     const policies = reader.objectList(root, 'Policies', 'Policies');
-    for (const entry of [...entries, ...policies]) {
+    for (const entry of entries.concat(policies)) {
         const arn = entry.Arn;
         if (typeof arn !== 'string')
             continue;
@@ -12426,8 +12459,7 @@ function readManagedPolicy(reader, entry, partition, warnings) {
     const location = reader.locate(entry);
     if (location)
         draft.location = location;
-    const version = versions.find((candidate) => candidate.IsDefaultVersion === true) ??
-        versions.find((candidate) => defaultVersionId !== undefined && candidate.VersionId === defaultVersionId);
+    const version = findDefaultVersion(reader, entry, versions, defaultVersionId, arn);
     if (!version || version.Document === undefined || version.Document === null) {
         warnings.push({
             code: 'facts',
@@ -12450,8 +12482,46 @@ function readManagedPolicy(reader, entry, partition, warnings) {
     });
     return draft;
 }
+/**
+ * Finds the default version: the one marked `IsDefaultVersion: true`, or else the one
+ * whose `VersionId` is `DefaultVersionId`. Throws an `InputError` when the two disagree,
+ * when several versions are marked default, or when two versions share a `VersionId`,
+ * because picking one of them could check the wrong document.
+ */
+function findDefaultVersion(reader, entry, versions, defaultVersionId, arn) {
+    const list = entry.PolicyVersionList;
+    const seenIds = new Set();
+    let marked;
+    versions.forEach((version, position) => {
+        const what = `version ${position + 1} of managed policy ${arn}`;
+        const versionId = reader.optionalString(version, 'VersionId', `VersionId of ${what}`);
+        if (versionId !== undefined && seenIds.has(versionId)) {
+            throw reader.error(`managed policy ${arn} lists version ${versionId} twice in PolicyVersionList; keep one entry per version`, list, position);
+        }
+        if (versionId !== undefined)
+            seenIds.add(versionId);
+        const isDefault = reader.optionalBoolean(version, 'IsDefaultVersion', `IsDefaultVersion of ${what}`);
+        if (isDefault !== true)
+            return;
+        if (marked) {
+            throw reader.error(`managed policy ${arn} has more than one version marked IsDefaultVersion: true (${marked.versionId ?? 'no VersionId'} and ${versionId ?? 'no VersionId'}); a policy has one default version`, version, 'IsDefaultVersion');
+        }
+        marked = { version, ...(versionId !== undefined && { versionId }) };
+    });
+    if (!marked) {
+        if (defaultVersionId === undefined)
+            return undefined;
+        return versions.find((candidate) => candidate.VersionId === defaultVersionId);
+    }
+    if (defaultVersionId !== undefined && marked.versionId !== defaultVersionId) {
+        const markedId = marked.versionId === undefined ? 'has no VersionId' : `is "${marked.versionId}"`;
+        throw reader.error(`managed policy ${arn} has DefaultVersionId "${defaultVersionId}", but the version marked IsDefaultVersion: true ${markedId}; the two must name the same version`, marked.version, 'IsDefaultVersion');
+    }
+    return marked.version;
+}
 
 ;// CONCATENATED MODULE: ./src/facts/iam-facts.ts
+
 
 
 /** Builds one `AccountIamFacts` per account, sorted by account ID. Drafts must come sorted by source. */
@@ -12507,7 +12577,7 @@ function resolveEntity(entity, memberships, resolver) {
     attach(entity.attachedArns);
     for (const membership of memberships) {
         if (membership.group) {
-            policies.push(...membership.group.inlinePolicies);
+            appendAll(policies, membership.group.inlinePolicies);
             attach(membership.group.attachedArns);
         }
         else {
@@ -12646,56 +12716,232 @@ function versionNumber(versionId) {
     return match ? Number(match[1]) : undefined;
 }
 
-;// CONCATENATED MODULE: ./src/facts/kms-lists.ts
+;// CONCATENATED MODULE: ./src/facts/key-metadata.ts
+
+/** The values of the KMS API's `KeyState`, `KeyUsage` and `KeyManager` enumerations. */
+const KEY_STATES = [
+    'Creating',
+    'Enabled',
+    'Disabled',
+    'PendingDeletion',
+    'PendingImport',
+    'PendingReplicaDeletion',
+    'Unavailable',
+    'Updating'
+];
+const KEY_USAGES = ['ENCRYPT_DECRYPT', 'SIGN_VERIFY', 'GENERATE_VERIFY_MAC', 'KEY_AGREEMENT'];
+const KEY_MANAGERS = ['AWS', 'CUSTOMER'];
+/**
+ * Reads the metadata fields the engine uses. Throws an `InputError` at the value for a
+ * `KeyState`, `KeyUsage` or `KeyManager` that AWS does not use, an empty one, or one in
+ * the wrong case. Throws one too for an empty or lower-case key spec, and for an
+ * `Enabled` flag that contradicts `KeyState`.
+ */
+function readKeyMetadata(reader, metadata, owner) {
+    const text = (name) => reader.optionalString(metadata, name, `${name} of ${owner}`);
+    const multiRegion = reader.optionalObject(metadata, 'MultiRegionConfiguration', `MultiRegionConfiguration of ${owner}`);
+    const fields = {
+        keyState: readEnumeration(reader, metadata, 'KeyState', KEY_STATES, owner),
+        enabled: reader.optionalBoolean(metadata, 'Enabled', `Enabled of ${owner}`),
+        keyUsage: readEnumeration(reader, metadata, 'KeyUsage', KEY_USAGES, owner),
+        keyManager: readEnumeration(reader, metadata, 'KeyManager', KEY_MANAGERS, owner),
+        keySpec: readKeySpec(reader, metadata, 'KeySpec', owner) ??
+            readKeySpec(reader, metadata, 'CustomerMasterKeySpec', owner),
+        origin: text('Origin'),
+        multiRegion: reader.optionalBoolean(metadata, 'MultiRegion', `MultiRegion of ${owner}`),
+        multiRegionKeyType: multiRegion &&
+            reader.optionalString(multiRegion, 'MultiRegionKeyType', `MultiRegionKeyType of ${owner}`)
+    };
+    checkEnabledFlag(reader, metadata, fields, owner);
+    return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
+}
+/** Reads a string that must be one of `allowed`, exactly as AWS spells it; absent or null gives undefined. */
+function readEnumeration(reader, metadata, name, allowed, owner) {
+    const value = reader.optionalString(metadata, name, `${name} of ${owner}`);
+    if (value === undefined || allowed.includes(value))
+        return value;
+    const expected = `one of ${allowed.join(', ')}`;
+    const intended = allowed.find((candidate) => candidate.toLowerCase() === value.toLowerCase());
+    const hint = intended === undefined ? '' : `; AWS spells it ${quote(intended)}`;
+    throw reader.error(`${name} of ${owner} must be ${expected}, found ${quote(value)}${hint}`, metadata, name);
+}
+/**
+ * Reads a key spec. AWS adds key specs with new key types, so any upper-case value is
+ * accepted. An empty or lower-case one is rejected, because the engine recognises
+ * symmetric keys by the exact value `SYMMETRIC_DEFAULT`.
+ */
+function readKeySpec(reader, metadata, name, owner) {
+    const value = reader.optionalString(metadata, name, `${name} of ${owner}`);
+    if (value === undefined || /^[A-Z0-9_]+$/.test(value))
+        return value;
+    const hint = value === ''
+        ? ''
+        : `; AWS spells key specs in upper case, such as ${quote(value.toUpperCase())}`;
+    throw reader.error(`${name} of ${owner} must be a key spec such as "SYMMETRIC_DEFAULT", found ${quote(value)}${hint}`, metadata, name);
+}
+/** Throws when `Enabled` contradicts `KeyState`: AWS sets Enabled to true exactly when KeyState is Enabled. */
+function checkEnabledFlag(reader, metadata, fields, owner) {
+    const { keyState, enabled } = fields;
+    if (keyState === undefined || enabled === undefined)
+        return;
+    if (enabled === (keyState === 'Enabled'))
+        return;
+    throw reader.error(`Enabled of ${owner} is ${enabled}, but KeyState is "${keyState}"; "aws kms describe-key" sets Enabled to true exactly when KeyState is Enabled, so export KeyMetadata again`, metadata, 'Enabled');
+}
+
+;// CONCATENATED MODULE: ./src/facts/member-names.ts
+/** Checks of the member names of objects that AWS commands print. */
+
+/**
+ * Lists members of `container` that are not in `known` as `facts` warnings, because a
+ * member the loader does not read has no effect on the check. A member that differs from
+ * a known name only in case is an `InputError` instead: it is a misspelling of a member
+ * that would have been read, so ignoring it could change a result.
+ * `label` names the object in messages, such as `key arn:aws:kms:...`.
+ */
+function checkMemberNames(reader, container, known, label, warnings) {
+    for (const member of Object.keys(container)) {
+        if (known.includes(member))
+            continue;
+        const intended = known.find((name) => name.toLowerCase() === member.toLowerCase());
+        if (intended !== undefined) {
+            throw reader.error(`member ${quote(member)} of ${label} must be spelled ${quote(intended)}; member names are case-sensitive`, container, member);
+        }
+        warnings.push({
+            code: 'facts',
+            message: `${label}: member ${quote(member)} is not used; expected only ${known.join(', ')}`,
+            ...locationOf(reader, container, member)
+        });
+    }
+}
+function locationOf(reader, container, member) {
+    const location = reader.locate(container, member);
+    return location ? { location } : {};
+}
+
+;// CONCATENATED MODULE: ./src/facts/kms-output.ts
+/**
+ * The `aws kms` list outputs inside a key object. Each list member (`Grants`, `Aliases`,
+ * `Tags`) may be the list alone or the whole command output, and the output can mark the
+ * list as one page of a longer one.
+ */
 
 
-/** Takes the list from the whole command output (`{"Grants": [...]}`) or the list itself. */
-function unwrapList(reader, entry, member, owner) {
+/** Members that the raw API and the AWS CLI print when a list continues on another page. */
+const PAGING_MEMBERS = ['Truncated', 'NextMarker', 'NextToken'];
+/**
+ * Takes the list from the whole command output (`{"Grants": [...]}`) or the list itself,
+ * and warns about members of the output that are not read. Absent or null gives undefined.
+ */
+function unwrapList(reader, entry, member, key, warnings) {
     const value = entry[member];
     if (value === undefined || value === null)
         return undefined;
     if (Array.isArray(value))
         return { container: entry, key: member };
-    if (isObject(value) && member in value)
-        return { container: value, key: member, wrapper: value };
-    throw reader.error(`${member} of ${owner} must be a list, or the "aws kms" command output that contains "${member}", found ${quote(value)}`, entry, member);
+    if (isObject(value) && Object.hasOwn(value, member)) {
+        const label = `the ${member} output of ${key.owner}`;
+        checkMemberNames(reader, value, [member, ...PAGING_MEMBERS], label, warnings);
+        return { container: value, key: member, output: value };
+    }
+    throw reader.error(`${member} of ${key.owner} must be a list, or the "aws kms" command output that contains "${member}", found ${quote(value)}`, entry, member);
 }
+/**
+ * Returns the member that makes `container` one page of a longer list:
+ * `"Truncated": true` (also the string "true" in any case), or a `NextMarker` or
+ * `NextToken`, whatever its value. The raw API prints `NextMarker` and `Truncated`, and
+ * the AWS CLI prints `NextToken` when `--max-items` cut the list. Returns undefined for a
+ * complete list. Throws an `InputError` for a `Truncated` that is neither true nor false.
+ * `label` names the container in that message.
+ */
+function findPagingMarker(reader, container, label) {
+    for (const member of ['NextMarker', 'NextToken']) {
+        if (Object.hasOwn(container, member)) {
+            return { container, member, reason: `"${member}" is present` };
+        }
+    }
+    if (!Object.hasOwn(container, 'Truncated'))
+        return undefined;
+    const value = container.Truncated;
+    const text = typeof value === 'string' ? value.toLowerCase() : value;
+    if (value === true || text === 'true') {
+        return { container, member: 'Truncated', reason: '"Truncated" is true' };
+    }
+    if (value === false || text === 'false')
+        return undefined;
+    throw reader.error(`Truncated of ${label} must be true or false, found ${quote(value)}`, container, 'Truncated');
+}
+/**
+ * Throws an `InputError` when the output of a list member that has no "unknown" state
+ * (aliases, tags) is one page of a longer list, because a missing alias or tag can
+ * change which policies apply.
+ */
+function rejectPartialList(reader, list, command, key) {
+    if (!list.output)
+        return;
+    const marker = findPagingMarker(reader, list.output, `the ${list.key} output of ${key.owner}`);
+    if (marker === undefined)
+        return;
+    throw reader.error(`the ${list.key} of ${key.owner} are one page of a longer list (${marker.reason}), and a missing entry could change a result; list every page of "aws kms ${command}", which the AWS CLI does unless you pass --max-items or --no-paginate`, marker.container, marker.member);
+}
+
+;// CONCATENATED MODULE: ./src/facts/kms-grants.ts
+
+
+
 const CONSTRAINTS = ['EncryptionContextEquals', 'EncryptionContextSubset'];
+/** The members of a `list-grants` entry. */
+const GRANT_MEMBERS = [
+    'KeyId',
+    'GrantId',
+    'Name',
+    'CreationDate',
+    'GranteePrincipal',
+    'RetiringPrincipal',
+    'IssuingAccount',
+    'Operations',
+    'Constraints'
+];
 /**
  * Reads the grants. Absent grants give undefined, which the engine treats as unknown.
- * So do truncated output and grants with constraints this loader does not model,
- * because a grant that is missing or read too broadly could change a decision.
+ * So do a partial list (one page of a paged output) and grants with constraints this
+ * loader does not model, each with a warning, because a grant that is missing or read
+ * too broadly could change a decision. Paging members at the top of the key object count
+ * too, because they come from merging the `list-grants` output into it.
  */
-function readGrants(reader, entry, owner, warnings) {
-    const list = unwrapList(reader, entry, 'Grants', owner);
+function readGrants(reader, entry, key, warnings) {
+    const list = unwrapList(reader, entry, 'Grants', key, warnings);
+    const marker = findPagingMarker(reader, entry, key.owner) ??
+        (list?.output && findPagingMarker(reader, list.output, `the Grants output of ${key.owner}`));
     if (!list)
         return undefined;
-    const truncated = list.wrapper ? list.wrapper.Truncated : entry.Truncated;
-    if (truncated === true) {
+    if (marker) {
         warnings.push({
             code: 'facts',
-            message: `the grants of ${owner} are truncated ("Truncated": true), so they are treated as unknown; list every page of "aws kms list-grants"`,
-            location: reader.locate(list.container, list.key)
+            message: `the grants of ${key.owner} are one page of a longer list (${marker.reason}), so they are treated as unknown; list every page of "aws kms list-grants", which the AWS CLI does unless you pass --max-items or --no-paginate`,
+            ...kms_grants_locationOf(reader, marker.container, marker.member)
         });
         return undefined;
     }
     const grants = reader
-        .objectList(list.container, list.key, `Grants of ${owner}`)
-        .map((grant) => readGrant(reader, grant, owner));
+        .objectList(list.container, list.key, `Grants of ${key.owner}`)
+        .map((grant) => readGrant(reader, grant, key, warnings));
     const unmodelled = grants.find((grant) => grant.unknownConstraint !== undefined);
     if (unmodelled) {
         warnings.push({
             code: 'facts',
-            message: `grant ${unmodelled.fact.grantId} of ${owner} has the constraint ${unmodelled.unknownConstraint}, which this tool does not evaluate, so the key's grants are treated as unknown`,
+            message: `grant ${unmodelled.fact.grantId} of ${key.owner} has the constraint ${unmodelled.unknownConstraint}, which this tool does not evaluate, so the key's grants are treated as unknown`,
             location: unmodelled.fact.location
         });
         return undefined;
     }
     return grants.map((grant) => grant.fact);
 }
-function readGrant(reader, grant, owner) {
-    const grantId = reader.requireString(grant, 'GrantId', `GrantId of a grant of ${owner}`);
-    const what = `grant ${grantId} of ${owner}`;
+function readGrant(reader, grant, key, warnings) {
+    const grantId = reader.requireString(grant, 'GrantId', `GrantId of a grant of ${key.owner}`);
+    const what = `grant ${grantId} of ${key.owner}`;
+    checkMemberNames(reader, grant, GRANT_MEMBERS, what, warnings);
+    checkGrantKey(reader, grant, key, grantId);
     const fact = {
         grantId,
         granteePrincipal: reader.requireString(grant, 'GranteePrincipal', `GranteePrincipal of ${what}`),
@@ -12703,7 +12949,7 @@ function readGrant(reader, grant, owner) {
             .stringList(grant, 'Operations', `Operations of ${what}`)
             .map((operation) => operation.replace(/^kms:/i, ''))
     };
-    const optional = (key) => reader.optionalString(grant, key, `${key} of ${what}`);
+    const optional = (member) => reader.optionalString(grant, member, `${member} of ${what}`);
     const name = optional('Name');
     if (name)
         fact.name = name;
@@ -12725,59 +12971,124 @@ function readGrant(reader, grant, owner) {
     const subset = readContext(reader, constraints, 'EncryptionContextSubset', what);
     if (subset)
         fact.encryptionContextSubset = subset;
-    const unknownConstraint = Object.keys(constraints).find((key) => !CONSTRAINTS.includes(key));
+    const unknownConstraint = Object.keys(constraints).find((name) => !CONSTRAINTS.includes(name));
     return unknownConstraint === undefined ? { fact } : { fact, unknownConstraint };
 }
-function readContext(reader, constraints, key, what) {
-    const context = reader.optionalObject(constraints, key, `${key} of ${what}`);
+/** Throws when the grant's `KeyId` (a key ARN in `list-grants` output) names another key. */
+function checkGrantKey(reader, grant, key, grantId) {
+    const written = reader.optionalString(grant, 'KeyId', `KeyId of grant ${grantId}`);
+    if (written === undefined || written === key.arn || written === key.keyId)
+        return;
+    throw reader.error(`KeyId of grant ${grantId} is ${quote(written)}, but the grant is listed under ${key.owner}; put the grants of each key in its own key object`, grant, 'KeyId');
+}
+function readContext(reader, constraints, member, what) {
+    const context = reader.optionalObject(constraints, member, `${member} of ${what}`);
     if (!context)
         return undefined;
     for (const [name, value] of Object.entries(context)) {
         if (typeof value !== 'string') {
-            throw reader.error(`encryption context "${name}" in ${key} of ${what} must be a string, found ${quote(value)}`, context, name);
+            throw reader.error(`encryption context "${name}" in ${member} of ${what} must be a string, found ${quote(value)}`, context, name);
         }
     }
     return context;
 }
+function kms_grants_locationOf(reader, container, member) {
+    const location = reader.locate(container, member);
+    return location ? { location } : {};
+}
+
+;// CONCATENATED MODULE: ./src/facts/kms-lists.ts
 /**
- * Reads alias names: `list-aliases` entries, plain names, or the whole output. Entries
- * whose `TargetKeyId` names another key are skipped, so the account-wide output can be used.
+ * The alias and tag members of a KMS key object, as `aws kms list-aliases` and
+ * `aws kms list-resource-tags` print them, each accepted as the list alone or as the
+ * whole command output.
  */
-function readAliases(reader, entry, keyId, owner) {
-    const list = unwrapList(reader, entry, 'Aliases', owner);
+
+
+
+
+
+/** The members of a `list-aliases` entry. */
+const ALIAS_MEMBERS = ['AliasName', 'AliasArn', 'TargetKeyId', 'CreationDate', 'LastUpdatedDate'];
+/** The members of a `list-resource-tags` entry. */
+const TAG_MEMBERS = ['TagKey', 'TagValue'];
+/**
+ * Reads alias names: `list-aliases` entries, plain names, or the whole output. Throws an
+ * `InputError` for an entry whose `TargetKeyId` or `AliasArn` names another key, account
+ * or Region, and for a partial list, because a missing or misplaced alias changes which
+ * key an alias names and which `kms:ResourceAliases` conditions match.
+ */
+function readAliases(reader, entry, key, warnings) {
+    const list = unwrapList(reader, entry, 'Aliases', key, warnings);
     if (!list)
         return [];
+    rejectPartialList(reader, list, 'list-aliases', key);
     const items = list.container[list.key];
     if (!Array.isArray(items))
-        throw reader.error(`Aliases of ${owner} must be a list, found ${quote(items)}`, list.container, list.key);
+        throw reader.error(`Aliases of ${key.owner} must be a list, found ${quote(items)}`, list.container, list.key);
     const names = new Set();
     items.forEach((item, position) => {
-        let name = item;
-        if (isObject(item)) {
-            if (typeof item.TargetKeyId === 'string' && item.TargetKeyId !== keyId)
-                return;
-            name = item.AliasName;
-        }
+        const name = isObject(item) ? readAliasEntry(reader, item, key, warnings) : item;
         if (typeof name !== 'string' || !name.startsWith('alias/')) {
-            throw reader.error(`each alias of ${owner} must be an alias name such as "alias/app" or a list-aliases entry with AliasName, found ${quote(item)}`, items, position);
+            throw reader.error(`each alias of ${key.owner} must be an alias name such as "alias/app" or a list-aliases entry with AliasName, found ${quote(item)}`, items, position);
         }
         names.add(name);
     });
     return [...names].sort(compareText);
 }
-/** Reads tags given as `[{TagKey, TagValue}]` or the whole `list-resource-tags` output. */
-function readKeyTags(reader, entry, owner) {
-    const list = unwrapList(reader, entry, 'Tags', owner);
+/** Returns the `AliasName` of a `list-aliases` entry after checking that the entry is about this key. */
+function readAliasEntry(reader, item, key, warnings) {
+    const name = item.AliasName;
+    if (typeof name !== 'string')
+        return name;
+    const label = `alias ${name} of ${key.owner}`;
+    checkMemberNames(reader, item, ALIAS_MEMBERS, label, warnings);
+    const target = reader.optionalString(item, 'TargetKeyId', `TargetKeyId of ${label}`);
+    if (target !== undefined && target !== key.keyId && target !== key.arn) {
+        throw reader.error(`TargetKeyId of ${label} is ${quote(target)}, so the alias names another key; list only this key's aliases ("aws kms list-aliases --key-id ${key.keyId}")`, item, 'TargetKeyId');
+    }
+    const aliasArn = reader.optionalString(item, 'AliasArn', `AliasArn of ${label}`);
+    if (aliasArn !== undefined)
+        checkAliasArn(reader, item, aliasArn, name, key, label);
+    return name;
+}
+/** Throws unless `aliasArn` is the ARN of alias `name` in the key's partition, account and Region. */
+function checkAliasArn(reader, item, aliasArn, name, key, label) {
+    const alias = parseArn(aliasArn);
+    const keyArn = parseArn(key.arn);
+    const matches = alias !== undefined &&
+        keyArn !== undefined &&
+        alias.service === 'kms' &&
+        alias.partition === keyArn.partition &&
+        alias.accountId === keyArn.accountId &&
+        alias.region === keyArn.region &&
+        alias.resource === name;
+    if (matches)
+        return;
+    const expected = keyArn
+        ? `arn:${keyArn.partition}:kms:${keyArn.region}:${keyArn.accountId}:${name}`
+        : 'the ARN of the alias in the key account and Region';
+    throw reader.error(`AliasArn of ${label} must be ${expected}, found ${quote(aliasArn)}; an alias names a key in its own account and Region`, item, 'AliasArn');
+}
+/**
+ * Reads tags given as `[{TagKey, TagValue}]` or the whole `list-resource-tags` output.
+ * Throws an `InputError` for a partial list, because a missing tag changes which
+ * `aws:ResourceTag` conditions match.
+ */
+function readKeyTags(reader, entry, key, warnings) {
+    const list = unwrapList(reader, entry, 'Tags', key, warnings);
     if (!list)
         return {};
+    rejectPartialList(reader, list, 'list-resource-tags', key);
     const tags = new Map();
-    for (const tag of reader.objectList(list.container, list.key, `Tags of ${owner}`)) {
-        const key = reader.requireString(tag, 'TagKey', `TagKey of a tag of ${owner}`);
-        const value = reader.optionalString(tag, 'TagValue', `TagValue of tag "${key}" of ${owner}`) ?? '';
-        if (tags.has(key) && tags.get(key) !== value) {
-            throw reader.error(`tag "${key}" of ${owner} appears twice with different values`, tag);
+    for (const tag of reader.objectList(list.container, list.key, `Tags of ${key.owner}`)) {
+        checkMemberNames(reader, tag, TAG_MEMBERS, `a tag of ${key.owner}`, warnings);
+        const tagKey = reader.requireString(tag, 'TagKey', `TagKey of a tag of ${key.owner}`);
+        const value = reader.optionalString(tag, 'TagValue', `TagValue of tag "${tagKey}" of ${key.owner}`) ?? '';
+        if (tags.has(tagKey) && tags.get(tagKey) !== value) {
+            throw reader.error(`tag "${tagKey}" of ${key.owner} appears twice with different values`, tag);
         }
-        tags.set(key, value);
+        tags.set(tagKey, value);
     }
     return Object.fromEntries(tags);
 }
@@ -12787,16 +13098,21 @@ function readKeyTags(reader, entry, owner) {
 
 
 
+
+
+
+
+/** Members of a key object. The paging members come from merging the `list-grants` output into it. */
 const KEY_OBJECT_MEMBERS = [
     'KeyMetadata',
     'Policy',
     'PolicyName',
     'Grants',
-    'Truncated',
-    'NextMarker',
     'Aliases',
     'Tags'
-];
+].concat(PAGING_MEMBERS);
+/** Members of the whole `get-key-policy` output. */
+const KEY_POLICY_OUTPUT_MEMBERS = ['Policy', 'PolicyName'];
 /** Reads a key object, or a list of them, into key facts in the document's order. */
 function readKmsDocument(document, warnings) {
     const reader = new DocumentReader(document.source, document.index);
@@ -12815,26 +13131,18 @@ function readKeyObject(reader, entry, warnings) {
     if (!metadata)
         throw reader.error('KeyMetadata must be an object, as "aws kms describe-key" prints it', entry);
     const identity = readKeyIdentity(reader, metadata);
-    const owner = `key ${identity.arn}`;
-    for (const member of Object.keys(entry)) {
-        if (!KEY_OBJECT_MEMBERS.includes(member)) {
-            warnings.push({
-                code: 'facts',
-                message: `${owner}: member "${member}" is not used; a key object has ${KEY_OBJECT_MEMBERS.join(', ')}`,
-                location: reader.locate(entry, member)
-            });
-        }
-    }
+    const reference = { arn: identity.arn, keyId: identity.keyId, owner: `key ${identity.arn}` };
+    checkMemberNames(reader, entry, KEY_OBJECT_MEMBERS, reference.owner, warnings);
     const key = {
         ...identity,
-        metadata: readMetadata(reader, metadata, owner),
-        aliases: readAliases(reader, entry, identity.keyId, owner),
-        tags: readKeyTags(reader, entry, owner)
+        metadata: readKeyMetadata(reader, metadata, reference.owner),
+        aliases: readAliases(reader, entry, reference, warnings),
+        tags: readKeyTags(reader, entry, reference, warnings)
     };
-    const policy = readKeyPolicy(reader, entry, identity);
+    const policy = readKeyPolicy(reader, entry, identity, warnings);
     if (policy)
         key.policy = policy;
-    const grants = readGrants(reader, entry, owner, warnings);
+    const grants = readGrants(reader, entry, reference, warnings);
     if (grants)
         key.grants = grants;
     const location = reader.locate(entry);
@@ -12867,33 +13175,19 @@ function readKeyIdentity(reader, metadata) {
         partition: parts.partition
     };
 }
-function readMetadata(reader, metadata, owner) {
-    const text = (name) => reader.optionalString(metadata, name, `${name} of ${owner}`);
-    const multiRegion = reader.optionalObject(metadata, 'MultiRegionConfiguration', `MultiRegionConfiguration of ${owner}`);
-    const fields = {
-        keyState: text('KeyState'),
-        enabled: reader.optionalBoolean(metadata, 'Enabled', `Enabled of ${owner}`),
-        keyUsage: text('KeyUsage'),
-        keyManager: text('KeyManager'),
-        keySpec: text('KeySpec') ?? text('CustomerMasterKeySpec'),
-        origin: text('Origin'),
-        multiRegion: reader.optionalBoolean(metadata, 'MultiRegion', `MultiRegion of ${owner}`),
-        multiRegionKeyType: multiRegion &&
-            reader.optionalString(multiRegion, 'MultiRegionKeyType', `MultiRegionKeyType of ${owner}`)
-    };
-    return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
-}
 /**
  * Reads `Policy`: the policy as a JSON string (as `get-key-policy` prints it), as an
  * object, or the whole `get-key-policy` output. Absent or null gives no policy.
  */
-function readKeyPolicy(reader, entry, identity) {
+function readKeyPolicy(reader, entry, identity, warnings) {
     let container = entry;
     let name = reader.optionalString(entry, 'PolicyName', `PolicyName of key ${identity.arn}`) ?? 'default';
     const value = entry.Policy;
     if (value === undefined || value === null)
         return undefined;
-    if (isObject(value) && 'Policy' in value && !('Statement' in value)) {
+    if (isObject(value) && Object.hasOwn(value, 'Policy') && !Object.hasOwn(value, 'Statement')) {
+        const what = `the get-key-policy output of key ${identity.arn}`;
+        checkMemberNames(reader, value, KEY_POLICY_OUTPUT_MEMBERS, what, warnings);
         container = value;
         name = reader.optionalString(value, 'PolicyName', `PolicyName of key ${identity.arn}`) ?? name;
         if (value.Policy === undefined || value.Policy === null)
@@ -12911,7 +13205,11 @@ function readKeyPolicy(reader, entry, identity) {
 ;// CONCATENATED MODULE: ./src/facts/merge-facts.ts
 
 
-/** Merges keys by ARN, sorted by ARN. Inputs must come sorted by source. */
+/**
+ * Merges keys by ARN, sorted by ARN. Inputs must come sorted by source. Throws an
+ * `InputError` for a key defined differently twice, and for an alias that two keys of
+ * one account and Region claim.
+ */
 function mergeKeys(keys) {
     const byArn = new Map();
     for (const candidate of keys) {
@@ -12926,28 +13224,62 @@ function mergeKeys(keys) {
             throw new InputError(`key ${candidate.key.arn} is defined differently ${places}; keep one version of it`, candidate.key.location);
         }
     }
+    checkAliasOwners([...byArn.values()]);
     return [...byArn.values()]
         .map(({ key }) => key)
         .sort((left, right) => compareText(left.arn, right.arn));
 }
 /**
- * Merges Organizations documents of the same organization (documents without an
- * organization ID merge with each other). Inputs must come sorted by source.
+ * Throws when two keys claim the same alias in one account and Region. AWS lets an alias
+ * name one key only, so one of the two key objects is stale, and guessing which could
+ * resolve an expectation to the wrong key.
  */
-function mergeOrganizations(documents) {
+function checkAliasOwners(keys) {
+    const owners = new Map();
+    for (const candidate of keys) {
+        const { key } = candidate;
+        for (const alias of key.aliases) {
+            const slot = [key.partition, key.accountId, key.region, alias].join(':');
+            const known = owners.get(slot);
+            if (!known) {
+                owners.set(slot, candidate);
+                continue;
+            }
+            throw new InputError(`${alias} names two keys in account ${key.accountId}, ${key.region}: ${known.key.arn} in ${known.source} and ${key.arn} in ${candidate.source}; an alias names one key, so remove the alias from the stale key object`, key.location);
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/facts/merge-organizations.ts
+
+
+/**
+ * Merges Organizations documents of the same organization (documents without an
+ * organization ID merge with each other). Inputs must come sorted by source. Throws an
+ * `InputError` for an account or policy defined differently, an account that is a member
+ * in one document and external in another, and an account that is a member of two
+ * organizations. Adds a warning for an organization that lists no account or names no
+ * management account, because its SCP and RCP results cannot be trusted.
+ */
+function mergeOrganizations(documents, warnings) {
     const byId = new Map();
     for (const document of documents) {
         const id = document.organizationId ?? '';
         const known = byId.get(id);
         byId.set(id, known ? mergeOrganization(known, document) : document);
     }
-    return [...byId.values()]
+    const organizations = [...byId.values()]
         .map((organization) => ({
         ...organization,
         accounts: [...organization.accounts].sort((left, right) => compareText(left.accountId, right.accountId)),
+        externalAccounts: [...organization.externalAccounts].sort(compareText),
         policies: [...organization.policies].sort((left, right) => compareText(policyKey(left), policyKey(right)))
     }))
         .sort((left, right) => compareText(left.organizationId ?? '', right.organizationId ?? ''));
+    checkMembershipsAcrossOrganizations(organizations);
+    for (const organization of organizations)
+        warnAboutMissingAccounts(organization, warnings);
+    return organizations;
 }
 function mergeOrganization(known, added) {
     const conflict = (what) => new InputError(`${what} is defined differently in ${known.source} and ${added.source}; keep one version of it`);
@@ -12963,6 +13295,11 @@ function mergeOrganization(known, added) {
             throw conflict(`account ${account.accountId}`);
         accounts.set(account.accountId, account);
     }
+    const externalAccounts = new Set(known.externalAccounts.concat(added.externalAccounts));
+    for (const accountId of externalAccounts) {
+        if (accounts.has(accountId))
+            throw memberAndExternal(accountId, known, added);
+    }
     const policies = new Map(known.policies.map((policy) => [policyKey(policy), policy]));
     for (const policy of added.policies) {
         const existing = policies.get(policyKey(policy));
@@ -12973,6 +13310,7 @@ function mergeOrganization(known, added) {
     }
     const merged = {
         accounts: [...accounts.values()],
+        externalAccounts: [...externalAccounts],
         policies: [...policies.values()],
         source: [known.source, added.source].join(', ')
     };
@@ -12982,6 +13320,43 @@ function mergeOrganization(known, added) {
     if (managementAccountId !== undefined)
         merged.managementAccountId = managementAccountId;
     return merged;
+}
+function memberAndExternal(accountId, known, added) {
+    const isMember = (organization) => organization.accounts.some((account) => account.accountId === accountId);
+    const memberSource = isMember(known) ? known.source : added.source;
+    const externalSource = isMember(known) ? added.source : known.source;
+    return new InputError(`account ${accountId} is in Accounts in ${memberSource} but in ExternalAccounts in ${externalSource}; an account is either in the organization or outside it, so keep it in one list`);
+}
+/** Throws when an account is a member of two organizations, because it can belong to one only. */
+function checkMembershipsAcrossOrganizations(organizations) {
+    const owners = new Map();
+    for (const organization of organizations) {
+        for (const { accountId } of organization.accounts) {
+            const known = owners.get(accountId);
+            if (known) {
+                throw new InputError(`account ${accountId} is a member of organization ${organizationName(known)} in ${known.source} and of organization ${organizationName(organization)} in ${organization.source}; an account belongs to one organization, so remove the stale entry`);
+            }
+            owners.set(accountId, organization);
+        }
+    }
+}
+function warnAboutMissingAccounts(organization, warnings) {
+    const name = `the Organizations facts in ${organization.source}`;
+    if (organization.accounts.length === 0 && organization.externalAccounts.length === 0) {
+        warnings.push({
+            code: 'facts',
+            message: `${name} list no account (neither Accounts nor ExternalAccounts), so SCP and RCP results will be unknown for every account; list member accounts with their parents under Accounts, and other accounts under ExternalAccounts`
+        });
+    }
+    if (organization.managementAccountId === undefined && organization.accounts.length > 0) {
+        warnings.push({
+            code: 'facts',
+            message: `${name} name no management account (Organization.MasterAccountId). SCPs and RCPs do not affect the management account, but without its ID it is checked like a member account if it is in Accounts; add Organization as "aws organizations describe-organization" prints it`
+        });
+    }
+}
+function organizationName(organization) {
+    return organization.organizationId ?? '(no ID)';
 }
 function policyKey(policy) {
     return `${policy.type}:${policy.policy.arn ?? policy.policy.name}`;
@@ -12996,22 +13371,22 @@ const POLICY_TYPES = {
     SERVICE_CONTROL_POLICY: 'scp',
     RESOURCE_CONTROL_POLICY: 'rcp'
 };
+const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
 const ROOT_ID = /^r-[0-9a-z]{4,32}$/;
 const OU_ID = /^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/;
-/** Reads an Organizations document; policies of other types are skipped with a warning. */
+/**
+ * Reads an Organizations document; policies of other types are skipped with a warning.
+ * Throws an `InputError` for a malformed `Organization`, and for an account listed both
+ * in `Accounts` and in `ExternalAccounts`.
+ */
 function readOrganizationDocument(document, warnings) {
     const reader = new DocumentReader(document.source, document.index);
     const root = document.value;
-    const organization = reader.optionalObject(root, 'Organization', 'Organization') ?? {};
-    const organizationId = reader.optionalString(organization, 'Id', 'Id of Organization');
-    const managementAccountId = reader.optionalString(organization, 'MasterAccountId', 'MasterAccountId of Organization');
-    const organizationArn = reader.optionalString(organization, 'Arn', 'Arn of Organization');
-    const partition = (organizationArn && parseArn(organizationArn)?.partition) || 'aws';
+    const { organizationId, managementAccountId, partition } = readOrganization(reader, root);
+    const accounts = readAccounts(reader, root);
     const facts = {
-        accounts: reader
-            .objectList(root, 'Accounts', 'Accounts')
-            .map((account) => readAccount(reader, account))
-            .sort((left, right) => compareText(left.accountId, right.accountId)),
+        accounts,
+        externalAccounts: readExternalAccounts(reader, root, accounts, managementAccountId),
         policies: reader
             .objectList(root, 'Policies', 'Policies')
             .flatMap((entry) => readPolicy(reader, entry, { managementAccountId, partition }, warnings)),
@@ -13022,6 +13397,65 @@ function readOrganizationDocument(document, warnings) {
     if (managementAccountId !== undefined)
         facts.managementAccountId = managementAccountId;
     return facts;
+}
+/**
+ * Reads `Organization`. It may be left out, but when present it must be what
+ * `describe-organization` prints, because without `MasterAccountId` the management
+ * account, which no SCP or RCP affects, would be checked like a member account.
+ */
+function readOrganization(reader, root) {
+    if (!Object.hasOwn(root, 'Organization'))
+        return { partition: 'aws' };
+    const organization = root.Organization;
+    const expected = 'expected the "Organization" object that "aws organizations describe-organization" prints, with Id and MasterAccountId, or no Organization member';
+    if (!isObject(organization)) {
+        throw reader.error(`Organization must be an object, found ${quote(organization)}; ${expected}`, root, 'Organization');
+    }
+    if (Object.keys(organization).length === 0) {
+        throw reader.error(`Organization is empty; ${expected}`, root, 'Organization');
+    }
+    const organizationId = reader.requireString(organization, 'Id', 'Id of Organization');
+    if (!ORGANIZATION_ID.test(organizationId)) {
+        throw reader.error(`Id of Organization must be an organization ID such as "o-a1b2c3d4e5", found ${quote(organizationId)}`, organization, 'Id');
+    }
+    const managementAccountId = reader.requireString(organization, 'MasterAccountId', 'MasterAccountId of Organization');
+    if (!isAccountId(managementAccountId)) {
+        throw reader.error(`MasterAccountId of Organization must be a 12-digit account ID, found ${quote(managementAccountId)}`, organization, 'MasterAccountId');
+    }
+    const organizationArn = reader.optionalString(organization, 'Arn', 'Arn of Organization');
+    const partition = (organizationArn && parseArn(organizationArn)?.partition) || 'aws';
+    return { organizationId, managementAccountId, partition };
+}
+/** Reads `ExternalAccounts`: 12-digit IDs of accounts outside the organization, sorted and without duplicates. */
+function readExternalAccounts(reader, root, members, managementAccountId) {
+    const written = reader.stringList(root, 'ExternalAccounts', 'ExternalAccounts');
+    const list = root.ExternalAccounts;
+    const memberIds = new Set(members.map((account) => account.accountId));
+    written.forEach((accountId, position) => {
+        if (!isAccountId(accountId)) {
+            throw reader.error(`entry ${position + 1} of ExternalAccounts must be a 12-digit account ID, found ${quote(accountId)}`, list, position);
+        }
+        if (memberIds.has(accountId)) {
+            throw reader.error(`account ${accountId} is listed in both Accounts and ExternalAccounts; an account is either in the organization or outside it, so keep it in one list`, list, position);
+        }
+        if (accountId === managementAccountId) {
+            throw reader.error(`account ${accountId} is the management account (Organization.MasterAccountId), so it cannot be in ExternalAccounts`, list, position);
+        }
+    });
+    return [...new Set(written)].sort(compareText);
+}
+/** Reads `Accounts`, sorted by ID. An account listed twice with different parents is an `InputError`. */
+function readAccounts(reader, root) {
+    const byId = new Map();
+    for (const entry of reader.objectList(root, 'Accounts', 'Accounts')) {
+        const account = readAccount(reader, entry);
+        const known = byId.get(account.accountId);
+        if (known && known.parents.join('/') !== account.parents.join('/')) {
+            throw reader.error(`account ${account.accountId} is listed twice in Accounts with different parents (${known.parents.join(', ')} and ${account.parents.join(', ')}); keep the current one`, entry);
+        }
+        byId.set(account.accountId, account);
+    }
+    return [...byId.values()].sort((left, right) => compareText(left.accountId, right.accountId));
 }
 function readAccount(reader, account) {
     const accountId = reader.requireString(account, 'Id', 'Id of an Accounts entry');
@@ -13054,7 +13488,7 @@ function readPolicy(reader, entry, defaults, warnings) {
     const arn = reader.optionalString(summary, 'Arn', `Arn of policy ${id}`);
     const name = reader.optionalString(summary, 'Name', `Name of policy ${id}`) ?? id;
     const type = reader.requireString(summary, 'Type', `Type of policy ${id}`);
-    const kind = POLICY_TYPES[type];
+    const kind = readPolicyType(reader, summary, type, `${name} (${id})`);
     if (!kind) {
         warnings.push({
             code: 'facts',
@@ -13081,6 +13515,18 @@ function readPolicy(reader, entry, defaults, warnings) {
             targets: readTargets(reader, entry, `${kind.toUpperCase()} ${name} (${id})`)
         }
     ];
+}
+/**
+ * Returns the kind of an SCP or RCP type, in any case because the Organizations API
+ * prints upper case but other tools may not. Other types give undefined, except a type
+ * that names a control policy in another spelling: skipping a misspelled SCP could hide
+ * a Deny, so that is an `InputError`.
+ */
+function readPolicyType(reader, summary, type, policy) {
+    const kind = POLICY_TYPES[type.toUpperCase()];
+    if (kind || !/CONTROL/i.test(type))
+        return kind;
+    throw reader.error(`Type of policy ${policy} must be SERVICE_CONTROL_POLICY or RESOURCE_CONTROL_POLICY for a control policy, found ${quote(type)}`, summary, 'Type');
 }
 /** Reads target IDs, given as strings or as `list-targets-for-policy` entries. */
 function readTargets(reader, entry, owner) {
@@ -13111,6 +13557,8 @@ function readTargets(reader, entry, owner) {
 
 
 
+
+
 /**
  * Builds facts from in-memory documents. A document's `text` is parsed with positions,
  * so statements, keys and principals get locations; a bare `value` gets none. The
@@ -13130,8 +13578,11 @@ function buildFacts(documents) {
         const shape = recognizeShape(document.value);
         if (shape === 'iam')
             iam.push(readIamDocument(document, warnings));
-        else if (shape === 'kms')
-            keys.push(...readKmsDocument(document, warnings).map((key) => ({ key, source: document.source })));
+        else if (shape === 'kms') {
+            for (const key of readKmsDocument(document, warnings)) {
+                keys.push({ key, source: document.source });
+            }
+        }
         else if (shape === 'organizations')
             organizations.push(readOrganizationDocument(document, warnings));
         else
@@ -13140,7 +13591,7 @@ function buildFacts(documents) {
     const facts = {
         iam: buildIamFacts(iam, warnings),
         keys: mergeKeys(keys),
-        organizations: mergeOrganizations(organizations)
+        organizations: mergeOrganizations(organizations, warnings)
     };
     return {
         facts,
@@ -13182,14 +13633,21 @@ function unknownShapeError(document) {
 function policyWarnings(facts) {
     const policies = [];
     for (const account of facts.iam) {
-        for (const entity of [...account.roles, ...account.users]) {
-            policies.push(...entity.policies);
-            if (entity.permissionsBoundary?.policy)
-                policies.push(entity.permissionsBoundary.policy);
+        for (const entities of [account.roles, account.users]) {
+            for (const entity of entities) {
+                appendAll(policies, entity.policies);
+                if (entity.permissionsBoundary?.policy)
+                    policies.push(entity.permissionsBoundary.policy);
+            }
         }
     }
-    policies.push(...facts.keys.flatMap((key) => (key.policy ? [key.policy] : [])));
-    policies.push(...facts.organizations.flatMap((organization) => organization.policies.map((entry) => entry.policy)));
+    for (const key of facts.keys)
+        if (key.policy)
+            policies.push(key.policy);
+    for (const organization of facts.organizations) {
+        for (const entry of organization.policies)
+            policies.push(entry.policy);
+    }
     const seen = new Set();
     const warnings = [];
     for (const warning of policies.flatMap((policy) => policy.warnings)) {
@@ -13230,16 +13688,29 @@ function sortWarnings(warnings) {
 
 /**
  * Loads the facts in `paths`: files (read whatever their extension), directories (every
- * `**\/*.json` below them, dot files skipped) or glob patterns, relative to `cwd`.
+ * `**\/*.json` below them, dot files skipped) or glob patterns, relative to `cwd`. An
+ * entry that starts with `!` excludes the files, directories or pattern matches it names
+ * from what the other entries select, whatever the order of the entries.
  * Sources and locations name files relative to `cwd` when they are inside it.
- * Throws an `InputError` for a path or pattern that matches no file, a file that
- * cannot be read, and anything `buildFacts` rejects.
+ * Throws an `InputError` for a path or pattern that matches no file, for entries whose
+ * files are all excluded, a file that cannot be read, and anything `buildFacts` rejects.
  */
 async function loadFacts(paths, cwd) {
+    const includes = paths.filter((written) => !written.startsWith('!'));
+    const excludes = paths.filter((written) => written.startsWith('!'));
+    if (includes.length === 0) {
+        throw new InputError(`the fact paths ${quoteAll(excludes)} only exclude files; add a file, directory or glob pattern to read, such as "facts/"`);
+    }
+    const exclusions = await resolveExclusions(excludes, cwd);
     const files = new Set();
-    for (const written of paths) {
-        for (const file of await resolveFactPath(written, cwd))
-            files.add(file);
+    for (const written of includes) {
+        for (const file of await resolveFactPath(written, cwd)) {
+            if (!exclusions.excludes(file))
+                files.add(file);
+        }
+    }
+    if (files.size === 0) {
+        throw new InputError(`every fact file is excluded: the paths ${quoteAll(includes)} select only files that ${quoteAll(excludes)} exclude; remove an exclusion or add a path`);
     }
     const documents = await Promise.all([...files].sort(compareText).map((file) => readFactFile(file, cwd)));
     return buildFacts(documents);
@@ -13270,6 +13741,50 @@ async function resolveFactPath(written, cwd) {
         return found.map((file) => external_node_path_default().resolve(file));
     }
     throw new InputError(`fact file "${written}" not found (looked for ${absolute})`);
+}
+function quoteAll(paths) {
+    return paths.map((written) => `"${written}"`).join(', ');
+}
+/** Excluded files, and directories whose files are all excluded, as absolute paths. */
+class Exclusions {
+    files = new Set();
+    directories = [];
+    excludes(file) {
+        if (this.files.has(file))
+            return true;
+        return this.directories.some((directory) => file.startsWith(directory + (external_node_path_default()).sep));
+    }
+}
+/**
+ * Resolves `!` entries. An entry that matches nothing excludes nothing, because the
+ * file it names may simply not be there. Dot files match too, so that an exclusion
+ * covers a dot file that another entry names explicitly.
+ */
+async function resolveExclusions(excludes, cwd) {
+    const exclusions = new Exclusions();
+    for (const written of excludes) {
+        const pattern = written.slice(1);
+        if (pattern.trim() === '')
+            throw new InputError(`a fact exclusion "${written}" is empty; write "!" and a path or pattern`);
+        const matches = isDynamicPattern(pattern)
+            ? await glob(pattern, {
+                cwd,
+                absolute: true,
+                dot: true,
+                onlyFiles: false,
+                expandDirectories: false
+            })
+            : [external_node_path_default().resolve(cwd, pattern)];
+        for (const match of matches) {
+            const absolute = external_node_path_default().resolve(match);
+            const stats = await (0,promises_namespaceObject.stat)(absolute).catch(() => undefined);
+            if (stats?.isDirectory())
+                exclusions.directories.push(absolute);
+            else if (stats)
+                exclusions.files.add(absolute);
+        }
+    }
+    return exclusions;
 }
 async function readFactFile(file, cwd) {
     const source = displayPath(file, cwd);
@@ -13524,6 +14039,148 @@ function explainWildcard(value) {
     return `${intro}; list them instead: ${matches.join(', ')}`;
 }
 
+;// CONCATENATED MODULE: ./src/inputs/manifest-context-keys.ts
+/**
+ * Condition keys that AWS derives from the principal, the key or the request itself. No
+ * caller can set them in a real request, so an expectation's `context` must not set them
+ * either: a made-up `aws:PrincipalArn` could skip a Deny that applies to the real principal.
+ */
+const FROM_PRINCIPAL = 'the principal';
+const FROM_KEY = 'the key';
+const PRINCIPAL_ACCOUNT = {
+    derivedFrom: FROM_PRINCIPAL,
+    filledFrom: 'the tool uses the account of `principal`'
+};
+const PRINCIPAL_ORGANIZATION = {
+    derivedFrom: FROM_PRINCIPAL,
+    filledFrom: "the tool uses the organization in the Organizations facts that contains the principal's account"
+};
+const KEY_ORGANIZATION = {
+    derivedFrom: FROM_KEY,
+    filledFrom: "the tool uses the organization in the Organizations facts that contains the key's account"
+};
+const KEY_METADATA = {
+    derivedFrom: FROM_KEY,
+    filledFrom: 'the tool uses the key metadata in the KMS facts'
+};
+/** Derived keys by their lowercase name, because condition keys are case-insensitive. */
+const DERIVED_KEYS = new Map([
+    [
+        'aws:principalarn',
+        {
+            derivedFrom: FROM_PRINCIPAL,
+            filledFrom: 'the tool uses the `principal` ARN (the role ARN for an assumed-role session)'
+        }
+    ],
+    ['aws:principalaccount', PRINCIPAL_ACCOUNT],
+    ['kms:calleraccount', PRINCIPAL_ACCOUNT],
+    [
+        'aws:principaltype',
+        {
+            derivedFrom: FROM_PRINCIPAL,
+            filledFrom: 'the tool uses the kind of `principal` (user, role session, federated user or account)'
+        }
+    ],
+    [
+        'aws:principalisawsservice',
+        {
+            derivedFrom: FROM_PRINCIPAL,
+            filledFrom: 'the tool sets it to true when `principal` is a service principal'
+        }
+    ],
+    [
+        'aws:principalservicename',
+        {
+            derivedFrom: FROM_PRINCIPAL,
+            filledFrom: 'the tool uses the service principal in `principal`'
+        }
+    ],
+    ['aws:principalorgid', PRINCIPAL_ORGANIZATION],
+    ['aws:principalorgpaths', PRINCIPAL_ORGANIZATION],
+    [
+        'aws:userid',
+        {
+            derivedFrom: FROM_PRINCIPAL,
+            filledFrom: 'the tool uses `principal` and the unique ID of its user or role in the IAM facts'
+        }
+    ],
+    [
+        'aws:username',
+        { derivedFrom: FROM_PRINCIPAL, filledFrom: 'the tool uses the user name in `principal`' }
+    ],
+    [
+        'aws:resourceaccount',
+        { derivedFrom: FROM_KEY, filledFrom: 'the tool uses the account of the key in the facts' }
+    ],
+    ['aws:resourceorgid', KEY_ORGANIZATION],
+    ['aws:resourceorgpaths', KEY_ORGANIZATION],
+    [
+        'aws:requestedregion',
+        {
+            derivedFrom: FROM_KEY,
+            filledFrom: "the tool uses the key's Region (from the key ARN, `region` or `defaults.region`)"
+        }
+    ],
+    [
+        'aws:securetransport',
+        {
+            derivedFrom: 'the connection',
+            filledFrom: 'the tool sets it to true because AWS KMS accepts only HTTPS requests'
+        }
+    ],
+    ['kms:keyspec', KEY_METADATA],
+    ['kms:keyusage', KEY_METADATA],
+    ['kms:keyorigin', KEY_METADATA],
+    ['kms:keymanager', KEY_METADATA],
+    ['kms:multiregion', KEY_METADATA],
+    ['kms:multiregionkeytype', KEY_METADATA],
+    [
+        'kms:resourcealiases',
+        { derivedFrom: FROM_KEY, filledFrom: "the tool uses the key's aliases in the KMS facts" }
+    ],
+    [
+        'kms:requestalias',
+        {
+            derivedFrom: 'the alias that the request names the key by',
+            filledFrom: 'name the key by its alias (alias/NAME or an alias ARN in `key`) to test kms:RequestAlias'
+        }
+    ],
+    [
+        'kms:encryptioncontextkeys',
+        {
+            derivedFrom: 'the encryption context',
+            filledFrom: 'the tool builds it from the `kms:EncryptionContext:NAME` entries, so set those instead'
+        }
+    ]
+]);
+/** Derived keys that end in a tag name, such as `aws:PrincipalTag/team`, by lowercase prefix. */
+const DERIVED_KEY_PREFIXES = new Map([
+    [
+        'aws:principaltag/',
+        {
+            derivedFrom: FROM_PRINCIPAL,
+            filledFrom: "the tool uses the tags of the principal's role or user in the IAM facts"
+        }
+    ],
+    [
+        'aws:resourcetag/',
+        { derivedFrom: FROM_KEY, filledFrom: "the tool uses the key's tags in the KMS facts" }
+    ]
+]);
+/**
+ * Explains why `key` cannot be set in an expectation's `context`, or returns undefined for
+ * a key that a caller controls, such as `kms:ViaService` or `kms:EncryptionContext:NAME`.
+ * Key names match case-insensitively.
+ */
+function explainDerivedContextKey(key) {
+    const lower = key.toLowerCase();
+    const derived = DERIVED_KEYS.get(lower) ??
+        [...DERIVED_KEY_PREFIXES].find(([prefix]) => lower.startsWith(prefix))?.[1];
+    if (!derived)
+        return undefined;
+    return `condition key \`${key}\` cannot be set in \`context\`: AWS derives it from ${derived.derivedFrom}, so no request can set it; ${derived.filledFrom}`;
+}
+
 ;// CONCATENATED MODULE: ./src/inputs/manifest-formats.ts
 /**
  * The value formats that a manifest accepts: account IDs, Regions, principals, keys,
@@ -13689,9 +14346,11 @@ function explainArnParts(partition, account) {
 ;// CONCATENATED MODULE: ./src/inputs/manifest-expectations.ts
 /**
  * The checks that JSON Schema cannot express, run on a manifest that already matches the
- * schema: unique names, action lookups, partitions, and whether a key ID or alias name
- * can be resolved. They turn the plain data into typed `Expectation`s.
+ * schema: unique names, action lookups, partitions, whether a key ID or alias name can be
+ * resolved, and context keys that only AWS can set. They turn the plain data into typed
+ * `Expectation`s.
  */
+
 
 
 
@@ -13842,6 +14501,11 @@ class ExpectationBuilder {
                 continue;
             }
             firstKeys.set(key.toLowerCase(), key);
+            const derivedProblem = explainDerivedContextKey(key);
+            if (derivedProblem) {
+                this.problems.add(keyNode, derivedProblem);
+                continue;
+            }
             const valueNode = this.source.nodeAt([...path, key]);
             context[key] = Array.isArray(value)
                 ? value.map((item, index) => this.contextString(item, (0,dist/* isSeq */.oP)(valueNode) ? valueNode.items[index] : undefined))
@@ -13866,7 +14530,7 @@ function arnFormFor(key) {
 // EXTERNAL MODULE: ./node_modules/ajv/dist/ajv.js
 var ajv = __nccwpck_require__(2463);
 ;// CONCATENATED MODULE: ./schema/manifest.schema.json
-const manifest_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","title":"kms-access-gate manifest","description":"Expectations about which AWS principals may use which AWS KMS keys. kms-access-gate checks each expectation against the key policy, IAM policies, grants, SCPs, RCPs, permissions boundaries and key state.","type":"object","additionalProperties":false,"required":["version","expectations"],"properties":{"version":{"description":"Manifest format version. This version of kms-access-gate reads version 1.","const":1},"defaults":{"description":"Values that apply to every expectation unless the expectation sets its own.","type":"object","additionalProperties":false,"properties":{"region":{"description":"AWS Region code, such as ap-northeast-1. Needed when an expectation names its key by key ID or alias name, because those resolve in one Region.","type":"string","pattern":"^[a-z]{2}(?:-[a-z]+)+-[0-9]+$","examples":["us-east-1","eu-west-1","ap-northeast-1"]},"account":{"description":"12-digit AWS account ID, in quotes so that YAML keeps leading zeros. A key ID or alias name resolves in the principal\'s account; this account is used only for service principals, which have none.","type":"string","pattern":"^[0-9]{12}$"},"partition":{"description":"AWS partition of every ARN in the manifest. Default: aws.","enum":["aws","aws-cn","aws-us-gov"],"default":"aws"}}},"facts":{"description":"Files, directories or glob patterns with the facts (key policies, IAM authorization details, grants, organization policies), relative to the manifest\'s directory. Used when no facts are given on the command line or in the action\'s facts input.","type":["string","array"],"minLength":1,"items":{"description":"A file, directory or glob pattern, relative to the manifest\'s directory. A leading ! excludes matches.","type":"string","minLength":1}},"expectations":{"description":"The checks to run: each says whether a principal may use a key for some actions.","type":"array","minItems":1,"items":{"description":"One expectation: a principal, a key, actions and whether the request must be allowed or denied.","type":"object","additionalProperties":false,"required":["name","principal","key","actions","expect"],"properties":{"name":{"description":"Name shown in reports and annotations. Unique within the manifest.","type":"string","pattern":"\\\\S"},"principal":{"description":"Who makes the request: an IAM role ARN (with path), IAM user ARN, assumed-role session ARN (arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION), federated-user ARN, account root ARN (arn:aws:iam::ACCOUNT:root), 12-digit account ID, or service principal (logs.amazonaws.com, logs.us-east-1.amazonaws.com). IAM groups and wildcards are not principals.","type":"string","pattern":"^(?:arn:(?:aws|aws-cn|aws-us-gov):iam::[0-9]{12}:(?:root|(?:role|user)/(?:[\\\\w+=,.@-]+/)*[\\\\w+=,.@-]+)|arn:(?:aws|aws-cn|aws-us-gov):sts::[0-9]{12}:(?:assumed-role/[\\\\w+=,.@-]+/[\\\\w+=,.@-]+|federated-user/[\\\\w+=,.@-]+)|[0-9]{12}|[a-z0-9][a-z0-9-]*(?:\\\\.[a-z0-9-]+)*\\\\.amazonaws\\\\.com(?:\\\\.cn)?)$","examples":["arn:aws:iam::123456789012:role/MyRole"]},"key":{"description":"The KMS key: a key ARN, key ID (UUID or mrk- multi-Region key ID), alias name (alias/NAME, including AWS managed aliases such as alias/aws/s3) or alias ARN. A key ID or alias name resolves in the principal\'s account and in the expectation\'s region (or defaults.region).","type":"string","pattern":"^(?:arn:(?:aws|aws-cn|aws-us-gov):kms:[a-z]{2}(?:-[a-z]+)+-[0-9]+:[0-9]{12}:(?:key/[A-Za-z0-9-]+|alias/[A-Za-z0-9/_-]+)|(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})|alias/[A-Za-z0-9/_-]+)$","examples":["arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab","alias/app"]},"actions":{"description":"KMS actions to check, such as kms:Decrypt, as one name or a list. Names match case-insensitively. Wildcards are not allowed, and only actions that a key policy authorizes are supported.","type":["string","array"],"pattern":"^[Kk][Mm][Ss]:[A-Za-z]+$","minItems":1,"uniqueItems":true,"items":{"description":"A KMS action, such as kms:Decrypt.","type":"string","pattern":"^[Kk][Mm][Ss]:[A-Za-z]+$","examples":["kms:Encrypt","kms:Decrypt","kms:ReEncryptFrom","kms:ReEncryptTo","kms:GenerateDataKey","kms:GenerateDataKeyWithoutPlaintext","kms:GenerateDataKeyPair","kms:GenerateDataKeyPairWithoutPlaintext","kms:Sign","kms:Verify","kms:GenerateMac","kms:VerifyMac","kms:DeriveSharedSecret","kms:GetPublicKey","kms:DescribeKey","kms:CreateGrant","kms:RetireGrant","kms:ListGrants","kms:RevokeGrant","kms:GetKeyRotationStatus","kms:CancelKeyDeletion","kms:DeleteImportedKeyMaterial","kms:DisableKey","kms:DisableKeyRotation","kms:EnableKey","kms:EnableKeyRotation","kms:GetKeyPolicy","kms:GetParametersForImport","kms:ImportKeyMaterial","kms:ListKeyPolicies","kms:ListKeyRotations","kms:ListResourceTags","kms:PutKeyPolicy","kms:ReplicateKey","kms:RotateKeyOnDemand","kms:ScheduleKeyDeletion","kms:SynchronizeMultiRegionKey","kms:TagResource","kms:UntagResource","kms:UpdateKeyDescription","kms:UpdatePrimaryRegion"]}},"expect":{"description":"allow: the request must be allowed. deny: the request must be denied.","enum":["allow","deny"]},"context":{"description":"The request context, named by AWS condition keys (kms:ViaService, kms:EncryptionContext:NAME, aws:SourceVpce, ...). A value is a string or a list of strings; numbers and booleans are read as strings.","type":"object","propertyNames":{"pattern":"^[A-Za-z][A-Za-z0-9-]*:\\\\S(?:.*\\\\S)?$"},"additionalProperties":{"description":"The condition key\'s value, or a list of values for a multivalued key.","type":["string","number","boolean","array"],"minItems":1,"items":{"type":["string","number","boolean"]}}},"region":{"description":"AWS Region code for this expectation, overriding defaults.region.","type":"string","pattern":"^[a-z]{2}(?:-[a-z]+)+-[0-9]+$"},"account":{"description":"12-digit AWS account ID for this expectation, in quotes, overriding defaults.account. Used to resolve a key ID or alias name for a service principal; for other principals it must match the principal\'s account when the key is a key ID or alias name.","type":"string","pattern":"^[0-9]{12}$"}}}}}}');
+const manifest_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","title":"kms-access-gate manifest","description":"Expectations about which AWS principals may use which AWS KMS keys. kms-access-gate checks each expectation against the key policy, IAM policies, grants, SCPs, RCPs, permissions boundaries and key state.","type":"object","additionalProperties":false,"required":["version","expectations"],"properties":{"version":{"description":"Manifest format version. This version of kms-access-gate reads version 1.","const":1},"defaults":{"description":"Values that apply to every expectation unless the expectation sets its own.","type":"object","additionalProperties":false,"properties":{"region":{"description":"AWS Region code, such as ap-northeast-1. Needed when an expectation names its key by key ID or alias name, because those resolve in one Region.","type":"string","pattern":"^[a-z]{2}(?:-[a-z]+)+-[0-9]+$","examples":["us-east-1","eu-west-1","ap-northeast-1"]},"account":{"description":"12-digit AWS account ID, in quotes so that YAML keeps leading zeros. A key ID or alias name resolves in the principal\'s account; this account is used only for service principals, which have none.","type":"string","pattern":"^[0-9]{12}$"},"partition":{"description":"AWS partition of every ARN in the manifest. Default: aws.","enum":["aws","aws-cn","aws-us-gov"],"default":"aws"}}},"facts":{"description":"Files, directories or glob patterns with the facts (key policies, IAM authorization details, grants, organization policies), relative to the manifest\'s directory. Used when no facts are given on the command line or in the action\'s facts input.","type":["string","array"],"minLength":1,"items":{"description":"A file, directory or glob pattern, relative to the manifest\'s directory. A leading ! excludes matches.","type":"string","minLength":1}},"expectations":{"description":"The checks to run: each says whether a principal may use a key for some actions.","type":"array","minItems":1,"items":{"description":"One expectation: a principal, a key, actions and whether the request must be allowed or denied.","type":"object","additionalProperties":false,"required":["name","principal","key","actions","expect"],"properties":{"name":{"description":"Name shown in reports and annotations. Unique within the manifest.","type":"string","pattern":"\\\\S"},"principal":{"description":"Who makes the request: an IAM role ARN (with path), IAM user ARN, assumed-role session ARN (arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION), federated-user ARN, account root ARN (arn:aws:iam::ACCOUNT:root), 12-digit account ID, or service principal (logs.amazonaws.com, logs.us-east-1.amazonaws.com). IAM groups and wildcards are not principals.","type":"string","pattern":"^(?:arn:(?:aws|aws-cn|aws-us-gov):iam::[0-9]{12}:(?:root|(?:role|user)/(?:[\\\\w+=,.@-]+/)*[\\\\w+=,.@-]+)|arn:(?:aws|aws-cn|aws-us-gov):sts::[0-9]{12}:(?:assumed-role/[\\\\w+=,.@-]+/[\\\\w+=,.@-]+|federated-user/[\\\\w+=,.@-]+)|[0-9]{12}|[a-z0-9][a-z0-9-]*(?:\\\\.[a-z0-9-]+)*\\\\.amazonaws\\\\.com(?:\\\\.cn)?)$","examples":["arn:aws:iam::123456789012:role/MyRole"]},"key":{"description":"The KMS key: a key ARN, key ID (UUID or mrk- multi-Region key ID), alias name (alias/NAME, including AWS managed aliases such as alias/aws/s3) or alias ARN. A key ID or alias name resolves in the principal\'s account and in the expectation\'s region (or defaults.region).","type":"string","pattern":"^(?:arn:(?:aws|aws-cn|aws-us-gov):kms:[a-z]{2}(?:-[a-z]+)+-[0-9]+:[0-9]{12}:(?:key/[A-Za-z0-9-]+|alias/[A-Za-z0-9/_-]+)|(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})|alias/[A-Za-z0-9/_-]+)$","examples":["arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab","alias/app"]},"actions":{"description":"KMS actions to check, such as kms:Decrypt, as one name or a list. Names match case-insensitively. Wildcards are not allowed, and only actions that a key policy authorizes are supported.","type":["string","array"],"pattern":"^[Kk][Mm][Ss]:[A-Za-z]+$","minItems":1,"uniqueItems":true,"items":{"description":"A KMS action, such as kms:Decrypt.","type":"string","pattern":"^[Kk][Mm][Ss]:[A-Za-z]+$","examples":["kms:Encrypt","kms:Decrypt","kms:ReEncryptFrom","kms:ReEncryptTo","kms:GenerateDataKey","kms:GenerateDataKeyWithoutPlaintext","kms:GenerateDataKeyPair","kms:GenerateDataKeyPairWithoutPlaintext","kms:Sign","kms:Verify","kms:GenerateMac","kms:VerifyMac","kms:DeriveSharedSecret","kms:GetPublicKey","kms:DescribeKey","kms:CreateGrant","kms:RetireGrant","kms:ListGrants","kms:RevokeGrant","kms:GetKeyRotationStatus","kms:CancelKeyDeletion","kms:DeleteImportedKeyMaterial","kms:DisableKey","kms:DisableKeyRotation","kms:EnableKey","kms:EnableKeyRotation","kms:GetKeyPolicy","kms:GetParametersForImport","kms:ImportKeyMaterial","kms:ListKeyPolicies","kms:ListKeyRotations","kms:ListResourceTags","kms:PutKeyPolicy","kms:ReplicateKey","kms:RotateKeyOnDemand","kms:ScheduleKeyDeletion","kms:SynchronizeMultiRegionKey","kms:TagResource","kms:UntagResource","kms:UpdateKeyDescription","kms:UpdatePrimaryRegion"]}},"expect":{"description":"allow: the request must be allowed. deny: the request must be denied.","enum":["allow","deny"]},"context":{"description":"The request context, named by AWS condition keys that the caller controls (kms:ViaService, kms:EncryptionContext:NAME, aws:SourceVpce, ...). A value is a string or a list of strings; numbers and booleans are read as strings. Keys that AWS derives from the principal, the key or the connection (aws:PrincipalArn, aws:PrincipalTag/NAME, kms:CallerAccount, aws:ResourceTag/NAME, kms:KeySpec, kms:RequestAlias, kms:EncryptionContextKeys and others) cannot be set here, because no request can set them. The tool fills them in from the principal, the key and the facts instead.","type":"object","propertyNames":{"pattern":"^[A-Za-z][A-Za-z0-9-]*:\\\\S(?:.*\\\\S)?$"},"additionalProperties":{"description":"The condition key\'s value, or a list of values for a multivalued key.","type":["string","number","boolean","array"],"minItems":1,"items":{"type":["string","number","boolean"]}}},"region":{"description":"AWS Region code for this expectation, overriding defaults.region.","type":"string","pattern":"^[a-z]{2}(?:-[a-z]+)+-[0-9]+$"},"account":{"description":"12-digit AWS account ID for this expectation, in quotes, overriding defaults.account. Used to resolve a key ID or alias name for a service principal; for other principals it must match the principal\'s account when the key is a key ID or alias name.","type":"string","pattern":"^[0-9]{12}$"}}}}}}');
 ;// CONCATENATED MODULE: ./src/inputs/manifest-schema.ts
 /**
  * Structural validation of a manifest against `schema/manifest.schema.json`, the same file
@@ -14155,7 +14819,7 @@ class YamlSource {
         return (0,dist/* isScalar */.jn)(node) ? node.source : undefined;
     }
     pairAt(map, key) {
-        return map.items.find((pair) => keyText(pair.key) === String(key));
+        return map.items.find((pair) => keyText(pair.key, this.document) === String(key));
     }
     resolve(node) {
         if ((0,dist/* isAlias */.Vj)(node))
@@ -14164,18 +14828,26 @@ class YamlSource {
     }
 }
 /**
- * Parses `text` as one YAML document. Throws an `InputError` at the first syntax error
- * or duplicate mapping key, because either would make the values ambiguous.
+ * Parses `text` as one YAML document. Throws an `InputError` at the first syntax error,
+ * mapping or list used as a key, or duplicate mapping key, because each would make the
+ * values ambiguous.
  */
 function parseYamlSource(text, file) {
     const lineCounter = new dist/* LineCounter */.HN();
-    const document = (0,dist/* parseDocument */.Tp)(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
+    // The `error` log level stops the library from writing warnings such as "Keys with
+    // collection values will be stringified" to the process. Errors still go to `document.errors`.
+    const document = (0,dist/* parseDocument */.Tp)(text, {
+        lineCounter,
+        logLevel: 'error',
+        prettyErrors: false,
+        uniqueKeys: false
+    });
     const source = new YamlSource(file, document, lineCounter);
     const [syntaxError] = document.errors;
     if (syntaxError) {
         throw new InputError(`invalid YAML: ${describeYamlError(syntaxError.code, syntaxError.message)}`, source.locationAt(syntaxError.pos[0]));
     }
-    rejectDuplicateKeys(source);
+    rejectInvalidKeys(source);
     return source;
 }
 function describeYamlError(code, message) {
@@ -14184,35 +14856,70 @@ function describeYamlError(code, message) {
     }
     return message;
 }
-function rejectDuplicateKeys(source) {
-    const duplicates = [];
+/** Throws the first mapping or list used as a key, or duplicate key, in document order. */
+function rejectInvalidKeys(source) {
+    const problems = [...findCollectionKeys(source), ...findDuplicateKeys(source)];
+    // A parent mapping is visited before its children, so sort to report the earliest problem.
+    const [earliest] = problems.sort((a, b) => startOffset(a.node) - startOffset(b.node));
+    if (earliest)
+        throw source.errorAt(earliest.node, earliest.message);
+}
+/**
+ * Finds keys that are mappings or lists, or aliases of them. Converting them to data would
+ * turn them into strings such as `{ a: 1 }`, which no manifest field is named.
+ */
+function findCollectionKeys(source) {
+    const problems = [];
+    (0,dist/* visit */.YR)(source.document, {
+        Pair(_, pair) {
+            const key = pair.key;
+            const target = (0,dist/* isAlias */.Vj)(key) ? key.resolve(source.document) : key;
+            if (!key || !(0,dist/* isCollection */.P3)(target))
+                return;
+            const kind = (0,dist/* isMap */.jh)(target) ? 'mapping' : 'list';
+            const subject = (0,dist/* isAlias */.Vj)(key)
+                ? `the alias \`*${key.source}\` names a YAML ${kind} and`
+                : `a YAML ${kind}`;
+            problems.push({
+                node: key,
+                message: `${subject} is used as a mapping key; manifest keys must be plain strings, such as \`name\` or \`kms:ViaService\``
+            });
+        }
+    });
+    return problems;
+}
+function findDuplicateKeys(source) {
+    const problems = [];
     (0,dist/* visit */.YR)(source.document, {
         Map(_, map) {
             const firstByKey = new Map();
             for (const pair of map.items) {
-                const key = keyText(pair.key);
+                const keyNode = pair.key;
+                const key = keyText(keyNode, source.document);
                 const first = firstByKey.get(key);
-                if (first)
-                    duplicates.push({ key, node: pair.key, first });
-                else
-                    firstByKey.set(key, pair.key);
+                if (first === undefined) {
+                    firstByKey.set(key, keyNode);
+                    continue;
+                }
+                const firstLine = source.locationOf(first).line;
+                problems.push({
+                    node: keyNode,
+                    message: `duplicate key \`${key}\`: it is already set on line ${firstLine}`
+                });
             }
         }
     });
-    // A parent mapping is visited before its children, so sort to report the earliest duplicate.
-    const [earliest] = duplicates.sort((a, b) => startOffset(a.node) - startOffset(b.node));
-    if (earliest) {
-        const firstLine = source.locationOf(earliest.first).line;
-        throw source.errorAt(earliest.node, `duplicate key \`${earliest.key}\`: it is already set on line ${firstLine}`);
-    }
+    return problems;
 }
 function startOffset(node) {
-    return node.range?.[0] ?? 0;
+    return node?.range?.[0] ?? 0;
 }
-function keyText(key) {
-    if ((0,dist/* isScalar */.jn)(key))
-        return String(key.value);
-    return String(key);
+/** Returns a key as text, following an alias to the key it names (`*name: x`). */
+function keyText(key, document) {
+    const target = (0,dist/* isAlias */.Vj)(key) ? key.resolve(document) : key;
+    if ((0,dist/* isScalar */.jn)(target))
+        return String(target.value);
+    return String(target);
 }
 
 ;// CONCATENATED MODULE: ./src/inputs/manifest.ts
@@ -14377,14 +15084,14 @@ function buildRequestContext(supplied, identity, resolvedKey, key, facts) {
     const context = new RequestContextValues();
     addPrincipalKeys(context, identity, facts);
     if (key)
-        addKeyKeys(context, key);
+        addKeyKeys(context, key, facts);
     if (resolvedKey.alias)
         context.set('kms:RequestAlias', resolvedKey.alias);
     if (resolvedKey.region)
         context.set('aws:RequestedRegion', resolvedKey.region);
     // KMS is reached only over TLS.
     context.set('aws:SecureTransport', 'true');
-    markKeysEveryRequestCarries(context, identity, supplied);
+    markKeysEveryRequestCarries(context, identity, supplied, facts);
     for (const [name, value] of Object.entries(supplied))
         context.set(name, value);
     addEncryptionContextKeys(context);
@@ -14418,22 +15125,46 @@ function addPrincipalKeys(context, identity, facts) {
     const tags = role?.tags ?? user?.tags ?? {};
     for (const [tagKey, tagValue] of Object.entries(tags))
         context.set(`aws:PrincipalTag/${tagKey}`, tagValue);
-    const organization = facts.organizations.find((org) => org.accounts.some((account) => account.accountId === resolved.accountId));
-    if (organization?.organizationId)
-        context.set('aws:PrincipalOrgID', organization.organizationId);
+    addOrganizationKeys(context, 'Principal', resolved.accountId, facts);
 }
 /**
- * Marks the global keys that AWS sets on every request but whose values the tool cannot
- * derive. A policy that tests one of them gives `unknown` until the expectation supplies it.
- * aws:SourceIp is left absent for calls that a service makes on the principal's behalf
- * (kms:ViaService supplied), where the caller's address is not the request's source.
+ * Marks the global keys that AWS sets on the request but whose values the tool cannot derive.
+ * A policy that tests one of them gives `unknown` until the expectation supplies it. Sources:
+ * the IAM User Guide's global condition keys page, which says when each key is present.
  */
-function markKeysEveryRequestCarries(context, identity, supplied) {
+function markKeysEveryRequestCarries(context, identity, supplied, facts) {
+    const kind = identity.resolved.kind;
+    const viaService = Object.keys(supplied).some((key) => key.toLowerCase() === 'kms:viaservice');
     context.markPresentWithUnknownValue('aws:CurrentTime');
     context.markPresentWithUnknownValue('aws:EpochTime');
-    const viaService = Object.keys(supplied).some((key) => key.toLowerCase() === 'kms:viaservice');
-    if (identity.resolved.kind !== 'service' && !viaService)
+    if (kind === 'service') {
+        // Services calling for a resource usually send the resource's ARN and account.
+        context.markPresentWithUnknownValue('aws:SourceArn');
+        context.markPresentWithUnknownValue('aws:SourceAccount');
+        return;
+    }
+    // aws:ViaAWSService is false on direct calls and true when a service calls with the
+    // principal's credentials, which the expectation states by supplying kms:ViaService.
+    context.set('aws:ViaAWSService', viaService ? 'true' : 'false');
+    context.markPresentWithUnknownValue('aws:UserAgent');
+    // For calls a service makes on the principal's behalf, the source IP is the service's.
+    if (!viaService)
         context.markPresentWithUnknownValue('aws:SourceIp');
+    // Role sessions use temporary credentials, which carry these keys; users and the root user
+    // carry them when they sign in or use temporary credentials, which the facts do not show.
+    context.markPresentWithUnknownValue('aws:MultiFactorAuthPresent');
+    if (kind !== 'user' && kind !== 'account')
+        context.markPresentWithUnknownValue('aws:TokenIssueTime');
+    if (kind === 'role' || kind === 'service-linked-role')
+        context.markPresentWithUnknownValue('aws:userid');
+    // The organization keys are set from the Organizations facts when they list the account.
+    // NOTE: an account listed as external is left without them, which matches no condition on
+    // this organization's ID, although it may belong to another organization.
+    const external = facts.organizations.some((org) => org.externalAccounts.includes(identity.resolved.accountId ?? ''));
+    if (!external) {
+        context.markPresentWithUnknownValue('aws:PrincipalOrgID');
+        context.markPresentWithUnknownValue('aws:PrincipalOrgPaths');
+    }
 }
 /** Derives kms:EncryptionContextKeys from the request's kms:EncryptionContext:NAME pairs, unless supplied. */
 function addEncryptionContextKeys(context) {
@@ -14456,8 +15187,23 @@ function principalType(identity) {
             return 'AssumedRole';
     }
 }
-function addKeyKeys(context, key) {
+/**
+ * Sets aws:PrincipalOrgID and aws:PrincipalOrgPaths (or the Resource… keys) when the
+ * Organizations facts list the account. Paths read `o-id/r-root/ou-id/…/`.
+ */
+function addOrganizationKeys(context, side, accountId, facts) {
+    for (const organization of facts.organizations) {
+        const account = organization.accounts.find((candidate) => candidate.accountId === accountId);
+        if (!account || !organization.organizationId)
+            continue;
+        context.set(`aws:${side}OrgID`, organization.organizationId);
+        context.set(`aws:${side}OrgPaths`, `${[organization.organizationId, ...account.parents].join('/')}/`);
+        return;
+    }
+}
+function addKeyKeys(context, key, facts) {
     context.set('aws:ResourceAccount', key.accountId);
+    addOrganizationKeys(context, 'Resource', key.accountId, facts);
     const { metadata } = key;
     if (metadata.keySpec)
         context.set('kms:KeySpec', metadata.keySpec);
@@ -14816,6 +15562,20 @@ function matchGrants(key, identity, action, context) {
 function matchGrant(grant, identity, action, context) {
     const operation = action.replace(/^kms:/i, '');
     const mismatches = [];
+    // The retiring principal of a grant may retire it, whatever the grant's operations.
+    const retiring = operation.toLowerCase() === 'retiregrant' &&
+        grant.retiringPrincipal !== undefined &&
+        matchGrantee(grant.retiringPrincipal, identity) === 'principal';
+    if (retiring) {
+        return {
+            grant,
+            ref: grantRef(grant),
+            grantee: 'principal',
+            operationMatches: true,
+            constraintsMatch: true,
+            mismatches
+        };
+    }
     const grantee = matchGrantee(grant.granteePrincipal, identity);
     if (grantee === 'none') {
         mismatches.push({
@@ -15169,6 +15929,9 @@ function explicitDenyLock(state) {
             statements: refs(denies)
         };
     }
+    if (state.unseenDenySources.length > 0) {
+        return { ...base, status: 'unknown', reason: state.unseenDenySources.join(' '), statements: [] };
+    }
     return { ...base, status: 'open', reason: 'No Deny statement applies.', statements: [] };
 }
 function describeDenies(denies) {
@@ -15435,34 +16198,69 @@ const external_node_net_namespaceObject = __WEBPACK_EXTERNAL_createRequire(impor
 ;// CONCATENATED MODULE: ./src/engine/wildcard.ts
 /**
  * IAM wildcard matching: `*` matches any run of characters (also none), `?` exactly one.
+ * Matching walks the strings once with backtracking to the last `*` only, so its time is
+ * at most the product of the two lengths, whatever the pattern (no regular expressions,
+ * which a pattern such as `*a*a*a…b` could drive into exponential backtracking).
  */
-const cache = new Map();
-function toRegExp(pattern, ignoreCase) {
-    const cacheKey = `${ignoreCase ? 'i' : 's'}:${pattern}`;
-    const cached = cache.get(cacheKey);
-    if (cached)
-        return cached;
-    let source = '';
-    for (const character of pattern) {
-        if (character === '*')
-            source += '.*';
-        else if (character === '?')
-            source += '.';
-        else
-            source += character.replace(/[\\^$.|+()[\]{}]/g, '\\$&');
-    }
-    const regExp = new RegExp(`^${source}$`, ignoreCase ? 'is' : 's');
-    cache.set(cacheKey, regExp);
-    return regExp;
+/**
+ * Characters that stand for a literal `*`, `?` or `$` after policy-variable substitution of
+ * `${*}`, `${?}` and `${$}`. They are in the Unicode private-use area, which AWS identifiers
+ * and condition values do not use.
+ */
+const LITERAL_STAR = '\uE000';
+const LITERAL_QUESTION = '\uE001';
+const LITERAL_DOLLAR = '\uE002';
+/** Turns the literal markers back into the characters they stand for. */
+function withLiteralCharacters(value) {
+    return value
+        .replaceAll(LITERAL_STAR, '*')
+        .replaceAll(LITERAL_QUESTION, '?')
+        .replaceAll(LITERAL_DOLLAR, '$');
+}
+function sameCharacter(patternCharacter, valueCharacter) {
+    return withLiteralCharacters(patternCharacter) === valueCharacter;
 }
 /** Returns true when `value` matches `pattern` with IAM wildcards. */
 function wildcardMatch(pattern, value, ignoreCase = false) {
     if (pattern === '*')
         return true;
-    if (!pattern.includes('*') && !pattern.includes('?')) {
-        return ignoreCase ? pattern.toLowerCase() === value.toLowerCase() : pattern === value;
+    const left = ignoreCase ? pattern.toLowerCase() : pattern;
+    const right = ignoreCase ? value.toLowerCase() : value;
+    if (!left.includes('*') && !left.includes('?'))
+        return withLiteralCharacters(left) === right;
+    return globMatch(Array.from(left), Array.from(right));
+}
+function globMatch(pattern, value) {
+    let patternIndex = 0;
+    let valueIndex = 0;
+    let starIndex = -1;
+    let resumeIndex = 0;
+    while (valueIndex < value.length) {
+        const current = pattern[patternIndex];
+        if (current === '?' ||
+            (current !== undefined && current !== '*' && sameCharacter(current, value[valueIndex]))) {
+            patternIndex++;
+            valueIndex++;
+        }
+        else if (current === '*') {
+            // Remember the star; first try matching it against nothing.
+            starIndex = patternIndex;
+            resumeIndex = valueIndex;
+            patternIndex++;
+        }
+        else if (starIndex >= 0) {
+            // Let the last star swallow one more character and try again from there.
+            patternIndex = starIndex + 1;
+            resumeIndex++;
+            valueIndex = resumeIndex;
+        }
+        else {
+            return false;
+        }
     }
-    return toRegExp(pattern, ignoreCase).test(value);
+    while (pattern[patternIndex] === '*')
+        patternIndex++;
+    return patternIndex === pattern.length;
 }
 /**
  * Matches an ARN pattern against an ARN the way IAM does for `Resource` and `ArnLike`: each
@@ -15559,8 +16357,8 @@ function expandIpv6(address) {
     const parts = tail === undefined ? headParts : [...headParts, ...Array(missing).fill('0'), ...tailParts];
     return parts.map((part) => Number.parseInt(part || '0', 16));
 }
-const stringEquals = (policy, request) => policy === request;
-const stringEqualsIgnoreCase = (policy, request) => policy.toLowerCase() === request.toLowerCase();
+const stringEquals = (policy, request) => withLiteralCharacters(policy) === request;
+const stringEqualsIgnoreCase = (policy, request) => withLiteralCharacters(policy).toLowerCase() === request.toLowerCase();
 const stringLike = (policy, request) => wildcardMatch(policy, request);
 const boolEquals = (policy, request) => policy.toLowerCase() === request.toLowerCase();
 const binaryEquals = (policy, request) => Buffer.from(policy, 'base64').equals(Buffer.from(request, 'base64'));
@@ -15602,13 +16400,19 @@ function baseOperator(name) {
 }
 
 ;// CONCATENATED MODULE: ./src/engine/policy-variables.ts
+
 const VARIABLE = /\$\{([^}]*)\}/g;
-const SPECIAL = { '*': '*', '?': '?', $: '$' };
+// `${*}`, `${?}` and `${$}` stand for the literal characters, which wildcard matching must not expand.
+const SPECIAL = {
+    '*': LITERAL_STAR,
+    '?': LITERAL_QUESTION,
+    $: LITERAL_DOLLAR
+};
 /**
  * Replaces the policy variables in `value`. Returns undefined when a variable has no value
  * in the request and no default: AWS then treats the value as not matching.
- * NOTE: `${*}` and `${?}` become `*` and `?`, which `…Like` operators then read as wildcards,
- * although AWS matches them literally.
+ * `${*}`, `${?}` and `${$}` become marker characters that wildcard matching reads literally;
+ * `withLiteralCharacters` turns them back for exact comparisons.
  */
 function substituteVariables(value, context) {
     if (!value.includes('${'))
@@ -15982,11 +16786,27 @@ function evaluateGuardrail(type, accountId, facts, request, exemptReason) {
             reason: `The account is unknown, so ${label}s cannot be checked.`,
             ...empty
         };
-    const organization = facts.organizations.find((org) => org.accounts.some((account) => account.accountId === accountId));
-    if (!organization) {
+    const management = facts.organizations.find((org) => org.managementAccountId === accountId);
+    if (management) {
         return {
             status: 'not-applicable',
-            reason: `Account ${accountId} is not in the Organizations facts, so no ${label}s apply to it.`,
+            reason: `Account ${accountId} is the management account, which ${label}s do not affect.`,
+            ...empty
+        };
+    }
+    const organization = facts.organizations.find((org) => org.accounts.some((account) => account.accountId === accountId));
+    if (!organization) {
+        const external = facts.organizations.some((org) => org.externalAccounts.includes(accountId));
+        if (external) {
+            return {
+                status: 'not-applicable',
+                reason: `Account ${accountId} is listed as outside the organization, so the organization's ${label}s do not apply to it.`,
+                ...empty
+            };
+        }
+        return {
+            status: 'unknown',
+            reason: `Account ${accountId} is in neither Accounts nor ExternalAccounts of the Organizations facts, so its ${label}s are unknown.`,
             ...empty
         };
     }
@@ -16152,7 +16972,8 @@ function evaluateRequest(request, facts) {
         authorized: notCrossAccountAction ? false : result,
         keyState: keyStateLock(key, action),
         keyUsage: keyUsageLock(key, action),
-        notCrossAccountAction
+        notCrossAccountAction,
+        unseenDenySources: unseenDenySources(identity, identityMatches)
     };
     return decide(state, base);
 }
@@ -16185,7 +17006,10 @@ function decide(state, base) {
         // an unauthorized request always closes one of them.
         return { ...evidence, decision: 'implicit-deny', closedLocks: orderLocks(closed) };
     }
-    const undecided = state.authorized === 'unknown' || unknown.length > 0 || possibleDenies.length > 0;
+    const undecided = state.authorized === 'unknown' ||
+        unknown.length > 0 ||
+        possibleDenies.length > 0 ||
+        state.unseenDenySources.length > 0;
     if (undecided) {
         const open = orderLocks([...closed, ...unknown.map((lock) => lock.lock)]);
         return { ...evidence, decision: 'unknown', closedLocks: open };
@@ -16277,6 +17101,29 @@ function boundaryState(identity, request) {
         allow: or3(matches.filter((match) => match.statement.effect === 'Allow').map((match) => match.applies)),
         matches
     };
+}
+/**
+ * Lists the principal's policies that are missing from the facts. Any of them could hold an
+ * explicit Deny, which wins even when the key policy names the principal, so the request
+ * cannot be allowed for certain.
+ */
+function unseenDenySources(identity, identityMatches) {
+    const kind = identity.resolved.kind;
+    if (kind === 'service' || kind === 'account')
+        return [];
+    const sources = [];
+    if (!identityMatches) {
+        const entity = identity.role ?? identity.user;
+        const missing = entity?.missingPolicies ?? [];
+        sources.push(missing.length > 0
+            ? `Policies attached to ${identity.resolved.roleArn ?? identity.resolved.arn} are not in the facts (${missing.join(', ')}); one could hold a Deny.`
+            : `${identity.missingFacts ?? "The principal's identity policies are not in the facts."} Its policies could hold a Deny.`);
+    }
+    const boundary = (identity.role ?? identity.user)?.permissionsBoundary;
+    if (boundary && !boundary.policy) {
+        sources.push(`The permissions boundary ${boundary.arn} is not in the facts; it could hold a Deny.`);
+    }
+    return sources;
 }
 function scpExemption(identity) {
     const kind = identity.resolved.kind;
@@ -17396,9 +18243,10 @@ function createPalette(color) {
         yellow: ansi(33, 39)
     };
 }
-// C0 and C1 control characters, which could move the cursor or recolour the terminal.
+// C0 and C1 control characters, which could move the cursor or recolour the terminal, and
+// the bidirectional controls, which could make a Sid display as different text.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/g;
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u200e\u200f]/g;
 /** Replaces line breaks and tabs with spaces and other control characters with `�`. */
 function removeControlCharacters(text) {
     return text.replace(/\r\n|[\r\n\t]/g, ' ').replace(CONTROL_CHARACTERS, '\ufffd');
@@ -22173,7 +23021,7 @@ __webpack_unused_export__ = errors.YAMLParseError;
 __webpack_unused_export__ = errors.YAMLWarning;
 __webpack_unused_export__ = Alias.Alias;
 exports.Vj = identity.isAlias;
-__webpack_unused_export__ = identity.isCollection;
+exports.P3 = identity.isCollection;
 __webpack_unused_export__ = identity.isDocument;
 exports.jh = identity.isMap;
 __webpack_unused_export__ = identity.isNode;

@@ -1,10 +1,12 @@
 /**
- * The GitHub Action: reads the inputs, runs the check, and writes annotations, the job
- * summary, outputs and the JSON report.
+ * The GitHub Action: reads the inputs, runs the check, and writes the JSON report,
+ * annotations, the job summary and outputs.
  */
+import { randomUUID } from 'node:crypto'
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import * as core from '@actions/core'
+import type { CheckReport } from './check/results.js'
 import { runCheck } from './check/run-check.js'
 import { readActionInputs } from './inputs/action-inputs.js'
 import { EXIT_INVALID_INPUT, errorMessage, InputError } from './inputs/errors.js'
@@ -17,15 +19,15 @@ export async function run(): Promise<void> {
     const settings = readActionInputs()
     const report = await runCheck(settings)
 
-    core.info(renderText(report, { color: false }))
-    await writeActionReport(report, core)
-
+    logReport(report)
     if (settings.jsonReportPath) {
-      const file = path.resolve(settings.cwd, settings.jsonReportPath)
-      await mkdir(path.dirname(file), { recursive: true })
-      await writeFile(file, renderJson(report), 'utf8')
+      const file = await writeJsonReport(
+        path.resolve(settings.cwd, settings.jsonReportPath),
+        report
+      )
       core.setOutput('json-report', file)
     }
+    await writeActionReport(report, core)
 
     if (!report.passed) {
       const { failed, unknown } = report.counts
@@ -50,5 +52,30 @@ export async function run(): Promise<void> {
       return
     }
     core.setFailed(`kms-access-gate internal error: ${errorMessage(error)}`)
+  }
+}
+
+/**
+ * Prints the text report to the log with workflow commands switched off, because policy
+ * text (a Sid, a condition value) could otherwise start a line with `::` and forge an
+ * annotation or mask. Legacy `##[` markers are broken up for the same reason.
+ */
+function logReport(report: CheckReport): void {
+  const token = randomUUID()
+  const text = renderText(report, { color: false }).replaceAll('##[', '##\u200b[')
+  core.info(`::stop-commands::${token}`)
+  core.info(text)
+  core.info(`::${token}::`)
+}
+
+async function writeJsonReport(file: string, report: CheckReport): Promise<string> {
+  try {
+    await mkdir(path.dirname(file), { recursive: true })
+    await writeFile(file, renderJson(report), 'utf8')
+    return file
+  } catch (error) {
+    throw new InputError(
+      `cannot write the JSON report to ${file} (input \`json-report\`): ${errorMessage(error)}`
+    )
   }
 }

@@ -116,6 +116,48 @@ describe('action entry', () => {
     expect(result.stdout).toContain('Closed lock%3A iam')
   })
 
+  it('switches workflow commands off around policy text', async () => {
+    const sid = `${'word '.repeat(30)}::error title=Forged::All checks passed`
+    const keyId = '1234abcd-12ab-34cd-56ef-1234567890ab'
+    const keyArn = `arn:aws:kms:us-east-1:111122223333:key/${keyId}`
+    const keyDocument = {
+      KeyMetadata: {
+        AWSAccountId: '111122223333',
+        KeyId: keyId,
+        Arn: keyArn,
+        KeyState: 'Enabled',
+        KeyUsage: 'ENCRYPT_DECRYPT',
+        KeySpec: 'SYMMETRIC_DEFAULT',
+        KeyManager: 'CUSTOMER'
+      },
+      Policy: {
+        Version: '2012-10-17',
+        Statement: [{ Sid: sid, Effect: 'Deny', Principal: '*', Action: 'kms:*', Resource: '*' }]
+      },
+      Grants: []
+    }
+    await writeFile(path.join(dir, 'key.json'), JSON.stringify(keyDocument))
+    const manifest = path.join(dir, 'm.yml')
+    await writeFile(
+      manifest,
+      `version: 1\nfacts: [key.json]\nexpectations:\n  - name: Service uses the key\n    principal: logs.us-east-1.amazonaws.com\n    key: ${keyArn}\n    actions: [kms:Decrypt]\n    expect: allow\n`
+    )
+    const result = await runBundle({ manifest })
+    const lines = result.stdout.split('\n')
+    const stop = lines.findIndex((line) => line.startsWith('::stop-commands::'))
+    const token = lines[stop]?.slice('::stop-commands::'.length)
+    const resume = lines.indexOf(`::${token}::`)
+    // Lines the runner would read as a command: `::` after leading white space.
+    const forged = lines.flatMap((line, index) =>
+      line.trimStart().startsWith('::error title=Forged') ? [index] : []
+    )
+
+    expect(stop).toBeGreaterThanOrEqual(0)
+    expect(resume).toBeGreaterThan(stop)
+    expect(forged.length).toBeGreaterThan(0)
+    expect(forged.every((index) => index > stop && index < resume)).toBe(true)
+  })
+
   it('fails with exit code 2 and a located annotation on a bad manifest', async () => {
     const manifest = path.join(dir, 'bad.yml')
     await writeFile(manifest, 'version: 2\nexpectations: []\n')

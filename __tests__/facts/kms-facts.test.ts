@@ -117,7 +117,7 @@ describe('key list fixture with an object policy', () => {
     expect(key.policy?.statements[0].principal?.aws).toEqual(['arn:aws:iam::444455556666:root'])
   })
 
-  it('keeps only aliases of this key', () => {
+  it('reads aliases from the whole list-aliases output', () => {
     expect(key.aliases).toEqual(['alias/signer'])
   })
 
@@ -194,7 +194,10 @@ describe('key object variants', () => {
     const { key, warnings } = keyFromText(keyObject({ Grants: [], Truncated: true }))
     expect(key.grants).toBeUndefined()
     expect(warnings).toEqual([
-      expect.objectContaining({ code: 'facts', message: expect.stringContaining('truncated') })
+      expect.objectContaining({
+        code: 'facts',
+        message: expect.stringContaining('one page of a longer list ("Truncated" is true)')
+      })
     ])
     const wrapped = keyFromText(keyObject({ Grants: { Grants: [], Truncated: true } }))
     expect(wrapped.key.grants).toBeUndefined()
@@ -220,10 +223,10 @@ describe('key object variants', () => {
     const output = {
       Aliases: [
         { AliasName: 'alias/app', TargetKeyId: KEY_ID },
-        { AliasName: 'alias/x', TargetKeyId: 'other' }
+        { AliasName: 'alias/arn', TargetKeyId: KEY_ARN }
       ]
     }
-    expect(keyFrom(keyObject({ Aliases: output })).aliases).toEqual(['alias/app'])
+    expect(keyFrom(keyObject({ Aliases: output })).aliases).toEqual(['alias/app', 'alias/arn'])
     expect(keyFrom(keyObject({ Aliases: [{ AliasName: 'alias/entry' }] })).aliases).toEqual([
       'alias/entry'
     ])

@@ -97,6 +97,62 @@ describe('loadFacts paths', () => {
   })
 })
 
+describe('loadFacts exclusions', () => {
+  it('excludes a file from a directory', async () => {
+    const { sources } = await loadFacts(['facts/', '!facts/iam/account.json'], cwd)
+    expect(sources).toEqual(['facts/keys/app.json', 'facts/keys/nested/db.json', 'facts/warn.json'])
+  })
+
+  it('excludes a directory from a directory', async () => {
+    const { sources } = await loadFacts(['facts/keys', '!facts/keys/nested'], cwd)
+    expect(sources).toEqual(['facts/keys/app.json'])
+  })
+
+  it('excludes the matches of a pattern whatever the order', async () => {
+    const { sources } = await loadFacts(['!facts/**/a*.json', 'facts/**/*.json'], cwd)
+    expect(sources).toEqual(['facts/keys/nested/db.json', 'facts/warn.json'])
+  })
+
+  it('excludes a file named explicitly', async () => {
+    const { sources } = await loadFacts(
+      ['facts/extra.key', 'facts/keys/app.json', '!facts/extra.key'],
+      cwd
+    )
+    expect(sources).toEqual(['facts/keys/app.json'])
+  })
+
+  it('excludes by absolute path', async () => {
+    const { sources } = await loadFacts(['facts/keys', `!${cwd}/facts/keys/app.json`], cwd)
+    expect(sources).toEqual(['facts/keys/nested/db.json'])
+  })
+
+  it('accepts an exclusion that matches nothing', async () => {
+    const { sources } = await loadFacts(['facts/keys', '!facts/gone.json', '!facts/**/*.yaml'], cwd)
+    expect(sources).toEqual(['facts/keys/app.json', 'facts/keys/nested/db.json'])
+  })
+
+  it('rejects exclusions that leave no file', async () => {
+    const error = await asyncInputErrorOf(() =>
+      loadFacts(['facts/keys/app.json', '!facts/keys'], cwd)
+    )
+    expect(error.message).toBe(
+      'every fact file is excluded: the paths "facts/keys/app.json" select only files that "!facts/keys" exclude; remove an exclusion or add a path'
+    )
+  })
+
+  it('rejects paths that only exclude', async () => {
+    const error = await asyncInputErrorOf(() => loadFacts(['!facts/keys'], cwd))
+    expect(error.message).toBe(
+      'the fact paths "!facts/keys" only exclude files; add a file, directory or glob pattern to read, such as "facts/"'
+    )
+  })
+
+  it('rejects an empty exclusion', async () => {
+    const error = await asyncInputErrorOf(() => loadFacts(['facts/keys', '!'], cwd))
+    expect(error.message).toBe('a fact exclusion "!" is empty; write "!" and a path or pattern')
+  })
+})
+
 describe('loadFacts errors', () => {
   it('rejects a file that does not exist', async () => {
     const error = await asyncInputErrorOf(() => loadFacts(['facts/missing.json'], cwd))

@@ -1,4 +1,5 @@
-import { describe, expect, test } from '@jest/globals'
+import { afterEach, describe, expect, jest, test } from '@jest/globals'
+import { parseDocument } from 'yaml'
 import { InputError } from '../../src/inputs/errors.js'
 import { parseManifest } from '../../src/inputs/manifest.js'
 
@@ -116,6 +117,43 @@ describe('YAML document errors', () => {
       message: 'duplicate key `region`: it is already set on line 3',
       line: 4,
       column: 3
+    },
+    'mapping as a key': {
+      text: `version: 1\n? {a: 1}\n: x\n${BASE.slice('version: 1\n'.length)}`,
+      message:
+        'a YAML mapping is used as a mapping key; manifest keys must be plain strings, such as `name` or `kms:ViaService`',
+      line: 2,
+      column: 3
+    },
+    'list as a key in an expectation': {
+      text: edit(['    expect: allow', '    expect: allow\n    ? [kms:Decrypt]\n    : allow']),
+      message:
+        'a YAML list is used as a mapping key; manifest keys must be plain strings, such as `name` or `kms:ViaService`',
+      line: 10,
+      column: 7
+    },
+    'alias of a mapping as a key': {
+      text: edit(
+        ['defaults:', 'defaults: &defaults'],
+        ['    expect: allow', '    expect: allow\n    *defaults : x']
+      ),
+      message:
+        'the alias `*defaults` names a YAML mapping and is used as a mapping key; manifest keys must be plain strings, such as `name` or `kms:ViaService`',
+      line: 10,
+      column: 5
+    },
+    'alias key that repeats a key': {
+      text: edit(['    expect: allow', '    &expect expect: allow\n    *expect : deny']),
+      message: 'duplicate key `expect`: it is already set on line 9',
+      line: 10,
+      column: 5
+    },
+    'mapping key before a later duplicate': {
+      text: `${BASE}  - ? {a: 1}\n    : x\n    name: y\n    name: z\n`,
+      message:
+        'a YAML mapping is used as a mapping key; manifest keys must be plain strings, such as `name` or `kms:ViaService`',
+      line: 10,
+      column: 7
     },
     'two documents': {
       text: `${BASE}---\nversion: 1\n`,
@@ -696,6 +734,108 @@ describe('context errors', () => {
   })
 })
 
+describe('derived context keys', () => {
+  const context = (lines: string) =>
+    edit(['    expect: allow', `    expect: allow\n    context:\n${lines}`])
+  const cannotSet = (key: string, derivedFrom: string, instead: string) =>
+    `condition key \`${key}\` cannot be set in \`context\`: AWS derives it from ${derivedFrom}, so no request can set it; ${instead}`
+
+  checkCases({
+    'principal ARN': {
+      text: context('      aws:PrincipalArn: arn:aws:iam::123456789012:role/Admin'),
+      message: cannotSet(
+        'aws:PrincipalArn',
+        'the principal',
+        'the tool uses the `principal` ARN (the role ARN for an assumed-role session)'
+      ),
+      line: 11,
+      column: 7
+    },
+    'principal tag': {
+      text: context(
+        '      kms:ViaService: s3.ap-northeast-1.amazonaws.com\n      aws:PrincipalTag/team: admins'
+      ),
+      message: cannotSet(
+        'aws:PrincipalTag/team',
+        'the principal',
+        "the tool uses the tags of the principal's role or user in the IAM facts"
+      ),
+      line: 12,
+      column: 7
+    },
+    'caller account': {
+      text: context('      kms:CallerAccount: "123456789012"'),
+      message: cannotSet(
+        'kms:CallerAccount',
+        'the principal',
+        'the tool uses the account of `principal`'
+      ),
+      line: 11,
+      column: 7
+    },
+    'caller account in upper case': {
+      text: context('      KMS:CALLERACCOUNT: "210987654321"'),
+      message: cannotSet(
+        'KMS:CALLERACCOUNT',
+        'the principal',
+        'the tool uses the account of `principal`'
+      ),
+      line: 11,
+      column: 7
+    },
+    'request alias': {
+      text: context('      kms:RequestAlias: alias/other'),
+      message: cannotSet(
+        'kms:RequestAlias',
+        'the alias that the request names the key by',
+        'name the key by its alias (alias/NAME or an alias ARN in `key`) to test kms:RequestAlias'
+      ),
+      line: 11,
+      column: 7
+    },
+    'resource tag': {
+      text: context('      aws:ResourceTag/env: prod'),
+      message: cannotSet(
+        'aws:ResourceTag/env',
+        'the key',
+        "the tool uses the key's tags in the KMS facts"
+      ),
+      line: 11,
+      column: 7
+    },
+    'encryption context keys': {
+      text: context('      kms:EncryptionContextKeys: [Department]'),
+      message: cannotSet(
+        'kms:EncryptionContextKeys',
+        'the encryption context',
+        'the tool builds it from the `kms:EncryptionContext:NAME` entries, so set those instead'
+      ),
+      line: 11,
+      column: 7
+    },
+    'secure transport': {
+      text: context('      aws:SecureTransport: false'),
+      message: cannotSet(
+        'aws:SecureTransport',
+        'the connection',
+        'the tool sets it to true because AWS KMS accepts only HTTPS requests'
+      ),
+      line: 11,
+      column: 7
+    },
+    'first derived key in the document wins': {
+      text: context('      aws:userid: AIDAEXAMPLE\n      aws:ResourceAccount: "123456789012"'),
+      message: cannotSet(
+        'aws:userid',
+        'the principal',
+        'the tool uses `principal` and the unique ID of its user or role in the IAM facts'
+      ),
+      line: 11,
+      column: 7
+    }
+  })
+})
+
 describe('error order', () => {
   checkCases({
     'first error in the document wins': {
@@ -734,5 +874,32 @@ describe('error order', () => {
       line: 11,
       column: 16
     }
+  })
+})
+
+describe('YAML library warnings', () => {
+  const COMPLEX_KEY = `version: 1\n? {a: 1}\n: x\n? [b]\n: y\n${BASE.slice('version: 1\n'.length)}`
+
+  afterEach(() => {
+    jest.restoreAllMocks()
+  })
+
+  test('spy sees warnings from the library', () => {
+    const emitWarning = jest.spyOn(process, 'emitWarning').mockImplementation(() => {})
+    parseDocument(COMPLEX_KEY).toJS()
+    expect(emitWarning).toHaveBeenCalled()
+  })
+
+  test('complex key writes nothing to stderr', async () => {
+    const emitWarning = jest.spyOn(process, 'emitWarning').mockImplementation(() => {})
+    const stderrWrite = jest.spyOn(process.stderr, 'write').mockImplementation(() => true)
+
+    const error = parseError(COMPLEX_KEY)
+    // Node prints warnings on a later tick, so let pending callbacks run first.
+    await new Promise((resolve) => setImmediate(resolve))
+
+    expect(emitWarning).not.toHaveBeenCalled()
+    expect(stderrWrite).not.toHaveBeenCalled()
+    expect(error.location?.line).toBe(2)
   })
 })

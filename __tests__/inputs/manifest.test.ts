@@ -214,6 +214,32 @@ expectations:
     })
   })
 
+  test('accepts context keys the caller sets', () => {
+    const context = `    context:
+      kms:ViaService: s3.us-east-1.amazonaws.com
+      kms:EncryptionContext:aws:s3:arn: arn:aws:s3:::my-bucket
+      kms:GrantIsForAWSResource: true
+      kms:EncryptionAlgorithm: SYMMETRIC_DEFAULT
+      aws:SourceIp: 192.0.2.10
+      aws:SourceVpce: vpce-1a2b3c4d
+      aws:SourceVpc: vpc-1a2b3c4d
+      aws:CurrentTime: 2024-01-01T00:00:00Z
+      aws:EpochTime: 1704067200
+      aws:MultiFactorAuthPresent: false
+      aws:ViaAWSService: true
+      aws:CalledVia: [athena.amazonaws.com]
+      aws:SourceArn: arn:aws:s3:::my-bucket
+      aws:SourceAccount: "123456789012"
+      aws:RequestTag/env: prod
+`
+    const text = singleExpectation('arn:aws:iam::123456789012:role/r', 'alias/app', context)
+    const parsed = parseManifest(text, 'm.yml').expectations[0].context
+    expect(Object.keys(parsed)).toHaveLength(15)
+    expect(parsed['aws:SourceIp']).toBe('192.0.2.10')
+    expect(parsed['aws:CurrentTime']).toBe('2024-01-01T00:00:00Z')
+    expect(parsed['kms:GrantIsForAWSResource']).toBe('true')
+  })
+
   test('applies an expectation region over the default', () => {
     const text = singleExpectation(
       'arn:aws:iam::123456789012:role/r',

@@ -19,12 +19,12 @@ export function buildRequestContext(
 ): RequestContextValues {
   const context = new RequestContextValues()
   addPrincipalKeys(context, identity, facts)
-  if (key) addKeyKeys(context, key)
+  if (key) addKeyKeys(context, key, facts)
   if (resolvedKey.alias) context.set('kms:RequestAlias', resolvedKey.alias)
   if (resolvedKey.region) context.set('aws:RequestedRegion', resolvedKey.region)
   // KMS is reached only over TLS.
   context.set('aws:SecureTransport', 'true')
-  markKeysEveryRequestCarries(context, identity, supplied)
+  markKeysEveryRequestCarries(context, identity, supplied, facts)
 
   for (const [name, value] of Object.entries(supplied)) context.set(name, value)
   addEncryptionContextKeys(context)
@@ -64,28 +64,54 @@ function addPrincipalKeys(
   for (const [tagKey, tagValue] of Object.entries(tags))
     context.set(`aws:PrincipalTag/${tagKey}`, tagValue)
 
-  const organization = facts.organizations.find((org) =>
-    org.accounts.some((account) => account.accountId === resolved.accountId)
-  )
-  if (organization?.organizationId) context.set('aws:PrincipalOrgID', organization.organizationId)
+  addOrganizationKeys(context, 'Principal', resolved.accountId, facts)
 }
 
 /**
- * Marks the global keys that AWS sets on every request but whose values the tool cannot
- * derive. A policy that tests one of them gives `unknown` until the expectation supplies it.
- * aws:SourceIp is left absent for calls that a service makes on the principal's behalf
- * (kms:ViaService supplied), where the caller's address is not the request's source.
+ * Marks the global keys that AWS sets on the request but whose values the tool cannot derive.
+ * A policy that tests one of them gives `unknown` until the expectation supplies it. Sources:
+ * the IAM User Guide's global condition keys page, which says when each key is present.
  */
 function markKeysEveryRequestCarries(
   context: RequestContextValues,
   identity: PrincipalIdentity,
-  supplied: SuppliedContext
+  supplied: SuppliedContext,
+  facts: Facts
 ): void {
+  const kind = identity.resolved.kind
+  const viaService = Object.keys(supplied).some((key) => key.toLowerCase() === 'kms:viaservice')
   context.markPresentWithUnknownValue('aws:CurrentTime')
   context.markPresentWithUnknownValue('aws:EpochTime')
-  const viaService = Object.keys(supplied).some((key) => key.toLowerCase() === 'kms:viaservice')
-  if (identity.resolved.kind !== 'service' && !viaService)
-    context.markPresentWithUnknownValue('aws:SourceIp')
+
+  if (kind === 'service') {
+    // Services calling for a resource usually send the resource's ARN and account.
+    context.markPresentWithUnknownValue('aws:SourceArn')
+    context.markPresentWithUnknownValue('aws:SourceAccount')
+    return
+  }
+  // aws:ViaAWSService is false on direct calls and true when a service calls with the
+  // principal's credentials, which the expectation states by supplying kms:ViaService.
+  context.set('aws:ViaAWSService', viaService ? 'true' : 'false')
+  context.markPresentWithUnknownValue('aws:UserAgent')
+  // For calls a service makes on the principal's behalf, the source IP is the service's.
+  if (!viaService) context.markPresentWithUnknownValue('aws:SourceIp')
+  // Role sessions use temporary credentials, which carry these keys; users and the root user
+  // carry them when they sign in or use temporary credentials, which the facts do not show.
+  context.markPresentWithUnknownValue('aws:MultiFactorAuthPresent')
+  if (kind !== 'user' && kind !== 'account')
+    context.markPresentWithUnknownValue('aws:TokenIssueTime')
+  if (kind === 'role' || kind === 'service-linked-role')
+    context.markPresentWithUnknownValue('aws:userid')
+  // The organization keys are set from the Organizations facts when they list the account.
+  // NOTE: an account listed as external is left without them, which matches no condition on
+  // this organization's ID, although it may belong to another organization.
+  const external = facts.organizations.some((org) =>
+    org.externalAccounts.includes(identity.resolved.accountId ?? '')
+  )
+  if (!external) {
+    context.markPresentWithUnknownValue('aws:PrincipalOrgID')
+    context.markPresentWithUnknownValue('aws:PrincipalOrgPaths')
+  }
 }
 
 /** Derives kms:EncryptionContextKeys from the request's kms:EncryptionContext:NAME pairs, unless supplied. */
@@ -109,8 +135,31 @@ function principalType(identity: PrincipalIdentity): string {
   }
 }
 
-function addKeyKeys(context: RequestContextValues, key: KeyFact): void {
+/**
+ * Sets aws:PrincipalOrgID and aws:PrincipalOrgPaths (or the Resource… keys) when the
+ * Organizations facts list the account. Paths read `o-id/r-root/ou-id/…/`.
+ */
+function addOrganizationKeys(
+  context: RequestContextValues,
+  side: 'Principal' | 'Resource',
+  accountId: string,
+  facts: Facts
+): void {
+  for (const organization of facts.organizations) {
+    const account = organization.accounts.find((candidate) => candidate.accountId === accountId)
+    if (!account || !organization.organizationId) continue
+    context.set(`aws:${side}OrgID`, organization.organizationId)
+    context.set(
+      `aws:${side}OrgPaths`,
+      `${[organization.organizationId, ...account.parents].join('/')}/`
+    )
+    return
+  }
+}
+
+function addKeyKeys(context: RequestContextValues, key: KeyFact, facts: Facts): void {
   context.set('aws:ResourceAccount', key.accountId)
+  addOrganizationKeys(context, 'Resource', key.accountId, facts)
   const { metadata } = key
   if (metadata.keySpec) context.set('kms:KeySpec', metadata.keySpec)
   if (metadata.keyUsage) context.set('kms:KeyUsage', metadata.keyUsage)

@@ -3,7 +3,7 @@
  * Each base operator is data: its comparison and whether it is negated.
  */
 import { isIP } from 'node:net'
-import { arnMatch, wildcardMatch } from './wildcard.js'
+import { arnMatch, wildcardMatch, withLiteralCharacters } from './wildcard.js'
 
 export interface BaseOperator {
   name: string
@@ -89,9 +89,9 @@ function expandIpv6(address: string): number[] {
   return parts.map((part) => Number.parseInt(part || '0', 16))
 }
 
-const stringEquals = (policy: string, request: string) => policy === request
+const stringEquals = (policy: string, request: string) => withLiteralCharacters(policy) === request
 const stringEqualsIgnoreCase = (policy: string, request: string) =>
-  policy.toLowerCase() === request.toLowerCase()
+  withLiteralCharacters(policy).toLowerCase() === request.toLowerCase()
 const stringLike = (policy: string, request: string) => wildcardMatch(policy, request)
 const boolEquals = (policy: string, request: string) =>
   policy.toLowerCase() === request.toLowerCase()

@@ -61,6 +61,8 @@ export interface EvaluationState {
   keyUsage: LockCheck
   /** Set when the action cannot be used across accounts at all. */
   notCrossAccountAction: boolean
+  /** Policies that could hold a Deny but are not in the facts, each as a reason. */
+  unseenDenySources: string[]
 }
 
 /** Evaluates one request. Assumes the action was validated as a key-scoped KMS action. */
@@ -133,7 +135,8 @@ export function evaluateRequest(request: EvaluationRequest, facts: Facts): Evalu
     authorized: notCrossAccountAction ? false : result,
     keyState: keyStateLock(key, action),
     keyUsage: keyUsageLock(key, action),
-    notCrossAccountAction
+    notCrossAccountAction,
+    unseenDenySources: unseenDenySources(identity, identityMatches)
   }
   return decide(state, base)
 }
@@ -174,7 +177,10 @@ function decide(state: EvaluationState, base: Evaluation): Evaluation {
   }
 
   const undecided =
-    state.authorized === 'unknown' || unknown.length > 0 || possibleDenies.length > 0
+    state.authorized === 'unknown' ||
+    unknown.length > 0 ||
+    possibleDenies.length > 0 ||
+    state.unseenDenySources.length > 0
   if (undecided) {
     const open = orderLocks([...closed, ...unknown.map((lock) => lock.lock)])
     return { ...evidence, decision: 'unknown', closedLocks: open }
@@ -285,6 +291,36 @@ function boundaryState(
     ),
     matches
   }
+}
+
+/**
+ * Lists the principal's policies that are missing from the facts. Any of them could hold an
+ * explicit Deny, which wins even when the key policy names the principal, so the request
+ * cannot be allowed for certain.
+ */
+function unseenDenySources(
+  identity: PrincipalIdentity,
+  identityMatches: StatementMatch[] | undefined
+): string[] {
+  const kind = identity.resolved.kind
+  if (kind === 'service' || kind === 'account') return []
+  const sources: string[] = []
+  if (!identityMatches) {
+    const entity = identity.role ?? identity.user
+    const missing = entity?.missingPolicies ?? []
+    sources.push(
+      missing.length > 0
+        ? `Policies attached to ${identity.resolved.roleArn ?? identity.resolved.arn} are not in the facts (${missing.join(', ')}); one could hold a Deny.`
+        : `${identity.missingFacts ?? "The principal's identity policies are not in the facts."} Its policies could hold a Deny.`
+    )
+  }
+  const boundary = (identity.role ?? identity.user)?.permissionsBoundary
+  if (boundary && !boundary.policy) {
+    sources.push(
+      `The permissions boundary ${boundary.arn} is not in the facts; it could hold a Deny.`
+    )
+  }
+  return sources
 }
 
 function scpExemption(identity: PrincipalIdentity): string | undefined {

@@ -51,6 +51,22 @@ function matchGrant(
   const operation = action.replace(/^kms:/i, '')
   const mismatches: Mismatch[] = []
 
+  // The retiring principal of a grant may retire it, whatever the grant's operations.
+  const retiring =
+    operation.toLowerCase() === 'retiregrant' &&
+    grant.retiringPrincipal !== undefined &&
+    matchGrantee(grant.retiringPrincipal, identity) === 'principal'
+  if (retiring) {
+    return {
+      grant,
+      ref: grantRef(grant),
+      grantee: 'principal',
+      operationMatches: true,
+      constraintsMatch: true,
+      mismatches
+    }
+  }
+
   const grantee = matchGrantee(grant.granteePrincipal, identity)
   if (grantee === 'none') {
     mismatches.push({

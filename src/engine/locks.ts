@@ -95,6 +95,9 @@ function explicitDenyLock(state: EvaluationState): LockCheck {
       statements: refs(denies)
     }
   }
+  if (state.unseenDenySources.length > 0) {
+    return { ...base, status: 'unknown', reason: state.unseenDenySources.join(' '), statements: [] }
+  }
   return { ...base, status: 'open', reason: 'No Deny statement applies.', statements: [] }
 }
 

@@ -193,6 +193,11 @@ export interface OrganizationFacts {
   organizationId?: string
   managementAccountId?: string
   accounts: OrganizationAccountFact[]
+  /**
+   * Accounts known to be outside this organization, so no SCP or RCP of it applies. An
+   * account in neither list makes guardrail results `unknown`.
+   */
+  externalAccounts: string[]
   policies: OrganizationPolicyFact[]
   source: string
 }

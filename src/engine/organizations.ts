@@ -49,13 +49,29 @@ export function evaluateGuardrail(
       ...empty
     }
 
+  const management = facts.organizations.find((org) => org.managementAccountId === accountId)
+  if (management) {
+    return {
+      status: 'not-applicable',
+      reason: `Account ${accountId} is the management account, which ${label}s do not affect.`,
+      ...empty
+    }
+  }
   const organization = facts.organizations.find((org) =>
     org.accounts.some((account) => account.accountId === accountId)
   )
   if (!organization) {
+    const external = facts.organizations.some((org) => org.externalAccounts.includes(accountId))
+    if (external) {
+      return {
+        status: 'not-applicable',
+        reason: `Account ${accountId} is listed as outside the organization, so the organization's ${label}s do not apply to it.`,
+        ...empty
+      }
+    }
     return {
-      status: 'not-applicable',
-      reason: `Account ${accountId} is not in the Organizations facts, so no ${label}s apply to it.`,
+      status: 'unknown',
+      reason: `Account ${accountId} is in neither Accounts nor ExternalAccounts of the Organizations facts, so its ${label}s are unknown.`,
       ...empty
     }
   }

@@ -3,15 +3,21 @@
  * `Resource` and condition values.
  */
 import type { RequestContextValues } from './request-context.js'
+import { LITERAL_DOLLAR, LITERAL_QUESTION, LITERAL_STAR } from './wildcard.js'
 
 const VARIABLE = /\$\{([^}]*)\}/g
-const SPECIAL: Record<string, string> = { '*': '*', '?': '?', $: '$' }
+// `${*}`, `${?}` and `${$}` stand for the literal characters, which wildcard matching must not expand.
+const SPECIAL: Record<string, string> = {
+  '*': LITERAL_STAR,
+  '?': LITERAL_QUESTION,
+  $: LITERAL_DOLLAR
+}
 
 /**
  * Replaces the policy variables in `value`. Returns undefined when a variable has no value
  * in the request and no default: AWS then treats the value as not matching.
- * NOTE: `${*}` and `${?}` become `*` and `?`, which `…Like` operators then read as wildcards,
- * although AWS matches them literally.
+ * `${*}`, `${?}` and `${$}` become marker characters that wildcard matching reads literally;
+ * `withLiteralCharacters` turns them back for exact comparisons.
  */
 export function substituteVariables(
   value: string,

@@ -1,32 +1,70 @@
 /**
  * IAM wildcard matching: `*` matches any run of characters (also none), `?` exactly one.
+ * Matching walks the strings once with backtracking to the last `*` only, so its time is
+ * at most the product of the two lengths, whatever the pattern (no regular expressions,
+ * which a pattern such as `*a*a*a…b` could drive into exponential backtracking).
  */
 
-const cache = new Map<string, RegExp>()
+/**
+ * Characters that stand for a literal `*`, `?` or `$` after policy-variable substitution of
+ * `${*}`, `${?}` and `${$}`. They are in the Unicode private-use area, which AWS identifiers
+ * and condition values do not use.
+ */
+export const LITERAL_STAR = '\uE000'
+export const LITERAL_QUESTION = '\uE001'
+export const LITERAL_DOLLAR = '\uE002'
 
-function toRegExp(pattern: string, ignoreCase: boolean): RegExp {
-  const cacheKey = `${ignoreCase ? 'i' : 's'}:${pattern}`
-  const cached = cache.get(cacheKey)
-  if (cached) return cached
+/** Turns the literal markers back into the characters they stand for. */
+export function withLiteralCharacters(value: string): string {
+  return value
+    .replaceAll(LITERAL_STAR, '*')
+    .replaceAll(LITERAL_QUESTION, '?')
+    .replaceAll(LITERAL_DOLLAR, '$')
+}
 
-  let source = ''
-  for (const character of pattern) {
-    if (character === '*') source += '.*'
-    else if (character === '?') source += '.'
-    else source += character.replace(/[\\^$.|+()[\]{}]/g, '\\$&')
-  }
-  const regExp = new RegExp(`^${source}$`, ignoreCase ? 'is' : 's')
-  cache.set(cacheKey, regExp)
-  return regExp
+function sameCharacter(patternCharacter: string, valueCharacter: string): boolean {
+  return withLiteralCharacters(patternCharacter) === valueCharacter
 }
 
 /** Returns true when `value` matches `pattern` with IAM wildcards. */
 export function wildcardMatch(pattern: string, value: string, ignoreCase = false): boolean {
   if (pattern === '*') return true
-  if (!pattern.includes('*') && !pattern.includes('?')) {
-    return ignoreCase ? pattern.toLowerCase() === value.toLowerCase() : pattern === value
+  const left = ignoreCase ? pattern.toLowerCase() : pattern
+  const right = ignoreCase ? value.toLowerCase() : value
+  if (!left.includes('*') && !left.includes('?')) return withLiteralCharacters(left) === right
+  return globMatch(Array.from(left), Array.from(right))
+}
+
+function globMatch(pattern: string[], value: string[]): boolean {
+  let patternIndex = 0
+  let valueIndex = 0
+  let starIndex = -1
+  let resumeIndex = 0
+
+  while (valueIndex < value.length) {
+    const current = pattern[patternIndex]
+    if (
+      current === '?' ||
+      (current !== undefined && current !== '*' && sameCharacter(current, value[valueIndex]))
+    ) {
+      patternIndex++
+      valueIndex++
+    } else if (current === '*') {
+      // Remember the star; first try matching it against nothing.
+      starIndex = patternIndex
+      resumeIndex = valueIndex
+      patternIndex++
+    } else if (starIndex >= 0) {
+      // Let the last star swallow one more character and try again from there.
+      patternIndex = starIndex + 1
+      resumeIndex++
+      valueIndex = resumeIndex
+    } else {
+      return false
+    }
   }
-  return toRegExp(pattern, ignoreCase).test(value)
+  while (pattern[patternIndex] === '*') patternIndex++
+  return patternIndex === pattern.length
 }
 
 /**

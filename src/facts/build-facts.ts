@@ -2,8 +2,9 @@
  * Builds the engine's `Facts` from fact documents, recognising each document by its
  * shape: IAM authorization details, KMS key objects, or the Organizations format.
  */
-import type { Facts, KeyFact, OrganizationFacts, Policy, PolicyWarning } from '../engine/model.js'
+import type { Facts, OrganizationFacts, Policy, PolicyWarning } from '../engine/model.js'
 import { InputError } from '../inputs/errors.js'
+import { appendAll } from './append.js'
 import { compareText } from './content-key.js'
 import { EXPECTED_SHAPES, recognizeShape, unknownShapeMessage } from './fact-shape.js'
 import type { FactDocument, FactWarning, LoadedFacts, ParsedDocument } from './fact-types.js'
@@ -11,7 +12,8 @@ import { readIamDocument } from './iam-document.js'
 import { buildIamFacts } from './iam-facts.js'
 import { parseJson } from './json-parser.js'
 import { readKmsDocument } from './kms-document.js'
-import { mergeKeys, mergeOrganizations, type SourcedKey } from './merge-facts.js'
+import { mergeKeys, type SourcedKey } from './merge-facts.js'
+import { mergeOrganizations } from './merge-organizations.js'
 import { readOrganizationDocument } from './organization-document.js'
 import { decodeStringLiteral, FileTextMap } from './text-map.js'
 
@@ -36,11 +38,11 @@ export function buildFacts(documents: FactDocument[]): LoadedFacts {
   for (const document of parsed) {
     const shape = recognizeShape(document.value)
     if (shape === 'iam') iam.push(readIamDocument(document, warnings))
-    else if (shape === 'kms')
-      keys.push(
-        ...readKmsDocument(document, warnings).map((key) => ({ key, source: document.source }))
-      )
-    else if (shape === 'organizations')
+    else if (shape === 'kms') {
+      for (const key of readKmsDocument(document, warnings)) {
+        keys.push({ key, source: document.source })
+      }
+    } else if (shape === 'organizations')
       organizations.push(readOrganizationDocument(document, warnings))
     else throw unknownShapeError(document)
   }
@@ -48,7 +50,7 @@ export function buildFacts(documents: FactDocument[]): LoadedFacts {
   const facts: Facts = {
     iam: buildIamFacts(iam, warnings),
     keys: mergeKeys(keys),
-    organizations: mergeOrganizations(organizations)
+    organizations: mergeOrganizations(organizations, warnings)
   }
   return {
     facts,
@@ -95,17 +97,17 @@ function unknownShapeError(document: ParsedDocument): InputError {
 function policyWarnings(facts: Facts): FactWarning[] {
   const policies: Policy[] = []
   for (const account of facts.iam) {
-    for (const entity of [...account.roles, ...account.users]) {
-      policies.push(...entity.policies)
-      if (entity.permissionsBoundary?.policy) policies.push(entity.permissionsBoundary.policy)
+    for (const entities of [account.roles, account.users]) {
+      for (const entity of entities) {
+        appendAll(policies, entity.policies)
+        if (entity.permissionsBoundary?.policy) policies.push(entity.permissionsBoundary.policy)
+      }
     }
   }
-  policies.push(...facts.keys.flatMap((key: KeyFact) => (key.policy ? [key.policy] : [])))
-  policies.push(
-    ...facts.organizations.flatMap((organization) =>
-      organization.policies.map((entry) => entry.policy)
-    )
-  )
+  for (const key of facts.keys) if (key.policy) policies.push(key.policy)
+  for (const organization of facts.organizations) {
+    for (const entry of organization.policies) policies.push(entry.policy)
+  }
 
   const seen = new Set<PolicyWarning>()
   const warnings: FactWarning[] = []

@@ -1,14 +1,20 @@
 /** Parsing of a policy document held inside a fact document, as an object or a string. */
 import type { Policy } from '../engine/model.js'
 import { InputError } from '../inputs/errors.js'
-import type { DocumentReader, JsonObject } from './document-reader.js'
+import { type DocumentReader, isObject, type JsonObject } from './document-reader.js'
 import type { JsonIndex } from './json-index.js'
-import { type PolicyDocumentOptions, parsePolicyDocument } from './policy-document.js'
+import {
+  notPolicyDocumentMessage,
+  type PolicyDocumentOptions,
+  parsePolicyDocument,
+  policyLabel
+} from './policy-document.js'
 import type { TextMap } from './text-map.js'
 
 /**
  * Parses the policy at `container[key]`. Statement locations point into the fact file,
- * also when the policy is a JSON string or URL-encoded string inside it.
+ * also when the policy is a JSON string or URL-encoded string inside it. A value that is
+ * neither a string nor an object is an `InputError` located at the value.
  */
 export function parseEmbeddedPolicy(
   reader: DocumentReader,
@@ -17,6 +23,10 @@ export function parseEmbeddedPolicy(
   options: Omit<PolicyDocumentOptions, 'positions' | 'file'>
 ): Policy {
   const value = container[key]
+  if (typeof value !== 'string' && !isObject(value)) {
+    const label = options.label ?? policyLabel(options)
+    throw reader.error(notPolicyDocumentMessage(label, value), container, key)
+  }
   if (!reader.index) return withSourceName(reader.source, () => parsePolicyDocument(value, options))
 
   const positions: JsonIndex | TextMap | undefined =

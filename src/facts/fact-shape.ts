@@ -4,6 +4,7 @@ import { isObject } from './document-reader.js'
 export type FactShape = 'iam' | 'kms' | 'organizations'
 
 const IAM_KEYS = ['UserDetailList', 'GroupDetailList', 'RoleDetailList', 'Policies']
+const ORGANIZATION_KEYS = ['Organization', 'Accounts', 'ExternalAccounts']
 
 /**
  * Returns the shape of a fact document: IAM authorization details, a KMS key object (or
@@ -15,7 +16,7 @@ export function recognizeShape(value: unknown): FactShape | undefined {
   }
   if (!isObject(value)) return undefined
   if ('KeyMetadata' in value) return 'kms'
-  if ('Organization' in value || 'Accounts' in value || hasOrganizationPolicies(value.Policies)) {
+  if (ORGANIZATION_KEYS.some((key) => key in value) || hasOrganizationPolicies(value.Policies)) {
     return 'organizations'
   }
   if (IAM_KEYS.some((key) => key in value)) return 'iam'
@@ -32,7 +33,7 @@ function hasOrganizationPolicies(policies: unknown): boolean {
 /** The shapes a fact file may have, for error messages. */
 export const EXPECTED_SHAPES =
   'expected one of: the output of "aws iam get-account-authorization-details" (UserDetailList, RoleDetailList, GroupDetailList, Policies), ' +
-  'a KMS key object with KeyMetadata (or a list of them), or the Organizations format with Organization, Accounts and Policies'
+  'a KMS key object with KeyMetadata (or a list of them), or the Organizations format with Organization, Accounts, ExternalAccounts and Policies'
 
 /** Explains what was expected, for a document of no known shape. */
 export function unknownShapeMessage(value: unknown): string {

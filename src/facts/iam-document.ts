@@ -4,6 +4,7 @@
  * named by ARN, because a managed policy may be in another file.
  */
 import type { Policy, SourceLocation } from '../engine/model.js'
+import { appendAll } from './append.js'
 import { arnAccountId, parseArn } from './arn.js'
 import { DocumentReader, type JsonObject } from './document-reader.js'
 import { parseEmbeddedPolicy } from './embedded-policy.js'
@@ -102,10 +103,10 @@ function findAccount(
   let partition: string | undefined
   const entries: JsonObject[] = []
   for (const kind of ['role', 'user', 'group'] as const) {
-    entries.push(...reader.objectList(root, ENTITY_FIELDS[kind].list, ENTITY_FIELDS[kind].list))
+    appendAll(entries, reader.objectList(root, ENTITY_FIELDS[kind].list, ENTITY_FIELDS[kind].list))
   }
   const policies = reader.objectList(root, 'Policies', 'Policies')
-  for (const entry of [...entries, ...policies]) {
+  for (const entry of entries.concat(policies)) {
     const arn = entry.Arn
     if (typeof arn !== 'string') continue
     partition ??= parseArn(arn)?.partition
@@ -234,11 +235,7 @@ function readManagedPolicy(
   const location = reader.locate(entry)
   if (location) draft.location = location
 
-  const version =
-    versions.find((candidate) => candidate.IsDefaultVersion === true) ??
-    versions.find(
-      (candidate) => defaultVersionId !== undefined && candidate.VersionId === defaultVersionId
-    )
+  const version = findDefaultVersion(reader, entry, versions, defaultVersionId, arn)
   if (!version || version.Document === undefined || version.Document === null) {
     warnings.push({
       code: 'facts',
@@ -260,4 +257,63 @@ function readManagedPolicy(
     label: `managed policy ${arn}`
   })
   return draft
+}
+
+/**
+ * Finds the default version: the one marked `IsDefaultVersion: true`, or else the one
+ * whose `VersionId` is `DefaultVersionId`. Throws an `InputError` when the two disagree,
+ * when several versions are marked default, or when two versions share a `VersionId`,
+ * because picking one of them could check the wrong document.
+ */
+function findDefaultVersion(
+  reader: DocumentReader,
+  entry: JsonObject,
+  versions: JsonObject[],
+  defaultVersionId: string | undefined,
+  arn: string
+): JsonObject | undefined {
+  const list = entry.PolicyVersionList as JsonObject[]
+  const seenIds = new Set<string>()
+  let marked: { version: JsonObject; versionId?: string } | undefined
+  versions.forEach((version, position) => {
+    const what = `version ${position + 1} of managed policy ${arn}`
+    const versionId = reader.optionalString(version, 'VersionId', `VersionId of ${what}`)
+    if (versionId !== undefined && seenIds.has(versionId)) {
+      throw reader.error(
+        `managed policy ${arn} lists version ${versionId} twice in PolicyVersionList; keep one entry per version`,
+        list,
+        position
+      )
+    }
+    if (versionId !== undefined) seenIds.add(versionId)
+    const isDefault = reader.optionalBoolean(
+      version,
+      'IsDefaultVersion',
+      `IsDefaultVersion of ${what}`
+    )
+    if (isDefault !== true) return
+    if (marked) {
+      throw reader.error(
+        `managed policy ${arn} has more than one version marked IsDefaultVersion: true (${marked.versionId ?? 'no VersionId'} and ${versionId ?? 'no VersionId'}); a policy has one default version`,
+        version,
+        'IsDefaultVersion'
+      )
+    }
+    marked = { version, ...(versionId !== undefined && { versionId }) }
+  })
+
+  if (!marked) {
+    if (defaultVersionId === undefined) return undefined
+    return versions.find((candidate) => candidate.VersionId === defaultVersionId)
+  }
+  if (defaultVersionId !== undefined && marked.versionId !== defaultVersionId) {
+    const markedId =
+      marked.versionId === undefined ? 'has no VersionId' : `is "${marked.versionId}"`
+    throw reader.error(
+      `managed policy ${arn} has DefaultVersionId "${defaultVersionId}", but the version marked IsDefaultVersion: true ${markedId}; the two must name the same version`,
+      marked.version,
+      'IsDefaultVersion'
+    )
+  }
+  return marked.version
 }

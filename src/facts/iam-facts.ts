@@ -5,6 +5,7 @@
  */
 import type { AccountIamFacts, BoundaryRef, Policy, RoleFact, UserFact } from '../engine/model.js'
 import { InputError } from '../inputs/errors.js'
+import { appendAll } from './append.js'
 import { compareText, contentKey } from './content-key.js'
 import type { FactWarning } from './fact-types.js'
 import type { EntityDraft, IamDocumentDraft, ManagedPolicyDraft } from './iam-document.js'
@@ -83,7 +84,7 @@ function resolveEntity(
   attach(entity.attachedArns)
   for (const membership of memberships) {
     if (membership.group) {
-      policies.push(...membership.group.inlinePolicies)
+      appendAll(policies, membership.group.inlinePolicies)
       attach(membership.group.attachedArns)
     } else {
       // NOTE: the group's policies are unknown; its ARN in missingPolicies makes results unknown.

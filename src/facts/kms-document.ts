@@ -2,23 +2,29 @@
  * Reading of KMS key objects: `KeyMetadata` as `aws kms describe-key` prints it, plus the
  * key policy, grants, aliases and tags as the matching `aws kms` commands print them.
  */
-import type { KeyFact, KeyMetadataFact, Policy } from '../engine/model.js'
+import type { KeyFact, Policy } from '../engine/model.js'
 import { isAccountId, parseArn } from './arn.js'
 import { DocumentReader, isObject, type JsonObject, quote } from './document-reader.js'
 import { parseEmbeddedPolicy } from './embedded-policy.js'
 import type { FactWarning, ParsedDocument } from './fact-types.js'
-import { readAliases, readGrants, readKeyTags } from './kms-lists.js'
+import { readKeyMetadata } from './key-metadata.js'
+import { readGrants } from './kms-grants.js'
+import { readAliases, readKeyTags } from './kms-lists.js'
+import { PAGING_MEMBERS } from './kms-output.js'
+import { checkMemberNames } from './member-names.js'
 
+/** Members of a key object. The paging members come from merging the `list-grants` output into it. */
 const KEY_OBJECT_MEMBERS = [
   'KeyMetadata',
   'Policy',
   'PolicyName',
   'Grants',
-  'Truncated',
-  'NextMarker',
   'Aliases',
   'Tags'
-]
+].concat(PAGING_MEMBERS)
+
+/** Members of the whole `get-key-policy` output. */
+const KEY_POLICY_OUTPUT_MEMBERS = ['Policy', 'PolicyName']
 
 /** Reads a key object, or a list of them, into key facts in the document's order. */
 export function readKmsDocument(document: ParsedDocument, warnings: FactWarning[]): KeyFact[] {
@@ -46,27 +52,18 @@ function readKeyObject(
   if (!metadata)
     throw reader.error('KeyMetadata must be an object, as "aws kms describe-key" prints it', entry)
   const identity = readKeyIdentity(reader, metadata)
-  const owner = `key ${identity.arn}`
-
-  for (const member of Object.keys(entry)) {
-    if (!KEY_OBJECT_MEMBERS.includes(member)) {
-      warnings.push({
-        code: 'facts',
-        message: `${owner}: member "${member}" is not used; a key object has ${KEY_OBJECT_MEMBERS.join(', ')}`,
-        location: reader.locate(entry, member)
-      })
-    }
-  }
+  const reference = { arn: identity.arn, keyId: identity.keyId, owner: `key ${identity.arn}` }
+  checkMemberNames(reader, entry, KEY_OBJECT_MEMBERS, reference.owner, warnings)
 
   const key: KeyFact = {
     ...identity,
-    metadata: readMetadata(reader, metadata, owner),
-    aliases: readAliases(reader, entry, identity.keyId, owner),
-    tags: readKeyTags(reader, entry, owner)
+    metadata: readKeyMetadata(reader, metadata, reference.owner),
+    aliases: readAliases(reader, entry, reference, warnings),
+    tags: readKeyTags(reader, entry, reference, warnings)
   }
-  const policy = readKeyPolicy(reader, entry, identity)
+  const policy = readKeyPolicy(reader, entry, identity, warnings)
   if (policy) key.policy = policy
-  const grants = readGrants(reader, entry, owner, warnings)
+  const grants = readGrants(reader, entry, reference, warnings)
   if (grants) key.grants = grants
   const location = reader.locate(entry)
   if (location) key.location = location
@@ -120,34 +117,6 @@ function readKeyIdentity(reader: DocumentReader, metadata: JsonObject): KeyIdent
   }
 }
 
-function readMetadata(
-  reader: DocumentReader,
-  metadata: JsonObject,
-  owner: string
-): KeyMetadataFact {
-  const text = (name: string) => reader.optionalString(metadata, name, `${name} of ${owner}`)
-  const multiRegion = reader.optionalObject(
-    metadata,
-    'MultiRegionConfiguration',
-    `MultiRegionConfiguration of ${owner}`
-  )
-  const fields: KeyMetadataFact = {
-    keyState: text('KeyState'),
-    enabled: reader.optionalBoolean(metadata, 'Enabled', `Enabled of ${owner}`),
-    keyUsage: text('KeyUsage'),
-    keyManager: text('KeyManager'),
-    keySpec: text('KeySpec') ?? text('CustomerMasterKeySpec'),
-    origin: text('Origin'),
-    multiRegion: reader.optionalBoolean(metadata, 'MultiRegion', `MultiRegion of ${owner}`),
-    multiRegionKeyType:
-      multiRegion &&
-      reader.optionalString(multiRegion, 'MultiRegionKeyType', `MultiRegionKeyType of ${owner}`)
-  }
-  return Object.fromEntries(
-    Object.entries(fields).filter(([, value]) => value !== undefined)
-  ) as KeyMetadataFact
-}
-
 /**
  * Reads `Policy`: the policy as a JSON string (as `get-key-policy` prints it), as an
  * object, or the whole `get-key-policy` output. Absent or null gives no policy.
@@ -155,14 +124,17 @@ function readMetadata(
 function readKeyPolicy(
   reader: DocumentReader,
   entry: JsonObject,
-  identity: KeyIdentity
+  identity: KeyIdentity,
+  warnings: FactWarning[]
 ): Policy | undefined {
   let container = entry
   let name =
     reader.optionalString(entry, 'PolicyName', `PolicyName of key ${identity.arn}`) ?? 'default'
   const value = entry.Policy
   if (value === undefined || value === null) return undefined
-  if (isObject(value) && 'Policy' in value && !('Statement' in value)) {
+  if (isObject(value) && Object.hasOwn(value, 'Policy') && !Object.hasOwn(value, 'Statement')) {
+    const what = `the get-key-policy output of key ${identity.arn}`
+    checkMemberNames(reader, value, KEY_POLICY_OUTPUT_MEMBERS, what, warnings)
     container = value
     name = reader.optionalString(value, 'PolicyName', `PolicyName of key ${identity.arn}`) ?? name
     if (value.Policy === undefined || value.Policy === null) return undefined

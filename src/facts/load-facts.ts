@@ -14,15 +14,33 @@ export type { FactDocument, FactWarning, LoadedFacts } from './fact-types.js'
 
 /**
  * Loads the facts in `paths`: files (read whatever their extension), directories (every
- * `**\/*.json` below them, dot files skipped) or glob patterns, relative to `cwd`.
+ * `**\/*.json` below them, dot files skipped) or glob patterns, relative to `cwd`. An
+ * entry that starts with `!` excludes the files, directories or pattern matches it names
+ * from what the other entries select, whatever the order of the entries.
  * Sources and locations name files relative to `cwd` when they are inside it.
- * Throws an `InputError` for a path or pattern that matches no file, a file that
- * cannot be read, and anything `buildFacts` rejects.
+ * Throws an `InputError` for a path or pattern that matches no file, for entries whose
+ * files are all excluded, a file that cannot be read, and anything `buildFacts` rejects.
  */
 export async function loadFacts(paths: string[], cwd: string): Promise<LoadedFacts> {
+  const includes = paths.filter((written) => !written.startsWith('!'))
+  const excludes = paths.filter((written) => written.startsWith('!'))
+  if (includes.length === 0) {
+    throw new InputError(
+      `the fact paths ${quoteAll(excludes)} only exclude files; add a file, directory or glob pattern to read, such as "facts/"`
+    )
+  }
+  const exclusions = await resolveExclusions(excludes, cwd)
+
   const files = new Set<string>()
-  for (const written of paths) {
-    for (const file of await resolveFactPath(written, cwd)) files.add(file)
+  for (const written of includes) {
+    for (const file of await resolveFactPath(written, cwd)) {
+      if (!exclusions.excludes(file)) files.add(file)
+    }
+  }
+  if (files.size === 0) {
+    throw new InputError(
+      `every fact file is excluded: the paths ${quoteAll(includes)} select only files that ${quoteAll(excludes)} exclude; remove an exclusion or add a path`
+    )
   }
   const documents = await Promise.all(
     [...files].sort(compareText).map((file) => readFactFile(file, cwd))
@@ -56,6 +74,54 @@ async function resolveFactPath(written: string, cwd: string): Promise<string[]> 
     return found.map((file) => path.resolve(file))
   }
   throw new InputError(`fact file "${written}" not found (looked for ${absolute})`)
+}
+
+function quoteAll(paths: string[]): string {
+  return paths.map((written) => `"${written}"`).join(', ')
+}
+
+/** Excluded files, and directories whose files are all excluded, as absolute paths. */
+class Exclusions {
+  readonly files = new Set<string>()
+  readonly directories: string[] = []
+
+  excludes(file: string): boolean {
+    if (this.files.has(file)) return true
+    return this.directories.some((directory) => file.startsWith(directory + path.sep))
+  }
+}
+
+/**
+ * Resolves `!` entries. An entry that matches nothing excludes nothing, because the
+ * file it names may simply not be there. Dot files match too, so that an exclusion
+ * covers a dot file that another entry names explicitly.
+ */
+async function resolveExclusions(excludes: string[], cwd: string): Promise<Exclusions> {
+  const exclusions = new Exclusions()
+  for (const written of excludes) {
+    const pattern = written.slice(1)
+    if (pattern.trim() === '')
+      throw new InputError(
+        `a fact exclusion "${written}" is empty; write "!" and a path or pattern`
+      )
+
+    const matches = isDynamicPattern(pattern)
+      ? await glob(pattern, {
+          cwd,
+          absolute: true,
+          dot: true,
+          onlyFiles: false,
+          expandDirectories: false
+        })
+      : [path.resolve(cwd, pattern)]
+    for (const match of matches) {
+      const absolute = path.resolve(match)
+      const stats = await stat(absolute).catch(() => undefined)
+      if (stats?.isDirectory()) exclusions.directories.push(absolute)
+      else if (stats) exclusions.files.add(absolute)
+    }
+  }
+  return exclusions
 }
 
 async function readFactFile(file: string, cwd: string): Promise<FactDocument> {

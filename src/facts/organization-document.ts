@@ -19,31 +19,27 @@ const POLICY_TYPES: Record<string, OrganizationPolicyFact['type']> = {
   RESOURCE_CONTROL_POLICY: 'rcp'
 }
 
+const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/
 const ROOT_ID = /^r-[0-9a-z]{4,32}$/
 const OU_ID = /^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/
 
-/** Reads an Organizations document; policies of other types are skipped with a warning. */
+/**
+ * Reads an Organizations document; policies of other types are skipped with a warning.
+ * Throws an `InputError` for a malformed `Organization`, and for an account listed both
+ * in `Accounts` and in `ExternalAccounts`.
+ */
 export function readOrganizationDocument(
   document: ParsedDocument,
   warnings: FactWarning[]
 ): OrganizationFacts {
   const reader = new DocumentReader(document.source, document.index)
   const root = document.value as JsonObject
-  const organization = reader.optionalObject(root, 'Organization', 'Organization') ?? {}
-  const organizationId = reader.optionalString(organization, 'Id', 'Id of Organization')
-  const managementAccountId = reader.optionalString(
-    organization,
-    'MasterAccountId',
-    'MasterAccountId of Organization'
-  )
-  const organizationArn = reader.optionalString(organization, 'Arn', 'Arn of Organization')
-  const partition = (organizationArn && parseArn(organizationArn)?.partition) || 'aws'
+  const { organizationId, managementAccountId, partition } = readOrganization(reader, root)
 
+  const accounts = readAccounts(reader, root)
   const facts: OrganizationFacts = {
-    accounts: reader
-      .objectList(root, 'Accounts', 'Accounts')
-      .map((account) => readAccount(reader, account))
-      .sort((left, right) => compareText(left.accountId, right.accountId)),
+    accounts,
+    externalAccounts: readExternalAccounts(reader, root, accounts, managementAccountId),
     policies: reader
       .objectList(root, 'Policies', 'Policies')
       .flatMap((entry) => readPolicy(reader, entry, { managementAccountId, partition }, warnings)),
@@ -52,6 +48,111 @@ export function readOrganizationDocument(
   if (organizationId !== undefined) facts.organizationId = organizationId
   if (managementAccountId !== undefined) facts.managementAccountId = managementAccountId
   return facts
+}
+
+interface OrganizationIdentity {
+  organizationId?: string
+  managementAccountId?: string
+  partition: string
+}
+
+/**
+ * Reads `Organization`. It may be left out, but when present it must be what
+ * `describe-organization` prints, because without `MasterAccountId` the management
+ * account, which no SCP or RCP affects, would be checked like a member account.
+ */
+function readOrganization(reader: DocumentReader, root: JsonObject): OrganizationIdentity {
+  if (!Object.hasOwn(root, 'Organization')) return { partition: 'aws' }
+  const organization = root.Organization
+  const expected =
+    'expected the "Organization" object that "aws organizations describe-organization" prints, with Id and MasterAccountId, or no Organization member'
+  if (!isObject(organization)) {
+    throw reader.error(
+      `Organization must be an object, found ${quote(organization)}; ${expected}`,
+      root,
+      'Organization'
+    )
+  }
+  if (Object.keys(organization).length === 0) {
+    throw reader.error(`Organization is empty; ${expected}`, root, 'Organization')
+  }
+
+  const organizationId = reader.requireString(organization, 'Id', 'Id of Organization')
+  if (!ORGANIZATION_ID.test(organizationId)) {
+    throw reader.error(
+      `Id of Organization must be an organization ID such as "o-a1b2c3d4e5", found ${quote(organizationId)}`,
+      organization,
+      'Id'
+    )
+  }
+  const managementAccountId = reader.requireString(
+    organization,
+    'MasterAccountId',
+    'MasterAccountId of Organization'
+  )
+  if (!isAccountId(managementAccountId)) {
+    throw reader.error(
+      `MasterAccountId of Organization must be a 12-digit account ID, found ${quote(managementAccountId)}`,
+      organization,
+      'MasterAccountId'
+    )
+  }
+  const organizationArn = reader.optionalString(organization, 'Arn', 'Arn of Organization')
+  const partition = (organizationArn && parseArn(organizationArn)?.partition) || 'aws'
+  return { organizationId, managementAccountId, partition }
+}
+
+/** Reads `ExternalAccounts`: 12-digit IDs of accounts outside the organization, sorted and without duplicates. */
+function readExternalAccounts(
+  reader: DocumentReader,
+  root: JsonObject,
+  members: OrganizationAccountFact[],
+  managementAccountId: string | undefined
+): string[] {
+  const written = reader.stringList(root, 'ExternalAccounts', 'ExternalAccounts')
+  const list = root.ExternalAccounts as unknown[]
+  const memberIds = new Set(members.map((account) => account.accountId))
+  written.forEach((accountId, position) => {
+    if (!isAccountId(accountId)) {
+      throw reader.error(
+        `entry ${position + 1} of ExternalAccounts must be a 12-digit account ID, found ${quote(accountId)}`,
+        list,
+        position
+      )
+    }
+    if (memberIds.has(accountId)) {
+      throw reader.error(
+        `account ${accountId} is listed in both Accounts and ExternalAccounts; an account is either in the organization or outside it, so keep it in one list`,
+        list,
+        position
+      )
+    }
+    if (accountId === managementAccountId) {
+      throw reader.error(
+        `account ${accountId} is the management account (Organization.MasterAccountId), so it cannot be in ExternalAccounts`,
+        list,
+        position
+      )
+    }
+  })
+  return [...new Set(written)].sort(compareText)
+}
+
+/** Reads `Accounts`, sorted by ID. An account listed twice with different parents is an `InputError`. */
+function readAccounts(reader: DocumentReader, root: JsonObject): OrganizationAccountFact[] {
+  const byId = new Map<string, OrganizationAccountFact>()
+  for (const entry of reader.objectList(root, 'Accounts', 'Accounts')) {
+    const account = readAccount(reader, entry)
+    const known = byId.get(account.accountId)
+    if (known && known.parents.join('/') !== account.parents.join('/')) {
+      throw reader.error(
+        `account ${account.accountId} is listed twice in Accounts with different parents (${known.parents.join(', ')} and ${account.parents.join(', ')}); keep the current one`,
+        entry
+      )
+    }
+    byId.set(account.accountId, account)
+  }
+  return [...byId.values()].sort((left, right) => compareText(left.accountId, right.accountId))
 }
 
 function readAccount(reader: DocumentReader, account: JsonObject): OrganizationAccountFact {
@@ -112,7 +213,7 @@ function readPolicy(
   const name = reader.optionalString(summary, 'Name', `Name of policy ${id}`) ?? id
   const type = reader.requireString(summary, 'Type', `Type of policy ${id}`)
 
-  const kind = POLICY_TYPES[type]
+  const kind = readPolicyType(reader, summary, type, `${name} (${id})`)
   if (!kind) {
     warnings.push({
       code: 'facts',
@@ -143,6 +244,27 @@ function readPolicy(
       targets: readTargets(reader, entry, `${kind.toUpperCase()} ${name} (${id})`)
     }
   ]
+}
+
+/**
+ * Returns the kind of an SCP or RCP type, in any case because the Organizations API
+ * prints upper case but other tools may not. Other types give undefined, except a type
+ * that names a control policy in another spelling: skipping a misspelled SCP could hide
+ * a Deny, so that is an `InputError`.
+ */
+function readPolicyType(
+  reader: DocumentReader,
+  summary: JsonObject,
+  type: string,
+  policy: string
+): OrganizationPolicyFact['type'] | undefined {
+  const kind = POLICY_TYPES[type.toUpperCase()]
+  if (kind || !/CONTROL/i.test(type)) return kind
+  throw reader.error(
+    `Type of policy ${policy} must be SERVICE_CONTROL_POLICY or RESOURCE_CONTROL_POLICY for a control policy, found ${quote(type)}`,
+    summary,
+    'Type'
+  )
 }
 
 /** Reads target IDs, given as strings or as `list-targets-for-policy` entries. */

@@ -10,6 +10,7 @@ import type {
   Statement
 } from '../engine/model.js'
 import { InputError } from '../inputs/errors.js'
+import { appendAll } from './append.js'
 import { DocumentReader, isObject, quote } from './document-reader.js'
 import { JsonIndex } from './json-index.js'
 import { parseJson } from './json-parser.js'
@@ -57,7 +58,7 @@ export function parsePolicyDocument(input: unknown, options: PolicyDocumentOptio
   const { value, index, start } = decodePolicyInput(input, options, label)
   const reader = new DocumentReader(options.file ?? '', index)
   if (!isObject(value)) {
-    const message = `${label} must be a policy document: a JSON object with a Statement element, found ${quote(value)}`
+    const message = notPolicyDocumentMessage(label, value)
     throw start ? new InputError(message, start) : reader.error(message)
   }
 
@@ -71,7 +72,7 @@ export function parsePolicyDocument(input: unknown, options: PolicyDocumentOptio
   const warnings: PolicyWarning[] = []
   statementSlots(reader, value, label).forEach(([container, key], position) => {
     const written = readStatement(context, container, key, position)
-    warnings.push(...checkStatement(options.kind, written, label))
+    appendAll(warnings, checkStatement(options.kind, written, label))
     statements.push(written.statement)
   })
 
@@ -82,6 +83,11 @@ export function parsePolicyDocument(input: unknown, options: PolicyDocumentOptio
   const location = reader.locate(value)
   if (location) policy.location = location
   return policy
+}
+
+/** Describes a value that is not a policy document, for the policy named `label`. */
+export function notPolicyDocumentMessage(label: string, value: unknown): string {
+  return `${label} must be a policy document: a JSON object with a Statement element, or that object as a JSON string, found ${quote(value)}`
 }
 
 /** Names a policy in messages by kind and ARN, or by kind and name, such as `SCP "FullAWSAccess"`. */

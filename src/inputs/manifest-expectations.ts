@@ -1,11 +1,13 @@
 /**
  * The checks that JSON Schema cannot express, run on a manifest that already matches the
- * schema: unique names, action lookups, partitions, and whether a key ID or alias name
- * can be resolved. They turn the plain data into typed `Expectation`s.
+ * schema: unique names, action lookups, partitions, whether a key ID or alias name can be
+ * resolved, and context keys that only AWS can set. They turn the plain data into typed
+ * `Expectation`s.
  */
 import { isSeq, type Node } from 'yaml'
 import type { InputError } from './errors.js'
 import { checkAction } from './manifest-actions.js'
+import { explainDerivedContextKey } from './manifest-context-keys.js'
 import {
   type ParsedKeyReference,
   type ParsedPrincipal,
@@ -236,6 +238,12 @@ class ExpectationBuilder {
         continue
       }
       firstKeys.set(key.toLowerCase(), key)
+
+      const derivedProblem = explainDerivedContextKey(key)
+      if (derivedProblem) {
+        this.problems.add(keyNode, derivedProblem)
+        continue
+      }
 
       const valueNode = this.source.nodeAt([...path, key])
       context[key] = Array.isArray(value)

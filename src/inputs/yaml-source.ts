@@ -5,6 +5,7 @@
 import {
   type Document,
   isAlias,
+  isCollection,
   isMap,
   isScalar,
   isSeq,
@@ -77,7 +78,7 @@ export class YamlSource {
   }
 
   private pairAt(map: YAMLMap, key: PathSegment): Pair | undefined {
-    return map.items.find((pair) => keyText(pair.key) === String(key))
+    return map.items.find((pair) => keyText(pair.key, this.document) === String(key))
   }
 
   private resolve(node: Node | null | undefined): Node | undefined {
@@ -87,12 +88,20 @@ export class YamlSource {
 }
 
 /**
- * Parses `text` as one YAML document. Throws an `InputError` at the first syntax error
- * or duplicate mapping key, because either would make the values ambiguous.
+ * Parses `text` as one YAML document. Throws an `InputError` at the first syntax error,
+ * mapping or list used as a key, or duplicate mapping key, because each would make the
+ * values ambiguous.
  */
 export function parseYamlSource(text: string, file: string): YamlSource {
   const lineCounter = new LineCounter()
-  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false })
+  // The `error` log level stops the library from writing warnings such as "Keys with
+  // collection values will be stringified" to the process. Errors still go to `document.errors`.
+  const document = parseDocument(text, {
+    lineCounter,
+    logLevel: 'error',
+    prettyErrors: false,
+    uniqueKeys: false
+  })
   const source = new YamlSource(file, document, lineCounter)
 
   const [syntaxError] = document.errors
@@ -103,7 +112,7 @@ export function parseYamlSource(text: string, file: string): YamlSource {
     )
   }
 
-  rejectDuplicateKeys(source)
+  rejectInvalidKeys(source)
   return source
 }
 
@@ -114,36 +123,77 @@ function describeYamlError(code: string, message: string): string {
   return message
 }
 
-function rejectDuplicateKeys(source: YamlSource): void {
-  const duplicates: { key: string; node: Node; first: Node }[] = []
+interface KeyProblem {
+  /** The key node, or null for an empty key such as `: x`. */
+  node: Node | null
+  message: string
+}
+
+/** Throws the first mapping or list used as a key, or duplicate key, in document order. */
+function rejectInvalidKeys(source: YamlSource): void {
+  const problems = [...findCollectionKeys(source), ...findDuplicateKeys(source)]
+
+  // A parent mapping is visited before its children, so sort to report the earliest problem.
+  const [earliest] = problems.sort((a, b) => startOffset(a.node) - startOffset(b.node))
+  if (earliest) throw source.errorAt(earliest.node, earliest.message)
+}
+
+/**
+ * Finds keys that are mappings or lists, or aliases of them. Converting them to data would
+ * turn them into strings such as `{ a: 1 }`, which no manifest field is named.
+ */
+function findCollectionKeys(source: YamlSource): KeyProblem[] {
+  const problems: KeyProblem[] = []
+  visit(source.document, {
+    Pair(_, pair) {
+      const key = pair.key as Node | null
+      const target = isAlias(key) ? key.resolve(source.document) : key
+      if (!key || !isCollection(target)) return
+
+      const kind = isMap(target) ? 'mapping' : 'list'
+      const subject = isAlias(key)
+        ? `the alias \`*${key.source}\` names a YAML ${kind} and`
+        : `a YAML ${kind}`
+      problems.push({
+        node: key,
+        message: `${subject} is used as a mapping key; manifest keys must be plain strings, such as \`name\` or \`kms:ViaService\``
+      })
+    }
+  })
+  return problems
+}
+
+function findDuplicateKeys(source: YamlSource): KeyProblem[] {
+  const problems: KeyProblem[] = []
   visit(source.document, {
     Map(_, map) {
-      const firstByKey = new Map<string, Node>()
+      const firstByKey = new Map<string, Node | null>()
       for (const pair of map.items) {
-        const key = keyText(pair.key)
+        const keyNode = pair.key as Node | null
+        const key = keyText(keyNode, source.document)
         const first = firstByKey.get(key)
-        if (first) duplicates.push({ key, node: pair.key as Node, first })
-        else firstByKey.set(key, pair.key as Node)
+        if (first === undefined) {
+          firstByKey.set(key, keyNode)
+          continue
+        }
+        const firstLine = source.locationOf(first).line
+        problems.push({
+          node: keyNode,
+          message: `duplicate key \`${key}\`: it is already set on line ${firstLine}`
+        })
       }
     }
   })
-
-  // A parent mapping is visited before its children, so sort to report the earliest duplicate.
-  const [earliest] = duplicates.sort((a, b) => startOffset(a.node) - startOffset(b.node))
-  if (earliest) {
-    const firstLine = source.locationOf(earliest.first).line
-    throw source.errorAt(
-      earliest.node,
-      `duplicate key \`${earliest.key}\`: it is already set on line ${firstLine}`
-    )
-  }
+  return problems
 }
 
-function startOffset(node: Node): number {
-  return node.range?.[0] ?? 0
+function startOffset(node: Node | null): number {
+  return node?.range?.[0] ?? 0
 }
 
-function keyText(key: unknown): string {
-  if (isScalar(key)) return String(key.value)
-  return String(key)
+/** Returns a key as text, following an alias to the key it names (`*name: x`). */
+function keyText(key: unknown, document: Document.Parsed): string {
+  const target = isAlias(key) ? key.resolve(document) : key
+  if (isScalar(target)) return String(target.value)
+  return String(target)
 }

@@ -19,8 +19,11 @@ const HTML_ENTITIES: Record<string, string> = {
   "'": '&#39;'
 }
 
+/** Bidirectional control characters, which could make text display reordered. */
+const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069\u200e\u200f]/g
+
 function flattenLines(text: string): string {
-  return text.replace(/\r\n|\r|\n/g, ' ')
+  return text.replace(/\r\n|\r|\n/g, ' ').replace(BIDI_CONTROLS, '\ufffd')
 }
 
 /** Inserts a zero-width space where GitHub would otherwise create a mention or a link. */

@@ -36,9 +36,10 @@ export function createPalette(color: boolean): Palette {
   }
 }
 
-// C0 and C1 control characters, which could move the cursor or recolour the terminal.
+// C0 and C1 control characters, which could move the cursor or recolour the terminal, and
+// the bidirectional controls, which could make a Sid display as different text.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/g
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u200e\u200f]/g
 
 /** Replaces line breaks and tabs with spaces and other control characters with `�`. */
 export function removeControlCharacters(text: string): string {
