@@ -10204,7 +10204,7 @@ exports.basename = (path, { windows } = {}) => {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1565);
+/* harmony import */ var _run_cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4435);
 // Entry point of the `kms-access-gate` command.
 
 // A reader that closes the pipe early (`| head`) is not an error worth a stack trace.
@@ -10225,7 +10225,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1565:
+/***/ 4435:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -11309,7 +11309,8 @@ const IAM_KEYS = ['UserDetailList', 'GroupDetailList', 'RoleDetailList', 'Polici
 const ORGANIZATION_KEYS = ['Organization', 'Accounts', 'ExternalAccounts'];
 /**
  * Returns the shape of a fact document: IAM authorization details, a KMS key object (or
- * a list of them), or the Organizations format. Anything else gives undefined.
+ * a list of them), the Organizations format, a `describe-vpc-endpoints` output or the
+ * session policy format. Anything else gives undefined.
  */
 function recognizeShape(value) {
     if (Array.isArray(value)) {
@@ -11319,6 +11320,10 @@ function recognizeShape(value) {
         return undefined;
     if ('KeyMetadata' in value)
         return 'kms';
+    if ('VpcEndpoints' in value)
+        return 'vpc-endpoints';
+    if ('SessionPolicies' in value)
+        return 'session-policies';
     if (ORGANIZATION_KEYS.some((key) => key in value) || hasOrganizationPolicies(value.Policies)) {
         return 'organizations';
     }
@@ -11335,7 +11340,8 @@ function hasOrganizationPolicies(policies) {
 }
 /** The shapes a fact file may have, for error messages. */
 const EXPECTED_SHAPES = 'expected one of: the output of "aws iam get-account-authorization-details" (UserDetailList, RoleDetailList, GroupDetailList, Policies), ' +
-    'a KMS key object with KeyMetadata (or a list of them), or the Organizations format with Organization, Accounts, ExternalAccounts and Policies';
+    'a KMS key object with KeyMetadata (or a list of them), the Organizations format with Organization, Accounts, ExternalAccounts and Policies, ' +
+    'the output of "aws ec2 describe-vpc-endpoints" (VpcEndpoints), or the session policy format with SessionPolicies';
 /** Explains what was expected, for a document of no known shape. */
 function unknownShapeMessage(value) {
     if (isObject(value) && 'Statement' in value) {
@@ -12095,7 +12101,17 @@ function elementLocations(reader, value) {
 }
 
 ;// CONCATENATED MODULE: ./src/facts/policy-warnings.ts
-const PRINCIPAL_REQUIRED = ['key-policy', 'rcp'];
+/** Each policy kind with its article, for messages. */
+const KIND_NAMES = {
+    'key-policy': 'a key policy',
+    identity: 'an identity policy',
+    'permissions-boundary': 'a permissions boundary',
+    scp: 'an SCP',
+    rcp: 'an RCP',
+    'session-policy': 'a session policy',
+    vpce: 'a VPC endpoint policy'
+};
+const PRINCIPAL_REQUIRED = ['key-policy', 'rcp', 'vpce'];
 const PRINCIPAL_NOT_ALLOWED = [
     'identity',
     'permissions-boundary',
@@ -12152,11 +12168,11 @@ function checkKeyPolicyElements(statement, warn) {
 function checkPrincipalPresence(kind, statement, warn) {
     const hasPrincipal = statement.principal !== undefined || statement.notPrincipal !== undefined;
     if (!hasPrincipal && PRINCIPAL_REQUIRED.includes(kind)) {
-        warn('invalid-element', `a ${kind} statement needs Principal or NotPrincipal; AWS rejects it without one`);
+        warn('invalid-element', `a statement in ${KIND_NAMES[kind]} needs Principal or NotPrincipal; AWS rejects it without one`);
     }
     if (hasPrincipal && PRINCIPAL_NOT_ALLOWED.includes(kind)) {
         const element = statement.principal ? 'Principal' : 'NotPrincipal';
-        warn('invalid-element', `AWS rejects ${element} in a ${kind} policy`, element);
+        warn('invalid-element', `AWS rejects ${element} in ${KIND_NAMES[kind]}`, element);
     }
 }
 const GROUP_ARN = /^arn:[^:]+:iam::[^:]*:group\//;
@@ -13202,6 +13218,35 @@ function readKeyPolicy(reader, entry, identity, warnings) {
     });
 }
 
+;// CONCATENATED MODULE: ./src/facts/merge-by-id.ts
+
+
+/**
+ * Merges facts by ID and returns them sorted by ID. Inputs must come sorted by source,
+ * so the copy that is kept, and its location, do not depend on the order of files.
+ * Throws an `InputError` at the later copy when one ID has two different contents.
+ */
+function mergeById(items, naming) {
+    const byId = new Map();
+    for (const candidate of items) {
+        const id = naming.idOf(candidate.fact);
+        const known = byId.get(id);
+        if (!known) {
+            byId.set(id, candidate);
+            continue;
+        }
+        if (contentKey(known.fact) === contentKey(candidate.fact))
+            continue;
+        const places = known.source === candidate.source
+            ? `twice in ${known.source}`
+            : `in ${known.source} and ${candidate.source}`;
+        throw new InputError(`${naming.describe(candidate.fact)} is defined differently ${places}; keep one version of it`, candidate.fact.location);
+    }
+    return [...byId.values()]
+        .map(({ fact }) => fact)
+        .sort((left, right) => compareText(naming.idOf(left), naming.idOf(right)));
+}
+
 ;// CONCATENATED MODULE: ./src/facts/merge-facts.ts
 
 
@@ -13546,7 +13591,236 @@ function readTargets(reader, entry, owner) {
     return [...new Set(targets)].sort(compareText);
 }
 
+;// CONCATENATED MODULE: ./src/facts/session-policy-document.ts
+
+
+
+const DOCUMENT_MEMBERS = ['SessionPolicies'];
+const ENTRY_MEMBERS = ['SessionArn', 'Policy', 'PolicyArns'];
+/** Characters of IAM role, session and federated user names. */
+const IAM_NAME = '[\\w+=,.@-]+';
+/** A session ARN. Its groups capture the partition and the account ID. */
+const SESSION_ARN = new RegExp(`^arn:([a-z][a-z0-9-]*):sts::(\\d{12}):(?:assumed-role/${IAM_NAME}/${IAM_NAME}|federated-user/${IAM_NAME})$`);
+/**
+ * Reads the session policies of one document, in the document's order. Throws an
+ * `InputError` for a `SessionArn` that is not an assumed-role or federated-user ARN,
+ * a missing or malformed `Policy`, and an entry with managed session policies
+ * (`PolicyArns`), which are not read.
+ */
+function readSessionPolicyDocument(document, warnings) {
+    const reader = new DocumentReader(document.source, document.index);
+    const root = document.value;
+    checkMemberNames(reader, root, DOCUMENT_MEMBERS, 'the session policy file', warnings);
+    return reader
+        .objectList(root, 'SessionPolicies', 'SessionPolicies')
+        .map((entry) => ({ fact: readEntry(reader, entry, warnings), source: document.source }));
+}
+function readEntry(reader, entry, warnings) {
+    const sessionArn = reader.requireString(entry, 'SessionArn', 'SessionArn of a session policy');
+    const match = SESSION_ARN.exec(sessionArn);
+    if (!match) {
+        throw reader.error(`SessionArn must be an assumed-role or federated-user session ARN, such as "arn:aws:sts::111122223333:assumed-role/App/build", found ${quote(sessionArn)}; a session policy caps one session, so name the session, not the role`, entry, 'SessionArn');
+    }
+    const label = `session ${sessionArn}`;
+    rejectManagedPolicies(reader, entry, label);
+    checkMemberNames(reader, entry, ENTRY_MEMBERS, label, warnings);
+    if (entry.Policy === undefined || entry.Policy === null) {
+        throw reader.error(`${label} has no Policy; expected the session policy passed as --policy, as a JSON object or a JSON string`, entry);
+    }
+    const [, partition, accountId] = match;
+    const fact = {
+        sessionArn,
+        policy: parseEmbeddedPolicy(reader, entry, 'Policy', {
+            kind: 'session-policy',
+            name: sessionArn,
+            accountId,
+            partition,
+            label: `the session policy of ${sessionArn}`
+        })
+    };
+    const location = reader.locate(entry);
+    if (location)
+        fact.location = location;
+    return fact;
+}
+/**
+ * Rejects managed session policies. They cap the session as the inline one does, so
+ * skipping them could report an allow that AWS denies. An empty list or null caps nothing.
+ */
+function rejectManagedPolicies(reader, entry, label) {
+    const value = entry.PolicyArns;
+    if (value === undefined || value === null)
+        return;
+    if (Array.isArray(value) && value.length === 0)
+        return;
+    throw reader.error(`${label} has PolicyArns, but managed session policies are not supported, and ignoring them could report an allow that AWS denies; list only sessions created without --policy-arns`, entry, 'PolicyArns');
+}
+
+;// CONCATENATED MODULE: ./src/facts/vpc-endpoint-document.ts
+
+
+
+
+
+const OUTPUT_MEMBERS = ['VpcEndpoints', 'NextToken'];
+/** Members of a `VpcEndpoints` entry as the EC2 API describes them; only some are read. */
+const ENDPOINT_MEMBERS = [
+    'VpcEndpointId',
+    'VpcEndpointType',
+    'VpcId',
+    'ServiceName',
+    'ServiceRegion',
+    'State',
+    'PolicyDocument',
+    'RouteTableIds',
+    'SubnetIds',
+    'Groups',
+    'IpAddressType',
+    'DnsOptions',
+    'PrivateDnsEnabled',
+    'RequesterManaged',
+    'NetworkInterfaceIds',
+    'DnsEntries',
+    'CreationTimestamp',
+    'Tags',
+    'OwnerId',
+    'LastError',
+    'Ipv4Prefixes',
+    'Ipv6Prefixes',
+    'FailureReason',
+    'ServiceNetworkArn',
+    'ResourceConfigurationArn'
+];
+const VPC_ENDPOINT_ID = /^vpce-[0-9a-f]+$/;
+/**
+ * The policy AWS attaches to an endpoint that has none set: full access. Built here, so
+ * statements parsed from it have no location.
+ */
+const DEFAULT_ENDPOINT_POLICY = {
+    Statement: [{ Effect: 'Allow', Principal: '*', Action: '*', Resource: '*' }]
+};
+/**
+ * Partitions by Region prefix, from the `regionRegex` of each partition in the AWS SDK for
+ * JavaScript v3 (`partitions.json`). Other Regions are in `aws`.
+ */
+const PARTITION_PREFIXES = [
+    ['cn-', 'aws-cn'],
+    ['us-gov-', 'aws-us-gov'],
+    ['us-iso-', 'aws-iso'],
+    ['us-isob-', 'aws-iso-b'],
+    ['eu-isoe-', 'aws-iso-e'],
+    ['us-isof-', 'aws-iso-f'],
+    ['eusc-', 'aws-eusc']
+];
+/**
+ * Reads the KMS endpoints of a `describe-vpc-endpoints` output, in the document's order.
+ * Throws an `InputError` at an endpoint ID that is not `vpce-` and hexadecimal digits, a
+ * missing service name, and a malformed endpoint policy. Warns about a partial list and
+ * about a KMS endpoint whose type is not `Interface`.
+ */
+function readVpcEndpointDocument(document, warnings) {
+    const reader = new DocumentReader(document.source, document.index);
+    const root = document.value;
+    checkMemberNames(reader, root, OUTPUT_MEMBERS, 'the describe-vpc-endpoints output', warnings);
+    warnAboutPartialList(reader, root, warnings);
+    const endpoints = [];
+    for (const entry of reader.objectList(root, 'VpcEndpoints', 'VpcEndpoints')) {
+        const endpoint = readEndpoint(reader, entry, warnings);
+        if (endpoint)
+            endpoints.push({ fact: endpoint, source: document.source });
+    }
+    return endpoints;
+}
+/**
+ * Warns when `NextToken` marks the output as one page: endpoints on other pages are then
+ * missing, and the engine treats a request through a missing endpoint as unknown.
+ */
+function warnAboutPartialList(reader, root, warnings) {
+    if (root.NextToken === undefined || root.NextToken === null)
+        return;
+    warnings.push({
+        code: 'facts',
+        message: 'the describe-vpc-endpoints output is one page of a longer list ("NextToken" is set), so requests through endpoints on other pages will be unknown; list every page (the AWS CLI does so unless you pass --max-items or --no-paginate)',
+        ...vpc_endpoint_document_locationOf(reader, root, 'NextToken')
+    });
+}
+/** Reads one entry; undefined for an endpoint of another service than KMS. */
+function readEndpoint(reader, entry, warnings) {
+    const vpcEndpointId = reader.requireString(entry, 'VpcEndpointId', 'VpcEndpointId of an endpoint');
+    if (!VPC_ENDPOINT_ID.test(vpcEndpointId)) {
+        throw reader.error(`VpcEndpointId must be "vpce-" followed by lowercase hexadecimal digits, such as "vpce-0123456789abcdef0", found ${quote(vpcEndpointId)}`, entry, 'VpcEndpointId');
+    }
+    const serviceName = reader.requireString(entry, 'ServiceName', `ServiceName of VPC endpoint ${vpcEndpointId}`);
+    if (!isKmsService(serviceName))
+        return undefined;
+    const label = `VPC endpoint ${vpcEndpointId}`;
+    checkMemberNames(reader, entry, ENDPOINT_MEMBERS, label, warnings);
+    warnAboutEndpointType(reader, entry, label, warnings);
+    const ownerId = readOwnerId(reader, entry, label);
+    const endpoint = {
+        vpcEndpointId,
+        serviceName,
+        policy: readEndpointPolicy(reader, entry, { vpcEndpointId, serviceName, ownerId })
+    };
+    const location = reader.locate(entry);
+    if (location)
+        endpoint.location = location;
+    return endpoint;
+}
+/** True for the KMS service names, such as `com.amazonaws.us-east-1.kms` and `com.amazonaws.us-east-1.kms-fips`. */
+function isKmsService(serviceName) {
+    return serviceName.endsWith('.kms') || serviceName.endsWith('.kms-fips');
+}
+function warnAboutEndpointType(reader, entry, label, warnings) {
+    const type = reader.optionalString(entry, 'VpcEndpointType', `VpcEndpointType of ${label}`);
+    if (type === undefined || type === 'Interface')
+        return;
+    warnings.push({
+        code: 'facts',
+        message: `${label} has type ${quote(type)}, but AWS KMS is reached only through Interface endpoints; its policy is still checked for requests that name it in aws:SourceVpce`,
+        ...vpc_endpoint_document_locationOf(reader, entry, 'VpcEndpointType')
+    });
+}
+function readOwnerId(reader, entry, label) {
+    const ownerId = reader.optionalString(entry, 'OwnerId', `OwnerId of ${label}`);
+    if (ownerId === undefined || isAccountId(ownerId))
+        return ownerId;
+    throw reader.error(`OwnerId of ${label} must be a 12-digit account ID, found ${quote(ownerId)}`, entry, 'OwnerId');
+}
+/** Parses `PolicyDocument`, or builds AWS's default policy when the endpoint has none. */
+function readEndpointPolicy(reader, entry, identity) {
+    const { vpcEndpointId, serviceName, ownerId } = identity;
+    const options = {
+        kind: 'vpce',
+        name: vpcEndpointId,
+        ...(ownerId !== undefined && { accountId: ownerId }),
+        partition: partitionOf(serviceName),
+        label: `the policy of VPC endpoint ${vpcEndpointId}`
+    };
+    if (entry.PolicyDocument === undefined || entry.PolicyDocument === null) {
+        return parsePolicyDocument(DEFAULT_ENDPOINT_POLICY, options);
+    }
+    return parseEmbeddedPolicy(reader, entry, 'PolicyDocument', options);
+}
+/**
+ * Returns the partition of the Region in a service name such as
+ * `cn.com.amazonaws.cn-north-1.kms`. It turns bare account IDs in the endpoint policy's
+ * principals into root ARNs of that partition.
+ */
+function partitionOf(serviceName) {
+    const parts = serviceName.split('.');
+    const region = parts[parts.length - 2] ?? '';
+    return PARTITION_PREFIXES.find(([prefix]) => region.startsWith(prefix))?.[1] ?? 'aws';
+}
+function vpc_endpoint_document_locationOf(reader, container, member) {
+    const location = reader.locate(container, member);
+    return location ? { location } : {};
+}
+
 ;// CONCATENATED MODULE: ./src/facts/build-facts.ts
+
+
+
 
 
 
@@ -13564,40 +13838,78 @@ function readTargets(reader, entry, owner) {
  * so statements, keys and principals get locations; a bare `value` gets none. The
  * result does not depend on the order of `documents`: lists are sorted by ARN or ID.
  * Throws an `InputError` for a document of no known shape, a malformed one, or two
- * documents that define the same key, role or user differently.
+ * documents that define the same key, role, user, VPC endpoint or session differently.
  */
 function buildFacts(documents) {
     const parsed = documents
         .map(parseDocument)
         .sort((left, right) => compareText(left.source, right.source));
     const warnings = [];
-    const iam = [];
-    const keys = [];
-    const organizations = [];
-    for (const document of parsed) {
-        const shape = recognizeShape(document.value);
-        if (shape === 'iam')
-            iam.push(readIamDocument(document, warnings));
-        else if (shape === 'kms') {
-            for (const key of readKmsDocument(document, warnings)) {
-                keys.push({ key, source: document.source });
-            }
-        }
-        else if (shape === 'organizations')
-            organizations.push(readOrganizationDocument(document, warnings));
-        else
-            throw unknownShapeError(document);
-    }
+    const read = readDocuments(parsed, warnings);
     const facts = {
-        iam: buildIamFacts(iam, warnings),
-        keys: mergeKeys(keys),
-        organizations: mergeOrganizations(organizations, warnings)
+        iam: buildIamFacts(read.iam, warnings),
+        keys: mergeKeys(read.keys),
+        organizations: mergeOrganizations(read.organizations, warnings),
+        vpcEndpoints: mergeById(read.vpcEndpoints, {
+            idOf: (endpoint) => endpoint.vpcEndpointId,
+            describe: (endpoint) => `VPC endpoint ${endpoint.vpcEndpointId}`
+        }),
+        sessionPolicies: mergeById(read.sessionPolicies, {
+            idOf: (session) => session.sessionArn,
+            describe: (session) => `the session policy of ${session.sessionArn}`
+        })
     };
+    warnAboutNoKmsEndpoint(read.vpcEndpointSources, facts, warnings);
     return {
         facts,
         sources: [...new Set(parsed.map((document) => document.source))].sort(compareText),
         warnings: sortWarnings([...warnings, ...policyWarnings(facts)])
     };
+}
+/** Reads each document with the reader of its shape; documents must come sorted by source. */
+function readDocuments(parsed, warnings) {
+    const read = {
+        iam: [],
+        keys: [],
+        organizations: [],
+        vpcEndpoints: [],
+        vpcEndpointSources: [],
+        sessionPolicies: []
+    };
+    for (const document of parsed) {
+        const shape = recognizeShape(document.value);
+        if (shape === 'iam')
+            read.iam.push(readIamDocument(document, warnings));
+        else if (shape === 'kms') {
+            for (const key of readKmsDocument(document, warnings)) {
+                read.keys.push({ key, source: document.source });
+            }
+        }
+        else if (shape === 'organizations')
+            read.organizations.push(readOrganizationDocument(document, warnings));
+        else if (shape === 'vpc-endpoints') {
+            appendAll(read.vpcEndpoints, readVpcEndpointDocument(document, warnings));
+            read.vpcEndpointSources.push(document.source);
+        }
+        else if (shape === 'session-policies')
+            appendAll(read.sessionPolicies, readSessionPolicyDocument(document, warnings));
+        else
+            throw unknownShapeError(document);
+    }
+    return read;
+}
+/**
+ * Warns when VPC endpoint files were given but list no KMS endpoint. The facts then contain
+ * no endpoint, which the engine reads as "no endpoint facts supplied", so endpoint
+ * policies are not checked at all.
+ */
+function warnAboutNoKmsEndpoint(sources, facts, warnings) {
+    if (sources.length === 0 || facts.vpcEndpoints.length > 0)
+        return;
+    warnings.push({
+        code: 'facts',
+        message: `the VPC endpoint facts in ${[...new Set(sources)].join(', ')} list no KMS endpoint (a ServiceName ending in .kms or .kms-fips), so VPC endpoint policies are not checked; export the endpoints of the Regions whose keys the expectations name`
+    });
 }
 /** Parses a document's text with positions. A string value (a file that is one JSON string) is parsed once more. */
 function parseDocument(document) {
@@ -13648,6 +13960,10 @@ function policyWarnings(facts) {
         for (const entry of organization.policies)
             policies.push(entry.policy);
     }
+    for (const endpoint of facts.vpcEndpoints)
+        policies.push(endpoint.policy);
+    for (const session of facts.sessionPolicies)
+        policies.push(session.policy);
     const seen = new Set();
     const warnings = [];
     for (const warning of policies.flatMap((policy) => policy.warnings)) {
@@ -14193,7 +14509,7 @@ const PARTITION = '(?:aws|aws-cn|aws-us-gov)';
 const ACCOUNT = '[0-9]{12}';
 const REGION = '[a-z]{2}(?:-[a-z]+)+-[0-9]+';
 /** Characters of IAM role, user and session names. */
-const IAM_NAME = '[\\w+=,.@-]+';
+const manifest_formats_IAM_NAME = '[\\w+=,.@-]+';
 /** A UUID key ID or a multi-Region key ID. */
 const KEY_ID = '(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})';
 // NOTE: the key ID inside a key ARN is only checked for its characters, so placeholder IDs
@@ -14201,8 +14517,8 @@ const KEY_ID = '(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|
 const ARN_KEY_ID = '[A-Za-z0-9-]+';
 const ALIAS_NAME = 'alias/[A-Za-z0-9/_-]+';
 const SERVICE = '[a-z0-9][a-z0-9-]*(?:\\.[a-z0-9-]+)*\\.amazonaws\\.com(?:\\.cn)?';
-const IAM_PRINCIPAL = `arn:${PARTITION}:iam::${ACCOUNT}:(?:root|(?:role|user)/(?:${IAM_NAME}/)*${IAM_NAME})`;
-const STS_PRINCIPAL = `arn:${PARTITION}:sts::${ACCOUNT}:(?:assumed-role/${IAM_NAME}/${IAM_NAME}|federated-user/${IAM_NAME})`;
+const IAM_PRINCIPAL = `arn:${PARTITION}:iam::${ACCOUNT}:(?:root|(?:role|user)/(?:${manifest_formats_IAM_NAME}/)*${manifest_formats_IAM_NAME})`;
+const STS_PRINCIPAL = `arn:${PARTITION}:sts::${ACCOUNT}:(?:assumed-role/${manifest_formats_IAM_NAME}/${manifest_formats_IAM_NAME}|federated-user/${manifest_formats_IAM_NAME})`;
 const KMS_ARN_PREFIX = `arn:${PARTITION}:kms:${REGION}:${ACCOUNT}:`;
 const ACCOUNT_PATTERN = `^${ACCOUNT}$`;
 const REGION_PATTERN = `^${REGION}$`;
@@ -15287,10 +15603,13 @@ function grantDoors(matches) {
  * delegation plus IAM. Across accounts both sides must allow, except through a grant.
  */
 function authorization(doors, crossAccount) {
-    const iamSide = and3([doors.identityAllow, doors.boundaryAllow]);
+    // Boundaries and session policies cap identity allows and key-policy allows that name
+    // the role ARN, but not allows that name the session ARN, a user ARN or "*".
+    const caps = and3([doors.boundaryAllow, doors.sessionAllow]);
+    const iamSide = and3([doors.identityAllow, caps]);
     const keyNamesPrincipal = crossAccount
         ? and3([or3([doors.keyDirectUncapped, doors.keyDirectCapped]), iamSide])
-        : or3([doors.keyDirectUncapped, and3([doors.keyDirectCapped, doors.boundaryAllow])]);
+        : or3([doors.keyDirectUncapped, and3([doors.keyDirectCapped, caps])]);
     const delegation = and3([doors.keyAccount, iamSide]);
     const grant = or3([doors.grantDirect, and3([doors.grantAccount, iamSide])]);
     return {
@@ -15301,896 +15620,6 @@ function authorization(doors, crossAccount) {
             grant
         }
     };
-}
-
-;// CONCATENATED MODULE: ./src/engine/arn.ts
-/**
- * ARN parsing for principals and keys.
- */
-/** Parses `arn:partition:service:region:account:resource`, or returns undefined. */
-function arn_parseArn(value) {
-    const parts = value.split(':');
-    if (parts.length < 6 || parts[0] !== 'arn')
-        return undefined;
-    return {
-        partition: parts[1],
-        service: parts[2],
-        region: parts[3],
-        accountId: parts[4],
-        resource: parts.slice(5).join(':')
-    };
-}
-const arn_ACCOUNT_ID = /^\d{12}$/;
-/** Returns the account principal ARN (`arn:aws:iam::A:root`) that stands for an account. */
-function arn_accountRootArn(accountId, partition = 'aws') {
-    return `arn:${partition}:iam::${accountId}:root`;
-}
-/** Returns the account of an account principal ARN (`…:root`) or bare account ID, or undefined. */
-function accountOfRootPrincipal(value) {
-    if (arn_ACCOUNT_ID.test(value))
-        return value;
-    const arn = arn_parseArn(value);
-    if (arn && arn.service === 'iam' && arn.resource === 'root')
-        return arn.accountId;
-    return undefined;
-}
-/** Returns true for a service principal such as `logs.us-east-1.amazonaws.com`. */
-function isServicePrincipal(value) {
-    return /^[a-z0-9][a-z0-9.-]*\.amazonaws\.com(\.cn)?$/i.test(value);
-}
-
-;// CONCATENATED MODULE: ./src/engine/principal.ts
-/**
- * Resolving the expectation's principal against the IAM facts, and matching it against
- * `Principal` and `NotPrincipal` elements.
- */
-
-/** Resolves a principal string (ARN, account ID or service name) against the facts. */
-function resolvePrincipal(input, facts, partition) {
-    if (arn_ACCOUNT_ID.test(input))
-        return accountPrincipal(input, input, partition, facts);
-    if (isServicePrincipal(input)) {
-        return { resolved: { input, kind: 'service', arn: input, partition } };
-    }
-    const arn = arn_parseArn(input);
-    if (!arn)
-        return unknownPrincipal(input, partition, `\`${input}\` is not an ARN, account ID or service principal.`);
-    const accountFacts = facts.iam.find((account) => account.accountId === arn.accountId);
-    const missingAccount = accountFacts
-        ? undefined
-        : `No IAM facts were supplied for account ${arn.accountId}.`;
-    if (arn.service === 'iam' && arn.resource === 'root') {
-        return accountPrincipal(input, arn.accountId, arn.partition, facts);
-    }
-    if (arn.service === 'iam' && arn.resource.startsWith('role/')) {
-        const role = findRoleByArn(accountFacts, input);
-        const serviceLinked = arn.resource.startsWith('role/aws-service-role/');
-        return {
-            resolved: {
-                input,
-                kind: serviceLinked ? 'service-linked-role' : 'role',
-                arn: role?.arn ?? input,
-                roleArn: role?.arn ?? input,
-                accountId: arn.accountId,
-                partition: arn.partition
-            },
-            role,
-            accountFacts,
-            missingFacts: missingAccount ?? (role ? undefined : missingRoleReason(input, arn.accountId, accountFacts))
-        };
-    }
-    if (arn.service === 'sts' && arn.resource.startsWith('assumed-role/')) {
-        return assumedRolePrincipal(input, arn.accountId, arn.partition, arn.resource, accountFacts, missingAccount);
-    }
-    if (arn.service === 'iam' && arn.resource.startsWith('user/')) {
-        const user = accountFacts?.users.find((candidate) => sameIamArn(candidate.arn, input));
-        return {
-            resolved: {
-                input,
-                kind: 'user',
-                arn: user?.arn ?? input,
-                accountId: arn.accountId,
-                partition: arn.partition
-            },
-            user,
-            accountFacts,
-            missingFacts: missingAccount ??
-                (user ? undefined : `User ${input} is not in the IAM facts of account ${arn.accountId}.`)
-        };
-    }
-    if (arn.service === 'sts' && arn.resource.startsWith('federated-user/')) {
-        return {
-            resolved: {
-                input,
-                kind: 'federated-user',
-                arn: input,
-                accountId: arn.accountId,
-                partition: arn.partition
-            },
-            accountFacts,
-            missingFacts: 'The policies of a federated user session (its caller and session policy) are not modelled.'
-        };
-    }
-    return unknownPrincipal(input, arn.partition, `\`${input}\` is not an IAM role, user, session or account ARN.`);
-}
-function accountPrincipal(input, accountId, partition, facts) {
-    return {
-        resolved: {
-            input,
-            kind: 'account',
-            arn: arn_accountRootArn(accountId, partition),
-            accountId,
-            partition
-        },
-        accountFacts: facts.iam.find((account) => account.accountId === accountId)
-    };
-}
-function assumedRolePrincipal(input, accountId, partition, resource, accountFacts, missingAccount) {
-    // A session ARN carries the role name but not its path; the path comes from the IAM facts.
-    const roleName = resource.split('/')[1] ?? '';
-    const role = accountFacts?.roles.find((candidate) => candidate.name.toLowerCase() === roleName.toLowerCase());
-    const roleArn = role?.arn ?? `arn:${partition}:iam::${accountId}:role/${roleName}`;
-    return {
-        resolved: { input, kind: 'assumed-role', arn: input, roleArn, accountId, partition },
-        role,
-        accountFacts,
-        missingFacts: missingAccount ??
-            (role
-                ? undefined
-                : `Role ${roleName} of session ${input} is not in the IAM facts of account ${accountId}.`)
-    };
-}
-/** Explains a role ARN that is not in the facts, naming a role of the same name on another path. */
-function missingRoleReason(input, accountId, accountFacts) {
-    const name = input.split('/').pop()?.toLowerCase();
-    const sameName = accountFacts?.roles.find((role) => role.name.toLowerCase() === name);
-    const hint = sameName
-        ? ` A role with that name exists as ${sameName.arn}: a role ARN must include the role's path.`
-        : '';
-    return `Role ${input} is not in the IAM facts of account ${accountId}.${hint}`;
-}
-function unknownPrincipal(input, partition, reason) {
-    return { resolved: { input, kind: 'unknown', arn: input, partition }, missingFacts: reason };
-}
-function findRoleByArn(accountFacts, arn) {
-    if (!accountFacts)
-        return undefined;
-    const exact = accountFacts.roles.find((role) => sameIamArn(role.arn, arn));
-    if (exact)
-        return exact;
-    // A role ARN written without its path still names the role only if the path is `/`.
-    return undefined;
-}
-/** IAM names are unique case-insensitively, and policies name principals by unique ID, so case does not matter. */
-function sameIamArn(left, right) {
-    return left.toLowerCase() === right.toLowerCase();
-}
-/** Returns the account principal ARN of the principal's account, if it has one. */
-function principalAccountRoot(identity) {
-    const { accountId, partition } = identity.resolved;
-    return accountId ? arn_accountRootArn(accountId, partition) : undefined;
-}
-/**
- * Matches a `Principal` element. The most specific match wins: a session ARN before the role
- * ARN before the account, because permissions boundaries cap some of these and not others.
- */
-function matchPrincipal(set, identity) {
-    const { resolved, role, user } = identity;
-    if (resolved.kind === 'service') {
-        if (set.service.some((service) => service.toLowerCase() === resolved.arn.toLowerCase()))
-            return 'service';
-        return set.wildcard ? 'wildcard' : 'none';
-    }
-    const named = (candidate) => candidate !== undefined && set.aws.some((entry) => sameIamArn(entry, candidate));
-    if (resolved.kind === 'assumed-role' && named(resolved.arn))
-        return 'session-arn';
-    if ((resolved.kind === 'role' ||
-        resolved.kind === 'service-linked-role' ||
-        resolved.kind === 'assumed-role') &&
-        (named(resolved.roleArn) || named(role?.id))) {
-        return 'role-arn';
-    }
-    if (resolved.kind === 'user' && (named(resolved.arn) || named(user?.id)))
-        return 'user-arn';
-    if (resolved.kind === 'federated-user' &&
-        (named(resolved.arn) || set.federated.includes(resolved.arn)))
-        return 'federated';
-    if (set.wildcard)
-        return 'wildcard';
-    if (named(principalAccountRoot(identity)))
-        return 'account';
-    return 'none';
-}
-/**
- * Returns true when a `NotPrincipal` element exempts the principal. AWS evaluates the request
- * against each identity in the chain (account, role, session), so the element exempts the
- * principal only when it lists all of them.
- */
-function notPrincipalExempts(set, identity) {
-    if (set.wildcard)
-        return true;
-    // A Deny with NotPrincipal always denies a principal that has a permissions boundary,
-    // whatever the element lists.
-    if ((identity.role ?? identity.user)?.permissionsBoundary)
-        return false;
-    const { resolved } = identity;
-    if (resolved.kind === 'service') {
-        return set.service.some((service) => service.toLowerCase() === resolved.arn.toLowerCase());
-    }
-    const chain = principalChain(identity);
-    return chain.every((identifiers) => identifiers.some((id) => set.aws.some((entry) => sameIamArn(entry, id))));
-}
-/** Lists the identities AWS checks for the principal, each with the identifiers that name it. */
-function principalChain(identity) {
-    const { resolved, role, user } = identity;
-    const chain = [];
-    const root = principalAccountRoot(identity);
-    if (root)
-        chain.push([root]);
-    if (resolved.roleArn)
-        chain.push([resolved.roleArn, ...(role?.id ? [role.id] : [])]);
-    if (resolved.kind === 'assumed-role' || resolved.kind === 'federated-user')
-        chain.push([resolved.arn]);
-    if (resolved.kind === 'user')
-        chain.push([resolved.arn, ...(user?.id ? [user.id] : [])]);
-    return chain;
-}
-
-;// CONCATENATED MODULE: ./src/engine/grants.ts
-/**
- * Grants: a third door to a key. A grant allows its grantee the listed operations, without
- * any key-policy or IAM statement, when its encryption-context constraints hold. Grants
- * never deny.
- */
-
-
-/** Operations for which KMS ignores encryption-context constraints. */
-const CONSTRAINT_FREE_OPERATIONS = new Set(['DescribeKey', 'RetireGrant']);
-function grantRef(grant) {
-    return {
-        grantId: grant.grantId,
-        ...(grant.name ? { name: grant.name } : {}),
-        granteePrincipal: grant.granteePrincipal,
-        operations: grant.operations,
-        ...(grant.location ? { location: grant.location } : {})
-    };
-}
-/** Matches every grant of the key against the request. */
-function matchGrants(key, identity, action, context) {
-    return (key.grants ?? []).map((grant) => matchGrant(grant, identity, action, context));
-}
-function matchGrant(grant, identity, action, context) {
-    const operation = action.replace(/^kms:/i, '');
-    const mismatches = [];
-    // The retiring principal of a grant may retire it, whatever the grant's operations.
-    const retiring = operation.toLowerCase() === 'retiregrant' &&
-        grant.retiringPrincipal !== undefined &&
-        matchGrantee(grant.retiringPrincipal, identity) === 'principal';
-    if (retiring) {
-        return {
-            grant,
-            ref: grantRef(grant),
-            grantee: 'principal',
-            operationMatches: true,
-            constraintsMatch: true,
-            mismatches
-        };
-    }
-    const grantee = matchGrantee(grant.granteePrincipal, identity);
-    if (grantee === 'none') {
-        mismatches.push({
-            element: 'principal',
-            detail: 'GranteePrincipal',
-            expected: [grant.granteePrincipal],
-            actual: [identity.resolved.arn]
-        });
-    }
-    const operationMatches = grant.operations.some((candidate) => candidate.toLowerCase() === operation.toLowerCase());
-    if (!operationMatches) {
-        mismatches.push({
-            element: 'action',
-            detail: 'Operations',
-            expected: grant.operations,
-            actual: [operation]
-        });
-    }
-    const constraintsMatch = CONSTRAINT_FREE_OPERATIONS.has(operation) || checkConstraints(grant, context, mismatches);
-    return { grant, ref: grantRef(grant), grantee, operationMatches, constraintsMatch, mismatches };
-}
-function matchGrantee(granteePrincipal, identity) {
-    const { resolved, role } = identity;
-    if (resolved.kind === 'service') {
-        return granteePrincipal.toLowerCase() === resolved.arn.toLowerCase() ? 'principal' : 'none';
-    }
-    const candidates = [resolved.arn, resolved.roleArn, role?.id].filter((value) => Boolean(value));
-    if (candidates.some((candidate) => sameIamArn(candidate, granteePrincipal)))
-        return 'principal';
-    const granteeAccount = accountOfRootPrincipal(granteePrincipal);
-    const root = principalAccountRoot(identity);
-    if (granteeAccount && root && granteeAccount === resolved.accountId) {
-        return resolved.kind === 'account' ? 'principal' : 'account';
-    }
-    return 'none';
-}
-/** Checks the encryption-context constraints against the `kms:EncryptionContext:` keys of the request. */
-function checkConstraints(grant, context, mismatches) {
-    // Pair names match case-insensitively and values case-sensitively, per the GrantConstraints docs.
-    const requestContext = new Map(context
-        .withPrefix('kms:EncryptionContext:')
-        .map((entry) => [
-        entry.key.slice('kms:EncryptionContext:'.length).toLowerCase(),
-        entry.values[0] ?? ''
-    ]));
-    const actual = [...requestContext.entries()].map(([name, value]) => `${name}=${value}`);
-    if (grant.encryptionContextEquals) {
-        const expectedPairs = Object.entries(grant.encryptionContextEquals);
-        const equal = expectedPairs.length === requestContext.size &&
-            expectedPairs.every(([name, value]) => requestContext.get(name.toLowerCase()) === value);
-        if (!equal) {
-            mismatches.push({
-                element: 'condition',
-                detail: 'EncryptionContextEquals',
-                expected: expectedPairs.map(([name, value]) => `${name}=${value}`),
-                actual,
-                hint: 'The request encryption context must equal these pairs exactly (names and values are case-sensitive).'
-            });
-            return false;
-        }
-    }
-    if (grant.encryptionContextSubset) {
-        const expectedPairs = Object.entries(grant.encryptionContextSubset);
-        const contained = expectedPairs.every(([name, value]) => requestContext.get(name.toLowerCase()) === value);
-        if (!contained) {
-            mismatches.push({
-                element: 'condition',
-                detail: 'EncryptionContextSubset',
-                expected: expectedPairs.map(([name, value]) => `${name}=${value}`),
-                actual,
-                hint: 'The request encryption context must include these pairs (names and values are case-sensitive).'
-            });
-            return false;
-        }
-    }
-    return true;
-}
-
-;// CONCATENATED MODULE: ./src/engine/key.ts
-/**
- * Resolving the expectation's key (key ARN, key ID, alias name or alias ARN) to a key in the
- * facts. AWS resolves a bare key ID or alias name in the caller's account and Region.
- */
-
-function resolveKey(input, facts, scope) {
-    const arn = arn_parseArn(input);
-    if (arn && arn.service === 'kms' && arn.resource.startsWith('key/')) {
-        return byArn(input, facts, arn.accountId, arn.region);
-    }
-    if (arn && arn.service === 'kms' && arn.resource.startsWith('alias/')) {
-        return byAlias(input, arn.resource, facts, arn.accountId, arn.region);
-    }
-    if (input.startsWith('alias/')) {
-        return byAlias(input, input, facts, scope.callerAccountId, scope.region);
-    }
-    return byKeyId(input, facts, scope);
-}
-function byArn(input, facts, accountId, region) {
-    const key = facts.keys.find((candidate) => candidate.arn === input);
-    const resolved = {
-        input,
-        arn: input,
-        accountId,
-        region,
-        keyId: input.split('/').pop()
-    };
-    if (key)
-        return { resolved: { ...resolved, keyId: key.keyId }, key };
-    return {
-        resolved,
-        problem: { kind: 'not-in-facts', reason: `Key ${input} is not in the facts.` }
-    };
-}
-function byAlias(input, aliasName, facts, accountId, region) {
-    const resolved = { input, alias: aliasName, accountId, region };
-    const key = facts.keys.find((candidate) => candidate.aliases.includes(aliasName) &&
-        candidate.accountId === accountId &&
-        candidate.region === region);
-    if (key)
-        return { resolved: { ...resolved, arn: key.arn, keyId: key.keyId }, key };
-    const elsewhere = facts.keys.find((candidate) => candidate.aliases.includes(aliasName));
-    if (elsewhere && input === aliasName) {
-        // The alias exists, but in another account or Region than the caller's: AWS would not find it.
-        return {
-            resolved,
-            problem: {
-                kind: 'not-found',
-                reason: `Alias ${aliasName} belongs to ${elsewhere.arn}, but a bare alias name is resolved in the caller's account ${accountId ?? '(unknown)'} and Region ${region ?? '(unknown)'}; use the alias ARN or key ARN.`
-            }
-        };
-    }
-    return {
-        resolved,
-        problem: {
-            kind: 'not-in-facts',
-            reason: `No key in the facts has alias ${aliasName} in account ${accountId ?? '(unknown)'}, Region ${region ?? '(unknown)'}.`
-        }
-    };
-}
-function byKeyId(input, facts, scope) {
-    const resolved = {
-        input,
-        keyId: input,
-        accountId: scope.callerAccountId,
-        region: scope.region
-    };
-    const key = facts.keys.find((candidate) => candidate.keyId === input &&
-        candidate.accountId === scope.callerAccountId &&
-        candidate.region === scope.region);
-    if (key)
-        return { resolved: { ...resolved, arn: key.arn }, key };
-    const elsewhere = facts.keys.find((candidate) => candidate.keyId === input);
-    if (elsewhere) {
-        return {
-            resolved,
-            problem: {
-                kind: 'not-found',
-                reason: `Key ID ${input} belongs to ${elsewhere.arn}, but a bare key ID is resolved in the caller's account ${scope.callerAccountId ?? '(unknown)'} and Region ${scope.region ?? '(unknown)'}; use the key ARN.`
-            }
-        };
-    }
-    return {
-        resolved,
-        problem: { kind: 'not-in-facts', reason: `Key ${input} is not in the facts.` }
-    };
-}
-
-;// CONCATENATED MODULE: ./src/engine/key-condition.ts
-function keyStateLock(key, action) {
-    const base = { lock: 'key-state', accountId: key.accountId, statements: [], grants: [] };
-    const state = keyStateOf(key);
-    if (!action.needsEnabledKey)
-        return stateForNonCryptographicAction(base, action, state);
-    if (state === undefined) {
-        return {
-            ...base,
-            status: 'unknown',
-            reason: 'The key state is not in the facts (KeyMetadata.KeyState).'
-        };
-    }
-    if (state === 'Enabled')
-        return { ...base, status: 'open', reason: 'The key is Enabled.' };
-    return {
-        ...base,
-        status: 'closed',
-        reason: `The key is ${state}; ${action.name} needs an Enabled key (${stateError(state)}).`
-    };
-}
-function stateForNonCryptographicAction(base, action, state) {
-    const failing = action.failingStates ?? [];
-    if (failing.length === 0) {
-        return { ...base, status: 'not-applicable', reason: `${action.name} works in every key state.` };
-    }
-    if (state === undefined) {
-        return {
-            ...base,
-            status: 'unknown',
-            reason: 'The key state is not in the facts (KeyMetadata.KeyState).'
-        };
-    }
-    if (failing.includes(state)) {
-        return {
-            ...base,
-            status: 'closed',
-            reason: `The key is ${state}; ${action.name} fails in that state (${stateError(state)}).`
-        };
-    }
-    return { ...base, status: 'open', reason: `${action.name} works with a key in state ${state}.` };
-}
-/** Returns KeyState, or derives it from the older Enabled flag when only that is known. */
-function keyStateOf(key) {
-    if (key.metadata.keyState)
-        return key.metadata.keyState;
-    if (key.metadata.enabled === undefined)
-        return undefined;
-    return key.metadata.enabled ? 'Enabled' : 'Disabled';
-}
-function stateError(state) {
-    if (state === 'Disabled')
-        return 'KMS returns DisabledException';
-    if (state === 'PendingDeletion' || state === 'PendingReplicaDeletion') {
-        return 'KMS returns DisabledException or KMSInvalidStateException';
-    }
-    return 'KMS returns KMSInvalidStateException';
-}
-function keyUsageLock(key, action) {
-    const base = { lock: 'key-usage', accountId: key.accountId, statements: [], grants: [] };
-    const { keyUsage, keySpec } = key.metadata;
-    const needsUsage = action.keyUsages !== undefined;
-    const needsSpec = action.needsSymmetricKey || action.needsAsymmetricKey;
-    if (!needsUsage && !needsSpec) {
-        return {
-            ...base,
-            status: 'not-applicable',
-            reason: `${action.name} works with every key usage.`
-        };
-    }
-    if ((needsUsage && keyUsage === undefined) || (needsSpec && keySpec === undefined)) {
-        return {
-            ...base,
-            status: 'unknown',
-            reason: 'The key usage or key spec is not in the facts (KeyMetadata.KeyUsage, KeySpec).'
-        };
-    }
-    if (needsUsage && keyUsage && !action.keyUsages?.includes(keyUsage)) {
-        return {
-            ...base,
-            status: 'closed',
-            reason: `The key usage is ${keyUsage}; ${action.name} needs ${action.keyUsages?.join(' or ')} (KMS returns InvalidKeyUsageException).`
-        };
-    }
-    const symmetric = keySpec === 'SYMMETRIC_DEFAULT';
-    if (action.needsSymmetricKey && !symmetric) {
-        return {
-            ...base,
-            status: 'closed',
-            reason: `${action.name} needs a symmetric key; this key is ${keySpec}.`
-        };
-    }
-    if (action.needsAsymmetricKey && symmetric) {
-        return {
-            ...base,
-            status: 'closed',
-            reason: `${action.name} needs an asymmetric key; this key is SYMMETRIC_DEFAULT.`
-        };
-    }
-    return {
-        ...base,
-        status: 'open',
-        reason: `The key usage ${keyUsage ?? ''} and spec ${keySpec ?? ''} fit ${action.name}.`.replace(/ {2,}/g, ' ')
-    };
-}
-
-;// CONCATENATED MODULE: ./src/engine/locks.ts
-
-function statusOf(value) {
-    if (value === 'unknown')
-        return 'unknown';
-    return value ? 'open' : 'closed';
-}
-function refs(matches) {
-    return matches.map((match) => match.ref);
-}
-function allowsThatApply(matches) {
-    return (matches ?? []).filter((match) => match.statement.effect === 'Allow' && match.applies !== false);
-}
-function buildLocks(state) {
-    const locks = [
-        {
-            lock: 'key-not-found',
-            status: 'open',
-            accountId: state.key.accountId,
-            reason: `Key ${state.key.arn} exists.`,
-            statements: [],
-            grants: []
-        },
-        explicitDenyLock(state),
-        guardrailLock('scp', state.scp, state.identity.resolved.accountId),
-        guardrailLock('rcp', state.rcp, state.key.accountId),
-        notModelledLock('vpce', 'No VPC endpoint policy is in the facts; the request is assumed not to use one.'),
-        keyPolicyLock(state),
-        iamLock(state),
-        boundaryLock(state),
-        notModelledLock('session-policy', 'No session policy is in the facts; none is assumed.'),
-        grantLock(state),
-        state.keyState,
-        state.keyUsage
-    ];
-    if (state.authorized === true)
-        return locks.map((lock) => relaxUnusedDoor(lock, state));
-    return locks;
-}
-/** When another door lets the request in, a closed lock on an unused door does not block it. */
-function relaxUnusedDoor(lock, state) {
-    const doorLocks = ['key-policy', 'iam', 'permissions-boundary', 'grant'];
-    if (!doorLocks.includes(lock.lock) || lock.status === 'open' || lock.status === 'not-applicable')
-        return lock;
-    const via = Object.entries(state.paths)
-        .filter(([, value]) => value === true)
-        .map(([path]) => path)
-        .join(', ');
-    return {
-        ...lock,
-        status: 'not-applicable',
-        reason: `${lock.reason} The request gets in another way (${via}).`
-    };
-}
-function explicitDenyLock(state) {
-    const denies = [
-        ...(state.keyPolicyMatches ?? []),
-        ...(state.identityMatches ?? []),
-        ...(state.boundaryMatches ?? []),
-        ...state.scp.denies,
-        ...state.rcp.denies
-    ].filter((match) => match.statement.effect === 'Deny' && match.applies !== false);
-    const definite = denies.filter((match) => match.applies === true);
-    const base = { lock: 'explicit-deny', grants: [] };
-    if (definite.length > 0) {
-        return {
-            ...base,
-            status: 'closed',
-            reason: describeDenies(definite),
-            statements: refs(definite)
-        };
-    }
-    if (denies.length > 0) {
-        return {
-            ...base,
-            status: 'unknown',
-            reason: `A Deny statement may apply: its condition cannot be evaluated (${describeDenies(denies)}).`,
-            statements: refs(denies)
-        };
-    }
-    if (state.unseenDenySources.length > 0) {
-        return { ...base, status: 'unknown', reason: state.unseenDenySources.join(' '), statements: [] };
-    }
-    return { ...base, status: 'open', reason: 'No Deny statement applies.', statements: [] };
-}
-function describeDenies(denies) {
-    return denies
-        .map((match) => `${locks_policyLabel(match)} statement ${match.ref.sid ?? `#${match.ref.index}`} denies the request${denyConditions(match)}`)
-        .join('; ');
-}
-/** Says which condition values made a Deny apply, such as an endpoint ID that differs. */
-function denyConditions(match) {
-    const { conditions } = match.statement;
-    if (conditions.length === 0)
-        return '';
-    const parts = conditions.map((entry) => {
-        const actual = match.request.context.get(entry.key);
-        const shown = actual && actual.length > 0 ? actual.join(', ') : '(absent)';
-        return `${entry.operator} ${entry.key} [${entry.values.join(', ')}] with request value ${shown}`;
-    });
-    return ` because ${parts.join(' and ')}`;
-}
-function locks_policyLabel(match) {
-    const { policyKind, policyName } = match.ref;
-    if (policyKind === 'key-policy')
-        return 'Key policy';
-    if (policyKind === 'identity')
-        return `IAM policy ${policyName}`;
-    if (policyKind === 'permissions-boundary')
-        return `Permissions boundary ${policyName}`;
-    return `${policyKind.toUpperCase()} ${policyName}`;
-}
-function guardrailLock(lock, outcome, accountId) {
-    const statements = outcome.status === 'open' ? refs(outcome.allows) : [];
-    return { lock, status: outcome.status, accountId, reason: outcome.reason, statements, grants: [] };
-}
-function notModelledLock(lock, reason) {
-    return { lock, status: 'not-applicable', reason, statements: [], grants: [] };
-}
-function keyPolicyLock(state) {
-    const { key, doors } = state;
-    const base = { lock: 'key-policy', accountId: key.accountId, grants: [] };
-    if (!state.keyPolicyMatches) {
-        return {
-            ...base,
-            status: 'unknown',
-            reason: `The key policy of ${key.arn} is not in the facts.`,
-            statements: []
-        };
-    }
-    if (state.notCrossAccountAction) {
-        return {
-            ...base,
-            status: 'closed',
-            reason: `${state.actionName} cannot be used on a key in another account; KMS allows it only in the key's own account.`,
-            statements: []
-        };
-    }
-    const allows = allowsThatApply(state.keyPolicyMatches);
-    const letsIn = or3([doors.keyDirectUncapped, doors.keyDirectCapped, doors.keyAccount]);
-    const status = statusOf(letsIn);
-    const reason = keyPolicyReason(state, status);
-    return { ...base, status, reason, statements: refs(allows) };
-}
-function keyPolicyReason(state, status) {
-    const { doors, identity } = state;
-    const who = identity.resolved.roleArn ?? identity.resolved.arn;
-    if (status === 'closed' && identity.resolved.kind === 'service') {
-        return `The key policy does not name the service principal ${who} for ${state.actionName}.`;
-    }
-    if (status === 'closed') {
-        return `The key policy neither names ${who} nor trusts account ${identity.resolved.accountId ?? '(unknown)'} for ${state.actionName}.`;
-    }
-    if (status === 'unknown')
-        return `Whether the key policy lets ${who} in depends on a condition that cannot be evaluated.`;
-    if (doors.keyDirectUncapped === true || doors.keyDirectCapped === true) {
-        return `The key policy names ${who} for ${state.actionName}.`;
-    }
-    return `The key policy trusts account ${identity.resolved.accountId} for ${state.actionName}, so IAM policies decide.`;
-}
-/** Builds the IAM lock. It applies across accounts, and in the same account when the key policy only trusts the account. */
-function iamLock(state) {
-    const { doors, identity, crossAccount } = state;
-    const base = { lock: 'iam', accountId: identity.resolved.accountId, grants: [] };
-    const allows = allowsThatApply(state.identityMatches);
-    const kind = identity.resolved.kind;
-    if (kind === 'service') {
-        return {
-            ...base,
-            status: 'not-applicable',
-            reason: 'Service principals hold no IAM policies; only the key policy or a grant can let them in.',
-            statements: []
-        };
-    }
-    const keyNamesPrincipal = or3([doors.keyDirectUncapped, doors.keyDirectCapped]);
-    if (!crossAccount && (keyNamesPrincipal === true || doors.keyAccount === false)) {
-        const reason = keyNamesPrincipal === true
-            ? 'The key policy names the principal in its own account, so no IAM allow is needed.'
-            : `IAM policies count only when the key policy trusts the account; it does not. (IAM ${describeIdentity(doors.identityAllow)}.)`;
-        return { ...base, status: 'not-applicable', reason, statements: refs(allows) };
-    }
-    if (identity.missingFacts && doors.identityAllow === 'unknown') {
-        return { ...base, status: 'unknown', reason: identity.missingFacts, statements: [] };
-    }
-    if (!identity.role && !identity.user && doors.identityAllow === 'unknown') {
-        return {
-            ...base,
-            status: 'unknown',
-            reason: "The principal's IAM policies are not in the facts.",
-            statements: []
-        };
-    }
-    const missing = (identity.role ?? identity.user)?.missingPolicies ?? [];
-    if (missing.length > 0) {
-        return {
-            ...base,
-            status: 'unknown',
-            reason: `Attached policies are not in the facts: ${missing.join(', ')}.`,
-            statements: []
-        };
-    }
-    const status = statusOf(doors.identityAllow);
-    const reason = status === 'open'
-        ? `An identity policy of ${identity.resolved.roleArn ?? identity.resolved.arn} allows ${state.actionName} on ${state.key.arn}.`
-        : status === 'closed'
-            ? `No identity policy of ${identity.resolved.roleArn ?? identity.resolved.arn} allows ${state.actionName} on ${state.key.arn}.`
-            : 'Whether an identity policy allows the request depends on a condition that cannot be evaluated.';
-    return { ...base, status, reason, statements: refs(allows) };
-}
-function describeIdentity(value) {
-    if (value === 'unknown')
-        return 'may allow it';
-    return value ? 'allows it' : 'does not allow it either';
-}
-function boundaryLock(state) {
-    const { identity, doors, crossAccount } = state;
-    const entity = identity.role ?? identity.user;
-    const base = {
-        lock: 'permissions-boundary',
-        accountId: identity.resolved.accountId,
-        grants: []
-    };
-    const boundary = entity?.permissionsBoundary;
-    if (!boundary) {
-        return {
-            ...base,
-            status: 'not-applicable',
-            reason: 'The principal has no permissions boundary.',
-            statements: []
-        };
-    }
-    if (!boundary.policy) {
-        return {
-            ...base,
-            status: 'unknown',
-            reason: `The permissions boundary ${boundary.arn} is not in the facts.`,
-            statements: []
-        };
-    }
-    // The boundary caps identity allows and key-policy allows that name the role ARN, but not
-    // key-policy allows that name the session ARN, a user ARN, or "*".
-    const needed = crossAccount || doors.keyDirectUncapped !== true;
-    if (!needed) {
-        return {
-            ...base,
-            status: 'not-applicable',
-            reason: 'The key policy lets the principal in a way that boundaries do not cap.',
-            statements: []
-        };
-    }
-    const status = statusOf(doors.boundaryAllow);
-    const reason = status === 'closed'
-        ? `The permissions boundary ${boundary.arn} does not allow ${state.actionName}.`
-        : status === 'open'
-            ? `The permissions boundary ${boundary.arn} allows ${state.actionName}.`
-            : `Whether the permissions boundary ${boundary.arn} allows ${state.actionName} is unknown.`;
-    return { ...base, status, reason, statements: refs(allowsThatApply(state.boundaryMatches)) };
-}
-function grantLock(state) {
-    const base = { lock: 'grant', accountId: state.key.accountId, statements: [] };
-    if (!state.grantMatches) {
-        return {
-            ...base,
-            status: 'unknown',
-            reason: `The grants of ${state.key.arn} are not in the facts; a grant could allow the request.`,
-            grants: []
-        };
-    }
-    const forPrincipal = state.grantMatches.filter((match) => match.grantee !== 'none');
-    const opening = forPrincipal.filter((match) => match.operationMatches && match.constraintsMatch);
-    if (opening.length > 0) {
-        return {
-            ...base,
-            status: statusOf(state.paths.grant),
-            reason: `Grant ${opening[0].grant.grantId} allows ${state.actionName}.`,
-            grants: opening.map((match) => match.ref)
-        };
-    }
-    if (forPrincipal.length > 0) {
-        return {
-            ...base,
-            status: 'closed',
-            reason: `Grants name the principal but do not allow ${state.actionName} with this encryption context.`,
-            grants: forPrincipal.map((match) => match.ref)
-        };
-    }
-    return {
-        ...base,
-        status: 'not-applicable',
-        reason: 'No grant names the principal or its account.',
-        grants: []
-    };
-}
-
-;// CONCATENATED MODULE: ./src/engine/near-misses.ts
-const MAX_NEAR_MISSES = 5;
-/** Ranks a failed Allow: conditions-only failures first, then principal failures. */
-function closeness(match) {
-    const elements = new Set(match.mismatches.map((mismatch) => mismatch.element));
-    if (elements.has('action'))
-        return 0;
-    if (elements.size === 1 && elements.has('condition'))
-        return 3;
-    if (elements.size === 1 && elements.has('resource'))
-        return 2;
-    return 1;
-}
-function collectNearMisses(state) {
-    const candidates = [
-        ...(state.keyPolicyMatches ?? []),
-        ...(state.identityMatches ?? []),
-        ...(state.boundaryMatches ?? [])
-    ].filter((match) => match.statement.effect === 'Allow' && match.applies === false && closeness(match) > 0);
-    const statementMisses = candidates
-        .sort((left, right) => closeness(right) - closeness(left))
-        .map((match) => ({ statement: match.ref, mismatches: match.mismatches }));
-    const grantMisses = (state.grantMatches ?? [])
-        .filter((match) => match.grantee !== 'none' && !(match.operationMatches && match.constraintsMatch))
-        .map((match) => ({
-        statement: {
-            policyKind: 'key-policy',
-            policyName: `grant ${match.grant.grantId}`,
-            accountId: state.key.accountId,
-            index: 0,
-            effect: 'Allow',
-            ...(match.grant.location ? { location: match.grant.location } : {})
-        },
-        mismatches: match.mismatches
-    }));
-    return [...statementMisses, ...grantMisses].slice(0, MAX_NEAR_MISSES);
-}
-/** Condition keys tested by statements that match the action but that the request did not carry. */
-function collectMissingKeys(state) {
-    const relevant = [
-        ...(state.keyPolicyMatches ?? []),
-        ...(state.identityMatches ?? []),
-        ...(state.boundaryMatches ?? []),
-        ...state.scp.denies,
-        ...state.rcp.denies
-    ].filter((match) => match.actionMatches);
-    const keys = new Set(relevant.flatMap((match) => match.missingKeys));
-    return [...keys].sort();
 }
 
 ;// CONCATENATED MODULE: external "node:net"
@@ -16609,6 +16038,239 @@ function conditionHint(entry, actual) {
     return undefined;
 }
 
+;// CONCATENATED MODULE: ./src/engine/arn.ts
+/**
+ * ARN parsing for principals and keys.
+ */
+/** Parses `arn:partition:service:region:account:resource`, or returns undefined. */
+function arn_parseArn(value) {
+    const parts = value.split(':');
+    if (parts.length < 6 || parts[0] !== 'arn')
+        return undefined;
+    return {
+        partition: parts[1],
+        service: parts[2],
+        region: parts[3],
+        accountId: parts[4],
+        resource: parts.slice(5).join(':')
+    };
+}
+const arn_ACCOUNT_ID = /^\d{12}$/;
+/** Returns the account principal ARN (`arn:aws:iam::A:root`) that stands for an account. */
+function arn_accountRootArn(accountId, partition = 'aws') {
+    return `arn:${partition}:iam::${accountId}:root`;
+}
+/** Returns the account of an account principal ARN (`…:root`) or bare account ID, or undefined. */
+function accountOfRootPrincipal(value) {
+    if (arn_ACCOUNT_ID.test(value))
+        return value;
+    const arn = arn_parseArn(value);
+    if (arn && arn.service === 'iam' && arn.resource === 'root')
+        return arn.accountId;
+    return undefined;
+}
+/** Returns true for a service principal such as `logs.us-east-1.amazonaws.com`. */
+function isServicePrincipal(value) {
+    return /^[a-z0-9][a-z0-9.-]*\.amazonaws\.com(\.cn)?$/i.test(value);
+}
+
+;// CONCATENATED MODULE: ./src/engine/principal.ts
+/**
+ * Resolving the expectation's principal against the IAM facts, and matching it against
+ * `Principal` and `NotPrincipal` elements.
+ */
+
+/** Resolves a principal string (ARN, account ID or service name) against the facts. */
+function resolvePrincipal(input, facts, partition) {
+    if (arn_ACCOUNT_ID.test(input))
+        return accountPrincipal(input, input, partition, facts);
+    if (isServicePrincipal(input)) {
+        return { resolved: { input, kind: 'service', arn: input, partition } };
+    }
+    const arn = arn_parseArn(input);
+    if (!arn)
+        return unknownPrincipal(input, partition, `\`${input}\` is not an ARN, account ID or service principal.`);
+    const accountFacts = facts.iam.find((account) => account.accountId === arn.accountId);
+    const missingAccount = accountFacts
+        ? undefined
+        : `No IAM facts were supplied for account ${arn.accountId}.`;
+    if (arn.service === 'iam' && arn.resource === 'root') {
+        return accountPrincipal(input, arn.accountId, arn.partition, facts);
+    }
+    if (arn.service === 'iam' && arn.resource.startsWith('role/')) {
+        const role = findRoleByArn(accountFacts, input);
+        const serviceLinked = arn.resource.startsWith('role/aws-service-role/');
+        return {
+            resolved: {
+                input,
+                kind: serviceLinked ? 'service-linked-role' : 'role',
+                arn: role?.arn ?? input,
+                roleArn: role?.arn ?? input,
+                accountId: arn.accountId,
+                partition: arn.partition
+            },
+            role,
+            accountFacts,
+            missingFacts: missingAccount ?? (role ? undefined : missingRoleReason(input, arn.accountId, accountFacts))
+        };
+    }
+    if (arn.service === 'sts' && arn.resource.startsWith('assumed-role/')) {
+        return assumedRolePrincipal(input, arn.accountId, arn.partition, arn.resource, accountFacts, missingAccount);
+    }
+    if (arn.service === 'iam' && arn.resource.startsWith('user/')) {
+        const user = accountFacts?.users.find((candidate) => sameIamArn(candidate.arn, input));
+        return {
+            resolved: {
+                input,
+                kind: 'user',
+                arn: user?.arn ?? input,
+                accountId: arn.accountId,
+                partition: arn.partition
+            },
+            user,
+            accountFacts,
+            missingFacts: missingAccount ??
+                (user ? undefined : `User ${input} is not in the IAM facts of account ${arn.accountId}.`)
+        };
+    }
+    if (arn.service === 'sts' && arn.resource.startsWith('federated-user/')) {
+        return {
+            resolved: {
+                input,
+                kind: 'federated-user',
+                arn: input,
+                accountId: arn.accountId,
+                partition: arn.partition
+            },
+            accountFacts,
+            missingFacts: 'The policies of a federated user session (its caller and session policy) are not modelled.'
+        };
+    }
+    return unknownPrincipal(input, arn.partition, `\`${input}\` is not an IAM role, user, session or account ARN.`);
+}
+function accountPrincipal(input, accountId, partition, facts) {
+    return {
+        resolved: {
+            input,
+            kind: 'account',
+            arn: arn_accountRootArn(accountId, partition),
+            accountId,
+            partition
+        },
+        accountFacts: facts.iam.find((account) => account.accountId === accountId)
+    };
+}
+function assumedRolePrincipal(input, accountId, partition, resource, accountFacts, missingAccount) {
+    // A session ARN carries the role name but not its path; the path comes from the IAM facts.
+    const roleName = resource.split('/')[1] ?? '';
+    const role = accountFacts?.roles.find((candidate) => candidate.name.toLowerCase() === roleName.toLowerCase());
+    const roleArn = role?.arn ?? `arn:${partition}:iam::${accountId}:role/${roleName}`;
+    return {
+        resolved: { input, kind: 'assumed-role', arn: input, roleArn, accountId, partition },
+        role,
+        accountFacts,
+        missingFacts: missingAccount ??
+            (role
+                ? undefined
+                : `Role ${roleName} of session ${input} is not in the IAM facts of account ${accountId}.`)
+    };
+}
+/** Explains a role ARN that is not in the facts, naming a role of the same name on another path. */
+function missingRoleReason(input, accountId, accountFacts) {
+    const name = input.split('/').pop()?.toLowerCase();
+    const sameName = accountFacts?.roles.find((role) => role.name.toLowerCase() === name);
+    const hint = sameName
+        ? ` A role with that name exists as ${sameName.arn}: a role ARN must include the role's path.`
+        : '';
+    return `Role ${input} is not in the IAM facts of account ${accountId}.${hint}`;
+}
+function unknownPrincipal(input, partition, reason) {
+    return { resolved: { input, kind: 'unknown', arn: input, partition }, missingFacts: reason };
+}
+function findRoleByArn(accountFacts, arn) {
+    if (!accountFacts)
+        return undefined;
+    const exact = accountFacts.roles.find((role) => sameIamArn(role.arn, arn));
+    if (exact)
+        return exact;
+    // A role ARN written without its path still names the role only if the path is `/`.
+    return undefined;
+}
+/** IAM names are unique case-insensitively, and policies name principals by unique ID, so case does not matter. */
+function sameIamArn(left, right) {
+    return left.toLowerCase() === right.toLowerCase();
+}
+/** Returns the account principal ARN of the principal's account, if it has one. */
+function principalAccountRoot(identity) {
+    const { accountId, partition } = identity.resolved;
+    return accountId ? arn_accountRootArn(accountId, partition) : undefined;
+}
+/**
+ * Matches a `Principal` element. The most specific match wins: a session ARN before the role
+ * ARN before the account, because permissions boundaries cap some of these and not others.
+ */
+function matchPrincipal(set, identity) {
+    const { resolved, role, user } = identity;
+    if (resolved.kind === 'service') {
+        if (set.service.some((service) => service.toLowerCase() === resolved.arn.toLowerCase()))
+            return 'service';
+        return set.wildcard ? 'wildcard' : 'none';
+    }
+    const named = (candidate) => candidate !== undefined && set.aws.some((entry) => sameIamArn(entry, candidate));
+    if (resolved.kind === 'assumed-role' && named(resolved.arn))
+        return 'session-arn';
+    if ((resolved.kind === 'role' ||
+        resolved.kind === 'service-linked-role' ||
+        resolved.kind === 'assumed-role') &&
+        (named(resolved.roleArn) || named(role?.id))) {
+        return 'role-arn';
+    }
+    if (resolved.kind === 'user' && (named(resolved.arn) || named(user?.id)))
+        return 'user-arn';
+    if (resolved.kind === 'federated-user' &&
+        (named(resolved.arn) || set.federated.includes(resolved.arn)))
+        return 'federated';
+    if (set.wildcard)
+        return 'wildcard';
+    if (named(principalAccountRoot(identity)))
+        return 'account';
+    return 'none';
+}
+/**
+ * Returns true when a `NotPrincipal` element exempts the principal. AWS evaluates the request
+ * against each identity in the chain (account, role, session), so the element exempts the
+ * principal only when it lists all of them.
+ */
+function notPrincipalExempts(set, identity) {
+    if (set.wildcard)
+        return true;
+    // A Deny with NotPrincipal always denies a principal that has a permissions boundary,
+    // whatever the element lists.
+    if ((identity.role ?? identity.user)?.permissionsBoundary)
+        return false;
+    const { resolved } = identity;
+    if (resolved.kind === 'service') {
+        return set.service.some((service) => service.toLowerCase() === resolved.arn.toLowerCase());
+    }
+    const chain = principalChain(identity);
+    return chain.every((identifiers) => identifiers.some((id) => set.aws.some((entry) => sameIamArn(entry, id))));
+}
+/** Lists the identities AWS checks for the principal, each with the identifiers that name it. */
+function principalChain(identity) {
+    const { resolved, role, user } = identity;
+    const chain = [];
+    const root = principalAccountRoot(identity);
+    if (root)
+        chain.push([root]);
+    if (resolved.roleArn)
+        chain.push([resolved.roleArn, ...(role?.id ? [role.id] : [])]);
+    if (resolved.kind === 'assumed-role' || resolved.kind === 'federated-user')
+        chain.push([resolved.arn]);
+    if (resolved.kind === 'user')
+        chain.push([resolved.arn, ...(user?.id ? [user.id] : [])]);
+    return chain;
+}
+
 ;// CONCATENATED MODULE: ./src/engine/statement-match.ts
 /**
  * Matching one policy statement against a request: action, resource, principal and
@@ -16760,6 +16422,754 @@ function principalValues(statement) {
     ];
 }
 
+;// CONCATENATED MODULE: ./src/engine/endpoint-and-session.ts
+
+
+function allowOf(matches) {
+    return or3(matches.filter((match) => match.statement.effect === 'Allow').map((match) => match.applies));
+}
+function statusOf(allow) {
+    if (allow === 'unknown')
+        return 'unknown';
+    return allow ? 'open' : 'closed';
+}
+/**
+ * Evaluates the endpoint policy for a request whose context names an endpoint in
+ * aws:SourceVpce. With no endpoint facts at all, endpoint policies are not checked (the
+ * report says so); with endpoint facts that lack this endpoint, the result is unknown.
+ */
+function evaluateEndpoint(request, facts) {
+    const endpointIds = request.context.get('aws:SourceVpce') ?? [];
+    if (endpointIds.length === 0) {
+        return {
+            status: 'not-applicable',
+            allow: true,
+            reason: 'The request does not go through a VPC endpoint (no aws:SourceVpce in its context).'
+        };
+    }
+    const endpointId = endpointIds[0];
+    if (facts.vpcEndpoints.length === 0) {
+        return {
+            status: 'not-applicable',
+            allow: true,
+            reason: `No VPC endpoint facts were supplied, so the policy of ${endpointId} is not checked.`
+        };
+    }
+    const endpoint = facts.vpcEndpoints.find((candidate) => candidate.vpcEndpointId === endpointId);
+    if (!endpoint) {
+        return {
+            status: 'unknown',
+            allow: 'unknown',
+            reason: `VPC endpoint ${endpointId} is not in the VPC endpoint facts, so its policy is unknown.`
+        };
+    }
+    const matches = matchPolicy(endpoint.policy, request);
+    const allow = allowOf(matches);
+    const reason = allow === true
+        ? `The policy of VPC endpoint ${endpointId} allows ${request.action}.`
+        : allow === false
+            ? `The policy of VPC endpoint ${endpointId} does not allow ${request.action} for this principal and key.`
+            : `Whether the policy of VPC endpoint ${endpointId} allows ${request.action} depends on a condition that cannot be evaluated.`;
+    return { status: statusOf(allow), allow, reason, matches };
+}
+/** Evaluates the session policy of an assumed-role or federated-user session, when the facts hold one. */
+function evaluateSessionPolicy(identity, request, facts) {
+    const { kind, arn } = identity.resolved;
+    const session = kind === 'assumed-role' || kind === 'federated-user';
+    const fact = session
+        ? facts.sessionPolicies.find((candidate) => candidate.sessionArn === arn)
+        : undefined;
+    if (!fact) {
+        return {
+            status: 'not-applicable',
+            allow: true,
+            reason: 'No session policy for this principal is in the facts; none is assumed.'
+        };
+    }
+    const matches = matchPolicy(fact.policy, request);
+    const allow = allowOf(matches);
+    const reason = allow === true
+        ? `The session policy of ${arn} allows ${request.action}.`
+        : allow === false
+            ? `The session policy of ${arn} does not allow ${request.action} on ${request.resourceArn}.`
+            : `Whether the session policy of ${arn} allows ${request.action} depends on a condition that cannot be evaluated.`;
+    return { status: statusOf(allow), allow, reason, matches };
+}
+
+;// CONCATENATED MODULE: ./src/engine/grants.ts
+/**
+ * Grants: a third door to a key. A grant allows its grantee the listed operations, without
+ * any key-policy or IAM statement, when its encryption-context constraints hold. Grants
+ * never deny.
+ */
+
+
+/** Operations for which KMS ignores encryption-context constraints. */
+const CONSTRAINT_FREE_OPERATIONS = new Set(['DescribeKey', 'RetireGrant']);
+function grantRef(grant) {
+    return {
+        grantId: grant.grantId,
+        ...(grant.name ? { name: grant.name } : {}),
+        granteePrincipal: grant.granteePrincipal,
+        operations: grant.operations,
+        ...(grant.location ? { location: grant.location } : {})
+    };
+}
+/** Matches every grant of the key against the request. */
+function matchGrants(key, identity, action, context) {
+    return (key.grants ?? []).map((grant) => matchGrant(grant, identity, action, context));
+}
+function matchGrant(grant, identity, action, context) {
+    const operation = action.replace(/^kms:/i, '');
+    const mismatches = [];
+    // The retiring principal of a grant may retire it, whatever the grant's operations.
+    const retiring = operation.toLowerCase() === 'retiregrant' &&
+        grant.retiringPrincipal !== undefined &&
+        matchGrantee(grant.retiringPrincipal, identity) === 'principal';
+    if (retiring) {
+        return {
+            grant,
+            ref: grantRef(grant),
+            grantee: 'principal',
+            operationMatches: true,
+            constraintsMatch: true,
+            mismatches
+        };
+    }
+    const grantee = matchGrantee(grant.granteePrincipal, identity);
+    if (grantee === 'none') {
+        mismatches.push({
+            element: 'principal',
+            detail: 'GranteePrincipal',
+            expected: [grant.granteePrincipal],
+            actual: [identity.resolved.arn]
+        });
+    }
+    const operationMatches = grant.operations.some((candidate) => candidate.toLowerCase() === operation.toLowerCase());
+    if (!operationMatches) {
+        mismatches.push({
+            element: 'action',
+            detail: 'Operations',
+            expected: grant.operations,
+            actual: [operation]
+        });
+    }
+    const constraintsMatch = CONSTRAINT_FREE_OPERATIONS.has(operation) || checkConstraints(grant, context, mismatches);
+    return { grant, ref: grantRef(grant), grantee, operationMatches, constraintsMatch, mismatches };
+}
+function matchGrantee(granteePrincipal, identity) {
+    const { resolved, role } = identity;
+    if (resolved.kind === 'service') {
+        return granteePrincipal.toLowerCase() === resolved.arn.toLowerCase() ? 'principal' : 'none';
+    }
+    const candidates = [resolved.arn, resolved.roleArn, role?.id].filter((value) => Boolean(value));
+    if (candidates.some((candidate) => sameIamArn(candidate, granteePrincipal)))
+        return 'principal';
+    const granteeAccount = accountOfRootPrincipal(granteePrincipal);
+    const root = principalAccountRoot(identity);
+    if (granteeAccount && root && granteeAccount === resolved.accountId) {
+        return resolved.kind === 'account' ? 'principal' : 'account';
+    }
+    return 'none';
+}
+/** Checks the encryption-context constraints against the `kms:EncryptionContext:` keys of the request. */
+function checkConstraints(grant, context, mismatches) {
+    // Pair names match case-insensitively and values case-sensitively, per the GrantConstraints docs.
+    const requestContext = new Map(context
+        .withPrefix('kms:EncryptionContext:')
+        .map((entry) => [
+        entry.key.slice('kms:EncryptionContext:'.length).toLowerCase(),
+        entry.values[0] ?? ''
+    ]));
+    const actual = [...requestContext.entries()].map(([name, value]) => `${name}=${value}`);
+    if (grant.encryptionContextEquals) {
+        const expectedPairs = Object.entries(grant.encryptionContextEquals);
+        const equal = expectedPairs.length === requestContext.size &&
+            expectedPairs.every(([name, value]) => requestContext.get(name.toLowerCase()) === value);
+        if (!equal) {
+            mismatches.push({
+                element: 'condition',
+                detail: 'EncryptionContextEquals',
+                expected: expectedPairs.map(([name, value]) => `${name}=${value}`),
+                actual,
+                hint: 'The request encryption context must equal these pairs exactly (names and values are case-sensitive).'
+            });
+            return false;
+        }
+    }
+    if (grant.encryptionContextSubset) {
+        const expectedPairs = Object.entries(grant.encryptionContextSubset);
+        const contained = expectedPairs.every(([name, value]) => requestContext.get(name.toLowerCase()) === value);
+        if (!contained) {
+            mismatches.push({
+                element: 'condition',
+                detail: 'EncryptionContextSubset',
+                expected: expectedPairs.map(([name, value]) => `${name}=${value}`),
+                actual,
+                hint: 'The request encryption context must include these pairs (names and values are case-sensitive).'
+            });
+            return false;
+        }
+    }
+    return true;
+}
+
+;// CONCATENATED MODULE: ./src/engine/key.ts
+/**
+ * Resolving the expectation's key (key ARN, key ID, alias name or alias ARN) to a key in the
+ * facts. AWS resolves a bare key ID or alias name in the caller's account and Region.
+ */
+
+function resolveKey(input, facts, scope) {
+    const arn = arn_parseArn(input);
+    if (arn && arn.service === 'kms' && arn.resource.startsWith('key/')) {
+        return byArn(input, facts, arn.accountId, arn.region);
+    }
+    if (arn && arn.service === 'kms' && arn.resource.startsWith('alias/')) {
+        return byAlias(input, arn.resource, facts, arn.accountId, arn.region);
+    }
+    if (input.startsWith('alias/')) {
+        return byAlias(input, input, facts, scope.callerAccountId, scope.region);
+    }
+    return byKeyId(input, facts, scope);
+}
+function byArn(input, facts, accountId, region) {
+    const key = facts.keys.find((candidate) => candidate.arn === input);
+    const resolved = {
+        input,
+        arn: input,
+        accountId,
+        region,
+        keyId: input.split('/').pop()
+    };
+    if (key)
+        return { resolved: { ...resolved, keyId: key.keyId }, key };
+    return {
+        resolved,
+        problem: { kind: 'not-in-facts', reason: `Key ${input} is not in the facts.` }
+    };
+}
+function byAlias(input, aliasName, facts, accountId, region) {
+    const resolved = { input, alias: aliasName, accountId, region };
+    const key = facts.keys.find((candidate) => candidate.aliases.includes(aliasName) &&
+        candidate.accountId === accountId &&
+        candidate.region === region);
+    if (key)
+        return { resolved: { ...resolved, arn: key.arn, keyId: key.keyId }, key };
+    const elsewhere = facts.keys.find((candidate) => candidate.aliases.includes(aliasName));
+    if (elsewhere && input === aliasName) {
+        // The alias exists, but in another account or Region than the caller's: AWS would not find it.
+        return {
+            resolved,
+            problem: {
+                kind: 'not-found',
+                reason: `Alias ${aliasName} belongs to ${elsewhere.arn}, but a bare alias name is resolved in the caller's account ${accountId ?? '(unknown)'} and Region ${region ?? '(unknown)'}; use the alias ARN or key ARN.`
+            }
+        };
+    }
+    return {
+        resolved,
+        problem: {
+            kind: 'not-in-facts',
+            reason: `No key in the facts has alias ${aliasName} in account ${accountId ?? '(unknown)'}, Region ${region ?? '(unknown)'}.`
+        }
+    };
+}
+function byKeyId(input, facts, scope) {
+    const resolved = {
+        input,
+        keyId: input,
+        accountId: scope.callerAccountId,
+        region: scope.region
+    };
+    const key = facts.keys.find((candidate) => candidate.keyId === input &&
+        candidate.accountId === scope.callerAccountId &&
+        candidate.region === scope.region);
+    if (key)
+        return { resolved: { ...resolved, arn: key.arn }, key };
+    const elsewhere = facts.keys.find((candidate) => candidate.keyId === input);
+    if (elsewhere) {
+        return {
+            resolved,
+            problem: {
+                kind: 'not-found',
+                reason: `Key ID ${input} belongs to ${elsewhere.arn}, but a bare key ID is resolved in the caller's account ${scope.callerAccountId ?? '(unknown)'} and Region ${scope.region ?? '(unknown)'}; use the key ARN.`
+            }
+        };
+    }
+    return {
+        resolved,
+        problem: { kind: 'not-in-facts', reason: `Key ${input} is not in the facts.` }
+    };
+}
+
+;// CONCATENATED MODULE: ./src/engine/key-condition.ts
+function keyStateLock(key, action) {
+    const base = { lock: 'key-state', accountId: key.accountId, statements: [], grants: [] };
+    const state = keyStateOf(key);
+    if (!action.needsEnabledKey)
+        return stateForNonCryptographicAction(base, action, state);
+    if (state === undefined) {
+        return {
+            ...base,
+            status: 'unknown',
+            reason: 'The key state is not in the facts (KeyMetadata.KeyState).'
+        };
+    }
+    if (state === 'Enabled')
+        return { ...base, status: 'open', reason: 'The key is Enabled.' };
+    return {
+        ...base,
+        status: 'closed',
+        reason: `The key is ${state}; ${action.name} needs an Enabled key (${stateError(state)}).`
+    };
+}
+function stateForNonCryptographicAction(base, action, state) {
+    const failing = action.failingStates ?? [];
+    if (failing.length === 0) {
+        return { ...base, status: 'not-applicable', reason: `${action.name} works in every key state.` };
+    }
+    if (state === undefined) {
+        return {
+            ...base,
+            status: 'unknown',
+            reason: 'The key state is not in the facts (KeyMetadata.KeyState).'
+        };
+    }
+    if (failing.includes(state)) {
+        return {
+            ...base,
+            status: 'closed',
+            reason: `The key is ${state}; ${action.name} fails in that state (${stateError(state)}).`
+        };
+    }
+    return { ...base, status: 'open', reason: `${action.name} works with a key in state ${state}.` };
+}
+/** Returns KeyState, or derives it from the older Enabled flag when only that is known. */
+function keyStateOf(key) {
+    if (key.metadata.keyState)
+        return key.metadata.keyState;
+    if (key.metadata.enabled === undefined)
+        return undefined;
+    return key.metadata.enabled ? 'Enabled' : 'Disabled';
+}
+function stateError(state) {
+    if (state === 'Disabled')
+        return 'KMS returns DisabledException';
+    if (state === 'PendingDeletion' || state === 'PendingReplicaDeletion') {
+        return 'KMS returns DisabledException or KMSInvalidStateException';
+    }
+    return 'KMS returns KMSInvalidStateException';
+}
+function keyUsageLock(key, action) {
+    const base = { lock: 'key-usage', accountId: key.accountId, statements: [], grants: [] };
+    const { keyUsage, keySpec } = key.metadata;
+    const needsUsage = action.keyUsages !== undefined;
+    const needsSpec = action.needsSymmetricKey || action.needsAsymmetricKey;
+    if (!needsUsage && !needsSpec) {
+        return {
+            ...base,
+            status: 'not-applicable',
+            reason: `${action.name} works with every key usage.`
+        };
+    }
+    if ((needsUsage && keyUsage === undefined) || (needsSpec && keySpec === undefined)) {
+        return {
+            ...base,
+            status: 'unknown',
+            reason: 'The key usage or key spec is not in the facts (KeyMetadata.KeyUsage, KeySpec).'
+        };
+    }
+    if (needsUsage && keyUsage && !action.keyUsages?.includes(keyUsage)) {
+        return {
+            ...base,
+            status: 'closed',
+            reason: `The key usage is ${keyUsage}; ${action.name} needs ${action.keyUsages?.join(' or ')} (KMS returns InvalidKeyUsageException).`
+        };
+    }
+    const symmetric = keySpec === 'SYMMETRIC_DEFAULT';
+    if (action.needsSymmetricKey && !symmetric) {
+        return {
+            ...base,
+            status: 'closed',
+            reason: `${action.name} needs a symmetric key; this key is ${keySpec}.`
+        };
+    }
+    if (action.needsAsymmetricKey && symmetric) {
+        return {
+            ...base,
+            status: 'closed',
+            reason: `${action.name} needs an asymmetric key; this key is SYMMETRIC_DEFAULT.`
+        };
+    }
+    return {
+        ...base,
+        status: 'open',
+        reason: `The key usage ${keyUsage ?? ''} and spec ${keySpec ?? ''} fit ${action.name}.`.replace(/ {2,}/g, ' ')
+    };
+}
+
+;// CONCATENATED MODULE: ./src/engine/locks.ts
+
+function locks_statusOf(value) {
+    if (value === 'unknown')
+        return 'unknown';
+    return value ? 'open' : 'closed';
+}
+function refs(matches) {
+    return matches.map((match) => match.ref);
+}
+function allowsThatApply(matches) {
+    return (matches ?? []).filter((match) => match.statement.effect === 'Allow' && match.applies !== false);
+}
+function buildLocks(state) {
+    const locks = [
+        {
+            lock: 'key-not-found',
+            status: 'open',
+            accountId: state.key.accountId,
+            reason: `Key ${state.key.arn} exists.`,
+            statements: [],
+            grants: []
+        },
+        explicitDenyLock(state),
+        guardrailLock('scp', state.scp, state.identity.resolved.accountId),
+        guardrailLock('rcp', state.rcp, state.key.accountId),
+        capLock('vpce', state.vpce, state.identity.resolved.accountId),
+        keyPolicyLock(state),
+        iamLock(state),
+        boundaryLock(state),
+        sessionPolicyLock(state),
+        grantLock(state),
+        state.keyState,
+        state.keyUsage
+    ];
+    if (state.authorized === true)
+        return locks.map((lock) => relaxUnusedDoor(lock, state));
+    return locks;
+}
+/** When another door lets the request in, a closed lock on an unused door does not block it. */
+function relaxUnusedDoor(lock, state) {
+    const doorLocks = ['key-policy', 'iam', 'permissions-boundary', 'session-policy', 'grant'];
+    if (!doorLocks.includes(lock.lock) || lock.status === 'open' || lock.status === 'not-applicable')
+        return lock;
+    const via = Object.entries(state.paths)
+        .filter(([, value]) => value === true)
+        .map(([path]) => path)
+        .join(', ');
+    return {
+        ...lock,
+        status: 'not-applicable',
+        reason: `${lock.reason} The request gets in another way (${via}).`
+    };
+}
+function explicitDenyLock(state) {
+    const denies = [
+        ...(state.keyPolicyMatches ?? []),
+        ...(state.identityMatches ?? []),
+        ...(state.boundaryMatches ?? []),
+        ...(state.vpce.matches ?? []),
+        ...(state.session.matches ?? []),
+        ...state.scp.denies,
+        ...state.rcp.denies
+    ].filter((match) => match.statement.effect === 'Deny' && match.applies !== false);
+    const definite = denies.filter((match) => match.applies === true);
+    const base = { lock: 'explicit-deny', grants: [] };
+    if (definite.length > 0) {
+        return {
+            ...base,
+            status: 'closed',
+            reason: describeDenies(definite),
+            statements: refs(definite)
+        };
+    }
+    if (denies.length > 0) {
+        return {
+            ...base,
+            status: 'unknown',
+            reason: `A Deny statement may apply: its condition cannot be evaluated (${describeDenies(denies)}).`,
+            statements: refs(denies)
+        };
+    }
+    if (state.unseenDenySources.length > 0) {
+        return { ...base, status: 'unknown', reason: state.unseenDenySources.join(' '), statements: [] };
+    }
+    return { ...base, status: 'open', reason: 'No Deny statement applies.', statements: [] };
+}
+function describeDenies(denies) {
+    return denies
+        .map((match) => `${locks_policyLabel(match)} statement ${match.ref.sid ?? `#${match.ref.index}`} denies the request${denyConditions(match)}`)
+        .join('; ');
+}
+/** Says which condition values made a Deny apply, such as an endpoint ID that differs. */
+function denyConditions(match) {
+    const { conditions } = match.statement;
+    if (conditions.length === 0)
+        return '';
+    const parts = conditions.map((entry) => {
+        const actual = match.request.context.get(entry.key);
+        const shown = actual && actual.length > 0 ? actual.join(', ') : '(absent)';
+        return `${entry.operator} ${entry.key} [${entry.values.join(', ')}] with request value ${shown}`;
+    });
+    return ` because ${parts.join(' and ')}`;
+}
+function locks_policyLabel(match) {
+    const { policyKind, policyName } = match.ref;
+    if (policyKind === 'key-policy')
+        return 'Key policy';
+    if (policyKind === 'identity')
+        return `IAM policy ${policyName}`;
+    if (policyKind === 'permissions-boundary')
+        return `Permissions boundary ${policyName}`;
+    return `${policyKind.toUpperCase()} ${policyName}`;
+}
+function guardrailLock(lock, outcome, accountId) {
+    const statements = outcome.status === 'open' ? refs(outcome.allows) : [];
+    return { lock, status: outcome.status, accountId, reason: outcome.reason, statements, grants: [] };
+}
+function capLock(lock, outcome, accountId) {
+    const statements = (outcome.matches ?? [])
+        .filter((match) => match.statement.effect === 'Allow' && match.applies !== false)
+        .map((match) => match.ref);
+    return { lock, status: outcome.status, accountId, reason: outcome.reason, statements, grants: [] };
+}
+/** The session policy caps the same allows as a permissions boundary does. */
+function sessionPolicyLock(state) {
+    const lock = capLock('session-policy', state.session, state.identity.resolved.accountId);
+    const needed = state.crossAccount || state.doors.keyDirectUncapped !== true;
+    if (lock.status === 'not-applicable' || needed)
+        return lock;
+    return {
+        ...lock,
+        status: 'not-applicable',
+        reason: 'The key policy lets the session in a way that session policies do not cap.'
+    };
+}
+function keyPolicyLock(state) {
+    const { key, doors } = state;
+    const base = { lock: 'key-policy', accountId: key.accountId, grants: [] };
+    if (!state.keyPolicyMatches) {
+        return {
+            ...base,
+            status: 'unknown',
+            reason: `The key policy of ${key.arn} is not in the facts.`,
+            statements: []
+        };
+    }
+    if (state.notCrossAccountAction) {
+        return {
+            ...base,
+            status: 'closed',
+            reason: `${state.actionName} cannot be used on a key in another account; KMS allows it only in the key's own account.`,
+            statements: []
+        };
+    }
+    const allows = allowsThatApply(state.keyPolicyMatches);
+    const letsIn = or3([doors.keyDirectUncapped, doors.keyDirectCapped, doors.keyAccount]);
+    const status = locks_statusOf(letsIn);
+    const reason = keyPolicyReason(state, status);
+    return { ...base, status, reason, statements: refs(allows) };
+}
+function keyPolicyReason(state, status) {
+    const { doors, identity } = state;
+    const who = identity.resolved.roleArn ?? identity.resolved.arn;
+    if (status === 'closed' && identity.resolved.kind === 'service') {
+        return `The key policy does not name the service principal ${who} for ${state.actionName}.`;
+    }
+    if (status === 'closed') {
+        return `The key policy neither names ${who} nor trusts account ${identity.resolved.accountId ?? '(unknown)'} for ${state.actionName}.`;
+    }
+    if (status === 'unknown')
+        return `Whether the key policy lets ${who} in depends on a condition that cannot be evaluated.`;
+    if (doors.keyDirectUncapped === true || doors.keyDirectCapped === true) {
+        return `The key policy names ${who} for ${state.actionName}.`;
+    }
+    return `The key policy trusts account ${identity.resolved.accountId} for ${state.actionName}, so IAM policies decide.`;
+}
+/** Builds the IAM lock. It applies across accounts, and in the same account when the key policy only trusts the account. */
+function iamLock(state) {
+    const { doors, identity, crossAccount } = state;
+    const base = { lock: 'iam', accountId: identity.resolved.accountId, grants: [] };
+    const allows = allowsThatApply(state.identityMatches);
+    const kind = identity.resolved.kind;
+    if (kind === 'service') {
+        return {
+            ...base,
+            status: 'not-applicable',
+            reason: 'Service principals hold no IAM policies; only the key policy or a grant can let them in.',
+            statements: []
+        };
+    }
+    const keyNamesPrincipal = or3([doors.keyDirectUncapped, doors.keyDirectCapped]);
+    if (!crossAccount && (keyNamesPrincipal === true || doors.keyAccount === false)) {
+        const reason = keyNamesPrincipal === true
+            ? 'The key policy names the principal in its own account, so no IAM allow is needed.'
+            : `IAM policies count only when the key policy trusts the account; it does not. (IAM ${describeIdentity(doors.identityAllow)}.)`;
+        return { ...base, status: 'not-applicable', reason, statements: refs(allows) };
+    }
+    if (identity.missingFacts && doors.identityAllow === 'unknown') {
+        return { ...base, status: 'unknown', reason: identity.missingFacts, statements: [] };
+    }
+    if (!identity.role && !identity.user && doors.identityAllow === 'unknown') {
+        return {
+            ...base,
+            status: 'unknown',
+            reason: "The principal's IAM policies are not in the facts.",
+            statements: []
+        };
+    }
+    const missing = (identity.role ?? identity.user)?.missingPolicies ?? [];
+    if (missing.length > 0) {
+        return {
+            ...base,
+            status: 'unknown',
+            reason: `Attached policies are not in the facts: ${missing.join(', ')}.`,
+            statements: []
+        };
+    }
+    const status = locks_statusOf(doors.identityAllow);
+    const reason = status === 'open'
+        ? `An identity policy of ${identity.resolved.roleArn ?? identity.resolved.arn} allows ${state.actionName} on ${state.key.arn}.`
+        : status === 'closed'
+            ? `No identity policy of ${identity.resolved.roleArn ?? identity.resolved.arn} allows ${state.actionName} on ${state.key.arn}.`
+            : 'Whether an identity policy allows the request depends on a condition that cannot be evaluated.';
+    return { ...base, status, reason, statements: refs(allows) };
+}
+function describeIdentity(value) {
+    if (value === 'unknown')
+        return 'may allow it';
+    return value ? 'allows it' : 'does not allow it either';
+}
+function boundaryLock(state) {
+    const { identity, doors, crossAccount } = state;
+    const entity = identity.role ?? identity.user;
+    const base = {
+        lock: 'permissions-boundary',
+        accountId: identity.resolved.accountId,
+        grants: []
+    };
+    const boundary = entity?.permissionsBoundary;
+    if (!boundary) {
+        return {
+            ...base,
+            status: 'not-applicable',
+            reason: 'The principal has no permissions boundary.',
+            statements: []
+        };
+    }
+    if (!boundary.policy) {
+        return {
+            ...base,
+            status: 'unknown',
+            reason: `The permissions boundary ${boundary.arn} is not in the facts.`,
+            statements: []
+        };
+    }
+    // The boundary caps identity allows and key-policy allows that name the role ARN, but not
+    // key-policy allows that name the session ARN, a user ARN, or "*".
+    const needed = crossAccount || doors.keyDirectUncapped !== true;
+    if (!needed) {
+        return {
+            ...base,
+            status: 'not-applicable',
+            reason: 'The key policy lets the principal in a way that boundaries do not cap.',
+            statements: []
+        };
+    }
+    const status = locks_statusOf(doors.boundaryAllow);
+    const reason = status === 'closed'
+        ? `The permissions boundary ${boundary.arn} does not allow ${state.actionName}.`
+        : status === 'open'
+            ? `The permissions boundary ${boundary.arn} allows ${state.actionName}.`
+            : `Whether the permissions boundary ${boundary.arn} allows ${state.actionName} is unknown.`;
+    return { ...base, status, reason, statements: refs(allowsThatApply(state.boundaryMatches)) };
+}
+function grantLock(state) {
+    const base = { lock: 'grant', accountId: state.key.accountId, statements: [] };
+    if (!state.grantMatches) {
+        return {
+            ...base,
+            status: 'unknown',
+            reason: `The grants of ${state.key.arn} are not in the facts; a grant could allow the request.`,
+            grants: []
+        };
+    }
+    const forPrincipal = state.grantMatches.filter((match) => match.grantee !== 'none');
+    const opening = forPrincipal.filter((match) => match.operationMatches && match.constraintsMatch);
+    if (opening.length > 0) {
+        return {
+            ...base,
+            status: locks_statusOf(state.paths.grant),
+            reason: `Grant ${opening[0].grant.grantId} allows ${state.actionName}.`,
+            grants: opening.map((match) => match.ref)
+        };
+    }
+    if (forPrincipal.length > 0) {
+        return {
+            ...base,
+            status: 'closed',
+            reason: `Grants name the principal but do not allow ${state.actionName} with this encryption context.`,
+            grants: forPrincipal.map((match) => match.ref)
+        };
+    }
+    return {
+        ...base,
+        status: 'not-applicable',
+        reason: 'No grant names the principal or its account.',
+        grants: []
+    };
+}
+
+;// CONCATENATED MODULE: ./src/engine/near-misses.ts
+const MAX_NEAR_MISSES = 5;
+/** Ranks a failed Allow: conditions-only failures first, then principal failures. */
+function closeness(match) {
+    const elements = new Set(match.mismatches.map((mismatch) => mismatch.element));
+    if (elements.has('action'))
+        return 0;
+    if (elements.size === 1 && elements.has('condition'))
+        return 3;
+    if (elements.size === 1 && elements.has('resource'))
+        return 2;
+    return 1;
+}
+function collectNearMisses(state) {
+    const candidates = [
+        ...(state.keyPolicyMatches ?? []),
+        ...(state.identityMatches ?? []),
+        ...(state.boundaryMatches ?? [])
+    ].filter((match) => match.statement.effect === 'Allow' && match.applies === false && closeness(match) > 0);
+    const statementMisses = candidates
+        .sort((left, right) => closeness(right) - closeness(left))
+        .map((match) => ({ statement: match.ref, mismatches: match.mismatches }));
+    const grantMisses = (state.grantMatches ?? [])
+        .filter((match) => match.grantee !== 'none' && !(match.operationMatches && match.constraintsMatch))
+        .map((match) => ({
+        statement: {
+            policyKind: 'key-policy',
+            policyName: `grant ${match.grant.grantId}`,
+            accountId: state.key.accountId,
+            index: 0,
+            effect: 'Allow',
+            ...(match.grant.location ? { location: match.grant.location } : {})
+        },
+        mismatches: match.mismatches
+    }));
+    return [...statementMisses, ...grantMisses].slice(0, MAX_NEAR_MISSES);
+}
+/** Condition keys tested by statements that match the action but that the request did not carry. */
+function collectMissingKeys(state) {
+    const relevant = [
+        ...(state.keyPolicyMatches ?? []),
+        ...(state.identityMatches ?? []),
+        ...(state.boundaryMatches ?? []),
+        ...state.scp.denies,
+        ...state.rcp.denies
+    ].filter((match) => match.actionMatches);
+    const keys = new Set(relevant.flatMap((match) => match.missingKeys));
+    return [...keys].sort();
+}
+
 ;// CONCATENATED MODULE: ./src/engine/organizations.ts
 
 
@@ -16907,6 +17317,7 @@ function evaluateLevels(type, accountId, organization, request) {
 
 
 
+
 /** Evaluates one request. Assumes the action was validated as a key-scoped KMS action. */
 function evaluateRequest(request, facts) {
     const identity = resolvePrincipal(request.principal, facts, request.partition);
@@ -16948,10 +17359,12 @@ function evaluateRequest(request, facts) {
     const identityMatches = identityPolicyMatches(identity, matchRequest);
     const boundary = boundaryState(identity, matchRequest);
     const grantMatches = key.grants ? matchGrants(key, identity, action.name, context) : undefined;
+    const session = evaluateSessionPolicy(identity, matchRequest, facts);
     const doors = {
         ...keyPolicyDoors(keyPolicyMatches, identity),
         identityAllow: identityAllow(identity, identityMatches),
         boundaryAllow: boundary.allow,
+        sessionAllow: session.allow,
         ...grantDoors(grantMatches)
     };
     const notCrossAccountAction = crossAccount && !action.crossAccount;
@@ -16967,6 +17380,8 @@ function evaluateRequest(request, facts) {
         grantMatches,
         scp: evaluateGuardrail('scp', principalAccount, facts, matchRequest, scpExemption(identity)),
         rcp: evaluateGuardrail('rcp', key.accountId, facts, matchRequest, rcpExemption(identity, key)),
+        vpce: evaluateEndpoint(matchRequest, facts),
+        session,
         doors,
         paths,
         authorized: notCrossAccountAction ? false : result,
@@ -16999,6 +17414,7 @@ function decide(state, base) {
     const blocked = state.authorized === false ||
         state.scp.status === 'closed' ||
         state.rcp.status === 'closed' ||
+        state.vpce.status === 'closed' ||
         state.keyState.status === 'closed' ||
         state.keyUsage.status === 'closed';
     if (blocked) {
@@ -17033,6 +17449,8 @@ function allDenies(state) {
         ...(state.keyPolicyMatches ?? []).filter(isDeny),
         ...(state.identityMatches ?? []).filter(isDeny),
         ...(state.boundaryMatches ?? []).filter(isDeny),
+        ...(state.vpce.matches ?? []).filter(isDeny),
+        ...(state.session.matches ?? []).filter(isDeny),
         ...state.scp.denies,
         ...state.rcp.denies
     ];
@@ -17361,6 +17779,10 @@ function openRemediation(input) {
         changes.push(iamChange(input));
     if (closed.has('permissions-boundary'))
         changes.push(boundaryChange(input));
+    if (closed.has('session-policy'))
+        changes.push(capChange(input, 'session-policy'));
+    if (closed.has('vpce'))
+        changes.push(capChange(input, 'vpce'));
     if (closed.has('grant') && !closed.has('key-policy') && !closed.has('iam')) {
         changes.push({
             side: 'grant',
@@ -17440,6 +17862,30 @@ function boundaryChange(input) {
         statement: identityStatement(evaluation, actions, context)
     };
 }
+/** Proposes the statement that a session policy or VPC endpoint policy must add. */
+function capChange(input, side) {
+    const { evaluation, actions, context } = input;
+    const reason = lock(evaluation, side)?.reason ?? '';
+    if (side === 'session-policy') {
+        return {
+            side,
+            accountId: evaluation.principal.accountId,
+            target: evaluation.principal.arn,
+            description: `${reason} Pass a session policy that allows the actions on the key ARN when the session is created (or none).`,
+            statement: identityStatement(evaluation, actions, context)
+        };
+    }
+    return {
+        side,
+        accountId: evaluation.principal.accountId,
+        target: String(context['aws:SourceVpce'] ?? 'the VPC endpoint'),
+        description: `${reason} Add this statement to the endpoint policy.`,
+        statement: {
+            ...identityStatement(evaluation, actions, context),
+            Principal: keyPolicyPrincipal(evaluation)
+        }
+    };
+}
 function denyChanges(denies, evaluation) {
     return denies.map((ref) => ({
         side: ref.policyKind === 'key-policy'
@@ -17514,6 +17960,8 @@ const SIDE_NAMES = {
     'key-policy': 'the key policy',
     iam: 'the IAM policies',
     'permissions-boundary': 'the permissions boundary',
+    'session-policy': 'the session policy',
+    vpce: 'the VPC endpoint policy',
     scp: 'the SCPs',
     rcp: 'the RCPs',
     grant: 'the grants',

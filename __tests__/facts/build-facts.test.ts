@@ -41,6 +41,17 @@ describe('buildFacts shapes', () => {
     expect(error.message).toContain('get-account-authorization-details')
     expect(error.message).toContain('KeyMetadata')
     expect(error.message).toContain('Organizations')
+    expect(error.message).toContain('describe-vpc-endpoints')
+    expect(error.message).toContain('SessionPolicies')
+  })
+
+  it('recognises VPC endpoint and session policy files', () => {
+    const { facts } = buildFacts([
+      { source: 'vpce', value: { VpcEndpoints: [] } },
+      { source: 'sessions', value: { SessionPolicies: [] } }
+    ])
+    expect(facts.vpcEndpoints).toEqual([])
+    expect(facts.sessionPolicies).toEqual([])
   })
 
   it('explains a policy document on its own', () => {

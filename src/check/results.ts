@@ -14,6 +14,8 @@ export type RemediationSide =
   | 'key-policy'
   | 'iam'
   | 'permissions-boundary'
+  | 'session-policy'
+  | 'vpce'
   | 'scp'
   | 'rcp'
   | 'grant'

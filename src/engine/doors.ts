@@ -20,6 +20,8 @@ export interface Doors {
   keyAccount: Tri
   identityAllow: Tri
   boundaryAllow: Tri
+  /** The session policy, which caps like a boundary; true when there is none. */
+  sessionAllow: Tri
   /** A grant names the principal. */
   grantDirect: Tri
   /** A grant names the principal's account, so an IAM allow is needed as well. */
@@ -77,10 +79,13 @@ export function authorization(
   doors: Doors,
   crossAccount: boolean
 ): { result: Tri; paths: Record<string, Tri> } {
-  const iamSide = and3([doors.identityAllow, doors.boundaryAllow])
+  // Boundaries and session policies cap identity allows and key-policy allows that name
+  // the role ARN, but not allows that name the session ARN, a user ARN or "*".
+  const caps = and3([doors.boundaryAllow, doors.sessionAllow])
+  const iamSide = and3([doors.identityAllow, caps])
   const keyNamesPrincipal = crossAccount
     ? and3([or3([doors.keyDirectUncapped, doors.keyDirectCapped]), iamSide])
-    : or3([doors.keyDirectUncapped, and3([doors.keyDirectCapped, doors.boundaryAllow])])
+    : or3([doors.keyDirectUncapped, and3([doors.keyDirectCapped, caps])])
   const delegation = and3([doors.keyAccount, iamSide])
   const grant = or3([doors.grantDirect, and3([doors.grantAccount, iamSide])])
   return {

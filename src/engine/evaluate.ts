@@ -15,6 +15,7 @@
 import { buildRequestContext, type SuppliedContext } from './build-context.js'
 import type { AccessPath, Evaluation, Lock, LockCheck } from './decision.js'
 import { authorization, type Doors, grantDoors, keyPolicyDoors } from './doors.js'
+import { type CapOutcome, evaluateEndpoint, evaluateSessionPolicy } from './endpoint-and-session.js'
 import { type GrantMatch, matchGrants } from './grants.js'
 import { resolveKey } from './key.js'
 import { keyStateLock, keyUsageLock } from './key-condition.js'
@@ -54,6 +55,8 @@ export interface EvaluationState {
   grantMatches?: GrantMatch[]
   scp: GuardrailOutcome
   rcp: GuardrailOutcome
+  vpce: CapOutcome
+  session: CapOutcome
   doors: Doors
   paths: Record<string, Tri>
   authorized: Tri
@@ -109,11 +112,13 @@ export function evaluateRequest(request: EvaluationRequest, facts: Facts): Evalu
   const identityMatches = identityPolicyMatches(identity, matchRequest)
   const boundary = boundaryState(identity, matchRequest)
   const grantMatches = key.grants ? matchGrants(key, identity, action.name, context) : undefined
+  const session = evaluateSessionPolicy(identity, matchRequest, facts)
 
   const doors: Doors = {
     ...keyPolicyDoors(keyPolicyMatches, identity),
     identityAllow: identityAllow(identity, identityMatches),
     boundaryAllow: boundary.allow,
+    sessionAllow: session.allow,
     ...grantDoors(grantMatches)
   }
   const notCrossAccountAction = crossAccount && !action.crossAccount
@@ -130,6 +135,8 @@ export function evaluateRequest(request: EvaluationRequest, facts: Facts): Evalu
     grantMatches,
     scp: evaluateGuardrail('scp', principalAccount, facts, matchRequest, scpExemption(identity)),
     rcp: evaluateGuardrail('rcp', key.accountId, facts, matchRequest, rcpExemption(identity, key)),
+    vpce: evaluateEndpoint(matchRequest, facts),
+    session,
     doors,
     paths,
     authorized: notCrossAccountAction ? false : result,
@@ -168,6 +175,7 @@ function decide(state: EvaluationState, base: Evaluation): Evaluation {
     state.authorized === false ||
     state.scp.status === 'closed' ||
     state.rcp.status === 'closed' ||
+    state.vpce.status === 'closed' ||
     state.keyState.status === 'closed' ||
     state.keyUsage.status === 'closed'
   if (blocked) {
@@ -209,6 +217,8 @@ function allDenies(state: EvaluationState): StatementMatch[] {
     ...(state.keyPolicyMatches ?? []).filter(isDeny),
     ...(state.identityMatches ?? []).filter(isDeny),
     ...(state.boundaryMatches ?? []).filter(isDeny),
+    ...(state.vpce.matches ?? []).filter(isDeny),
+    ...(state.session.matches ?? []).filter(isDeny),
     ...state.scp.denies,
     ...state.rcp.denies
   ]

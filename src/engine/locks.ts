@@ -4,6 +4,7 @@
  * principal, say) is `not-applicable`, so `closed` always means "this must change".
  */
 import type { LockCheck, LockStatus, StatementRef } from './decision.js'
+import type { CapOutcome } from './endpoint-and-session.js'
 import type { EvaluationState } from './evaluate.js'
 import type { GuardrailOutcome } from './organizations.js'
 import type { StatementMatch } from './statement-match.js'
@@ -37,14 +38,11 @@ export function buildLocks(state: EvaluationState): LockCheck[] {
     explicitDenyLock(state),
     guardrailLock('scp', state.scp, state.identity.resolved.accountId),
     guardrailLock('rcp', state.rcp, state.key.accountId),
-    notModelledLock(
-      'vpce',
-      'No VPC endpoint policy is in the facts; the request is assumed not to use one.'
-    ),
+    capLock('vpce', state.vpce, state.identity.resolved.accountId),
     keyPolicyLock(state),
     iamLock(state),
     boundaryLock(state),
-    notModelledLock('session-policy', 'No session policy is in the facts; none is assumed.'),
+    sessionPolicyLock(state),
     grantLock(state),
     state.keyState,
     state.keyUsage
@@ -55,7 +53,7 @@ export function buildLocks(state: EvaluationState): LockCheck[] {
 
 /** When another door lets the request in, a closed lock on an unused door does not block it. */
 function relaxUnusedDoor(lock: LockCheck, state: EvaluationState): LockCheck {
-  const doorLocks = ['key-policy', 'iam', 'permissions-boundary', 'grant']
+  const doorLocks = ['key-policy', 'iam', 'permissions-boundary', 'session-policy', 'grant']
   if (!doorLocks.includes(lock.lock) || lock.status === 'open' || lock.status === 'not-applicable')
     return lock
   const via = Object.entries(state.paths)
@@ -74,6 +72,8 @@ function explicitDenyLock(state: EvaluationState): LockCheck {
     ...(state.keyPolicyMatches ?? []),
     ...(state.identityMatches ?? []),
     ...(state.boundaryMatches ?? []),
+    ...(state.vpce.matches ?? []),
+    ...(state.session.matches ?? []),
     ...state.scp.denies,
     ...state.rcp.denies
   ].filter((match) => match.statement.effect === 'Deny' && match.applies !== false)
@@ -139,8 +139,27 @@ function guardrailLock(
   return { lock, status: outcome.status, accountId, reason: outcome.reason, statements, grants: [] }
 }
 
-function notModelledLock(lock: 'vpce' | 'session-policy', reason: string): LockCheck {
-  return { lock, status: 'not-applicable', reason, statements: [], grants: [] }
+function capLock(
+  lock: 'vpce' | 'session-policy',
+  outcome: CapOutcome,
+  accountId: string | undefined
+): LockCheck {
+  const statements = (outcome.matches ?? [])
+    .filter((match) => match.statement.effect === 'Allow' && match.applies !== false)
+    .map((match) => match.ref)
+  return { lock, status: outcome.status, accountId, reason: outcome.reason, statements, grants: [] }
+}
+
+/** The session policy caps the same allows as a permissions boundary does. */
+function sessionPolicyLock(state: EvaluationState): LockCheck {
+  const lock = capLock('session-policy', state.session, state.identity.resolved.accountId)
+  const needed = state.crossAccount || state.doors.keyDirectUncapped !== true
+  if (lock.status === 'not-applicable' || needed) return lock
+  return {
+    ...lock,
+    status: 'not-applicable',
+    reason: 'The key policy lets the session in a way that session policies do not cap.'
+  }
 }
 
 function keyPolicyLock(state: EvaluationState): LockCheck {

@@ -202,9 +202,32 @@ export interface OrganizationFacts {
   source: string
 }
 
+/**
+ * A VPC interface endpoint for KMS, as `aws ec2 describe-vpc-endpoints` prints it. Requests
+ * through it carry its ID in aws:SourceVpce, and its policy must allow them.
+ */
+export interface VpcEndpointFact {
+  vpcEndpointId: string
+  serviceName?: string
+  /** The endpoint policy; AWS's default (full access) when the endpoint has none set. */
+  policy: Policy
+  location?: SourceLocation
+}
+
+/** A session policy passed when a role session was created, which caps that session. */
+export interface SessionPolicyFact {
+  /** The session ARN, `arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION`. */
+  sessionArn: string
+  policy: Policy
+  location?: SourceLocation
+}
+
 /** Everything known about the accounts the expectations touch. */
 export interface Facts {
   iam: AccountIamFacts[]
   keys: KeyFact[]
   organizations: OrganizationFacts[]
+  /** Empty when no VPC endpoint facts were supplied; endpoint policies are then not checked. */
+  vpcEndpoints: VpcEndpointFact[]
+  sessionPolicies: SessionPolicyFact[]
 }

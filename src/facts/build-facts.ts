@@ -1,21 +1,32 @@
 /**
  * Builds the engine's `Facts` from fact documents, recognising each document by its
- * shape: IAM authorization details, KMS key objects, or the Organizations format.
+ * shape: IAM authorization details, KMS key objects, the Organizations format, VPC
+ * endpoints or session policies.
  */
-import type { Facts, OrganizationFacts, Policy, PolicyWarning } from '../engine/model.js'
+import type {
+  Facts,
+  OrganizationFacts,
+  Policy,
+  PolicyWarning,
+  SessionPolicyFact,
+  VpcEndpointFact
+} from '../engine/model.js'
 import { InputError } from '../inputs/errors.js'
 import { appendAll } from './append.js'
 import { compareText } from './content-key.js'
 import { EXPECTED_SHAPES, recognizeShape, unknownShapeMessage } from './fact-shape.js'
 import type { FactDocument, FactWarning, LoadedFacts, ParsedDocument } from './fact-types.js'
-import { readIamDocument } from './iam-document.js'
+import { type IamDocumentDraft, readIamDocument } from './iam-document.js'
 import { buildIamFacts } from './iam-facts.js'
 import { parseJson } from './json-parser.js'
 import { readKmsDocument } from './kms-document.js'
+import { mergeById, type Sourced } from './merge-by-id.js'
 import { mergeKeys, type SourcedKey } from './merge-facts.js'
 import { mergeOrganizations } from './merge-organizations.js'
 import { readOrganizationDocument } from './organization-document.js'
+import { readSessionPolicyDocument } from './session-policy-document.js'
 import { decodeStringLiteral, FileTextMap } from './text-map.js'
+import { readVpcEndpointDocument } from './vpc-endpoint-document.js'
 
 export type { FactDocument, FactWarning, LoadedFacts } from './fact-types.js'
 
@@ -24,39 +35,87 @@ export type { FactDocument, FactWarning, LoadedFacts } from './fact-types.js'
  * so statements, keys and principals get locations; a bare `value` gets none. The
  * result does not depend on the order of `documents`: lists are sorted by ARN or ID.
  * Throws an `InputError` for a document of no known shape, a malformed one, or two
- * documents that define the same key, role or user differently.
+ * documents that define the same key, role, user, VPC endpoint or session differently.
  */
 export function buildFacts(documents: FactDocument[]): LoadedFacts {
   const parsed = documents
     .map(parseDocument)
     .sort((left, right) => compareText(left.source, right.source))
   const warnings: FactWarning[] = []
-  const iam = []
-  const keys: SourcedKey[] = []
-  const organizations: OrganizationFacts[] = []
-
-  for (const document of parsed) {
-    const shape = recognizeShape(document.value)
-    if (shape === 'iam') iam.push(readIamDocument(document, warnings))
-    else if (shape === 'kms') {
-      for (const key of readKmsDocument(document, warnings)) {
-        keys.push({ key, source: document.source })
-      }
-    } else if (shape === 'organizations')
-      organizations.push(readOrganizationDocument(document, warnings))
-    else throw unknownShapeError(document)
-  }
+  const read = readDocuments(parsed, warnings)
 
   const facts: Facts = {
-    iam: buildIamFacts(iam, warnings),
-    keys: mergeKeys(keys),
-    organizations: mergeOrganizations(organizations, warnings)
+    iam: buildIamFacts(read.iam, warnings),
+    keys: mergeKeys(read.keys),
+    organizations: mergeOrganizations(read.organizations, warnings),
+    vpcEndpoints: mergeById(read.vpcEndpoints, {
+      idOf: (endpoint) => endpoint.vpcEndpointId,
+      describe: (endpoint) => `VPC endpoint ${endpoint.vpcEndpointId}`
+    }),
+    sessionPolicies: mergeById(read.sessionPolicies, {
+      idOf: (session) => session.sessionArn,
+      describe: (session) => `the session policy of ${session.sessionArn}`
+    })
   }
+  warnAboutNoKmsEndpoint(read.vpcEndpointSources, facts, warnings)
   return {
     facts,
     sources: [...new Set(parsed.map((document) => document.source))].sort(compareText),
     warnings: sortWarnings([...warnings, ...policyWarnings(facts)])
   }
+}
+
+/** The facts read from the documents, by shape, before merging. */
+interface ReadDocuments {
+  iam: IamDocumentDraft[]
+  keys: SourcedKey[]
+  organizations: OrganizationFacts[]
+  vpcEndpoints: Sourced<VpcEndpointFact>[]
+  /** Sources of the VPC endpoint documents, also those that list no KMS endpoint. */
+  vpcEndpointSources: string[]
+  sessionPolicies: Sourced<SessionPolicyFact>[]
+}
+
+/** Reads each document with the reader of its shape; documents must come sorted by source. */
+function readDocuments(parsed: ParsedDocument[], warnings: FactWarning[]): ReadDocuments {
+  const read: ReadDocuments = {
+    iam: [],
+    keys: [],
+    organizations: [],
+    vpcEndpoints: [],
+    vpcEndpointSources: [],
+    sessionPolicies: []
+  }
+  for (const document of parsed) {
+    const shape = recognizeShape(document.value)
+    if (shape === 'iam') read.iam.push(readIamDocument(document, warnings))
+    else if (shape === 'kms') {
+      for (const key of readKmsDocument(document, warnings)) {
+        read.keys.push({ key, source: document.source })
+      }
+    } else if (shape === 'organizations')
+      read.organizations.push(readOrganizationDocument(document, warnings))
+    else if (shape === 'vpc-endpoints') {
+      appendAll(read.vpcEndpoints, readVpcEndpointDocument(document, warnings))
+      read.vpcEndpointSources.push(document.source)
+    } else if (shape === 'session-policies')
+      appendAll(read.sessionPolicies, readSessionPolicyDocument(document, warnings))
+    else throw unknownShapeError(document)
+  }
+  return read
+}
+
+/**
+ * Warns when VPC endpoint files were given but list no KMS endpoint. The facts then contain
+ * no endpoint, which the engine reads as "no endpoint facts supplied", so endpoint
+ * policies are not checked at all.
+ */
+function warnAboutNoKmsEndpoint(sources: string[], facts: Facts, warnings: FactWarning[]) {
+  if (sources.length === 0 || facts.vpcEndpoints.length > 0) return
+  warnings.push({
+    code: 'facts',
+    message: `the VPC endpoint facts in ${[...new Set(sources)].join(', ')} list no KMS endpoint (a ServiceName ending in .kms or .kms-fips), so VPC endpoint policies are not checked; export the endpoints of the Regions whose keys the expectations name`
+  })
 }
 
 /** Parses a document's text with positions. A string value (a file that is one JSON string) is parsed once more. */
@@ -108,6 +167,8 @@ function policyWarnings(facts: Facts): FactWarning[] {
   for (const organization of facts.organizations) {
     for (const entry of organization.policies) policies.push(entry.policy)
   }
+  for (const endpoint of facts.vpcEndpoints) policies.push(endpoint.policy)
+  for (const session of facts.sessionPolicies) policies.push(session.policy)
 
   const seen = new Set<PolicyWarning>()
   const warnings: FactWarning[] = []

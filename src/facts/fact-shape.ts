@@ -1,14 +1,15 @@
 /** Recognition of a fact document by its shape, never by its file name. */
 import { isObject } from './document-reader.js'
 
-export type FactShape = 'iam' | 'kms' | 'organizations'
+export type FactShape = 'iam' | 'kms' | 'organizations' | 'vpc-endpoints' | 'session-policies'
 
 const IAM_KEYS = ['UserDetailList', 'GroupDetailList', 'RoleDetailList', 'Policies']
 const ORGANIZATION_KEYS = ['Organization', 'Accounts', 'ExternalAccounts']
 
 /**
  * Returns the shape of a fact document: IAM authorization details, a KMS key object (or
- * a list of them), or the Organizations format. Anything else gives undefined.
+ * a list of them), the Organizations format, a `describe-vpc-endpoints` output or the
+ * session policy format. Anything else gives undefined.
  */
 export function recognizeShape(value: unknown): FactShape | undefined {
   if (Array.isArray(value)) {
@@ -16,6 +17,8 @@ export function recognizeShape(value: unknown): FactShape | undefined {
   }
   if (!isObject(value)) return undefined
   if ('KeyMetadata' in value) return 'kms'
+  if ('VpcEndpoints' in value) return 'vpc-endpoints'
+  if ('SessionPolicies' in value) return 'session-policies'
   if (ORGANIZATION_KEYS.some((key) => key in value) || hasOrganizationPolicies(value.Policies)) {
     return 'organizations'
   }
@@ -33,7 +36,8 @@ function hasOrganizationPolicies(policies: unknown): boolean {
 /** The shapes a fact file may have, for error messages. */
 export const EXPECTED_SHAPES =
   'expected one of: the output of "aws iam get-account-authorization-details" (UserDetailList, RoleDetailList, GroupDetailList, Policies), ' +
-  'a KMS key object with KeyMetadata (or a list of them), or the Organizations format with Organization, Accounts, ExternalAccounts and Policies'
+  'a KMS key object with KeyMetadata (or a list of them), the Organizations format with Organization, Accounts, ExternalAccounts and Policies, ' +
+  'the output of "aws ec2 describe-vpc-endpoints" (VpcEndpoints), or the session policy format with SessionPolicies'
 
 /** Explains what was expected, for a document of no known shape. */
 export function unknownShapeMessage(value: unknown): string {

@@ -19,7 +19,18 @@ export interface WrittenPrincipal {
   element: 'Principal' | 'NotPrincipal'
 }
 
-const PRINCIPAL_REQUIRED: readonly PolicyKind[] = ['key-policy', 'rcp']
+/** Each policy kind with its article, for messages. */
+const KIND_NAMES: Record<PolicyKind, string> = {
+  'key-policy': 'a key policy',
+  identity: 'an identity policy',
+  'permissions-boundary': 'a permissions boundary',
+  scp: 'an SCP',
+  rcp: 'an RCP',
+  'session-policy': 'a session policy',
+  vpce: 'a VPC endpoint policy'
+}
+
+const PRINCIPAL_REQUIRED: readonly PolicyKind[] = ['key-policy', 'rcp', 'vpce']
 const PRINCIPAL_NOT_ALLOWED: readonly PolicyKind[] = [
   'identity',
   'permissions-boundary',
@@ -103,12 +114,12 @@ function checkPrincipalPresence(kind: PolicyKind, statement: Statement, warn: Wa
   if (!hasPrincipal && PRINCIPAL_REQUIRED.includes(kind)) {
     warn(
       'invalid-element',
-      `a ${kind} statement needs Principal or NotPrincipal; AWS rejects it without one`
+      `a statement in ${KIND_NAMES[kind]} needs Principal or NotPrincipal; AWS rejects it without one`
     )
   }
   if (hasPrincipal && PRINCIPAL_NOT_ALLOWED.includes(kind)) {
     const element = statement.principal ? 'Principal' : 'NotPrincipal'
-    warn('invalid-element', `AWS rejects ${element} in a ${kind} policy`, element)
+    warn('invalid-element', `AWS rejects ${element} in ${KIND_NAMES[kind]}`, element)
   }
 }
 

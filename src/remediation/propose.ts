@@ -20,6 +20,7 @@ import {
   denyStatement,
   identityDenyStatement,
   identityStatement,
+  keyPolicyPrincipal,
   keyPolicyStatement
 } from './statements.js'
 
@@ -91,6 +92,8 @@ function openRemediation(input: RemediationInput): Remediation {
   if (closed.has('key-policy')) changes.push(keyPolicyChange(input))
   if (closed.has('iam')) changes.push(iamChange(input))
   if (closed.has('permissions-boundary')) changes.push(boundaryChange(input))
+  if (closed.has('session-policy')) changes.push(capChange(input, 'session-policy'))
+  if (closed.has('vpce')) changes.push(capChange(input, 'vpce'))
   if (closed.has('grant') && !closed.has('key-policy') && !closed.has('iam')) {
     changes.push({
       side: 'grant',
@@ -174,6 +177,31 @@ function boundaryChange(input: RemediationInput): RemediationChange {
     target: boundaryArn,
     description: `The permissions boundary of ${who(evaluation)} must allow the actions too. Add this statement to ${boundaryArn}.`,
     statement: identityStatement(evaluation, actions, context)
+  }
+}
+
+/** Proposes the statement that a session policy or VPC endpoint policy must add. */
+function capChange(input: RemediationInput, side: 'session-policy' | 'vpce'): RemediationChange {
+  const { evaluation, actions, context } = input
+  const reason = lock(evaluation, side)?.reason ?? ''
+  if (side === 'session-policy') {
+    return {
+      side,
+      accountId: evaluation.principal.accountId,
+      target: evaluation.principal.arn,
+      description: `${reason} Pass a session policy that allows the actions on the key ARN when the session is created (or none).`,
+      statement: identityStatement(evaluation, actions, context)
+    }
+  }
+  return {
+    side,
+    accountId: evaluation.principal.accountId,
+    target: String(context['aws:SourceVpce'] ?? 'the VPC endpoint'),
+    description: `${reason} Add this statement to the endpoint policy.`,
+    statement: {
+      ...identityStatement(evaluation, actions, context),
+      Principal: keyPolicyPrincipal(evaluation)
+    }
   }
 }
 
@@ -266,6 +294,8 @@ const SIDE_NAMES: Record<RemediationChange['side'], string> = {
   'key-policy': 'the key policy',
   iam: 'the IAM policies',
   'permissions-boundary': 'the permissions boundary',
+  'session-policy': 'the session policy',
+  vpce: 'the VPC endpoint policy',
   scp: 'the SCPs',
   rcp: 'the RCPs',
   grant: 'the grants',
