@@ -13037,7 +13037,7 @@ const TAG_MEMBERS = ['TagKey', 'TagValue'];
 function readAliases(reader, entry, key, warnings) {
     const list = unwrapList(reader, entry, 'Aliases', key, warnings);
     if (!list)
-        return [];
+        return undefined;
     rejectPartialList(reader, list, 'list-aliases', key);
     const items = list.container[list.key];
     if (!Array.isArray(items))
@@ -13094,7 +13094,7 @@ function checkAliasArn(reader, item, aliasArn, name, key, label) {
 function readKeyTags(reader, entry, key, warnings) {
     const list = unwrapList(reader, entry, 'Tags', key, warnings);
     if (!list)
-        return {};
+        return undefined;
     rejectPartialList(reader, list, 'list-resource-tags', key);
     const tags = new Map();
     for (const tag of reader.objectList(list.container, list.key, `Tags of ${key.owner}`)) {
@@ -13283,7 +13283,7 @@ function checkAliasOwners(keys) {
     const owners = new Map();
     for (const candidate of keys) {
         const { key } = candidate;
-        for (const alias of key.aliases) {
+        for (const alias of key.aliases ?? []) {
             const slot = [key.partition, key.accountId, key.region, alias].join(':');
             const known = owners.get(slot);
             if (!known) {
@@ -14130,6 +14130,7 @@ var dist = __nccwpck_require__(8815);
  * operation) and the KMS Developer Guide pages on grants and key states.
  */
 const ENCRYPTION = ['ENCRYPT_DECRYPT'];
+const PENDING_DELETION = ['PendingDeletion', 'PendingReplicaDeletion'];
 function keyAction(name, options = {}) {
     return {
         name: `kms:${name}`,
@@ -14145,6 +14146,7 @@ function cryptoAction(name, options = {}) {
         crossAccount: true,
         grantOperation: true,
         needsEnabledKey: true,
+        acceptsAlias: true,
         ...options
     });
 }
@@ -14172,7 +14174,7 @@ const ACTIONS = [
     cryptoAction('VerifyMac', { keyUsages: ['GENERATE_VERIFY_MAC'] }),
     cryptoAction('DeriveSharedSecret', { keyUsages: ['KEY_AGREEMENT'] }),
     cryptoAction('GetPublicKey', { needsAsymmetricKey: true }),
-    keyAction('DescribeKey', { crossAccount: true, grantOperation: true }),
+    keyAction('DescribeKey', { crossAccount: true, grantOperation: true, acceptsAlias: true }),
     // NOTE: the key-state table also lists CreateGrant results for PendingImport keys; only the
     // states below are modelled, so CreateGrant on a PendingImport key is reported as usable.
     keyAction('CreateGrant', {
@@ -14180,16 +14182,18 @@ const ACTIONS = [
         grantOperation: true,
         failingStates: ['Disabled', 'PendingDeletion', 'PendingReplicaDeletion']
     }),
-    keyAction('RetireGrant', { crossAccount: true, grantOperation: true }),
+    keyAction('RetireGrant', { crossAccount: true, grantOperation: true, grantOnly: true }),
     keyAction('ListGrants', { crossAccount: true }),
     keyAction('RevokeGrant', { crossAccount: true }),
     keyAction('GetKeyRotationStatus', { crossAccount: true }),
-    keyAction('CancelKeyDeletion'),
+    // NOTE: states from the KMS key-state table for the common management operations; other
+    // operations are treated as working in every state.
+    keyAction('CancelKeyDeletion', { requiredStates: PENDING_DELETION }),
     keyAction('DeleteImportedKeyMaterial'),
-    keyAction('DisableKey'),
-    keyAction('DisableKeyRotation'),
-    keyAction('EnableKey'),
-    keyAction('EnableKeyRotation'),
+    keyAction('DisableKey', { failingStates: PENDING_DELETION }),
+    keyAction('DisableKeyRotation', { failingStates: ['Disabled', ...PENDING_DELETION] }),
+    keyAction('EnableKey', { failingStates: PENDING_DELETION }),
+    keyAction('EnableKeyRotation', { failingStates: ['Disabled', ...PENDING_DELETION] }),
     keyAction('GetKeyPolicy'),
     keyAction('GetParametersForImport'),
     keyAction('ImportKeyMaterial'),
@@ -14199,7 +14203,7 @@ const ACTIONS = [
     keyAction('PutKeyPolicy'),
     keyAction('ReplicateKey'),
     keyAction('RotateKeyOnDemand'),
-    keyAction('ScheduleKeyDeletion'),
+    keyAction('ScheduleKeyDeletion', { failingStates: PENDING_DELETION }),
     keyAction('SynchronizeMultiRegionKey'),
     keyAction('TagResource'),
     keyAction('UntagResource'),
@@ -15361,6 +15365,7 @@ const TOOL_VERSION = '0.1.0';
 class RequestContextValues {
     values = new Map();
     present = new Set();
+    unknownPrefixes = [];
     /**
      * Marks a key that every real request carries but whose value is not known, such as
      * aws:CurrentTime. Conditions on it evaluate to `unknown` rather than to "absent".
@@ -15368,10 +15373,22 @@ class RequestContextValues {
     markPresentWithUnknownValue(key) {
         this.present.add(key.toLowerCase());
     }
+    /**
+     * Marks every key with this prefix (such as `aws:ResourceTag/`) as unknown: whether the
+     * request carries it, and with which value, is not known.
+     */
+    markPrefixUnknown(prefix) {
+        this.unknownPrefixes.push(prefix.toLowerCase());
+    }
     /** Returns true for a key marked with `markPresentWithUnknownValue` and given no value. */
     hasUnknownValue(key) {
         const lower = key.toLowerCase();
         return this.present.has(lower) && !this.values.has(lower);
+    }
+    /** Returns true when even the presence of the key is unknown (see `markPrefixUnknown`). */
+    hasUnknownPresence(key) {
+        const lower = key.toLowerCase();
+        return (!this.values.has(lower) && this.unknownPrefixes.some((prefix) => lower.startsWith(prefix)));
     }
     /** Sets a key, replacing any earlier value. */
     set(key, value) {
@@ -15396,7 +15413,7 @@ class RequestContextValues {
 
 ;// CONCATENATED MODULE: ./src/engine/build-context.ts
 
-function buildRequestContext(supplied, identity, resolvedKey, key, facts) {
+function buildRequestContext(action, supplied, identity, resolvedKey, key, facts) {
     const context = new RequestContextValues();
     addPrincipalKeys(context, identity, facts);
     if (key)
@@ -15407,10 +15424,12 @@ function buildRequestContext(supplied, identity, resolvedKey, key, facts) {
         context.set('aws:RequestedRegion', resolvedKey.region);
     // KMS is reached only over TLS.
     context.set('aws:SecureTransport', 'true');
-    markKeysEveryRequestCarries(context, identity, supplied, facts);
+    markKeysEveryRequestCarries(context, identity, supplied);
+    addOperationKeys(context, action, key);
     for (const [name, value] of Object.entries(supplied))
         context.set(name, value);
     addEncryptionContextKeys(context);
+    addSourceOrganizationKeys(context, identity, facts);
     return context;
 }
 function addPrincipalKeys(context, identity, facts) {
@@ -15448,7 +15467,7 @@ function addPrincipalKeys(context, identity, facts) {
  * A policy that tests one of them gives `unknown` until the expectation supplies it. Sources:
  * the IAM User Guide's global condition keys page, which says when each key is present.
  */
-function markKeysEveryRequestCarries(context, identity, supplied, facts) {
+function markKeysEveryRequestCarries(context, identity, supplied) {
     const kind = identity.resolved.kind;
     const viaService = Object.keys(supplied).some((key) => key.toLowerCase() === 'kms:viaservice');
     context.markPresentWithUnknownValue('aws:CurrentTime');
@@ -15457,6 +15476,9 @@ function markKeysEveryRequestCarries(context, identity, supplied, facts) {
         // Services calling for a resource usually send the resource's ARN and account.
         context.markPresentWithUnknownValue('aws:SourceArn');
         context.markPresentWithUnknownValue('aws:SourceAccount');
+        // The organization of the source account, when it is in one.
+        context.markPrefixUnknown('aws:SourceOrgID');
+        context.markPrefixUnknown('aws:SourceOrgPaths');
         return;
     }
     // aws:ViaAWSService is false on direct calls and true when a service calls with the
@@ -15473,14 +15495,75 @@ function markKeysEveryRequestCarries(context, identity, supplied, facts) {
         context.markPresentWithUnknownValue('aws:TokenIssueTime');
     if (kind === 'role' || kind === 'service-linked-role')
         context.markPresentWithUnknownValue('aws:userid');
-    // The organization keys are set from the Organizations facts when they list the account.
-    // NOTE: an account listed as external is left without them, which matches no condition on
-    // this organization's ID, although it may belong to another organization.
-    const external = facts.organizations.some((org) => org.externalAccounts.includes(identity.resolved.accountId ?? ''));
-    if (!external) {
-        context.markPresentWithUnknownValue('aws:PrincipalOrgID');
-        context.markPresentWithUnknownValue('aws:PrincipalOrgPaths');
+}
+/**
+ * Adds the KMS condition keys of the operation's own parameters. The KMS Developer Guide
+ * says conditions on them work even when the request leaves the parameter at its default,
+ * so they are present on every such request; where the tool cannot know the value, it is
+ * unknown.
+ */
+function addOperationKeys(context, action, key) {
+    const operation = action.replace(/^kms:/i, '');
+    const symmetric = key?.metadata.keySpec === 'SYMMETRIC_DEFAULT';
+    const unknown = (...names) => {
+        for (const name of names)
+            context.markPresentWithUnknownValue(name);
+    };
+    switch (operation) {
+        case 'Encrypt':
+        case 'Decrypt':
+            if (symmetric)
+                context.set('kms:EncryptionAlgorithm', 'SYMMETRIC_DEFAULT');
+            else
+                unknown('kms:EncryptionAlgorithm');
+            break;
+        case 'ReEncryptFrom':
+        case 'ReEncryptTo':
+            if (symmetric)
+                context.set('kms:EncryptionAlgorithm', 'SYMMETRIC_DEFAULT');
+            else
+                unknown('kms:EncryptionAlgorithm');
+            unknown('kms:ReEncryptOnSameKey');
+            break;
+        case 'GenerateDataKeyPair':
+        case 'GenerateDataKeyPairWithoutPlaintext':
+            unknown('kms:DataKeyPairSpec');
+            break;
+        case 'Sign':
+        case 'Verify':
+            unknown('kms:SigningAlgorithm', 'kms:MessageType');
+            break;
+        case 'GenerateMac':
+        case 'VerifyMac':
+            unknown('kms:MacAlgorithm');
+            break;
+        case 'DeriveSharedSecret':
+            context.set('kms:KeyAgreementAlgorithm', 'ECDH');
+            break;
+        case 'CreateGrant':
+            unknown('kms:GrantOperations', 'kms:GranteePrincipal');
+            context.markPrefixUnknown('kms:RetiringPrincipal');
+            context.markPrefixUnknown('kms:GrantConstraintType');
+            break;
+        case 'PutKeyPolicy':
+            context.set('kms:BypassPolicyLockoutSafetyCheck', 'false');
+            break;
+        case 'GetParametersForImport':
+            unknown('kms:WrappingAlgorithm', 'kms:WrappingKeySpec');
+            break;
+        case 'ImportKeyMaterial':
+            unknown('kms:ExpirationModel');
+            context.markPrefixUnknown('kms:ValidTo');
+            break;
     }
+}
+/** Derives aws:SourceOrgID and aws:SourceOrgPaths from a supplied aws:SourceAccount, for service principals. */
+function addSourceOrganizationKeys(context, identity, facts) {
+    if (identity.resolved.kind !== 'service' || context.has('aws:SourceOrgID'))
+        return;
+    const [sourceAccount] = context.get('aws:SourceAccount') ?? [];
+    if (sourceAccount)
+        addOrganizationKeys(context, 'Source', sourceAccount, facts);
 }
 /** Derives kms:EncryptionContextKeys from the request's kms:EncryptionContext:NAME pairs, unless supplied. */
 function addEncryptionContextKeys(context) {
@@ -15516,6 +15599,13 @@ function addOrganizationKeys(context, side, accountId, facts) {
         context.set(`aws:${side}OrgPaths`, `${[organization.organizationId, ...account.parents].join('/')}/`);
         return;
     }
+    // NOTE: an account listed as external is left without these keys, which matches no
+    // condition on this organization's ID, although it may belong to another organization.
+    const external = facts.organizations.some((org) => org.externalAccounts.includes(accountId));
+    if (!external) {
+        context.markPrefixUnknown(`aws:${side}OrgID`);
+        context.markPrefixUnknown(`aws:${side}OrgPaths`);
+    }
 }
 function addKeyKeys(context, key, facts) {
     context.set('aws:ResourceAccount', key.accountId);
@@ -15533,10 +15623,15 @@ function addKeyKeys(context, key, facts) {
         context.set('kms:MultiRegion', String(metadata.multiRegion));
     if (metadata.multiRegionKeyType)
         context.set('kms:MultiRegionKeyType', metadata.multiRegionKeyType);
-    if (key.aliases.length > 0)
+    if (key.aliases === undefined)
+        context.markPrefixUnknown('kms:ResourceAliases');
+    else if (key.aliases.length > 0)
         context.set('kms:ResourceAliases', key.aliases);
-    for (const [tagKey, tagValue] of Object.entries(key.tags))
+    if (key.tags === undefined)
+        context.markPrefixUnknown('aws:ResourceTag/');
+    for (const [tagKey, tagValue] of Object.entries(key.tags ?? {})) {
         context.set(`aws:ResourceTag/${tagKey}`, tagValue);
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/engine/tri.ts
@@ -15620,422 +15715,6 @@ function authorization(doors, crossAccount) {
             grant
         }
     };
-}
-
-;// CONCATENATED MODULE: external "node:net"
-const external_node_net_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
-;// CONCATENATED MODULE: ./src/engine/wildcard.ts
-/**
- * IAM wildcard matching: `*` matches any run of characters (also none), `?` exactly one.
- * Matching walks the strings once with backtracking to the last `*` only, so its time is
- * at most the product of the two lengths, whatever the pattern (no regular expressions,
- * which a pattern such as `*a*a*a…b` could drive into exponential backtracking).
- */
-/**
- * Characters that stand for a literal `*`, `?` or `$` after policy-variable substitution of
- * `${*}`, `${?}` and `${$}`. They are in the Unicode private-use area, which AWS identifiers
- * and condition values do not use.
- */
-const LITERAL_STAR = '\uE000';
-const LITERAL_QUESTION = '\uE001';
-const LITERAL_DOLLAR = '\uE002';
-/** Turns the literal markers back into the characters they stand for. */
-function withLiteralCharacters(value) {
-    return value
-        .replaceAll(LITERAL_STAR, '*')
-        .replaceAll(LITERAL_QUESTION, '?')
-        .replaceAll(LITERAL_DOLLAR, '$');
-}
-function sameCharacter(patternCharacter, valueCharacter) {
-    return withLiteralCharacters(patternCharacter) === valueCharacter;
-}
-/** Returns true when `value` matches `pattern` with IAM wildcards. */
-function wildcardMatch(pattern, value, ignoreCase = false) {
-    if (pattern === '*')
-        return true;
-    const left = ignoreCase ? pattern.toLowerCase() : pattern;
-    const right = ignoreCase ? value.toLowerCase() : value;
-    if (!left.includes('*') && !left.includes('?'))
-        return withLiteralCharacters(left) === right;
-    return globMatch(Array.from(left), Array.from(right));
-}
-function globMatch(pattern, value) {
-    let patternIndex = 0;
-    let valueIndex = 0;
-    let starIndex = -1;
-    let resumeIndex = 0;
-    while (valueIndex < value.length) {
-        const current = pattern[patternIndex];
-        if (current === '?' ||
-            (current !== undefined && current !== '*' && sameCharacter(current, value[valueIndex]))) {
-            patternIndex++;
-            valueIndex++;
-        }
-        else if (current === '*') {
-            // Remember the star; first try matching it against nothing.
-            starIndex = patternIndex;
-            resumeIndex = valueIndex;
-            patternIndex++;
-        }
-        else if (starIndex >= 0) {
-            // Let the last star swallow one more character and try again from there.
-            patternIndex = starIndex + 1;
-            resumeIndex++;
-            valueIndex = resumeIndex;
-        }
-        else {
-            return false;
-        }
-    }
-    while (pattern[patternIndex] === '*')
-        patternIndex++;
-    return patternIndex === pattern.length;
-}
-/**
- * Matches an ARN pattern against an ARN the way IAM does for `Resource` and `ArnLike`: each
- * of the first five colon-separated parts is matched on its own, and the resource part (which
- * may itself contain colons) is matched as a whole.
- */
-function arnMatch(pattern, arn) {
-    if (pattern === '*')
-        return true;
-    const patternParts = splitArn(pattern);
-    const arnParts = splitArn(arn);
-    if (!patternParts || !arnParts)
-        return wildcardMatch(pattern, arn);
-    return patternParts.every((part, index) => wildcardMatch(part, arnParts[index] ?? ''));
-}
-function splitArn(arn) {
-    const parts = arn.split(':');
-    if (parts.length < 6)
-        return undefined;
-    return [...parts.slice(0, 5), parts.slice(5).join(':')];
-}
-
-;// CONCATENATED MODULE: ./src/engine/condition-operators.ts
-/**
- * IAM condition operators: how one policy value compares with one request value.
- * Each base operator is data: its comparison and whether it is negated.
- */
-
-
-function operator(name, compare, options = {}) {
-    return {
-        name,
-        compare,
-        negated: options.negated ?? false,
-        allowsVariables: options.allowsVariables ?? false
-    };
-}
-function parseNumber(value) {
-    if (value.trim() === '')
-        return undefined;
-    const number = Number(value);
-    return Number.isFinite(number) ? number : undefined;
-}
-function numeric(test) {
-    return (policyValue, requestValue) => {
-        const policy = parseNumber(policyValue);
-        const request = parseNumber(requestValue);
-        if (policy === undefined || request === undefined)
-            return undefined;
-        return test(policy, request);
-    };
-}
-/** Parses an ISO 8601 date or epoch seconds, as IAM date conditions accept both. */
-function parseDate(value) {
-    if (/^\d+$/.test(value))
-        return Number(value) * 1000;
-    const time = Date.parse(value);
-    return Number.isNaN(time) ? undefined : time;
-}
-function date(test) {
-    return (policyValue, requestValue) => {
-        const policy = parseDate(policyValue);
-        const request = parseDate(requestValue);
-        if (policy === undefined || request === undefined)
-            return undefined;
-        return test(policy, request);
-    };
-}
-function ipInRange(range, address) {
-    const [base, bitsText] = range.split('/');
-    const version = (0,external_node_net_namespaceObject.isIP)(base);
-    if (version === 0 || (0,external_node_net_namespaceObject.isIP)(address) !== version)
-        return version === 0 ? undefined : false;
-    const totalBits = version === 4 ? 32 : 128;
-    const bits = bitsText === undefined ? totalBits : Number(bitsText);
-    if (!Number.isInteger(bits) || bits < 0 || bits > totalBits)
-        return undefined;
-    const rangeValue = ipToBigInt(base, version);
-    const addressValue = ipToBigInt(address, version);
-    const shift = BigInt(totalBits - bits);
-    return rangeValue >> shift === addressValue >> shift;
-}
-function ipToBigInt(address, version) {
-    if (version === 4) {
-        return address.split('.').reduce((sum, part) => (sum << 8n) + BigInt(Number(part)), 0n);
-    }
-    return expandIpv6(address).reduce((sum, part) => (sum << 16n) + BigInt(part), 0n);
-}
-function expandIpv6(address) {
-    const [head, tail] = address.includes('::') ? address.split('::') : [address, undefined];
-    const headParts = head ? head.split(':') : [];
-    const tailParts = tail ? tail.split(':') : [];
-    const missing = 8 - headParts.length - tailParts.length;
-    const parts = tail === undefined ? headParts : [...headParts, ...Array(missing).fill('0'), ...tailParts];
-    return parts.map((part) => Number.parseInt(part || '0', 16));
-}
-const stringEquals = (policy, request) => withLiteralCharacters(policy) === request;
-const stringEqualsIgnoreCase = (policy, request) => withLiteralCharacters(policy).toLowerCase() === request.toLowerCase();
-const stringLike = (policy, request) => wildcardMatch(policy, request);
-const boolEquals = (policy, request) => policy.toLowerCase() === request.toLowerCase();
-const binaryEquals = (policy, request) => Buffer.from(policy, 'base64').equals(Buffer.from(request, 'base64'));
-const OPERATORS = [
-    operator('StringEquals', stringEquals, { allowsVariables: true }),
-    operator('StringNotEquals', stringEquals, { negated: true, allowsVariables: true }),
-    operator('StringEqualsIgnoreCase', stringEqualsIgnoreCase, { allowsVariables: true }),
-    operator('StringNotEqualsIgnoreCase', stringEqualsIgnoreCase, {
-        negated: true,
-        allowsVariables: true
-    }),
-    operator('StringLike', stringLike, { allowsVariables: true }),
-    operator('StringNotLike', stringLike, { negated: true, allowsVariables: true }),
-    operator('NumericEquals', numeric((p, r) => p === r)),
-    operator('NumericNotEquals', numeric((p, r) => p === r), { negated: true }),
-    operator('NumericLessThan', numeric((p, r) => r < p)),
-    operator('NumericLessThanEquals', numeric((p, r) => r <= p)),
-    operator('NumericGreaterThan', numeric((p, r) => r > p)),
-    operator('NumericGreaterThanEquals', numeric((p, r) => r >= p)),
-    operator('DateEquals', date((p, r) => p === r)),
-    operator('DateNotEquals', date((p, r) => p === r), { negated: true }),
-    operator('DateLessThan', date((p, r) => r < p)),
-    operator('DateLessThanEquals', date((p, r) => r <= p)),
-    operator('DateGreaterThan', date((p, r) => r > p)),
-    operator('DateGreaterThanEquals', date((p, r) => r >= p)),
-    operator('Bool', boolEquals, { allowsVariables: true }),
-    operator('BinaryEquals', binaryEquals),
-    operator('IpAddress', (p, r) => ipInRange(p, r)),
-    operator('NotIpAddress', (p, r) => ipInRange(p, r), { negated: true }),
-    operator('ArnEquals', (p, r) => arnMatch(p, r), { allowsVariables: true }),
-    operator('ArnLike', (p, r) => arnMatch(p, r), { allowsVariables: true }),
-    operator('ArnNotEquals', (p, r) => arnMatch(p, r), { negated: true, allowsVariables: true }),
-    operator('ArnNotLike', (p, r) => arnMatch(p, r), { negated: true, allowsVariables: true })
-];
-const condition_operators_BY_LOWER_NAME = new Map(OPERATORS.map((op) => [op.name.toLowerCase(), op]));
-/** Returns the base operator (without `IfExists` or set prefixes), or undefined when unknown. */
-function baseOperator(name) {
-    return condition_operators_BY_LOWER_NAME.get(name.toLowerCase());
-}
-
-;// CONCATENATED MODULE: ./src/engine/policy-variables.ts
-
-const VARIABLE = /\$\{([^}]*)\}/g;
-// `${*}`, `${?}` and `${$}` stand for the literal characters, which wildcard matching must not expand.
-const SPECIAL = {
-    '*': LITERAL_STAR,
-    '?': LITERAL_QUESTION,
-    $: LITERAL_DOLLAR
-};
-/**
- * Replaces the policy variables in `value`. Returns undefined when a variable has no value
- * in the request and no default: AWS then treats the value as not matching.
- * `${*}`, `${?}` and `${$}` become marker characters that wildcard matching reads literally;
- * `withLiteralCharacters` turns them back for exact comparisons.
- */
-function substituteVariables(value, context) {
-    if (!value.includes('${'))
-        return value;
-    let unresolved = false;
-    const result = value.replace(VARIABLE, (_match, inner) => {
-        const trimmed = inner.trim();
-        if (trimmed in SPECIAL)
-            return SPECIAL[trimmed];
-        const [name, fallback] = splitDefault(trimmed);
-        const values = context.get(name);
-        if (values && values.length === 1)
-            return values[0];
-        if (fallback !== undefined)
-            return fallback;
-        unresolved = true;
-        return '';
-    });
-    return unresolved ? undefined : result;
-}
-/** Splits `aws:x, 'default'` into the key and the default value. */
-function splitDefault(inner) {
-    const comma = inner.indexOf(',');
-    if (comma < 0)
-        return [inner, undefined];
-    const name = inner.slice(0, comma).trim();
-    const rest = inner.slice(comma + 1).trim();
-    const quoted = /^'(.*)'$/.exec(rest);
-    return [name, quoted ? quoted[1] : rest];
-}
-
-;// CONCATENATED MODULE: ./src/engine/conditions.ts
-/**
- * Evaluation of a statement's `Condition` block against the request context, by the IAM
- * rules. Operators and keys are ANDed. The values of one key are ORed, and NORed for negated
- * operators. A key absent from the request makes the condition false, except for negated
- * operators, `…IfExists` and `ForAllValues:` (all true), and `Null`.
- */
-
-
-function parseOperator(name) {
-    let rest = name;
-    let setOperator;
-    const prefix = /^(ForAnyValue|ForAllValues):/i.exec(rest);
-    if (prefix) {
-        setOperator = prefix[1].toLowerCase() === 'foranyvalue' ? 'ForAnyValue' : 'ForAllValues';
-        rest = rest.slice(prefix[0].length);
-    }
-    const ifExists = /IfExists$/i.test(rest);
-    if (ifExists)
-        rest = rest.slice(0, -'IfExists'.length);
-    const isNull = rest.toLowerCase() === 'null';
-    return { base: isNull ? undefined : baseOperator(rest), setOperator, ifExists, isNull };
-}
-/** Evaluates one condition entry. */
-function evaluateCondition(entry, context, variablesEnabled = true) {
-    const parsed = parseOperator(entry.operator);
-    const requestValues = context.get(entry.key);
-    const valueUnknown = context.hasUnknownValue(entry.key);
-    const present = valueUnknown || (requestValues !== undefined && requestValues.length > 0);
-    if (parsed.isNull)
-        return evaluateNull(entry, present, requestValues ?? []);
-    if (valueUnknown) {
-        return {
-            result: 'unknown',
-            mismatch: mismatch(entry, [], `Every real request carries ${entry.key}, but the expectation gives no value; add it to the expectation's context.`),
-            missingKey: entry.key
-        };
-    }
-    if (!parsed.base) {
-        return {
-            result: 'unknown',
-            mismatch: mismatch(entry, requestValues ?? [], `The operator \`${entry.operator}\` is not modelled.`)
-        };
-    }
-    const result = present && requestValues
-        ? compareValues(parsed, parsed.base, entry, requestValues, context, variablesEnabled)
-        : absentKeyResult(parsed, parsed.base);
-    if (result === true)
-        return { result };
-    return {
-        result,
-        mismatch: mismatch(entry, requestValues ?? []),
-        missingKey: present ? undefined : entry.key
-    };
-}
-/** Returns the result for a key the request does not carry. */
-function absentKeyResult(parsed, base) {
-    if (parsed.ifExists)
-        return true;
-    if (parsed.setOperator === 'ForAllValues')
-        return true;
-    if (parsed.setOperator === 'ForAnyValue')
-        return false;
-    return base.negated;
-}
-function evaluateNull(entry, present, requestValues) {
-    // `Null: true` requires the key to be absent, and `Null: false` requires it to be present.
-    const wantsAbsent = entry.values.map((value) => value.toLowerCase() === 'true');
-    const matches = wantsAbsent.some((absent) => absent !== present);
-    if (matches)
-        return { result: true };
-    return {
-        result: false,
-        mismatch: mismatch(entry, requestValues),
-        missingKey: present ? undefined : entry.key
-    };
-}
-function compareValues(parsed, base, entry, requestValues, context, variablesEnabled) {
-    const policyValues = entry.values.map((value) => base.allowsVariables && variablesEnabled ? substituteVariables(value, context) : value);
-    // One request value against all policy values: true when any policy value matches it.
-    const matchesAny = (requestValue) => {
-        let result = false;
-        for (const policyValue of policyValues) {
-            if (policyValue === undefined)
-                continue;
-            const compared = base.compare(policyValue, requestValue);
-            if (compared === undefined)
-                result = 'unknown';
-            else if (compared)
-                return true;
-        }
-        return result;
-    };
-    const perRequestValue = requestValues.map(matchesAny);
-    if (parsed.setOperator === 'ForAllValues') {
-        // Every request value must satisfy the operator (for negated ones: match no policy value).
-        return combineAll(perRequestValue.map((match) => (base.negated ? invert(match) : match)));
-    }
-    if (parsed.setOperator === 'ForAnyValue') {
-        return combineAny(perRequestValue.map((match) => (base.negated ? invert(match) : match)));
-    }
-    // A plain operator: positive ones need some pair to match; negated ones need no pair to match.
-    const anyMatch = combineAny(perRequestValue);
-    return base.negated ? invert(anyMatch) : anyMatch;
-}
-function invert(value) {
-    return value === 'unknown' ? value : !value;
-}
-function combineAll(values) {
-    if (values.includes(false))
-        return false;
-    return values.includes('unknown') ? 'unknown' : true;
-}
-function combineAny(values) {
-    if (values.includes(true))
-        return true;
-    return values.includes('unknown') ? 'unknown' : false;
-}
-function mismatch(entry, actual, note) {
-    const hint = note ?? conditionHint(entry, actual);
-    return {
-        element: 'condition',
-        detail: `${entry.operator} ${entry.key}`,
-        expected: entry.values,
-        actual,
-        ...(hint ? { hint } : {})
-    };
-}
-/** Recognises common mistakes in condition values. */
-function conditionHint(entry, actual) {
-    const key = entry.key.toLowerCase();
-    if (key === 'kms:viaservice') {
-        const accountInPlaceOfRegion = entry.values.find((value) => /\.\d{12}\.amazonaws\.com$/.test(value));
-        if (accountInPlaceOfRegion) {
-            return `\`${accountInPlaceOfRegion}\` has an account ID where the Region belongs; kms:ViaService values look like \`service.REGION.amazonaws.com\`.`;
-        }
-        if (actual.length === 0) {
-            return 'kms:ViaService is set only when an AWS service calls KMS for the principal; add it to the expectation context if the request comes through a service.';
-        }
-        const regionOf = (value) => /^[\w-]+\.([a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com$/.exec(value)?.[1];
-        const actualRegion = regionOf(actual[0]);
-        const otherRegion = entry.values.find((value) => {
-            const region = regionOf(value);
-            return region !== undefined && actualRegion !== undefined && region !== actualRegion;
-        });
-        if (otherRegion) {
-            return `\`${otherRegion}\` names Region ${regionOf(otherRegion)}, but the request comes through ${actualRegion}; kms:ViaService names the Region of the service endpoint.`;
-        }
-    }
-    if (key === 'kms:encryptioncontext:aws:s3:arn') {
-        const objectPattern = entry.values.some((value) => /^arn:aws[\w-]*:s3:::[^/]+\/.+/.test(value));
-        const bucketActual = actual.some((value) => /^arn:aws[\w-]*:s3:::[^/]+$/.test(value));
-        if (objectPattern && bucketActual) {
-            return 'With S3 Bucket Keys the encryption context holds the bucket ARN, not the object ARN; allow the bucket ARN as well.';
-        }
-    }
-    if (key === 'aws:principalarn' && actual.length > 0) {
-        const actualPath = /:role\/(.+)\/[^/]+$/.exec(actual[0]);
-        if (actualPath) {
-            return `The principal's ARN includes the path \`/${actualPath[1]}/\`; aws:PrincipalArn patterns must include it (or use a wildcard).`;
-        }
-    }
-    return undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/engine/arn.ts
@@ -16241,12 +15920,12 @@ function matchPrincipal(set, identity) {
  * against each identity in the chain (account, role, session), so the element exempts the
  * principal only when it lists all of them.
  */
-function notPrincipalExempts(set, identity) {
+function notPrincipalExempts(set, identity, effect = 'Deny') {
     if (set.wildcard)
         return true;
     // A Deny with NotPrincipal always denies a principal that has a permissions boundary,
     // whatever the element lists.
-    if ((identity.role ?? identity.user)?.permissionsBoundary)
+    if (effect === 'Deny' && (identity.role ?? identity.user)?.permissionsBoundary)
         return false;
     const { resolved } = identity;
     if (resolved.kind === 'service') {
@@ -16269,6 +15948,449 @@ function principalChain(identity) {
     if (resolved.kind === 'user')
         chain.push([resolved.arn, ...(user?.id ? [user.id] : [])]);
     return chain;
+}
+
+;// CONCATENATED MODULE: external "node:net"
+const external_node_net_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
+;// CONCATENATED MODULE: ./src/engine/wildcard.ts
+/**
+ * IAM wildcard matching: `*` matches any run of characters (also none), `?` exactly one.
+ * Matching walks the strings once with backtracking to the last `*` only, so its time is
+ * at most the product of the two lengths, whatever the pattern (no regular expressions,
+ * which a pattern such as `*a*a*a…b` could drive into exponential backtracking).
+ */
+/**
+ * Characters that stand for a literal `*`, `?` or `$` after policy-variable substitution of
+ * `${*}`, `${?}` and `${$}`. They are in the Unicode private-use area, which AWS identifiers
+ * and condition values do not use.
+ */
+const LITERAL_STAR = '\uE000';
+const LITERAL_QUESTION = '\uE001';
+const LITERAL_DOLLAR = '\uE002';
+/** Turns the literal markers back into the characters they stand for. */
+function withLiteralCharacters(value) {
+    return value
+        .replaceAll(LITERAL_STAR, '*')
+        .replaceAll(LITERAL_QUESTION, '?')
+        .replaceAll(LITERAL_DOLLAR, '$');
+}
+function sameCharacter(patternCharacter, valueCharacter) {
+    return withLiteralCharacters(patternCharacter) === valueCharacter;
+}
+/** Returns true when `value` matches `pattern` with IAM wildcards. */
+function wildcardMatch(pattern, value, ignoreCase = false) {
+    if (pattern === '*')
+        return true;
+    const left = ignoreCase ? pattern.toLowerCase() : pattern;
+    const right = ignoreCase ? value.toLowerCase() : value;
+    if (!left.includes('*') && !left.includes('?'))
+        return withLiteralCharacters(left) === right;
+    return globMatch(Array.from(left), Array.from(right));
+}
+function globMatch(pattern, value) {
+    let patternIndex = 0;
+    let valueIndex = 0;
+    let starIndex = -1;
+    let resumeIndex = 0;
+    while (valueIndex < value.length) {
+        const current = pattern[patternIndex];
+        if (current === '?' ||
+            (current !== undefined && current !== '*' && sameCharacter(current, value[valueIndex]))) {
+            patternIndex++;
+            valueIndex++;
+        }
+        else if (current === '*') {
+            // Remember the star; first try matching it against nothing.
+            starIndex = patternIndex;
+            resumeIndex = valueIndex;
+            patternIndex++;
+        }
+        else if (starIndex >= 0) {
+            // Let the last star swallow one more character and try again from there.
+            patternIndex = starIndex + 1;
+            resumeIndex++;
+            valueIndex = resumeIndex;
+        }
+        else {
+            return false;
+        }
+    }
+    while (pattern[patternIndex] === '*')
+        patternIndex++;
+    return patternIndex === pattern.length;
+}
+/**
+ * Matches an ARN pattern against an ARN the way IAM does for `Resource` and `ArnLike`: each
+ * of the first five colon-separated parts is matched on its own, and the resource part (which
+ * may itself contain colons) is matched as a whole.
+ */
+function arnMatch(pattern, arn) {
+    if (pattern === '*')
+        return true;
+    const patternParts = splitArn(pattern);
+    const arnParts = splitArn(arn);
+    if (!patternParts || !arnParts)
+        return wildcardMatch(pattern, arn);
+    return patternParts.every((part, index) => wildcardMatch(part, arnParts[index] ?? ''));
+}
+function splitArn(arn) {
+    const parts = arn.split(':');
+    if (parts.length < 6)
+        return undefined;
+    return [...parts.slice(0, 5), parts.slice(5).join(':')];
+}
+
+;// CONCATENATED MODULE: ./src/engine/condition-operators.ts
+/**
+ * IAM condition operators: how one policy value compares with one request value.
+ * Each base operator is data: its comparison and whether it is negated.
+ */
+
+
+function operator(name, compare, options = {}) {
+    return {
+        name,
+        compare,
+        negated: options.negated ?? false,
+        allowsVariables: options.allowsVariables ?? false
+    };
+}
+function parseNumber(value) {
+    if (value.trim() === '')
+        return undefined;
+    const number = Number(value);
+    return Number.isFinite(number) ? number : undefined;
+}
+function numeric(test) {
+    return (policyValue, requestValue) => {
+        const policy = parseNumber(policyValue);
+        const request = parseNumber(requestValue);
+        if (policy === undefined || request === undefined)
+            return undefined;
+        return test(policy, request);
+    };
+}
+/**
+ * Parses an ISO 8601 date or epoch seconds, as IAM date conditions accept both. A date-time
+ * without an offset is read as UTC, whatever the time zone of the machine running the check.
+ */
+function parseDate(value) {
+    if (/^\d+$/.test(value))
+        return Number(value) * 1000;
+    const withoutOffset = /^\d{4}-\d{2}-\d{2}T[\d:.]+$/.test(value);
+    const time = Date.parse(withoutOffset ? `${value}Z` : value);
+    return Number.isNaN(time) ? undefined : time;
+}
+function date(test) {
+    return (policyValue, requestValue) => {
+        const policy = parseDate(policyValue);
+        const request = parseDate(requestValue);
+        if (policy === undefined || request === undefined)
+            return undefined;
+        return test(policy, request);
+    };
+}
+function ipInRange(range, address) {
+    const [base, bitsText] = range.split('/');
+    const version = (0,external_node_net_namespaceObject.isIP)(base);
+    if (version === 0 || (0,external_node_net_namespaceObject.isIP)(address) !== version)
+        return version === 0 ? undefined : false;
+    const totalBits = version === 4 ? 32 : 128;
+    if (bitsText !== undefined && !/^\d{1,3}$/.test(bitsText))
+        return undefined;
+    const bits = bitsText === undefined ? totalBits : Number(bitsText);
+    if (!Number.isInteger(bits) || bits < 0 || bits > totalBits)
+        return undefined;
+    const rangeValue = ipToBigInt(base, version);
+    const addressValue = ipToBigInt(address, version);
+    const shift = BigInt(totalBits - bits);
+    return rangeValue >> shift === addressValue >> shift;
+}
+function ipToBigInt(address, version) {
+    if (version === 4) {
+        return address.split('.').reduce((sum, part) => (sum << 8n) + BigInt(Number(part)), 0n);
+    }
+    return expandIpv6(address).reduce((sum, part) => (sum << 16n) + BigInt(part), 0n);
+}
+function expandIpv6(address) {
+    const [head, tail] = address.includes('::') ? address.split('::') : [address, undefined];
+    const headParts = head ? head.split(':') : [];
+    const tailParts = tail ? tail.split(':') : [];
+    const missing = 8 - headParts.length - tailParts.length;
+    const parts = tail === undefined ? headParts : [...headParts, ...Array(missing).fill('0'), ...tailParts];
+    return parts.map((part) => Number.parseInt(part || '0', 16));
+}
+const stringEquals = (policy, request) => withLiteralCharacters(policy) === request;
+const stringEqualsIgnoreCase = (policy, request) => withLiteralCharacters(policy).toLowerCase() === request.toLowerCase();
+const stringLike = (policy, request) => wildcardMatch(policy, request);
+const boolEquals = (policy, request) => policy.toLowerCase() === request.toLowerCase();
+const binaryEquals = (policy, request) => Buffer.from(policy, 'base64').equals(Buffer.from(request, 'base64'));
+const OPERATORS = [
+    operator('StringEquals', stringEquals, { allowsVariables: true }),
+    operator('StringNotEquals', stringEquals, { negated: true, allowsVariables: true }),
+    operator('StringEqualsIgnoreCase', stringEqualsIgnoreCase, { allowsVariables: true }),
+    operator('StringNotEqualsIgnoreCase', stringEqualsIgnoreCase, {
+        negated: true,
+        allowsVariables: true
+    }),
+    operator('StringLike', stringLike, { allowsVariables: true }),
+    operator('StringNotLike', stringLike, { negated: true, allowsVariables: true }),
+    operator('NumericEquals', numeric((p, r) => p === r)),
+    operator('NumericNotEquals', numeric((p, r) => p === r), { negated: true }),
+    operator('NumericLessThan', numeric((p, r) => r < p)),
+    operator('NumericLessThanEquals', numeric((p, r) => r <= p)),
+    operator('NumericGreaterThan', numeric((p, r) => r > p)),
+    operator('NumericGreaterThanEquals', numeric((p, r) => r >= p)),
+    operator('DateEquals', date((p, r) => p === r)),
+    operator('DateNotEquals', date((p, r) => p === r), { negated: true }),
+    operator('DateLessThan', date((p, r) => r < p)),
+    operator('DateLessThanEquals', date((p, r) => r <= p)),
+    operator('DateGreaterThan', date((p, r) => r > p)),
+    operator('DateGreaterThanEquals', date((p, r) => r >= p)),
+    operator('Bool', boolEquals, { allowsVariables: true }),
+    operator('BinaryEquals', binaryEquals),
+    operator('IpAddress', (p, r) => ipInRange(p, r)),
+    operator('NotIpAddress', (p, r) => ipInRange(p, r), { negated: true }),
+    operator('ArnEquals', (p, r) => arnMatch(p, r), { allowsVariables: true }),
+    operator('ArnLike', (p, r) => arnMatch(p, r), { allowsVariables: true }),
+    operator('ArnNotEquals', (p, r) => arnMatch(p, r), { negated: true, allowsVariables: true }),
+    operator('ArnNotLike', (p, r) => arnMatch(p, r), { negated: true, allowsVariables: true })
+];
+const condition_operators_BY_LOWER_NAME = new Map(OPERATORS.map((op) => [op.name.toLowerCase(), op]));
+/** Returns the base operator (without `IfExists` or set prefixes), or undefined when unknown. */
+function baseOperator(name) {
+    return condition_operators_BY_LOWER_NAME.get(name.toLowerCase());
+}
+
+;// CONCATENATED MODULE: ./src/engine/policy-variables.ts
+
+const VARIABLE = /\$\{([^}]*)\}/g;
+// `${*}`, `${?}` and `${$}` stand for the literal characters, which wildcard matching must not expand.
+const SPECIAL = {
+    '*': LITERAL_STAR,
+    '?': LITERAL_QUESTION,
+    $: LITERAL_DOLLAR
+};
+/** Returned when a variable names a key whose value the request carries but the tool cannot know. */
+const UNKNOWN_VALUE = Symbol('unknown value');
+/**
+ * Replaces the policy variables in `value`. Returns undefined when a variable has no value
+ * in the request and no default: AWS then treats the value as not matching. Returns
+ * `UNKNOWN_VALUE` when a variable's key is in the request with a value the tool cannot know.
+ * `${*}`, `${?}` and `${$}` become marker characters that wildcard matching reads literally;
+ * `withLiteralCharacters` turns them back for exact comparisons.
+ */
+function substituteVariables(value, context) {
+    if (!value.includes('${'))
+        return value;
+    let unresolved = false;
+    let unknown = false;
+    const result = value.replace(VARIABLE, (_match, inner) => {
+        const trimmed = inner.trim();
+        if (trimmed in SPECIAL)
+            return SPECIAL[trimmed];
+        const [name, fallback] = splitDefault(trimmed);
+        const values = context.get(name);
+        if (values && values.length === 1)
+            return values[0];
+        if (context.hasUnknownValue(name) || context.hasUnknownPresence(name)) {
+            unknown = true;
+            return '';
+        }
+        if (fallback !== undefined)
+            return fallback;
+        unresolved = true;
+        return '';
+    });
+    if (unknown)
+        return UNKNOWN_VALUE;
+    return unresolved ? undefined : result;
+}
+/** Splits `aws:x, 'default'` into the key and the default value. */
+function splitDefault(inner) {
+    const comma = inner.indexOf(',');
+    if (comma < 0)
+        return [inner, undefined];
+    const name = inner.slice(0, comma).trim();
+    const rest = inner.slice(comma + 1).trim();
+    const quoted = /^'(.*)'$/.exec(rest);
+    return [name, quoted ? quoted[1] : rest];
+}
+
+;// CONCATENATED MODULE: ./src/engine/conditions.ts
+/**
+ * Evaluation of a statement's `Condition` block against the request context, by the IAM
+ * rules. Operators and keys are ANDed. The values of one key are ORed, and NORed for negated
+ * operators. A key absent from the request makes the condition false, except for negated
+ * operators, `…IfExists` and `ForAllValues:` (all true), and `Null`.
+ */
+
+
+function parseOperator(name) {
+    let rest = name;
+    let setOperator;
+    const prefix = /^(ForAnyValue|ForAllValues):/i.exec(rest);
+    if (prefix) {
+        setOperator = prefix[1].toLowerCase() === 'foranyvalue' ? 'ForAnyValue' : 'ForAllValues';
+        rest = rest.slice(prefix[0].length);
+    }
+    const ifExists = /IfExists$/i.test(rest);
+    if (ifExists)
+        rest = rest.slice(0, -'IfExists'.length);
+    const isNull = rest.toLowerCase() === 'null';
+    return { base: isNull ? undefined : baseOperator(rest), setOperator, ifExists, isNull };
+}
+/** Evaluates one condition entry. */
+function evaluateCondition(entry, context, variablesEnabled = true) {
+    const parsed = parseOperator(entry.operator);
+    if (context.hasUnknownPresence(entry.key)) {
+        return {
+            result: 'unknown',
+            mismatch: mismatch(entry, [], `Whether the request carries ${entry.key}, and with which value, is not in the facts.`),
+            missingKey: entry.key
+        };
+    }
+    const requestValues = context.get(entry.key);
+    const valueUnknown = context.hasUnknownValue(entry.key);
+    const present = valueUnknown || (requestValues !== undefined && requestValues.length > 0);
+    if (parsed.isNull)
+        return evaluateNull(entry, present, requestValues ?? []);
+    if (valueUnknown) {
+        return {
+            result: 'unknown',
+            mismatch: mismatch(entry, [], `Every real request carries ${entry.key}, but the expectation gives no value; add it to the expectation's context.`),
+            missingKey: entry.key
+        };
+    }
+    if (!parsed.base) {
+        return {
+            result: 'unknown',
+            mismatch: mismatch(entry, requestValues ?? [], `The operator \`${entry.operator}\` is not modelled.`)
+        };
+    }
+    const result = present && requestValues
+        ? compareValues(parsed, parsed.base, entry, requestValues, context, variablesEnabled)
+        : absentKeyResult(parsed, parsed.base);
+    if (result === true)
+        return { result };
+    return {
+        result,
+        mismatch: mismatch(entry, requestValues ?? []),
+        missingKey: present ? undefined : entry.key
+    };
+}
+/** Returns the result for a key the request does not carry. */
+function absentKeyResult(parsed, base) {
+    if (parsed.ifExists)
+        return true;
+    if (parsed.setOperator === 'ForAllValues')
+        return true;
+    if (parsed.setOperator === 'ForAnyValue')
+        return false;
+    return base.negated;
+}
+function evaluateNull(entry, present, requestValues) {
+    // `Null: true` requires the key to be absent, and `Null: false` requires it to be present.
+    const wantsAbsent = entry.values.map((value) => value.toLowerCase() === 'true');
+    const matches = wantsAbsent.some((absent) => absent !== present);
+    if (matches)
+        return { result: true };
+    return {
+        result: false,
+        mismatch: mismatch(entry, requestValues),
+        missingKey: present ? undefined : entry.key
+    };
+}
+function compareValues(parsed, base, entry, requestValues, context, variablesEnabled) {
+    const policyValues = entry.values.map((value) => base.allowsVariables && variablesEnabled ? substituteVariables(value, context) : value);
+    // One request value against all policy values: true when any policy value matches it.
+    const matchesAny = (requestValue) => {
+        let result = false;
+        for (const policyValue of policyValues) {
+            if (policyValue === undefined)
+                continue;
+            if (policyValue === UNKNOWN_VALUE) {
+                result = 'unknown';
+                continue;
+            }
+            const compared = base.compare(policyValue, requestValue);
+            if (compared === undefined)
+                result = 'unknown';
+            else if (compared)
+                return true;
+        }
+        return result;
+    };
+    const perRequestValue = requestValues.map(matchesAny);
+    if (parsed.setOperator === 'ForAllValues') {
+        // Every request value must satisfy the operator (for negated ones: match no policy value).
+        return combineAll(perRequestValue.map((match) => (base.negated ? invert(match) : match)));
+    }
+    if (parsed.setOperator === 'ForAnyValue') {
+        return combineAny(perRequestValue.map((match) => (base.negated ? invert(match) : match)));
+    }
+    // A plain operator: positive ones need some pair to match; negated ones need no pair to match.
+    const anyMatch = combineAny(perRequestValue);
+    return base.negated ? invert(anyMatch) : anyMatch;
+}
+function invert(value) {
+    return value === 'unknown' ? value : !value;
+}
+function combineAll(values) {
+    if (values.includes(false))
+        return false;
+    return values.includes('unknown') ? 'unknown' : true;
+}
+function combineAny(values) {
+    if (values.includes(true))
+        return true;
+    return values.includes('unknown') ? 'unknown' : false;
+}
+function mismatch(entry, actual, note) {
+    const hint = note ?? conditionHint(entry, actual);
+    return {
+        element: 'condition',
+        detail: `${entry.operator} ${entry.key}`,
+        expected: entry.values,
+        actual,
+        ...(hint ? { hint } : {})
+    };
+}
+/** Recognises common mistakes in condition values. */
+function conditionHint(entry, actual) {
+    const key = entry.key.toLowerCase();
+    if (key === 'kms:viaservice') {
+        const accountInPlaceOfRegion = entry.values.find((value) => /\.\d{12}\.amazonaws\.com$/.test(value));
+        if (accountInPlaceOfRegion) {
+            return `\`${accountInPlaceOfRegion}\` has an account ID where the Region belongs; kms:ViaService values look like \`service.REGION.amazonaws.com\`.`;
+        }
+        if (actual.length === 0) {
+            return 'kms:ViaService is set only when an AWS service calls KMS for the principal; add it to the expectation context if the request comes through a service.';
+        }
+        const regionOf = (value) => /^[\w-]+\.([a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com$/.exec(value)?.[1];
+        const actualRegion = regionOf(actual[0]);
+        const otherRegion = entry.values.find((value) => {
+            const region = regionOf(value);
+            return region !== undefined && actualRegion !== undefined && region !== actualRegion;
+        });
+        if (otherRegion) {
+            return `\`${otherRegion}\` names Region ${regionOf(otherRegion)}, but the request comes through ${actualRegion}; kms:ViaService names the Region of the service endpoint.`;
+        }
+    }
+    if (key === 'kms:encryptioncontext:aws:s3:arn') {
+        const objectPattern = entry.values.some((value) => /^arn:aws[\w-]*:s3:::[^/]+\/.+/.test(value));
+        const bucketActual = actual.some((value) => /^arn:aws[\w-]*:s3:::[^/]+$/.test(value));
+        if (objectPattern && bucketActual) {
+            return 'With S3 Bucket Keys the encryption context holds the bucket ARN, not the object ARN; allow the bucket ARN as well.';
+        }
+    }
+    if (key === 'aws:principalarn' && actual.length > 0) {
+        const actualPath = /:role\/(.+)\/[^/]+$/.exec(actual[0]);
+        if (actualPath) {
+            return `The principal's ARN includes the path \`/${actualPath[1]}/\`; aws:PrincipalArn patterns must include it (or use a wildcard).`;
+        }
+    }
+    return undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/engine/statement-match.ts
@@ -16318,8 +16440,9 @@ function matchStatement(policy, statement, request) {
             actual: [request.action]
         });
     }
-    const resourceMatches = matchResource(policy, statement, request);
-    if (!resourceMatches)
+    const resourceResult = matchResource(policy, statement, request);
+    const resourceMatches = resourceResult === true;
+    if (resourceResult === false)
         mismatches.push(resourceMismatch(statement, request.resourceArn));
     const principalMatch = matchStatementPrincipal(policy, statement, request.identity);
     if (principalMatch === 'none') {
@@ -16340,7 +16463,7 @@ function matchStatement(policy, statement, request) {
         return outcome.result;
     });
     const conditionResult = and3(conditionResults);
-    const applies = and3([actionMatches, resourceMatches, principalMatch !== 'none', conditionResult]);
+    const applies = and3([actionMatches, resourceResult, principalMatch !== 'none', conditionResult]);
     return {
         policy,
         request,
@@ -16375,12 +16498,14 @@ function matchResource(policy, statement, request) {
         const substituted = supportsVariables(policy)
             ? substituteVariables(pattern, request.context)
             : pattern;
+        if (substituted === UNKNOWN_VALUE)
+            return 'unknown';
         return substituted !== undefined && arnMatch(substituted, request.resourceArn);
     };
     if (statement.resource)
-        return statement.resource.some(matchesPattern);
+        return or3(statement.resource.map(matchesPattern));
     if (statement.notResource)
-        return !statement.notResource.some(matchesPattern);
+        return not3(or3(statement.notResource.map(matchesPattern)));
     // Identity policies need a Resource element; without one the statement is invalid.
     return policy.kind === 'key-policy';
 }
@@ -16403,7 +16528,9 @@ function matchStatementPrincipal(policy, statement, identity) {
     if (statement.principal)
         return matchPrincipal(statement.principal, identity);
     if (statement.notPrincipal)
-        return notPrincipalExempts(statement.notPrincipal, identity) ? 'none' : 'wildcard';
+        return notPrincipalExempts(statement.notPrincipal, identity, statement.effect)
+            ? 'none'
+            : 'wildcard';
     // A resource policy statement without a principal names nobody.
     if (policy.kind === 'key-policy' || policy.kind === 'vpce')
         return 'none';
@@ -16423,6 +16550,7 @@ function principalValues(statement) {
 }
 
 ;// CONCATENATED MODULE: ./src/engine/endpoint-and-session.ts
+
 
 
 function allowOf(matches) {
@@ -16477,7 +16605,7 @@ function evaluateSessionPolicy(identity, request, facts) {
     const { kind, arn } = identity.resolved;
     const session = kind === 'assumed-role' || kind === 'federated-user';
     const fact = session
-        ? facts.sessionPolicies.find((candidate) => candidate.sessionArn === arn)
+        ? facts.sessionPolicies.find((candidate) => sameIamArn(candidate.sessionArn, arn))
         : undefined;
     if (!fact) {
         return {
@@ -16651,12 +16779,12 @@ function byArn(input, facts, accountId, region) {
 }
 function byAlias(input, aliasName, facts, accountId, region) {
     const resolved = { input, alias: aliasName, accountId, region };
-    const key = facts.keys.find((candidate) => candidate.aliases.includes(aliasName) &&
+    const key = facts.keys.find((candidate) => (candidate.aliases ?? []).includes(aliasName) &&
         candidate.accountId === accountId &&
         candidate.region === region);
     if (key)
         return { resolved: { ...resolved, arn: key.arn, keyId: key.keyId }, key };
-    const elsewhere = facts.keys.find((candidate) => candidate.aliases.includes(aliasName));
+    const elsewhere = facts.keys.find((candidate) => (candidate.aliases ?? []).includes(aliasName));
     if (elsewhere && input === aliasName) {
         // The alias exists, but in another account or Region than the caller's: AWS would not find it.
         return {
@@ -16726,7 +16854,8 @@ function keyStateLock(key, action) {
 }
 function stateForNonCryptographicAction(base, action, state) {
     const failing = action.failingStates ?? [];
-    if (failing.length === 0) {
+    const required = action.requiredStates ?? [];
+    if (failing.length === 0 && required.length === 0) {
         return { ...base, status: 'not-applicable', reason: `${action.name} works in every key state.` };
     }
     if (state === undefined) {
@@ -16734,6 +16863,13 @@ function stateForNonCryptographicAction(base, action, state) {
             ...base,
             status: 'unknown',
             reason: 'The key state is not in the facts (KeyMetadata.KeyState).'
+        };
+    }
+    if (required.length > 0 && !required.includes(state)) {
+        return {
+            ...base,
+            status: 'closed',
+            reason: `The key is ${state}; ${action.name} works only on a key in state ${required.join(' or ')}.`
         };
     }
     if (failing.includes(state)) {
@@ -16795,11 +16931,13 @@ function keyUsageLock(key, action) {
             reason: `${action.name} needs a symmetric key; this key is ${keySpec}.`
         };
     }
-    if (action.needsAsymmetricKey && symmetric) {
+    // HMAC keys are symmetric too; asymmetric key specs start with RSA_, ECC_, SM2 or ML_DSA_.
+    const asymmetric = keySpec !== undefined && /^(RSA_|ECC_|SM2|ML_DSA_)/.test(keySpec);
+    if (action.needsAsymmetricKey && !asymmetric) {
         return {
             ...base,
             status: 'closed',
-            reason: `${action.name} needs an asymmetric key; this key is SYMMETRIC_DEFAULT.`
+            reason: `${action.name} needs an asymmetric key; this key is ${keySpec}.`
         };
     }
     return {
@@ -16948,11 +17086,11 @@ function sessionPolicyLock(state) {
 function keyPolicyLock(state) {
     const { key, doors } = state;
     const base = { lock: 'key-policy', accountId: key.accountId, grants: [] };
-    if (!state.keyPolicyMatches) {
+    if (state.grantOnly) {
         return {
             ...base,
-            status: 'unknown',
-            reason: `The key policy of ${key.arn} is not in the facts.`,
+            status: 'not-applicable',
+            reason: `${state.actionName} in a key policy has no effect; only a grant authorizes it.`,
             statements: []
         };
     }
@@ -16961,6 +17099,14 @@ function keyPolicyLock(state) {
             ...base,
             status: 'closed',
             reason: `${state.actionName} cannot be used on a key in another account; KMS allows it only in the key's own account.`,
+            statements: []
+        };
+    }
+    if (!state.keyPolicyMatches) {
+        return {
+            ...base,
+            status: 'unknown',
+            reason: `The key policy of ${key.arn} is not in the facts.`,
             statements: []
         };
     }
@@ -16992,6 +17138,14 @@ function iamLock(state) {
     const base = { lock: 'iam', accountId: identity.resolved.accountId, grants: [] };
     const allows = allowsThatApply(state.identityMatches);
     const kind = identity.resolved.kind;
+    if (state.grantOnly) {
+        return {
+            ...base,
+            status: 'not-applicable',
+            reason: `${state.actionName} in an IAM policy has no effect; only a grant authorizes it.`,
+            statements: []
+        };
+    }
     if (kind === 'service') {
         return {
             ...base,
@@ -17114,8 +17268,11 @@ function grantLock(state) {
     }
     return {
         ...base,
-        status: 'not-applicable',
-        reason: 'No grant names the principal or its account.',
+        // For an operation that only a grant can authorize, no grant means the lock is closed.
+        status: state.grantOnly ? 'closed' : 'not-applicable',
+        reason: state.grantOnly
+            ? `No grant lets the principal ${state.actionName}; only the grant's grantee (when the grant lists RetireGrant) or its retiring principal can.`
+            : 'No grant names the principal or its account.',
         grants: []
     };
 }
@@ -17318,6 +17475,20 @@ function evaluateLevels(type, accountId, organization, request) {
 
 
 
+/** Keeps only the grant path for operations that only a grant can authorize (kms:RetireGrant). */
+function grantOnlyAuthorization(authorized, grantOnly) {
+    if (!grantOnly)
+        return authorized;
+    const grant = authorized.paths.grant;
+    return {
+        result: grant,
+        paths: {
+            'key-policy-names-principal': false,
+            'key-policy-trusts-account-and-iam-allows': false,
+            grant
+        }
+    };
+}
 /** Evaluates one request. Assumes the action was validated as a key-scoped KMS action. */
 function evaluateRequest(request, facts) {
     const identity = resolvePrincipal(request.principal, facts, request.partition);
@@ -17345,8 +17516,19 @@ function evaluateRequest(request, facts) {
             reasons: [reason]
         };
     }
+    if (keyResolution.resolved.alias && !action.acceptsAlias) {
+        // Only cryptographic operations and DescribeKey take an alias as KeyId.
+        const reason = `${action.name} takes a key ID or key ARN, not an alias: AWS rejects ${request.key} as its KeyId.`;
+        return {
+            ...base,
+            decision: 'implicit-deny',
+            closedLocks: ['key-not-found'],
+            locks: [lockOf('key-not-found', 'closed', reason)],
+            reasons: [reason]
+        };
+    }
     const key = keyResolution.key;
-    const context = buildRequestContext(request.context, identity, keyResolution.resolved, key, facts);
+    const context = buildRequestContext(action.name, request.context, identity, keyResolution.resolved, key, facts);
     const matchRequest = {
         identity,
         action: action.name,
@@ -17368,7 +17550,7 @@ function evaluateRequest(request, facts) {
         ...grantDoors(grantMatches)
     };
     const notCrossAccountAction = crossAccount && !action.crossAccount;
-    const { result, paths } = authorization(doors, crossAccount);
+    const { result, paths } = grantOnlyAuthorization(authorization(doors, crossAccount), action.grantOnly === true);
     const state = {
         identity,
         key,
@@ -17379,7 +17561,7 @@ function evaluateRequest(request, facts) {
         boundaryMatches: boundary.matches,
         grantMatches,
         scp: evaluateGuardrail('scp', principalAccount, facts, matchRequest, scpExemption(identity)),
-        rcp: evaluateGuardrail('rcp', key.accountId, facts, matchRequest, rcpExemption(identity, key)),
+        rcp: evaluateGuardrail('rcp', key.accountId, facts, matchRequest, rcpExemption(identity, key, action)),
         vpce: evaluateEndpoint(matchRequest, facts),
         session,
         doors,
@@ -17388,7 +17570,8 @@ function evaluateRequest(request, facts) {
         keyState: keyStateLock(key, action),
         keyUsage: keyUsageLock(key, action),
         notCrossAccountAction,
-        unseenDenySources: unseenDenySources(identity, identityMatches)
+        unseenDenySources: unseenDenySources(identity, identityMatches),
+        grantOnly: action.grantOnly === true
     };
     return decide(state, base);
 }
@@ -17544,18 +17727,25 @@ function unseenDenySources(identity, identityMatches) {
     return sources;
 }
 function scpExemption(identity) {
-    const kind = identity.resolved.kind;
-    if (kind === 'service')
+    if (identity.resolved.kind === 'service')
         return 'SCPs do not apply to AWS service principals.';
-    if (kind === 'service-linked-role')
+    if (isServiceLinked(identity))
         return 'SCPs do not apply to service-linked roles.';
     return undefined;
 }
-function rcpExemption(identity, key) {
+/** True for a service-linked role and its sessions (the role's path is /aws-service-role/). */
+function isServiceLinked(identity) {
+    if (identity.resolved.kind === 'service-linked-role')
+        return true;
+    return identity.role?.path.startsWith('/aws-service-role/') ?? false;
+}
+function rcpExemption(identity, key, action) {
     if (key.metadata.keyManager === 'AWS')
         return 'RCPs do not apply to AWS managed keys.';
-    if (identity.resolved.kind === 'service-linked-role')
+    if (isServiceLinked(identity))
         return 'RCPs do not apply to service-linked roles.';
+    if (action.grantOnly)
+        return `RCPs have no effect on ${action.name}.`;
     return undefined;
 }
 function lockOf(lock, status, reason) {

@@ -11,6 +11,7 @@ import { RequestContextValues } from './request-context.js'
 export type SuppliedContext = Record<string, string | string[]>
 
 export function buildRequestContext(
+  action: string,
   supplied: SuppliedContext,
   identity: PrincipalIdentity,
   resolvedKey: ResolvedKey,
@@ -24,10 +25,12 @@ export function buildRequestContext(
   if (resolvedKey.region) context.set('aws:RequestedRegion', resolvedKey.region)
   // KMS is reached only over TLS.
   context.set('aws:SecureTransport', 'true')
-  markKeysEveryRequestCarries(context, identity, supplied, facts)
+  markKeysEveryRequestCarries(context, identity, supplied)
+  addOperationKeys(context, action, key)
 
   for (const [name, value] of Object.entries(supplied)) context.set(name, value)
   addEncryptionContextKeys(context)
+  addSourceOrganizationKeys(context, identity, facts)
   return context
 }
 
@@ -75,8 +78,7 @@ function addPrincipalKeys(
 function markKeysEveryRequestCarries(
   context: RequestContextValues,
   identity: PrincipalIdentity,
-  supplied: SuppliedContext,
-  facts: Facts
+  supplied: SuppliedContext
 ): void {
   const kind = identity.resolved.kind
   const viaService = Object.keys(supplied).some((key) => key.toLowerCase() === 'kms:viaservice')
@@ -87,6 +89,9 @@ function markKeysEveryRequestCarries(
     // Services calling for a resource usually send the resource's ARN and account.
     context.markPresentWithUnknownValue('aws:SourceArn')
     context.markPresentWithUnknownValue('aws:SourceAccount')
+    // The organization of the source account, when it is in one.
+    context.markPrefixUnknown('aws:SourceOrgID')
+    context.markPrefixUnknown('aws:SourceOrgPaths')
     return
   }
   // aws:ViaAWSService is false on direct calls and true when a service calls with the
@@ -102,16 +107,78 @@ function markKeysEveryRequestCarries(
     context.markPresentWithUnknownValue('aws:TokenIssueTime')
   if (kind === 'role' || kind === 'service-linked-role')
     context.markPresentWithUnknownValue('aws:userid')
-  // The organization keys are set from the Organizations facts when they list the account.
-  // NOTE: an account listed as external is left without them, which matches no condition on
-  // this organization's ID, although it may belong to another organization.
-  const external = facts.organizations.some((org) =>
-    org.externalAccounts.includes(identity.resolved.accountId ?? '')
-  )
-  if (!external) {
-    context.markPresentWithUnknownValue('aws:PrincipalOrgID')
-    context.markPresentWithUnknownValue('aws:PrincipalOrgPaths')
+}
+
+/**
+ * Adds the KMS condition keys of the operation's own parameters. The KMS Developer Guide
+ * says conditions on them work even when the request leaves the parameter at its default,
+ * so they are present on every such request; where the tool cannot know the value, it is
+ * unknown.
+ */
+function addOperationKeys(
+  context: RequestContextValues,
+  action: string,
+  key: KeyFact | undefined
+): void {
+  const operation = action.replace(/^kms:/i, '')
+  const symmetric = key?.metadata.keySpec === 'SYMMETRIC_DEFAULT'
+  const unknown = (...names: string[]) => {
+    for (const name of names) context.markPresentWithUnknownValue(name)
   }
+  switch (operation) {
+    case 'Encrypt':
+    case 'Decrypt':
+      if (symmetric) context.set('kms:EncryptionAlgorithm', 'SYMMETRIC_DEFAULT')
+      else unknown('kms:EncryptionAlgorithm')
+      break
+    case 'ReEncryptFrom':
+    case 'ReEncryptTo':
+      if (symmetric) context.set('kms:EncryptionAlgorithm', 'SYMMETRIC_DEFAULT')
+      else unknown('kms:EncryptionAlgorithm')
+      unknown('kms:ReEncryptOnSameKey')
+      break
+    case 'GenerateDataKeyPair':
+    case 'GenerateDataKeyPairWithoutPlaintext':
+      unknown('kms:DataKeyPairSpec')
+      break
+    case 'Sign':
+    case 'Verify':
+      unknown('kms:SigningAlgorithm', 'kms:MessageType')
+      break
+    case 'GenerateMac':
+    case 'VerifyMac':
+      unknown('kms:MacAlgorithm')
+      break
+    case 'DeriveSharedSecret':
+      context.set('kms:KeyAgreementAlgorithm', 'ECDH')
+      break
+    case 'CreateGrant':
+      unknown('kms:GrantOperations', 'kms:GranteePrincipal')
+      context.markPrefixUnknown('kms:RetiringPrincipal')
+      context.markPrefixUnknown('kms:GrantConstraintType')
+      break
+    case 'PutKeyPolicy':
+      context.set('kms:BypassPolicyLockoutSafetyCheck', 'false')
+      break
+    case 'GetParametersForImport':
+      unknown('kms:WrappingAlgorithm', 'kms:WrappingKeySpec')
+      break
+    case 'ImportKeyMaterial':
+      unknown('kms:ExpirationModel')
+      context.markPrefixUnknown('kms:ValidTo')
+      break
+  }
+}
+
+/** Derives aws:SourceOrgID and aws:SourceOrgPaths from a supplied aws:SourceAccount, for service principals. */
+function addSourceOrganizationKeys(
+  context: RequestContextValues,
+  identity: PrincipalIdentity,
+  facts: Facts
+): void {
+  if (identity.resolved.kind !== 'service' || context.has('aws:SourceOrgID')) return
+  const [sourceAccount] = context.get('aws:SourceAccount') ?? []
+  if (sourceAccount) addOrganizationKeys(context, 'Source', sourceAccount, facts)
 }
 
 /** Derives kms:EncryptionContextKeys from the request's kms:EncryptionContext:NAME pairs, unless supplied. */
@@ -141,7 +208,7 @@ function principalType(identity: PrincipalIdentity): string {
  */
 function addOrganizationKeys(
   context: RequestContextValues,
-  side: 'Principal' | 'Resource',
+  side: 'Principal' | 'Resource' | 'Source',
   accountId: string,
   facts: Facts
 ): void {
@@ -154,6 +221,13 @@ function addOrganizationKeys(
       `${[organization.organizationId, ...account.parents].join('/')}/`
     )
     return
+  }
+  // NOTE: an account listed as external is left without these keys, which matches no
+  // condition on this organization's ID, although it may belong to another organization.
+  const external = facts.organizations.some((org) => org.externalAccounts.includes(accountId))
+  if (!external) {
+    context.markPrefixUnknown(`aws:${side}OrgID`)
+    context.markPrefixUnknown(`aws:${side}OrgPaths`)
   }
 }
 
@@ -169,7 +243,10 @@ function addKeyKeys(context: RequestContextValues, key: KeyFact, facts: Facts): 
     context.set('kms:MultiRegion', String(metadata.multiRegion))
   if (metadata.multiRegionKeyType)
     context.set('kms:MultiRegionKeyType', metadata.multiRegionKeyType)
-  if (key.aliases.length > 0) context.set('kms:ResourceAliases', key.aliases)
-  for (const [tagKey, tagValue] of Object.entries(key.tags))
+  if (key.aliases === undefined) context.markPrefixUnknown('kms:ResourceAliases')
+  else if (key.aliases.length > 0) context.set('kms:ResourceAliases', key.aliases)
+  if (key.tags === undefined) context.markPrefixUnknown('aws:ResourceTag/')
+  for (const [tagKey, tagValue] of Object.entries(key.tags ?? {})) {
     context.set(`aws:ResourceTag/${tagKey}`, tagValue)
+  }
 }

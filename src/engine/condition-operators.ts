@@ -43,10 +43,14 @@ function numeric(test: (policy: number, request: number) => boolean): BaseOperat
   }
 }
 
-/** Parses an ISO 8601 date or epoch seconds, as IAM date conditions accept both. */
+/**
+ * Parses an ISO 8601 date or epoch seconds, as IAM date conditions accept both. A date-time
+ * without an offset is read as UTC, whatever the time zone of the machine running the check.
+ */
 function parseDate(value: string): number | undefined {
   if (/^\d+$/.test(value)) return Number(value) * 1000
-  const time = Date.parse(value)
+  const withoutOffset = /^\d{4}-\d{2}-\d{2}T[\d:.]+$/.test(value)
+  const time = Date.parse(withoutOffset ? `${value}Z` : value)
   return Number.isNaN(time) ? undefined : time
 }
 
@@ -64,6 +68,7 @@ function ipInRange(range: string, address: string): boolean | undefined {
   const version = isIP(base)
   if (version === 0 || isIP(address) !== version) return version === 0 ? undefined : false
   const totalBits = version === 4 ? 32 : 128
+  if (bitsText !== undefined && !/^\d{1,3}$/.test(bitsText)) return undefined
   const bits = bitsText === undefined ? totalBits : Number(bitsText)
   if (!Number.isInteger(bits) || bits < 0 || bits > totalBits) return undefined
   const rangeValue = ipToBigInt(base, version)

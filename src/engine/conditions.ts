@@ -7,7 +7,7 @@
 import { type BaseOperator, baseOperator } from './condition-operators.js'
 import type { Mismatch } from './decision.js'
 import type { ConditionEntry } from './model.js'
-import { substituteVariables } from './policy-variables.js'
+import { substituteVariables, UNKNOWN_VALUE } from './policy-variables.js'
 import type { RequestContextValues } from './request-context.js'
 import type { Tri } from './tri.js'
 
@@ -47,6 +47,17 @@ export function evaluateCondition(
   variablesEnabled = true
 ): ConditionOutcome {
   const parsed = parseOperator(entry.operator)
+  if (context.hasUnknownPresence(entry.key)) {
+    return {
+      result: 'unknown',
+      mismatch: mismatch(
+        entry,
+        [],
+        `Whether the request carries ${entry.key}, and with which value, is not in the facts.`
+      ),
+      missingKey: entry.key
+    }
+  }
   const requestValues = context.get(entry.key)
   const valueUnknown = context.hasUnknownValue(entry.key)
   const present = valueUnknown || (requestValues !== undefined && requestValues.length > 0)
@@ -129,6 +140,10 @@ function compareValues(
     let result: Tri = false
     for (const policyValue of policyValues) {
       if (policyValue === undefined) continue
+      if (policyValue === UNKNOWN_VALUE) {
+        result = 'unknown'
+        continue
+      }
       const compared = base.compare(policyValue, requestValue)
       if (compared === undefined) result = 'unknown'
       else if (compared) return true

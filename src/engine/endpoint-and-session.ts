@@ -4,7 +4,7 @@
  * and a Deny in either wins.
  */
 import type { Facts } from './model.js'
-import type { PrincipalIdentity } from './principal.js'
+import { type PrincipalIdentity, sameIamArn } from './principal.js'
 import { type MatchRequest, matchPolicy, type StatementMatch } from './statement-match.js'
 import { or3, type Tri } from './tri.js'
 
@@ -78,7 +78,7 @@ export function evaluateSessionPolicy(
   const { kind, arn } = identity.resolved
   const session = kind === 'assumed-role' || kind === 'federated-user'
   const fact = session
-    ? facts.sessionPolicies.find((candidate) => candidate.sessionArn === arn)
+    ? facts.sessionPolicies.find((candidate) => sameIamArn(candidate.sessionArn, arn))
     : undefined
   if (!fact) {
     return {

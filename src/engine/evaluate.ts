@@ -19,7 +19,7 @@ import { type CapOutcome, evaluateEndpoint, evaluateSessionPolicy } from './endp
 import { type GrantMatch, matchGrants } from './grants.js'
 import { resolveKey } from './key.js'
 import { keyStateLock, keyUsageLock } from './key-condition.js'
-import { kmsAction } from './kms-actions.js'
+import { type KmsActionInfo, kmsAction } from './kms-actions.js'
 import { buildLocks } from './locks.js'
 import type { Facts, KeyFact } from './model.js'
 import { collectMissingKeys, collectNearMisses } from './near-misses.js'
@@ -66,6 +66,25 @@ export interface EvaluationState {
   notCrossAccountAction: boolean
   /** Policies that could hold a Deny but are not in the facts, each as a reason. */
   unseenDenySources: string[]
+  /** True when only a grant can authorize the action (kms:RetireGrant). */
+  grantOnly: boolean
+}
+
+/** Keeps only the grant path for operations that only a grant can authorize (kms:RetireGrant). */
+function grantOnlyAuthorization(
+  authorized: { result: Tri; paths: Record<string, Tri> },
+  grantOnly: boolean
+): { result: Tri; paths: Record<string, Tri> } {
+  if (!grantOnly) return authorized
+  const grant = authorized.paths.grant
+  return {
+    result: grant,
+    paths: {
+      'key-policy-names-principal': false,
+      'key-policy-trusts-account-and-iam-allows': false,
+      grant
+    }
+  }
 }
 
 /** Evaluates one request. Assumes the action was validated as a key-scoped KMS action. */
@@ -96,9 +115,27 @@ export function evaluateRequest(request: EvaluationRequest, facts: Facts): Evalu
       reasons: [reason]
     }
   }
+  if (keyResolution.resolved.alias && !action.acceptsAlias) {
+    // Only cryptographic operations and DescribeKey take an alias as KeyId.
+    const reason = `${action.name} takes a key ID or key ARN, not an alias: AWS rejects ${request.key} as its KeyId.`
+    return {
+      ...base,
+      decision: 'implicit-deny',
+      closedLocks: ['key-not-found'],
+      locks: [lockOf('key-not-found', 'closed', reason)],
+      reasons: [reason]
+    }
+  }
 
   const key = keyResolution.key
-  const context = buildRequestContext(request.context, identity, keyResolution.resolved, key, facts)
+  const context = buildRequestContext(
+    action.name,
+    request.context,
+    identity,
+    keyResolution.resolved,
+    key,
+    facts
+  )
   const matchRequest: MatchRequest = {
     identity,
     action: action.name,
@@ -122,7 +159,10 @@ export function evaluateRequest(request: EvaluationRequest, facts: Facts): Evalu
     ...grantDoors(grantMatches)
   }
   const notCrossAccountAction = crossAccount && !action.crossAccount
-  const { result, paths } = authorization(doors, crossAccount)
+  const { result, paths } = grantOnlyAuthorization(
+    authorization(doors, crossAccount),
+    action.grantOnly === true
+  )
 
   const state: EvaluationState = {
     identity,
@@ -134,7 +174,13 @@ export function evaluateRequest(request: EvaluationRequest, facts: Facts): Evalu
     boundaryMatches: boundary.matches,
     grantMatches,
     scp: evaluateGuardrail('scp', principalAccount, facts, matchRequest, scpExemption(identity)),
-    rcp: evaluateGuardrail('rcp', key.accountId, facts, matchRequest, rcpExemption(identity, key)),
+    rcp: evaluateGuardrail(
+      'rcp',
+      key.accountId,
+      facts,
+      matchRequest,
+      rcpExemption(identity, key, action)
+    ),
     vpce: evaluateEndpoint(matchRequest, facts),
     session,
     doors,
@@ -143,7 +189,8 @@ export function evaluateRequest(request: EvaluationRequest, facts: Facts): Evalu
     keyState: keyStateLock(key, action),
     keyUsage: keyUsageLock(key, action),
     notCrossAccountAction,
-    unseenDenySources: unseenDenySources(identity, identityMatches)
+    unseenDenySources: unseenDenySources(identity, identityMatches),
+    grantOnly: action.grantOnly === true
   }
   return decide(state, base)
 }
@@ -334,16 +381,25 @@ function unseenDenySources(
 }
 
 function scpExemption(identity: PrincipalIdentity): string | undefined {
-  const kind = identity.resolved.kind
-  if (kind === 'service') return 'SCPs do not apply to AWS service principals.'
-  if (kind === 'service-linked-role') return 'SCPs do not apply to service-linked roles.'
+  if (identity.resolved.kind === 'service') return 'SCPs do not apply to AWS service principals.'
+  if (isServiceLinked(identity)) return 'SCPs do not apply to service-linked roles.'
   return undefined
 }
 
-function rcpExemption(identity: PrincipalIdentity, key: KeyFact): string | undefined {
+/** True for a service-linked role and its sessions (the role's path is /aws-service-role/). */
+function isServiceLinked(identity: PrincipalIdentity): boolean {
+  if (identity.resolved.kind === 'service-linked-role') return true
+  return identity.role?.path.startsWith('/aws-service-role/') ?? false
+}
+
+function rcpExemption(
+  identity: PrincipalIdentity,
+  key: KeyFact,
+  action: KmsActionInfo
+): string | undefined {
   if (key.metadata.keyManager === 'AWS') return 'RCPs do not apply to AWS managed keys.'
-  if (identity.resolved.kind === 'service-linked-role')
-    return 'RCPs do not apply to service-linked roles.'
+  if (isServiceLinked(identity)) return 'RCPs do not apply to service-linked roles.'
+  if (action.grantOnly) return `RCPs have no effect on ${action.name}.`
   return undefined
 }
 

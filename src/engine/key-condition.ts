@@ -32,7 +32,8 @@ function stateForNonCryptographicAction(
   state: string | undefined
 ): LockCheck {
   const failing = action.failingStates ?? []
-  if (failing.length === 0) {
+  const required = action.requiredStates ?? []
+  if (failing.length === 0 && required.length === 0) {
     return { ...base, status: 'not-applicable', reason: `${action.name} works in every key state.` }
   }
   if (state === undefined) {
@@ -40,6 +41,13 @@ function stateForNonCryptographicAction(
       ...base,
       status: 'unknown',
       reason: 'The key state is not in the facts (KeyMetadata.KeyState).'
+    }
+  }
+  if (required.length > 0 && !required.includes(state)) {
+    return {
+      ...base,
+      status: 'closed',
+      reason: `The key is ${state}; ${action.name} works only on a key in state ${required.join(' or ')}.`
     }
   }
   if (failing.includes(state)) {
@@ -101,11 +109,13 @@ export function keyUsageLock(key: KeyFact, action: KmsActionInfo): LockCheck {
       reason: `${action.name} needs a symmetric key; this key is ${keySpec}.`
     }
   }
-  if (action.needsAsymmetricKey && symmetric) {
+  // HMAC keys are symmetric too; asymmetric key specs start with RSA_, ECC_, SM2 or ML_DSA_.
+  const asymmetric = keySpec !== undefined && /^(RSA_|ECC_|SM2|ML_DSA_)/.test(keySpec)
+  if (action.needsAsymmetricKey && !asymmetric) {
     return {
       ...base,
       status: 'closed',
-      reason: `${action.name} needs an asymmetric key; this key is SYMMETRIC_DEFAULT.`
+      reason: `${action.name} needs an asymmetric key; this key is ${keySpec}.`
     }
   }
   return {

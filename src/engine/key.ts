@@ -59,13 +59,13 @@ function byAlias(
   const resolved: ResolvedKey = { input, alias: aliasName, accountId, region }
   const key = facts.keys.find(
     (candidate) =>
-      candidate.aliases.includes(aliasName) &&
+      (candidate.aliases ?? []).includes(aliasName) &&
       candidate.accountId === accountId &&
       candidate.region === region
   )
   if (key) return { resolved: { ...resolved, arn: key.arn, keyId: key.keyId }, key }
 
-  const elsewhere = facts.keys.find((candidate) => candidate.aliases.includes(aliasName))
+  const elsewhere = facts.keys.find((candidate) => (candidate.aliases ?? []).includes(aliasName))
   if (elsewhere && input === aliasName) {
     // The alias exists, but in another account or Region than the caller's: AWS would not find it.
     return {

@@ -23,6 +23,15 @@ export interface KmsActionInfo {
   needsEnabledKey: boolean
   /** Key states in which the operation fails although it does not need an Enabled key. */
   failingStates?: string[]
+  /** Key states the operation needs (CancelKeyDeletion needs a key pending deletion). */
+  requiredStates?: string[]
+  /**
+   * True when only a grant can authorize the operation: kms:RetireGrant in a key policy,
+   * IAM policy or RCP has no effect (KMS Developer Guide, Retiring and revoking grants).
+   */
+  grantOnly?: boolean
+  /** True when the operation accepts an alias name or alias ARN as its KeyId. */
+  acceptsAlias?: boolean
   /** Key usages that the operation accepts; absent when any usage works. */
   keyUsages?: KeyUsage[]
   /** True when the operation needs a symmetric key (SYMMETRIC_DEFAULT). */
@@ -32,6 +41,7 @@ export interface KmsActionInfo {
 }
 
 const ENCRYPTION: KeyUsage[] = ['ENCRYPT_DECRYPT']
+const PENDING_DELETION = ['PendingDeletion', 'PendingReplicaDeletion']
 
 function keyAction(name: string, options: Partial<KmsActionInfo> = {}): KmsActionInfo {
   return {
@@ -49,6 +59,7 @@ function cryptoAction(name: string, options: Partial<KmsActionInfo> = {}): KmsAc
     crossAccount: true,
     grantOperation: true,
     needsEnabledKey: true,
+    acceptsAlias: true,
     ...options
   })
 }
@@ -78,7 +89,7 @@ const ACTIONS: KmsActionInfo[] = [
   cryptoAction('VerifyMac', { keyUsages: ['GENERATE_VERIFY_MAC'] }),
   cryptoAction('DeriveSharedSecret', { keyUsages: ['KEY_AGREEMENT'] }),
   cryptoAction('GetPublicKey', { needsAsymmetricKey: true }),
-  keyAction('DescribeKey', { crossAccount: true, grantOperation: true }),
+  keyAction('DescribeKey', { crossAccount: true, grantOperation: true, acceptsAlias: true }),
   // NOTE: the key-state table also lists CreateGrant results for PendingImport keys; only the
   // states below are modelled, so CreateGrant on a PendingImport key is reported as usable.
   keyAction('CreateGrant', {
@@ -86,16 +97,18 @@ const ACTIONS: KmsActionInfo[] = [
     grantOperation: true,
     failingStates: ['Disabled', 'PendingDeletion', 'PendingReplicaDeletion']
   }),
-  keyAction('RetireGrant', { crossAccount: true, grantOperation: true }),
+  keyAction('RetireGrant', { crossAccount: true, grantOperation: true, grantOnly: true }),
   keyAction('ListGrants', { crossAccount: true }),
   keyAction('RevokeGrant', { crossAccount: true }),
   keyAction('GetKeyRotationStatus', { crossAccount: true }),
-  keyAction('CancelKeyDeletion'),
+  // NOTE: states from the KMS key-state table for the common management operations; other
+  // operations are treated as working in every state.
+  keyAction('CancelKeyDeletion', { requiredStates: PENDING_DELETION }),
   keyAction('DeleteImportedKeyMaterial'),
-  keyAction('DisableKey'),
-  keyAction('DisableKeyRotation'),
-  keyAction('EnableKey'),
-  keyAction('EnableKeyRotation'),
+  keyAction('DisableKey', { failingStates: PENDING_DELETION }),
+  keyAction('DisableKeyRotation', { failingStates: ['Disabled', ...PENDING_DELETION] }),
+  keyAction('EnableKey', { failingStates: PENDING_DELETION }),
+  keyAction('EnableKeyRotation', { failingStates: ['Disabled', ...PENDING_DELETION] }),
   keyAction('GetKeyPolicy'),
   keyAction('GetParametersForImport'),
   keyAction('ImportKeyMaterial'),
@@ -105,7 +118,7 @@ const ACTIONS: KmsActionInfo[] = [
   keyAction('PutKeyPolicy'),
   keyAction('ReplicateKey'),
   keyAction('RotateKeyOnDemand'),
-  keyAction('ScheduleKeyDeletion'),
+  keyAction('ScheduleKeyDeletion', { failingStates: PENDING_DELETION }),
   keyAction('SynchronizeMultiRegionKey'),
   keyAction('TagResource'),
   keyAction('UntagResource'),

@@ -165,11 +165,11 @@ function sessionPolicyLock(state: EvaluationState): LockCheck {
 function keyPolicyLock(state: EvaluationState): LockCheck {
   const { key, doors } = state
   const base = { lock: 'key-policy' as const, accountId: key.accountId, grants: [] }
-  if (!state.keyPolicyMatches) {
+  if (state.grantOnly) {
     return {
       ...base,
-      status: 'unknown',
-      reason: `The key policy of ${key.arn} is not in the facts.`,
+      status: 'not-applicable',
+      reason: `${state.actionName} in a key policy has no effect; only a grant authorizes it.`,
       statements: []
     }
   }
@@ -178,6 +178,14 @@ function keyPolicyLock(state: EvaluationState): LockCheck {
       ...base,
       status: 'closed',
       reason: `${state.actionName} cannot be used on a key in another account; KMS allows it only in the key's own account.`,
+      statements: []
+    }
+  }
+  if (!state.keyPolicyMatches) {
+    return {
+      ...base,
+      status: 'unknown',
+      reason: `The key policy of ${key.arn} is not in the facts.`,
       statements: []
     }
   }
@@ -212,6 +220,14 @@ function iamLock(state: EvaluationState): LockCheck {
   const allows = allowsThatApply(state.identityMatches)
   const kind = identity.resolved.kind
 
+  if (state.grantOnly) {
+    return {
+      ...base,
+      status: 'not-applicable',
+      reason: `${state.actionName} in an IAM policy has no effect; only a grant authorizes it.`,
+      statements: []
+    }
+  }
   if (kind === 'service') {
     return {
       ...base,
@@ -340,8 +356,11 @@ function grantLock(state: EvaluationState): LockCheck {
   }
   return {
     ...base,
-    status: 'not-applicable',
-    reason: 'No grant names the principal or its account.',
+    // For an operation that only a grant can authorize, no grant means the lock is closed.
+    status: state.grantOnly ? 'closed' : 'not-applicable',
+    reason: state.grantOnly
+      ? `No grant lets the principal ${state.actionName}; only the grant's grantee (when the grant lists RetireGrant) or its retiring principal can.`
+      : 'No grant names the principal or its account.',
     grants: []
   }
 }

@@ -170,9 +170,10 @@ export interface KeyFact {
   policy?: Policy
   /** Absent when the grants were not supplied: a grant could then allow, so denials are `unknown`. */
   grants?: GrantFact[]
-  /** Alias names, such as `alias/app`. */
-  aliases: string[]
-  tags: Record<string, string>
+  /** Alias names, such as `alias/app`; absent when the aliases were not supplied. */
+  aliases?: string[]
+  /** Tags by key; absent when the tags were not supplied, so aws:ResourceTag conditions are unknown. */
+  tags?: Record<string, string>
   location?: SourceLocation
 }
 

@@ -13,19 +13,24 @@ const SPECIAL: Record<string, string> = {
   $: LITERAL_DOLLAR
 }
 
+/** Returned when a variable names a key whose value the request carries but the tool cannot know. */
+export const UNKNOWN_VALUE = Symbol('unknown value')
+
 /**
  * Replaces the policy variables in `value`. Returns undefined when a variable has no value
- * in the request and no default: AWS then treats the value as not matching.
+ * in the request and no default: AWS then treats the value as not matching. Returns
+ * `UNKNOWN_VALUE` when a variable's key is in the request with a value the tool cannot know.
  * `${*}`, `${?}` and `${$}` become marker characters that wildcard matching reads literally;
  * `withLiteralCharacters` turns them back for exact comparisons.
  */
 export function substituteVariables(
   value: string,
   context: RequestContextValues
-): string | undefined {
+): string | undefined | typeof UNKNOWN_VALUE {
   if (!value.includes('${')) return value
 
   let unresolved = false
+  let unknown = false
   const result = value.replace(VARIABLE, (_match, inner: string) => {
     const trimmed = inner.trim()
     if (trimmed in SPECIAL) return SPECIAL[trimmed]
@@ -33,10 +38,15 @@ export function substituteVariables(
     const [name, fallback] = splitDefault(trimmed)
     const values = context.get(name)
     if (values && values.length === 1) return values[0]
+    if (context.hasUnknownValue(name) || context.hasUnknownPresence(name)) {
+      unknown = true
+      return ''
+    }
     if (fallback !== undefined) return fallback
     unresolved = true
     return ''
   })
+  if (unknown) return UNKNOWN_VALUE
   return unresolved ? undefined : result
 }
 

@@ -250,11 +250,15 @@ export function matchPrincipal(set: PrincipalSet, identity: PrincipalIdentity): 
  * against each identity in the chain (account, role, session), so the element exempts the
  * principal only when it lists all of them.
  */
-export function notPrincipalExempts(set: PrincipalSet, identity: PrincipalIdentity): boolean {
+export function notPrincipalExempts(
+  set: PrincipalSet,
+  identity: PrincipalIdentity,
+  effect: 'Allow' | 'Deny' = 'Deny'
+): boolean {
   if (set.wildcard) return true
   // A Deny with NotPrincipal always denies a principal that has a permissions boundary,
   // whatever the element lists.
-  if ((identity.role ?? identity.user)?.permissionsBoundary) return false
+  if (effect === 'Deny' && (identity.role ?? identity.user)?.permissionsBoundary) return false
   const { resolved } = identity
   if (resolved.kind === 'service') {
     return set.service.some((service) => service.toLowerCase() === resolved.arn.toLowerCase())

@@ -6,6 +6,7 @@
 export class RequestContextValues {
   private readonly values = new Map<string, { key: string; values: string[] }>()
   private readonly present = new Set<string>()
+  private readonly unknownPrefixes: string[] = []
 
   /**
    * Marks a key that every real request carries but whose value is not known, such as
@@ -15,10 +16,26 @@ export class RequestContextValues {
     this.present.add(key.toLowerCase())
   }
 
+  /**
+   * Marks every key with this prefix (such as `aws:ResourceTag/`) as unknown: whether the
+   * request carries it, and with which value, is not known.
+   */
+  markPrefixUnknown(prefix: string): void {
+    this.unknownPrefixes.push(prefix.toLowerCase())
+  }
+
   /** Returns true for a key marked with `markPresentWithUnknownValue` and given no value. */
   hasUnknownValue(key: string): boolean {
     const lower = key.toLowerCase()
     return this.present.has(lower) && !this.values.has(lower)
+  }
+
+  /** Returns true when even the presence of the key is unknown (see `markPrefixUnknown`). */
+  hasUnknownPresence(key: string): boolean {
+    const lower = key.toLowerCase()
+    return (
+      !this.values.has(lower) && this.unknownPrefixes.some((prefix) => lower.startsWith(prefix))
+    )
   }
 
   /** Sets a key, replacing any earlier value. */

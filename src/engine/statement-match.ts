@@ -5,7 +5,7 @@
 import { evaluateCondition } from './conditions.js'
 import type { Mismatch, StatementRef } from './decision.js'
 import type { Policy, Statement } from './model.js'
-import { substituteVariables } from './policy-variables.js'
+import { substituteVariables, UNKNOWN_VALUE } from './policy-variables.js'
 import {
   matchPrincipal,
   notPrincipalExempts,
@@ -13,7 +13,7 @@ import {
   type PrincipalMatchKind
 } from './principal.js'
 import type { RequestContextValues } from './request-context.js'
-import { and3, type Tri } from './tri.js'
+import { and3, not3, or3, type Tri } from './tri.js'
 import { arnMatch, wildcardMatch } from './wildcard.js'
 
 export interface MatchRequest {
@@ -86,8 +86,9 @@ export function matchStatement(
     })
   }
 
-  const resourceMatches = matchResource(policy, statement, request)
-  if (!resourceMatches) mismatches.push(resourceMismatch(statement, request.resourceArn))
+  const resourceResult = matchResource(policy, statement, request)
+  const resourceMatches = resourceResult === true
+  if (resourceResult === false) mismatches.push(resourceMismatch(statement, request.resourceArn))
 
   const principalMatch = matchStatementPrincipal(policy, statement, request.identity)
   if (principalMatch === 'none') {
@@ -108,7 +109,7 @@ export function matchStatement(
   })
   const conditionResult = and3(conditionResults)
 
-  const applies = and3([actionMatches, resourceMatches, principalMatch !== 'none', conditionResult])
+  const applies = and3([actionMatches, resourceResult, principalMatch !== 'none', conditionResult])
   return {
     policy,
     request,
@@ -138,17 +139,18 @@ function matchAction(statement: Statement, action: string): boolean {
   return false
 }
 
-function matchResource(policy: Policy, statement: Statement, request: MatchRequest): boolean {
-  const matchesPattern = (pattern: string) => {
+function matchResource(policy: Policy, statement: Statement, request: MatchRequest): Tri {
+  const matchesPattern = (pattern: string): Tri => {
     // In a key policy, "*" means "this key".
     if (pattern === '*') return true
     const substituted = supportsVariables(policy)
       ? substituteVariables(pattern, request.context)
       : pattern
+    if (substituted === UNKNOWN_VALUE) return 'unknown'
     return substituted !== undefined && arnMatch(substituted, request.resourceArn)
   }
-  if (statement.resource) return statement.resource.some(matchesPattern)
-  if (statement.notResource) return !statement.notResource.some(matchesPattern)
+  if (statement.resource) return or3(statement.resource.map(matchesPattern))
+  if (statement.notResource) return not3(or3(statement.notResource.map(matchesPattern)))
   // Identity policies need a Resource element; without one the statement is invalid.
   return policy.kind === 'key-policy'
 }
@@ -178,7 +180,9 @@ function matchStatementPrincipal(
 ): PrincipalMatchKind | 'not-applicable' {
   if (statement.principal) return matchPrincipal(statement.principal, identity)
   if (statement.notPrincipal)
-    return notPrincipalExempts(statement.notPrincipal, identity) ? 'none' : 'wildcard'
+    return notPrincipalExempts(statement.notPrincipal, identity, statement.effect)
+      ? 'none'
+      : 'wildcard'
   // A resource policy statement without a principal names nobody.
   if (policy.kind === 'key-policy' || policy.kind === 'vpce') return 'none'
   return 'not-applicable'

@@ -27,9 +27,9 @@ export function readAliases(
   entry: JsonObject,
   key: KeyReference,
   warnings: FactWarning[]
-): string[] {
+): string[] | undefined {
   const list = unwrapList(reader, entry, 'Aliases', key, warnings)
-  if (!list) return []
+  if (!list) return undefined
   rejectPartialList(reader, list, 'list-aliases', key)
   const items = list.container[list.key]
   if (!Array.isArray(items))
@@ -119,9 +119,9 @@ export function readKeyTags(
   entry: JsonObject,
   key: KeyReference,
   warnings: FactWarning[]
-): Record<string, string> {
+): Record<string, string> | undefined {
   const list = unwrapList(reader, entry, 'Tags', key, warnings)
-  if (!list) return {}
+  if (!list) return undefined
   rejectPartialList(reader, list, 'list-resource-tags', key)
   const tags = new Map<string, string>()
   for (const tag of reader.objectList(list.container, list.key, `Tags of ${key.owner}`)) {

@@ -50,7 +50,7 @@ function checkAliasOwners(keys: SourcedKey[]) {
   const owners = new Map<string, SourcedKey>()
   for (const candidate of keys) {
     const { key } = candidate
-    for (const alias of key.aliases) {
+    for (const alias of key.aliases ?? []) {
       const slot = [key.partition, key.accountId, key.region, alias].join(':')
       const known = owners.get(slot)
       if (!known) {
