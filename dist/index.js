@@ -48630,6 +48630,12 @@ function closeness(match) {
     const elements = new Set(match.mismatches.map((mismatch) => mismatch.element));
     if (elements.has('action'))
         return 0;
+    // A statement for an account principal is no near miss: the key-policy lock already says
+    // whether the caller's account is trusted.
+    const accountOnly = match.mismatches.some((mismatch) => mismatch.element === 'principal' &&
+        mismatch.expected.every((value) => value.endsWith(':root')));
+    if (accountOnly)
+        return 0;
     if (elements.size === 1 && elements.has('condition'))
         return 3;
     if (elements.size === 1 && elements.has('resource'))
@@ -48785,9 +48791,13 @@ function evaluateLevels(type, accountId, organization, request) {
             closedLevels
         };
     }
+    const allowReason = type === 'rcp'
+        ? `RCPs only deny, and RCPFullAWSAccess allows ${request.action} at every level.`
+        : `Every level's ${label}s allow ${request.action}.`;
+    const denyNote = denies.length > 0 ? ` A ${label} Deny matches, though; see the explicit-deny lock.` : '';
     return {
         status: 'open',
-        reason: `Every level's ${label}s allow ${request.action}.`,
+        reason: `${allowReason}${denyNote}`,
         denies,
         allows,
         closedLevels
@@ -48821,6 +48831,15 @@ function evaluateLevels(type, accountId, organization, request) {
 
 
 
+/** Returns why an IAM principal is not in the facts, or undefined when it is (or needs no IAM facts). */
+function principalNotFound(identity) {
+    const kinds = ['role', 'assumed-role', 'user', 'service-linked-role', 'unknown'];
+    if (!kinds.includes(identity.resolved.kind))
+        return undefined;
+    if (identity.role || identity.user)
+        return undefined;
+    return identity.missingFacts;
+}
 /** Keeps only the grant path for operations that only a grant can authorize (kms:RetireGrant). */
 function grantOnlyAuthorization(authorized, grantOnly) {
     if (!grantOnly)
@@ -48937,6 +48956,17 @@ function decide(state, base) {
         missingContextKeys: collectMissingKeys(state),
         reasons: unknown.map((lock) => lock.reason)
     };
+    // A principal that is not in the IAM facts may be a typo: any verdict about it, even a
+    // denial, would say nothing about the principal that was meant.
+    const notFound = principalNotFound(state.identity);
+    if (notFound) {
+        return {
+            ...evidence,
+            decision: 'unknown',
+            closedLocks: orderLocks([...closed, ...unknown.map((lock) => lock.lock)]),
+            reasons: [notFound, ...evidence.reasons.filter((reason) => reason !== notFound)]
+        };
+    }
     if (definiteDenies.length > 0) {
         return { ...evidence, decision: 'explicit-deny', closedLocks: ['explicit-deny'] };
     }
@@ -49184,7 +49214,9 @@ function authorizationDetailsCommand(accountId) {
 ;// CONCATENATED MODULE: ./src/remediation/statements.ts
 /** Builds a Sid from the principal's name, as letters and digits only (Sids in IAM allow no spaces). */
 function sidFor(prefix, principalArn) {
-    const name = principalArn.split(/[/:]/).pop() ?? 'Principal';
+    // A service principal such as logs.us-east-1.amazonaws.com is named by its first label.
+    const service = /^([a-z0-9-]+)\..*amazonaws\.com(\.cn)?$/i.exec(principalArn)?.[1];
+    const name = service ?? principalArn.split(/[/:]/).pop() ?? 'Principal';
     const cleaned = name.replace(/[^A-Za-z0-9]/g, '');
     return `${prefix}${cleaned.charAt(0).toUpperCase()}${cleaned.slice(1)}`.slice(0, 100);
 }
@@ -49285,7 +49317,7 @@ function openRemediation(input) {
         changes.push({
             side: 'expectation',
             target: evaluation.key.input,
-            description: `${lock(evaluation, 'key-not-found')?.reason ?? 'The key is not found.'} Name the key by its key ARN (or alias ARN) in the expectation and in the application.`
+            description: `${lock(evaluation, 'key-not-found')?.reason ?? 'The key is not found.'} Name the key by its key ARN in the expectation and in the application${/not an alias/.test(lock(evaluation, 'key-not-found')?.reason ?? '') ? '' : ' (an alias ARN also works for cryptographic operations and DescribeKey)'}.`
         });
     }
     if (closed.has('explicit-deny')) {
@@ -49296,13 +49328,13 @@ function openRemediation(input) {
             const check = lock(evaluation, guardrail);
             if (check?.status !== 'closed')
                 continue;
+            // The change is made in the management account, so no member account is named here.
             changes.push({
                 side: guardrail,
-                accountId: guardrail === 'scp' ? principalAccount : keyAccount,
                 target: guardrail === 'scp'
-                    ? `SCPs of account ${principalAccount}`
-                    : `RCPs of account ${keyAccount}`,
-                description: `${check.reason} An ${guardrail.toUpperCase()} at that level must allow ${actions.join(', ')} (for an allow-list ${guardrail.toUpperCase()}, add them to its Action list).`
+                    ? `the SCPs that apply to account ${principalAccount}`
+                    : `the RCPs that apply to account ${keyAccount}`,
+                description: `${check.reason} An ${guardrail.toUpperCase()} at that level must allow ${actions.join(', ')} (for an allow-list ${guardrail.toUpperCase()}, add them to its Action list). ${guardrail.toUpperCase()}s are managed in the organization's management account.`
             });
         }
     }
@@ -49364,9 +49396,11 @@ function keyPolicyChange(input) {
     }
     const statement = keyPolicyStatement(evaluation, actions, context);
     const account = evaluation.key.accountId;
-    const crossNote = evaluation.crossAccount
-        ? ` The principal is in account ${evaluation.principal.accountId}, so its IAM policies must allow the actions as well.`
-        : ' In the same account this statement alone is enough: no IAM allow is needed.';
+    const crossNote = evaluation.principal.kind === 'service'
+        ? ' A service principal holds no IAM policies, so this statement is all it needs; add a condition such as aws:SourceAccount, aws:SourceArn or the encryption context the service sends, to limit it to your resources.'
+        : evaluation.crossAccount
+            ? ` The principal is in account ${evaluation.principal.accountId}, so its IAM policies must allow the actions as well.`
+            : ' In the same account this statement alone is enough: no IAM allow is needed.';
     return {
         side: 'key-policy',
         accountId: account,
@@ -49422,7 +49456,14 @@ function capChange(input, side) {
         }
     };
 }
+/**
+ * Describes what to do about Deny statements that match. A Deny is usually a guardrail
+ * (a network perimeter, an organization rule), so the advice is to check whether the
+ * request is legitimate and extend the condition to it, not to add an exception or remove
+ * the statement, which weakens the control for everyone.
+ */
 function denyChanges(denies, evaluation) {
+    const because = lock(evaluation, 'explicit-deny')?.reason ?? '';
     return denies.map((ref) => ({
         side: ref.policyKind === 'key-policy'
             ? 'key-policy'
@@ -49435,7 +49476,7 @@ function denyChanges(denies, evaluation) {
                         : 'scp',
         accountId: ref.accountId,
         target: ref.policyArn ?? (ref.policyKind === 'key-policy' ? keyName(evaluation) : ref.policyName),
-        description: `Deny statement ${ref.sid ?? `#${ref.index}`} of ${ref.policyKind === 'key-policy' ? 'the key policy' : ref.policyName} matches this request, and an explicit deny wins over every allow. Narrow it (an exception for ${who(evaluation)}, for example with an ArnNotEquals aws:PrincipalArn condition) or remove it.`,
+        description: `Deny statement ${ref.sid ?? `#${ref.index}`} of ${ref.policyKind === 'key-policy' ? 'the key policy' : ref.policyName} matches this request, and an explicit deny wins over every allow (${because}). If the request is legitimate, make the condition cover it, for example by adding the value the request carries; an exception for ${who(evaluation)} or removing the statement weakens the control${ref.policyKind === 'scp' || ref.policyKind === 'rcp' ? ' for the whole organization (SCPs and RCPs are managed in the management account)' : ''}.`,
         statements: [ref]
     }));
 }
@@ -49575,15 +49616,20 @@ function describePath(path) {
 function allowingStatementChange(ref, evaluation) {
     const name = ref.sid ?? `#${ref.index}`;
     if (ref.policyKind === 'key-policy') {
-        const accountStatement = evaluation.accessPaths.includes('key-policy-trusts-account-and-iam-allows') &&
+        // The key's own account statement carries every IAM permission on the key in that
+        // account; only a statement trusting another account is worth narrowing.
+        const ownAccountStatement = !evaluation.crossAccount &&
+            evaluation.accessPaths.includes('key-policy-trusts-account-and-iam-allows') &&
             !evaluation.accessPaths.includes('key-policy-names-principal');
-        if (accountStatement)
+        if (ownAccountStatement)
             return undefined;
         return {
             side: 'key-policy',
             accountId: evaluation.key.accountId,
             target: keyName(evaluation),
-            description: `Or narrow statement ${name} of the key policy, which lets ${who(evaluation)} in.`,
+            description: evaluation.crossAccount
+                ? `Or narrow statement ${name} of the key policy, which lets ${who(evaluation)} in: name only the roles of account ${evaluation.principal.accountId} that need the key instead of the whole account.`
+                : `Or narrow statement ${name} of the key policy, which lets ${who(evaluation)} in.`,
             statements: [ref]
         };
     }
@@ -49632,14 +49678,15 @@ function unknownRemediation(input) {
 }
 function verifyCommands(input) {
     const { evaluation, actions, context } = input;
-    const commands = [];
-    if (input.manifestFile) {
-        commands.push(`npx kms-access-gate check --manifest ${shellQuote(input.manifestFile)}  # after exporting the facts again`);
-    }
-    commands.push(keyPolicyCommand(evaluation));
+    const keyAccount = evaluation.key.accountId;
+    const withKeyAccount = keyAccount ? `  # with credentials of account ${keyAccount}` : '';
+    const commands = [`${keyPolicyCommand(evaluation)}${withKeyAccount}`];
     const simulate = simulateCommand(evaluation, actions, context);
     if (simulate && evaluation.principal.kind !== 'service') {
-        commands.push(`${simulate}  # IAM side only: the simulator does not evaluate key policies for roles`);
+        const account = evaluation.principal.accountId
+            ? ` with credentials of account ${evaluation.principal.accountId};`
+            : '';
+        commands.push(`${simulate}  #${account} IAM side only: the simulator does not evaluate key policies for roles`);
     }
     if (evaluation.closedLocks.some((name) => name === 'key-state' || name === 'key-usage')) {
         commands.push(describeKeyCommand(evaluation));
@@ -50423,8 +50470,8 @@ function renderChange(change, number) {
 /**
  * Emits one annotation per failing or unknown expectation and per warning, appends the
  * job summary, and sets the outputs `passed`, `failed`, `unknown`, `total` (result counts)
- * and `result` (`pass` or `fail`). A summary that cannot be written becomes a warning
- * annotation and does not change the gate; a failure to set an output is thrown.
+ * and `result` (`pass` or `fail`). A summary or output file that cannot be written becomes
+ * a warning annotation and does not change the gate.
  */
 async function writeActionReport(report, core) {
     for (const annotation of buildAnnotations(report)) {
@@ -50437,11 +50484,26 @@ async function writeActionReport(report, core) {
         });
     }
     await writeSummary(report, core);
-    core.setOutput('passed', String(report.counts.passed));
-    core.setOutput('failed', String(report.counts.failed));
-    core.setOutput('unknown', String(report.counts.unknown));
-    core.setOutput('total', String(report.counts.results));
-    core.setOutput('result', report.passed ? 'pass' : 'fail');
+    setOutputs(core, {
+        passed: String(report.counts.passed),
+        failed: String(report.counts.failed),
+        unknown: String(report.counts.unknown),
+        total: String(report.counts.results),
+        result: report.passed ? 'pass' : 'fail'
+    });
+}
+/**
+ * Sets step outputs. When the output file (GITHUB_OUTPUT) cannot be written, says so once as
+ * a warning instead of failing: the gate's result does not depend on its outputs.
+ */
+function setOutputs(core, outputs) {
+    try {
+        for (const [name, value] of Object.entries(outputs))
+            core.setOutput(name, value);
+    }
+    catch (error) {
+        core.warning(`Failed to set the step outputs (GITHUB_OUTPUT): ${errorMessage(error)}`);
+    }
 }
 async function writeSummary(report, core) {
     try {
@@ -50933,11 +50995,12 @@ async function run() {
         const settings = readActionInputs();
         const report = await runCheck(settings);
         logReport(report);
-        if (settings.jsonReportPath) {
-            const file = await writeJsonReport(external_node_path_default().resolve(settings.cwd, settings.jsonReportPath), report);
-            setOutput('json-report', file);
-        }
+        const jsonReport = settings.jsonReportPath
+            ? await writeJsonReport(external_node_path_default().resolve(settings.cwd, settings.jsonReportPath), report)
+            : undefined;
         await writeActionReport(report, core_namespaceObject);
+        if (jsonReport)
+            setOutputs(core_namespaceObject, { 'json-report': jsonReport });
         if (!report.passed) {
             const { failed, unknown } = report.counts;
             setFailed(`KMS access expectations do not hold: ${failed} failed, ${unknown} unknown.`);

@@ -10,7 +10,7 @@ import type { CheckReport } from './check/results.js'
 import { runCheck } from './check/run-check.js'
 import { readActionInputs } from './inputs/action-inputs.js'
 import { EXIT_INVALID_INPUT, errorMessage, InputError } from './inputs/errors.js'
-import { writeActionReport } from './reports/action-report.js'
+import { setOutputs, writeActionReport } from './reports/action-report.js'
 import { renderJson } from './reports/json.js'
 import { renderText } from './reports/text.js'
 
@@ -20,14 +20,11 @@ export async function run(): Promise<void> {
     const report = await runCheck(settings)
 
     logReport(report)
-    if (settings.jsonReportPath) {
-      const file = await writeJsonReport(
-        path.resolve(settings.cwd, settings.jsonReportPath),
-        report
-      )
-      core.setOutput('json-report', file)
-    }
+    const jsonReport = settings.jsonReportPath
+      ? await writeJsonReport(path.resolve(settings.cwd, settings.jsonReportPath), report)
+      : undefined
     await writeActionReport(report, core)
+    if (jsonReport) setOutputs(core, { 'json-report': jsonReport })
 
     if (!report.passed) {
       const { failed, unknown } = report.counts

@@ -70,6 +70,14 @@ export interface EvaluationState {
   grantOnly: boolean
 }
 
+/** Returns why an IAM principal is not in the facts, or undefined when it is (or needs no IAM facts). */
+function principalNotFound(identity: PrincipalIdentity): string | undefined {
+  const kinds = ['role', 'assumed-role', 'user', 'service-linked-role', 'unknown']
+  if (!kinds.includes(identity.resolved.kind)) return undefined
+  if (identity.role || identity.user) return undefined
+  return identity.missingFacts
+}
+
 /** Keeps only the grant path for operations that only a grant can authorize (kms:RetireGrant). */
 function grantOnlyAuthorization(
   authorized: { result: Tri; paths: Record<string, Tri> },
@@ -212,6 +220,18 @@ function decide(state: EvaluationState, base: Evaluation): Evaluation {
     nearMisses: collectNearMisses(state),
     missingContextKeys: collectMissingKeys(state),
     reasons: unknown.map((lock) => lock.reason)
+  }
+
+  // A principal that is not in the IAM facts may be a typo: any verdict about it, even a
+  // denial, would say nothing about the principal that was meant.
+  const notFound = principalNotFound(state.identity)
+  if (notFound) {
+    return {
+      ...evidence,
+      decision: 'unknown',
+      closedLocks: orderLocks([...closed, ...unknown.map((lock) => lock.lock)]),
+      reasons: [notFound, ...evidence.reasons.filter((reason) => reason !== notFound)]
+    }
   }
 
   if (definiteDenies.length > 0) {

@@ -12,6 +12,14 @@ const MAX_NEAR_MISSES = 5
 function closeness(match: StatementMatch): number {
   const elements = new Set(match.mismatches.map((mismatch) => mismatch.element))
   if (elements.has('action')) return 0
+  // A statement for an account principal is no near miss: the key-policy lock already says
+  // whether the caller's account is trusted.
+  const accountOnly = match.mismatches.some(
+    (mismatch) =>
+      mismatch.element === 'principal' &&
+      mismatch.expected.every((value) => value.endsWith(':root'))
+  )
+  if (accountOnly) return 0
   if (elements.size === 1 && elements.has('condition')) return 3
   if (elements.size === 1 && elements.has('resource')) return 2
   return 1

@@ -151,9 +151,15 @@ function evaluateLevels(
       closedLevels
     }
   }
+  const allowReason =
+    type === 'rcp'
+      ? `RCPs only deny, and RCPFullAWSAccess allows ${request.action} at every level.`
+      : `Every level's ${label}s allow ${request.action}.`
+  const denyNote =
+    denies.length > 0 ? ` A ${label} Deny matches, though; see the explicit-deny lock.` : ''
   return {
     status: 'open',
-    reason: `Every level's ${label}s allow ${request.action}.`,
+    reason: `${allowReason}${denyNote}`,
     denies,
     allows,
     closedLevels

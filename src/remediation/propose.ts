@@ -13,7 +13,6 @@ import {
   describeKeyCommand,
   keyPolicyCommand,
   listGrantsCommand,
-  shellQuote,
   simulateCommand
 } from './commands.js'
 import {
@@ -66,7 +65,7 @@ function openRemediation(input: RemediationInput): Remediation {
     changes.push({
       side: 'expectation',
       target: evaluation.key.input,
-      description: `${lock(evaluation, 'key-not-found')?.reason ?? 'The key is not found.'} Name the key by its key ARN (or alias ARN) in the expectation and in the application.`
+      description: `${lock(evaluation, 'key-not-found')?.reason ?? 'The key is not found.'} Name the key by its key ARN in the expectation and in the application${/not an alias/.test(lock(evaluation, 'key-not-found')?.reason ?? '') ? '' : ' (an alias ARN also works for cryptographic operations and DescribeKey)'}.`
     })
   }
   if (closed.has('explicit-deny')) {
@@ -76,14 +75,14 @@ function openRemediation(input: RemediationInput): Remediation {
     for (const guardrail of ['scp', 'rcp'] as const) {
       const check = lock(evaluation, guardrail)
       if (check?.status !== 'closed') continue
+      // The change is made in the management account, so no member account is named here.
       changes.push({
         side: guardrail,
-        accountId: guardrail === 'scp' ? principalAccount : keyAccount,
         target:
           guardrail === 'scp'
-            ? `SCPs of account ${principalAccount}`
-            : `RCPs of account ${keyAccount}`,
-        description: `${check.reason} An ${guardrail.toUpperCase()} at that level must allow ${actions.join(', ')} (for an allow-list ${guardrail.toUpperCase()}, add them to its Action list).`
+            ? `the SCPs that apply to account ${principalAccount}`
+            : `the RCPs that apply to account ${keyAccount}`,
+        description: `${check.reason} An ${guardrail.toUpperCase()} at that level must allow ${actions.join(', ')} (for an allow-list ${guardrail.toUpperCase()}, add them to its Action list). ${guardrail.toUpperCase()}s are managed in the organization's management account.`
       })
     }
   }
@@ -142,9 +141,12 @@ function keyPolicyChange(input: RemediationInput): RemediationChange {
   }
   const statement = keyPolicyStatement(evaluation, actions, context)
   const account = evaluation.key.accountId
-  const crossNote = evaluation.crossAccount
-    ? ` The principal is in account ${evaluation.principal.accountId}, so its IAM policies must allow the actions as well.`
-    : ' In the same account this statement alone is enough: no IAM allow is needed.'
+  const crossNote =
+    evaluation.principal.kind === 'service'
+      ? ' A service principal holds no IAM policies, so this statement is all it needs; add a condition such as aws:SourceAccount, aws:SourceArn or the encryption context the service sends, to limit it to your resources.'
+      : evaluation.crossAccount
+        ? ` The principal is in account ${evaluation.principal.accountId}, so its IAM policies must allow the actions as well.`
+        : ' In the same account this statement alone is enough: no IAM allow is needed.'
   return {
     side: 'key-policy',
     accountId: account,
@@ -205,7 +207,14 @@ function capChange(input: RemediationInput, side: 'session-policy' | 'vpce'): Re
   }
 }
 
+/**
+ * Describes what to do about Deny statements that match. A Deny is usually a guardrail
+ * (a network perimeter, an organization rule), so the advice is to check whether the
+ * request is legitimate and extend the condition to it, not to add an exception or remove
+ * the statement, which weakens the control for everyone.
+ */
 function denyChanges(denies: StatementRef[], evaluation: Evaluation): RemediationChange[] {
+  const because = lock(evaluation, 'explicit-deny')?.reason ?? ''
   return denies.map((ref) => ({
     side:
       ref.policyKind === 'key-policy'
@@ -220,7 +229,7 @@ function denyChanges(denies: StatementRef[], evaluation: Evaluation): Remediatio
     accountId: ref.accountId,
     target:
       ref.policyArn ?? (ref.policyKind === 'key-policy' ? keyName(evaluation) : ref.policyName),
-    description: `Deny statement ${ref.sid ?? `#${ref.index}`} of ${ref.policyKind === 'key-policy' ? 'the key policy' : ref.policyName} matches this request, and an explicit deny wins over every allow. Narrow it (an exception for ${who(evaluation)}, for example with an ArnNotEquals aws:PrincipalArn condition) or remove it.`,
+    description: `Deny statement ${ref.sid ?? `#${ref.index}`} of ${ref.policyKind === 'key-policy' ? 'the key policy' : ref.policyName} matches this request, and an explicit deny wins over every allow (${because}). If the request is legitimate, make the condition cover it, for example by adding the value the request carries; an exception for ${who(evaluation)} or removing the statement weakens the control${ref.policyKind === 'scp' || ref.policyKind === 'rcp' ? ' for the whole organization (SCPs and RCPs are managed in the management account)' : ''}.`,
     statements: [ref]
   }))
 }
@@ -389,15 +398,20 @@ function allowingStatementChange(
 ): RemediationChange | undefined {
   const name = ref.sid ?? `#${ref.index}`
   if (ref.policyKind === 'key-policy') {
-    const accountStatement =
+    // The key's own account statement carries every IAM permission on the key in that
+    // account; only a statement trusting another account is worth narrowing.
+    const ownAccountStatement =
+      !evaluation.crossAccount &&
       evaluation.accessPaths.includes('key-policy-trusts-account-and-iam-allows') &&
       !evaluation.accessPaths.includes('key-policy-names-principal')
-    if (accountStatement) return undefined
+    if (ownAccountStatement) return undefined
     return {
       side: 'key-policy',
       accountId: evaluation.key.accountId,
       target: keyName(evaluation),
-      description: `Or narrow statement ${name} of the key policy, which lets ${who(evaluation)} in.`,
+      description: evaluation.crossAccount
+        ? `Or narrow statement ${name} of the key policy, which lets ${who(evaluation)} in: name only the roles of account ${evaluation.principal.accountId} that need the key instead of the whole account.`
+        : `Or narrow statement ${name} of the key policy, which lets ${who(evaluation)} in.`,
       statements: [ref]
     }
   }
@@ -454,17 +468,16 @@ function unknownRemediation(input: RemediationInput): Remediation {
 
 function verifyCommands(input: RemediationInput): string[] {
   const { evaluation, actions, context } = input
-  const commands: string[] = []
-  if (input.manifestFile) {
-    commands.push(
-      `npx kms-access-gate check --manifest ${shellQuote(input.manifestFile)}  # after exporting the facts again`
-    )
-  }
-  commands.push(keyPolicyCommand(evaluation))
+  const keyAccount = evaluation.key.accountId
+  const withKeyAccount = keyAccount ? `  # with credentials of account ${keyAccount}` : ''
+  const commands = [`${keyPolicyCommand(evaluation)}${withKeyAccount}`]
   const simulate = simulateCommand(evaluation, actions, context)
   if (simulate && evaluation.principal.kind !== 'service') {
+    const account = evaluation.principal.accountId
+      ? ` with credentials of account ${evaluation.principal.accountId};`
+      : ''
     commands.push(
-      `${simulate}  # IAM side only: the simulator does not evaluate key policies for roles`
+      `${simulate}  #${account} IAM side only: the simulator does not evaluate key policies for roles`
     )
   }
   if (evaluation.closedLocks.some((name) => name === 'key-state' || name === 'key-usage')) {

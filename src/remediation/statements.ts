@@ -7,7 +7,9 @@ import type { RequestContext } from '../inputs/settings.js'
 
 /** Builds a Sid from the principal's name, as letters and digits only (Sids in IAM allow no spaces). */
 export function sidFor(prefix: string, principalArn: string): string {
-  const name = principalArn.split(/[/:]/).pop() ?? 'Principal'
+  // A service principal such as logs.us-east-1.amazonaws.com is named by its first label.
+  const service = /^([a-z0-9-]+)\..*amazonaws\.com(\.cn)?$/i.exec(principalArn)?.[1]
+  const name = service ?? principalArn.split(/[/:]/).pop() ?? 'Principal'
   const cleaned = name.replace(/[^A-Za-z0-9]/g, '')
   return `${prefix}${cleaned.charAt(0).toUpperCase()}${cleaned.slice(1)}`.slice(0, 100)
 }

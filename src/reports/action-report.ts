@@ -13,8 +13,8 @@ export type ActionsCore = typeof import('@actions/core')
 /**
  * Emits one annotation per failing or unknown expectation and per warning, appends the
  * job summary, and sets the outputs `passed`, `failed`, `unknown`, `total` (result counts)
- * and `result` (`pass` or `fail`). A summary that cannot be written becomes a warning
- * annotation and does not change the gate; a failure to set an output is thrown.
+ * and `result` (`pass` or `fail`). A summary or output file that cannot be written becomes
+ * a warning annotation and does not change the gate.
  */
 export async function writeActionReport(report: CheckReport, core: ActionsCore): Promise<void> {
   for (const annotation of buildAnnotations(report)) {
@@ -29,11 +29,25 @@ export async function writeActionReport(report: CheckReport, core: ActionsCore):
 
   await writeSummary(report, core)
 
-  core.setOutput('passed', String(report.counts.passed))
-  core.setOutput('failed', String(report.counts.failed))
-  core.setOutput('unknown', String(report.counts.unknown))
-  core.setOutput('total', String(report.counts.results))
-  core.setOutput('result', report.passed ? 'pass' : 'fail')
+  setOutputs(core, {
+    passed: String(report.counts.passed),
+    failed: String(report.counts.failed),
+    unknown: String(report.counts.unknown),
+    total: String(report.counts.results),
+    result: report.passed ? 'pass' : 'fail'
+  })
+}
+
+/**
+ * Sets step outputs. When the output file (GITHUB_OUTPUT) cannot be written, says so once as
+ * a warning instead of failing: the gate's result does not depend on its outputs.
+ */
+export function setOutputs(core: ActionsCore, outputs: Record<string, string>): void {
+  try {
+    for (const [name, value] of Object.entries(outputs)) core.setOutput(name, value)
+  } catch (error) {
+    core.warning(`Failed to set the step outputs (GITHUB_OUTPUT): ${errorMessage(error)}`)
+  }
 }
 
 async function writeSummary(report: CheckReport, core: ActionsCore): Promise<void> {
