@@ -17611,7 +17611,7 @@ function decide(state, base) {
         reasons: unknown.map((lock) => lock.reason)
     };
     // A principal that is not in the IAM facts may be a typo: any verdict about it, even a
-    // denial, would say nothing about the principal that was meant.
+    // denial, would tell nothing about the principal that was meant.
     const notFound = principalNotFound(state.identity);
     if (notFound) {
         return {
