@@ -17882,16 +17882,25 @@ function keyPolicyPrincipal(evaluation) {
     return { AWS: principal.roleArn ?? principal.arn };
 }
 /**
- * Returns the condition that keeps a new statement to the service the expectation's request
- * comes through (`kms:ViaService`). Encryption-context values are left out on purpose:
- * they often name one object or secret version and would break at the next one.
+ * Returns conditions that keep a new statement to the expectation's request: always
+ * `kms:ViaService`, and the encryption-context pairs when `withEncryptionContext` is set.
+ * Encryption context is left out of allows for IAM principals on purpose: it often names
+ * one object or secret version and would break at the next one. For a service principal it
+ * is what limits the statement to your resources, and for a Deny it keeps the Deny to the
+ * request the expectation describes.
  */
-function narrowingConditions(context) {
-    const viaService = Object.entries(context).find(([key]) => key.toLowerCase() === 'kms:viaservice');
-    return viaService ? { StringEquals: { [viaService[0]]: viaService[1] } } : undefined;
+function narrowingConditions(context, withEncryptionContext = false) {
+    const equals = {};
+    for (const [key, value] of Object.entries(context)) {
+        const lower = key.toLowerCase();
+        const encryptionContext = lower.startsWith('kms:encryptioncontext:');
+        if (lower === 'kms:viaservice' || (withEncryptionContext && encryptionContext))
+            equals[key] = value;
+    }
+    return Object.keys(equals).length > 0 ? { StringEquals: equals } : undefined;
 }
 function keyPolicyStatement(evaluation, actions, context) {
-    const conditions = narrowingConditions(context);
+    const conditions = narrowingConditions(context, evaluation.principal.kind === 'service');
     return {
         Sid: sidFor('Allow', evaluation.principal.roleArn ?? evaluation.principal.arn),
         Effect: 'Allow',
@@ -17914,21 +17923,26 @@ function identityStatement(evaluation, actions, context) {
     };
 }
 /** Builds an inline IAM Deny for the principal, on the key ARN. */
-function identityDenyStatement(evaluation, actions) {
+function identityDenyStatement(evaluation, actions, context) {
+    const conditions = narrowingConditions(context, true);
     return {
         Sid: sidFor('DenyKmsKey', (evaluation.key.keyId ?? 'Key').slice(0, 8)),
         Effect: 'Deny',
         Action: actions,
-        Resource: evaluation.key.arn ?? evaluation.key.input
+        Resource: evaluation.key.arn ?? evaluation.key.input,
+        ...(conditions ? { Condition: conditions } : {})
     };
 }
-function denyStatement(evaluation, actions) {
+/** Builds a key-policy Deny for the principal, kept to the expectation's request context. */
+function denyStatement(evaluation, actions, context) {
+    const conditions = narrowingConditions(context, true);
     return {
         Sid: sidFor('Deny', evaluation.principal.roleArn ?? evaluation.principal.arn),
         Effect: 'Deny',
         Principal: keyPolicyPrincipal(evaluation),
         Action: actions,
-        Resource: '*'
+        Resource: '*',
+        ...(conditions ? { Condition: conditions } : {})
     };
 }
 
@@ -18082,7 +18096,7 @@ function boundaryChange(input) {
         side: 'permissions-boundary',
         accountId: evaluation.principal.accountId,
         target: boundaryArn,
-        description: `The permissions boundary of ${who(evaluation)} must allow the actions too. Add this statement to ${boundaryArn}.`,
+        description: `The permissions boundary of ${who(evaluation)} must allow the actions too. Add this statement to ${boundaryArn}, after checking that the boundary is not meant to block them: a boundary is a guardrail, and widening it affects every principal it is attached to.`,
         statement: identityStatement(evaluation, actions, context)
     };
 }
@@ -18230,7 +18244,7 @@ function closeRemediation(input) {
             accountId: evaluation.principal.accountId,
             target: who(evaluation),
             description: `Add this Deny to an inline policy of ${who(evaluation)} in account ${evaluation.principal.accountId}; an explicit deny wins over every allow and grant.`,
-            statement: identityDenyStatement(evaluation, actions)
+            statement: identityDenyStatement(evaluation, actions, input.context)
         });
     }
     changes.push({
@@ -18238,7 +18252,7 @@ function closeRemediation(input) {
         accountId: evaluation.key.accountId,
         target: keyName(evaluation),
         description: `${viaIam ? 'Or add' : 'Add'} this Deny to the key policy of ${keyName(evaluation)} in account ${evaluation.key.accountId}; it wins over every allow and grant.`,
-        statement: denyStatement(evaluation, actions)
+        statement: denyStatement(evaluation, actions, input.context)
     });
     for (const ref of evaluation.allowedBy) {
         const change = allowingStatementChange(ref, evaluation);
@@ -18325,10 +18339,14 @@ function unknownRemediation(input) {
         });
     }
     return {
-        summary: `Cannot decide: ${evaluation.reasons.join(' ') || 'a fact is missing.'}`,
+        summary: `Cannot decide: ${uniqueReasons(evaluation.reasons).join(' ') || 'a fact is missing.'}`,
         changes,
         verifyCommands: []
     };
+}
+/** Drops reasons that repeat another reason's text, such as a lock reason that quotes it. */
+function uniqueReasons(reasons) {
+    return reasons.filter((reason, index) => !reasons.some((other, otherIndex) => otherIndex !== index && other.includes(reason) && (other !== reason || otherIndex < index)));
 }
 function verifyCommands(input) {
     const { evaluation, actions, context } = input;

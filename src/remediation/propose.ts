@@ -177,7 +177,7 @@ function boundaryChange(input: RemediationInput): RemediationChange {
     side: 'permissions-boundary',
     accountId: evaluation.principal.accountId,
     target: boundaryArn,
-    description: `The permissions boundary of ${who(evaluation)} must allow the actions too. Add this statement to ${boundaryArn}.`,
+    description: `The permissions boundary of ${who(evaluation)} must allow the actions too. Add this statement to ${boundaryArn}, after checking that the boundary is not meant to block them: a boundary is a guardrail, and widening it affects every principal it is attached to.`,
     statement: identityStatement(evaluation, actions, context)
   }
 }
@@ -353,7 +353,7 @@ function closeRemediation(input: RemediationInput): Remediation {
       accountId: evaluation.principal.accountId,
       target: who(evaluation),
       description: `Add this Deny to an inline policy of ${who(evaluation)} in account ${evaluation.principal.accountId}; an explicit deny wins over every allow and grant.`,
-      statement: identityDenyStatement(evaluation, actions)
+      statement: identityDenyStatement(evaluation, actions, input.context)
     })
   }
   changes.push({
@@ -361,7 +361,7 @@ function closeRemediation(input: RemediationInput): Remediation {
     accountId: evaluation.key.accountId,
     target: keyName(evaluation),
     description: `${viaIam ? 'Or add' : 'Add'} this Deny to the key policy of ${keyName(evaluation)} in account ${evaluation.key.accountId}; it wins over every allow and grant.`,
-    statement: denyStatement(evaluation, actions)
+    statement: denyStatement(evaluation, actions, input.context)
   })
 
   for (const ref of evaluation.allowedBy) {
@@ -460,10 +460,21 @@ function unknownRemediation(input: RemediationInput): Remediation {
     })
   }
   return {
-    summary: `Cannot decide: ${evaluation.reasons.join(' ') || 'a fact is missing.'}`,
+    summary: `Cannot decide: ${uniqueReasons(evaluation.reasons).join(' ') || 'a fact is missing.'}`,
     changes,
     verifyCommands: []
   }
+}
+
+/** Drops reasons that repeat another reason's text, such as a lock reason that quotes it. */
+function uniqueReasons(reasons: string[]): string[] {
+  return reasons.filter(
+    (reason, index) =>
+      !reasons.some(
+        (other, otherIndex) =>
+          otherIndex !== index && other.includes(reason) && (other !== reason || otherIndex < index)
+      )
+  )
 }
 
 function verifyCommands(input: RemediationInput): string[] {

@@ -22,15 +22,25 @@ export function keyPolicyPrincipal(evaluation: Evaluation): Record<string, strin
 }
 
 /**
- * Returns the condition that keeps a new statement to the service the expectation's request
- * comes through (`kms:ViaService`). Encryption-context values are left out on purpose:
- * they often name one object or secret version and would break at the next one.
+ * Returns conditions that keep a new statement to the expectation's request: always
+ * `kms:ViaService`, and the encryption-context pairs when `withEncryptionContext` is set.
+ * Encryption context is left out of allows for IAM principals on purpose: it often names
+ * one object or secret version and would break at the next one. For a service principal it
+ * is what limits the statement to your resources, and for a Deny it keeps the Deny to the
+ * request the expectation describes.
  */
 export function narrowingConditions(
-  context: RequestContext
+  context: RequestContext,
+  withEncryptionContext = false
 ): Record<string, Record<string, string | string[]>> | undefined {
-  const viaService = Object.entries(context).find(([key]) => key.toLowerCase() === 'kms:viaservice')
-  return viaService ? { StringEquals: { [viaService[0]]: viaService[1] } } : undefined
+  const equals: Record<string, string | string[]> = {}
+  for (const [key, value] of Object.entries(context)) {
+    const lower = key.toLowerCase()
+    const encryptionContext = lower.startsWith('kms:encryptioncontext:')
+    if (lower === 'kms:viaservice' || (withEncryptionContext && encryptionContext))
+      equals[key] = value
+  }
+  return Object.keys(equals).length > 0 ? { StringEquals: equals } : undefined
 }
 
 export function keyPolicyStatement(
@@ -38,7 +48,7 @@ export function keyPolicyStatement(
   actions: string[],
   context: RequestContext
 ): Record<string, unknown> {
-  const conditions = narrowingConditions(context)
+  const conditions = narrowingConditions(context, evaluation.principal.kind === 'service')
   return {
     Sid: sidFor('Allow', evaluation.principal.roleArn ?? evaluation.principal.arn),
     Effect: 'Allow',
@@ -69,22 +79,32 @@ export function identityStatement(
 /** Builds an inline IAM Deny for the principal, on the key ARN. */
 export function identityDenyStatement(
   evaluation: Evaluation,
-  actions: string[]
+  actions: string[],
+  context: RequestContext
 ): Record<string, unknown> {
+  const conditions = narrowingConditions(context, true)
   return {
     Sid: sidFor('DenyKmsKey', (evaluation.key.keyId ?? 'Key').slice(0, 8)),
     Effect: 'Deny',
     Action: actions,
-    Resource: evaluation.key.arn ?? evaluation.key.input
+    Resource: evaluation.key.arn ?? evaluation.key.input,
+    ...(conditions ? { Condition: conditions } : {})
   }
 }
 
-export function denyStatement(evaluation: Evaluation, actions: string[]): Record<string, unknown> {
+/** Builds a key-policy Deny for the principal, kept to the expectation's request context. */
+export function denyStatement(
+  evaluation: Evaluation,
+  actions: string[],
+  context: RequestContext
+): Record<string, unknown> {
+  const conditions = narrowingConditions(context, true)
   return {
     Sid: sidFor('Deny', evaluation.principal.roleArn ?? evaluation.principal.arn),
     Effect: 'Deny',
     Principal: keyPolicyPrincipal(evaluation),
     Action: actions,
-    Resource: '*'
+    Resource: '*',
+    ...(conditions ? { Condition: conditions } : {})
   }
 }
