@@ -15634,322 +15634,6 @@ function addKeyKeys(context, key, facts) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/engine/tri.ts
-function and3(values) {
-    let result = true;
-    for (const value of values) {
-        if (value === false)
-            return false;
-        if (value === 'unknown')
-            result = 'unknown';
-    }
-    return result;
-}
-function or3(values) {
-    let result = false;
-    for (const value of values) {
-        if (value === true)
-            return true;
-        if (value === 'unknown')
-            result = 'unknown';
-    }
-    return result;
-}
-function not3(value) {
-    return value === 'unknown' ? 'unknown' : !value;
-}
-
-;// CONCATENATED MODULE: ./src/engine/doors.ts
-
-/** Principal matches that name the caller directly and are not capped by a permissions boundary. */
-const UNCAPPED_DIRECT = new Set(['session-arn', 'user-arn', 'wildcard', 'service', 'federated']);
-function keyPolicyAllows(matches) {
-    return (matches ?? []).filter((match) => match.statement.effect === 'Allow' && match.applies !== false);
-}
-/** Computes the key-policy doors; `undefined` matches mean the key policy was not supplied. */
-function keyPolicyDoors(matches, identity) {
-    if (!matches)
-        return { keyDirectUncapped: 'unknown', keyDirectCapped: 'unknown', keyAccount: 'unknown' };
-    const allows = keyPolicyAllows(matches);
-    const isRootUser = identity.resolved.kind === 'account';
-    const uncapped = allows.filter((match) => UNCAPPED_DIRECT.has(match.principalMatch) ||
-        (isRootUser && match.principalMatch === 'account'));
-    const capped = allows.filter((match) => match.principalMatch === 'role-arn');
-    const account = allows.filter((match) => match.principalMatch === 'account' && !isRootUser);
-    return {
-        keyDirectUncapped: or3(uncapped.map((match) => match.applies)),
-        keyDirectCapped: or3(capped.map((match) => match.applies)),
-        keyAccount: or3(account.map((match) => match.applies))
-    };
-}
-/** Computes the grant doors; `undefined` means the grants were not supplied. */
-function grantDoors(matches) {
-    if (!matches)
-        return { grantDirect: 'unknown', grantAccount: 'unknown' };
-    const opens = (match) => match.operationMatches && match.constraintsMatch;
-    return {
-        grantDirect: matches.some((match) => match.grantee === 'principal' && opens(match)),
-        grantAccount: matches.some((match) => match.grantee === 'account' && opens(match))
-    };
-}
-/**
- * Combines the doors into "is the request authorized", before guardrails, explicit denies
- * and key state. Same account: the key policy alone can allow; otherwise the account
- * delegation plus IAM. Across accounts both sides must allow, except through a grant.
- */
-function authorization(doors, crossAccount) {
-    // Boundaries and session policies cap identity allows and key-policy allows that name
-    // the role ARN, but not allows that name the session ARN, a user ARN or "*".
-    const caps = and3([doors.boundaryAllow, doors.sessionAllow]);
-    const iamSide = and3([doors.identityAllow, caps]);
-    const keyNamesPrincipal = crossAccount
-        ? and3([or3([doors.keyDirectUncapped, doors.keyDirectCapped]), iamSide])
-        : or3([doors.keyDirectUncapped, and3([doors.keyDirectCapped, caps])]);
-    const delegation = and3([doors.keyAccount, iamSide]);
-    const grant = or3([doors.grantDirect, and3([doors.grantAccount, iamSide])]);
-    return {
-        result: or3([keyNamesPrincipal, delegation, grant]),
-        paths: {
-            'key-policy-names-principal': keyNamesPrincipal,
-            'key-policy-trusts-account-and-iam-allows': delegation,
-            grant
-        }
-    };
-}
-
-;// CONCATENATED MODULE: ./src/engine/arn.ts
-/**
- * ARN parsing for principals and keys.
- */
-/** Parses `arn:partition:service:region:account:resource`, or returns undefined. */
-function arn_parseArn(value) {
-    const parts = value.split(':');
-    if (parts.length < 6 || parts[0] !== 'arn')
-        return undefined;
-    return {
-        partition: parts[1],
-        service: parts[2],
-        region: parts[3],
-        accountId: parts[4],
-        resource: parts.slice(5).join(':')
-    };
-}
-const arn_ACCOUNT_ID = /^\d{12}$/;
-/** Returns the account principal ARN (`arn:aws:iam::A:root`) that stands for an account. */
-function arn_accountRootArn(accountId, partition = 'aws') {
-    return `arn:${partition}:iam::${accountId}:root`;
-}
-/** Returns the account of an account principal ARN (`…:root`) or bare account ID, or undefined. */
-function accountOfRootPrincipal(value) {
-    if (arn_ACCOUNT_ID.test(value))
-        return value;
-    const arn = arn_parseArn(value);
-    if (arn && arn.service === 'iam' && arn.resource === 'root')
-        return arn.accountId;
-    return undefined;
-}
-/** Returns true for a service principal such as `logs.us-east-1.amazonaws.com`. */
-function isServicePrincipal(value) {
-    return /^[a-z0-9][a-z0-9.-]*\.amazonaws\.com(\.cn)?$/i.test(value);
-}
-
-;// CONCATENATED MODULE: ./src/engine/principal.ts
-/**
- * Resolving the expectation's principal against the IAM facts, and matching it against
- * `Principal` and `NotPrincipal` elements.
- */
-
-/** Resolves a principal string (ARN, account ID or service name) against the facts. */
-function resolvePrincipal(input, facts, partition) {
-    if (arn_ACCOUNT_ID.test(input))
-        return accountPrincipal(input, input, partition, facts);
-    if (isServicePrincipal(input)) {
-        return { resolved: { input, kind: 'service', arn: input, partition } };
-    }
-    const arn = arn_parseArn(input);
-    if (!arn)
-        return unknownPrincipal(input, partition, `\`${input}\` is not an ARN, account ID or service principal.`);
-    const accountFacts = facts.iam.find((account) => account.accountId === arn.accountId);
-    const missingAccount = accountFacts
-        ? undefined
-        : `No IAM facts were supplied for account ${arn.accountId}.`;
-    if (arn.service === 'iam' && arn.resource === 'root') {
-        return accountPrincipal(input, arn.accountId, arn.partition, facts);
-    }
-    if (arn.service === 'iam' && arn.resource.startsWith('role/')) {
-        const role = findRoleByArn(accountFacts, input);
-        const serviceLinked = arn.resource.startsWith('role/aws-service-role/');
-        return {
-            resolved: {
-                input,
-                kind: serviceLinked ? 'service-linked-role' : 'role',
-                arn: role?.arn ?? input,
-                roleArn: role?.arn ?? input,
-                accountId: arn.accountId,
-                partition: arn.partition
-            },
-            role,
-            accountFacts,
-            missingFacts: missingAccount ?? (role ? undefined : missingRoleReason(input, arn.accountId, accountFacts))
-        };
-    }
-    if (arn.service === 'sts' && arn.resource.startsWith('assumed-role/')) {
-        return assumedRolePrincipal(input, arn.accountId, arn.partition, arn.resource, accountFacts, missingAccount);
-    }
-    if (arn.service === 'iam' && arn.resource.startsWith('user/')) {
-        const user = accountFacts?.users.find((candidate) => sameIamArn(candidate.arn, input));
-        return {
-            resolved: {
-                input,
-                kind: 'user',
-                arn: user?.arn ?? input,
-                accountId: arn.accountId,
-                partition: arn.partition
-            },
-            user,
-            accountFacts,
-            missingFacts: missingAccount ??
-                (user ? undefined : `User ${input} is not in the IAM facts of account ${arn.accountId}.`)
-        };
-    }
-    if (arn.service === 'sts' && arn.resource.startsWith('federated-user/')) {
-        return {
-            resolved: {
-                input,
-                kind: 'federated-user',
-                arn: input,
-                accountId: arn.accountId,
-                partition: arn.partition
-            },
-            accountFacts,
-            missingFacts: 'The policies of a federated user session (its caller and session policy) are not modelled.'
-        };
-    }
-    return unknownPrincipal(input, arn.partition, `\`${input}\` is not an IAM role, user, session or account ARN.`);
-}
-function accountPrincipal(input, accountId, partition, facts) {
-    return {
-        resolved: {
-            input,
-            kind: 'account',
-            arn: arn_accountRootArn(accountId, partition),
-            accountId,
-            partition
-        },
-        accountFacts: facts.iam.find((account) => account.accountId === accountId)
-    };
-}
-function assumedRolePrincipal(input, accountId, partition, resource, accountFacts, missingAccount) {
-    // A session ARN carries the role name but not its path; the path comes from the IAM facts.
-    const roleName = resource.split('/')[1] ?? '';
-    const role = accountFacts?.roles.find((candidate) => candidate.name.toLowerCase() === roleName.toLowerCase());
-    const roleArn = role?.arn ?? `arn:${partition}:iam::${accountId}:role/${roleName}`;
-    return {
-        resolved: { input, kind: 'assumed-role', arn: input, roleArn, accountId, partition },
-        role,
-        accountFacts,
-        missingFacts: missingAccount ??
-            (role
-                ? undefined
-                : `Role ${roleName} of session ${input} is not in the IAM facts of account ${accountId}.`)
-    };
-}
-/** Explains a role ARN that is not in the facts, naming a role of the same name on another path. */
-function missingRoleReason(input, accountId, accountFacts) {
-    const name = input.split('/').pop()?.toLowerCase();
-    const sameName = accountFacts?.roles.find((role) => role.name.toLowerCase() === name);
-    const hint = sameName
-        ? ` A role with that name exists as ${sameName.arn}: a role ARN must include the role's path.`
-        : '';
-    return `Role ${input} is not in the IAM facts of account ${accountId}.${hint}`;
-}
-function unknownPrincipal(input, partition, reason) {
-    return { resolved: { input, kind: 'unknown', arn: input, partition }, missingFacts: reason };
-}
-function findRoleByArn(accountFacts, arn) {
-    if (!accountFacts)
-        return undefined;
-    const exact = accountFacts.roles.find((role) => sameIamArn(role.arn, arn));
-    if (exact)
-        return exact;
-    // A role ARN written without its path still names the role only if the path is `/`.
-    return undefined;
-}
-/** IAM names are unique case-insensitively, and policies name principals by unique ID, so case does not matter. */
-function sameIamArn(left, right) {
-    return left.toLowerCase() === right.toLowerCase();
-}
-/** Returns the account principal ARN of the principal's account, if it has one. */
-function principalAccountRoot(identity) {
-    const { accountId, partition } = identity.resolved;
-    return accountId ? arn_accountRootArn(accountId, partition) : undefined;
-}
-/**
- * Matches a `Principal` element. The most specific match wins: a session ARN before the role
- * ARN before the account, because permissions boundaries cap some of these and not others.
- */
-function matchPrincipal(set, identity) {
-    const { resolved, role, user } = identity;
-    if (resolved.kind === 'service') {
-        if (set.service.some((service) => service.toLowerCase() === resolved.arn.toLowerCase()))
-            return 'service';
-        return set.wildcard ? 'wildcard' : 'none';
-    }
-    const named = (candidate) => candidate !== undefined && set.aws.some((entry) => sameIamArn(entry, candidate));
-    if (resolved.kind === 'assumed-role' && named(resolved.arn))
-        return 'session-arn';
-    if ((resolved.kind === 'role' ||
-        resolved.kind === 'service-linked-role' ||
-        resolved.kind === 'assumed-role') &&
-        (named(resolved.roleArn) || named(role?.id))) {
-        return 'role-arn';
-    }
-    if (resolved.kind === 'user' && (named(resolved.arn) || named(user?.id)))
-        return 'user-arn';
-    if (resolved.kind === 'federated-user' &&
-        (named(resolved.arn) || set.federated.includes(resolved.arn)))
-        return 'federated';
-    if (set.wildcard)
-        return 'wildcard';
-    if (named(principalAccountRoot(identity)))
-        return 'account';
-    return 'none';
-}
-/**
- * Returns true when a `NotPrincipal` element exempts the principal. AWS evaluates the request
- * against each identity in the chain (account, role, session), so the element exempts the
- * principal only when it lists all of them.
- */
-function notPrincipalExempts(set, identity, effect = 'Deny') {
-    if (set.wildcard)
-        return true;
-    // A Deny with NotPrincipal always denies a principal that has a permissions boundary,
-    // whatever the element lists.
-    if (effect === 'Deny' && (identity.role ?? identity.user)?.permissionsBoundary)
-        return false;
-    const { resolved } = identity;
-    if (resolved.kind === 'service') {
-        return set.service.some((service) => service.toLowerCase() === resolved.arn.toLowerCase());
-    }
-    const chain = principalChain(identity);
-    return chain.every((identifiers) => identifiers.some((id) => set.aws.some((entry) => sameIamArn(entry, id))));
-}
-/** Lists the identities AWS checks for the principal, each with the identifiers that name it. */
-function principalChain(identity) {
-    const { resolved, role, user } = identity;
-    const chain = [];
-    const root = principalAccountRoot(identity);
-    if (root)
-        chain.push([root]);
-    if (resolved.roleArn)
-        chain.push([resolved.roleArn, ...(role?.id ? [role.id] : [])]);
-    if (resolved.kind === 'assumed-role' || resolved.kind === 'federated-user')
-        chain.push([resolved.arn]);
-    if (resolved.kind === 'user')
-        chain.push([resolved.arn, ...(user?.id ? [user.id] : [])]);
-    return chain;
-}
-
 ;// CONCATENATED MODULE: external "node:net"
 const external_node_net_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
 ;// CONCATENATED MODULE: ./src/engine/wildcard.ts
@@ -16393,6 +16077,264 @@ function conditionHint(entry, actual) {
     return undefined;
 }
 
+;// CONCATENATED MODULE: ./src/engine/arn.ts
+/**
+ * ARN parsing for principals and keys.
+ */
+/** Parses `arn:partition:service:region:account:resource`, or returns undefined. */
+function arn_parseArn(value) {
+    const parts = value.split(':');
+    if (parts.length < 6 || parts[0] !== 'arn')
+        return undefined;
+    return {
+        partition: parts[1],
+        service: parts[2],
+        region: parts[3],
+        accountId: parts[4],
+        resource: parts.slice(5).join(':')
+    };
+}
+const arn_ACCOUNT_ID = /^\d{12}$/;
+/** Returns the account principal ARN (`arn:aws:iam::A:root`) that stands for an account. */
+function arn_accountRootArn(accountId, partition = 'aws') {
+    return `arn:${partition}:iam::${accountId}:root`;
+}
+/** Returns the account of an account principal ARN (`…:root`) or bare account ID, or undefined. */
+function accountOfRootPrincipal(value) {
+    if (arn_ACCOUNT_ID.test(value))
+        return value;
+    const arn = arn_parseArn(value);
+    if (arn && arn.service === 'iam' && arn.resource === 'root')
+        return arn.accountId;
+    return undefined;
+}
+/** Returns true for a service principal such as `logs.us-east-1.amazonaws.com`. */
+function isServicePrincipal(value) {
+    return /^[a-z0-9][a-z0-9.-]*\.amazonaws\.com(\.cn)?$/i.test(value);
+}
+
+;// CONCATENATED MODULE: ./src/engine/principal.ts
+/**
+ * Resolving the expectation's principal against the IAM facts, and matching it against
+ * `Principal` and `NotPrincipal` elements.
+ */
+
+/** Resolves a principal string (ARN, account ID or service name) against the facts. */
+function resolvePrincipal(input, facts, partition) {
+    if (arn_ACCOUNT_ID.test(input))
+        return accountPrincipal(input, input, partition, facts);
+    if (isServicePrincipal(input)) {
+        return { resolved: { input, kind: 'service', arn: input, partition } };
+    }
+    const arn = arn_parseArn(input);
+    if (!arn)
+        return unknownPrincipal(input, partition, `\`${input}\` is not an ARN, account ID or service principal.`);
+    const accountFacts = facts.iam.find((account) => account.accountId === arn.accountId);
+    const missingAccount = accountFacts
+        ? undefined
+        : `No IAM facts were supplied for account ${arn.accountId}.`;
+    if (arn.service === 'iam' && arn.resource === 'root') {
+        return accountPrincipal(input, arn.accountId, arn.partition, facts);
+    }
+    if (arn.service === 'iam' && arn.resource.startsWith('role/')) {
+        const role = findRoleByArn(accountFacts, input);
+        const serviceLinked = arn.resource.startsWith('role/aws-service-role/');
+        return {
+            resolved: {
+                input,
+                kind: serviceLinked ? 'service-linked-role' : 'role',
+                arn: role?.arn ?? input,
+                roleArn: role?.arn ?? input,
+                accountId: arn.accountId,
+                partition: arn.partition
+            },
+            role,
+            accountFacts,
+            missingFacts: missingAccount ?? (role ? undefined : missingRoleReason(input, arn.accountId, accountFacts))
+        };
+    }
+    if (arn.service === 'sts' && arn.resource.startsWith('assumed-role/')) {
+        return assumedRolePrincipal(input, arn.accountId, arn.partition, arn.resource, accountFacts, missingAccount);
+    }
+    if (arn.service === 'iam' && arn.resource.startsWith('user/')) {
+        const user = accountFacts?.users.find((candidate) => sameIamArn(candidate.arn, input));
+        return {
+            resolved: {
+                input,
+                kind: 'user',
+                arn: user?.arn ?? input,
+                accountId: arn.accountId,
+                partition: arn.partition
+            },
+            user,
+            accountFacts,
+            missingFacts: missingAccount ??
+                (user ? undefined : `User ${input} is not in the IAM facts of account ${arn.accountId}.`)
+        };
+    }
+    if (arn.service === 'sts' && arn.resource.startsWith('federated-user/')) {
+        return {
+            resolved: {
+                input,
+                kind: 'federated-user',
+                arn: input,
+                accountId: arn.accountId,
+                partition: arn.partition
+            },
+            accountFacts,
+            missingFacts: 'The policies of a federated user session (its caller and session policy) are not modelled.'
+        };
+    }
+    return unknownPrincipal(input, arn.partition, `\`${input}\` is not an IAM role, user, session or account ARN.`);
+}
+function accountPrincipal(input, accountId, partition, facts) {
+    return {
+        resolved: {
+            input,
+            kind: 'account',
+            arn: arn_accountRootArn(accountId, partition),
+            accountId,
+            partition
+        },
+        accountFacts: facts.iam.find((account) => account.accountId === accountId)
+    };
+}
+function assumedRolePrincipal(input, accountId, partition, resource, accountFacts, missingAccount) {
+    // A session ARN carries the role name but not its path; the path comes from the IAM facts.
+    const roleName = resource.split('/')[1] ?? '';
+    const role = accountFacts?.roles.find((candidate) => candidate.name.toLowerCase() === roleName.toLowerCase());
+    const roleArn = role?.arn ?? `arn:${partition}:iam::${accountId}:role/${roleName}`;
+    return {
+        resolved: { input, kind: 'assumed-role', arn: input, roleArn, accountId, partition },
+        role,
+        accountFacts,
+        missingFacts: missingAccount ??
+            (role
+                ? undefined
+                : `Role ${roleName} of session ${input} is not in the IAM facts of account ${accountId}.`)
+    };
+}
+/** Explains a role ARN that is not in the facts, naming a role of the same name on another path. */
+function missingRoleReason(input, accountId, accountFacts) {
+    const name = input.split('/').pop()?.toLowerCase();
+    const sameName = accountFacts?.roles.find((role) => role.name.toLowerCase() === name);
+    const hint = sameName
+        ? ` A role with that name exists as ${sameName.arn}: a role ARN must include the role's path.`
+        : '';
+    return `Role ${input} is not in the IAM facts of account ${accountId}.${hint}`;
+}
+function unknownPrincipal(input, partition, reason) {
+    return { resolved: { input, kind: 'unknown', arn: input, partition }, missingFacts: reason };
+}
+function findRoleByArn(accountFacts, arn) {
+    if (!accountFacts)
+        return undefined;
+    const exact = accountFacts.roles.find((role) => sameIamArn(role.arn, arn));
+    if (exact)
+        return exact;
+    // A role ARN written without its path still names the role only if the path is `/`.
+    return undefined;
+}
+/** IAM names are unique case-insensitively, and policies name principals by unique ID, so case does not matter. */
+function sameIamArn(left, right) {
+    return left.toLowerCase() === right.toLowerCase();
+}
+/** Returns the account principal ARN of the principal's account, if it has one. */
+function principalAccountRoot(identity) {
+    const { accountId, partition } = identity.resolved;
+    return accountId ? arn_accountRootArn(accountId, partition) : undefined;
+}
+/**
+ * Matches a `Principal` element. The most specific match wins: a session ARN before the role
+ * ARN before the account, because permissions boundaries cap some of these and not others.
+ */
+function matchPrincipal(set, identity) {
+    const { resolved, role, user } = identity;
+    if (resolved.kind === 'service') {
+        if (set.service.some((service) => service.toLowerCase() === resolved.arn.toLowerCase()))
+            return 'service';
+        return set.wildcard ? 'wildcard' : 'none';
+    }
+    const named = (candidate) => candidate !== undefined && set.aws.some((entry) => sameIamArn(entry, candidate));
+    if (resolved.kind === 'assumed-role' && named(resolved.arn))
+        return 'session-arn';
+    if ((resolved.kind === 'role' ||
+        resolved.kind === 'service-linked-role' ||
+        resolved.kind === 'assumed-role') &&
+        (named(resolved.roleArn) || named(role?.id))) {
+        return 'role-arn';
+    }
+    if (resolved.kind === 'user' && (named(resolved.arn) || named(user?.id)))
+        return 'user-arn';
+    if (resolved.kind === 'federated-user' &&
+        (named(resolved.arn) || set.federated.includes(resolved.arn)))
+        return 'federated';
+    if (set.wildcard)
+        return 'wildcard';
+    if (named(principalAccountRoot(identity)))
+        return 'account';
+    return 'none';
+}
+/**
+ * Returns true when a `NotPrincipal` element exempts the principal. AWS evaluates the request
+ * against each identity in the chain (account, role, session), so the element exempts the
+ * principal only when it lists all of them.
+ */
+function notPrincipalExempts(set, identity, effect = 'Deny') {
+    if (set.wildcard)
+        return true;
+    // A Deny with NotPrincipal always denies a principal that has a permissions boundary,
+    // whatever the element lists.
+    if (effect === 'Deny' && (identity.role ?? identity.user)?.permissionsBoundary)
+        return false;
+    const { resolved } = identity;
+    if (resolved.kind === 'service') {
+        return set.service.some((service) => service.toLowerCase() === resolved.arn.toLowerCase());
+    }
+    const chain = principalChain(identity);
+    return chain.every((identifiers) => identifiers.some((id) => set.aws.some((entry) => sameIamArn(entry, id))));
+}
+/** Lists the identities AWS checks for the principal, each with the identifiers that name it. */
+function principalChain(identity) {
+    const { resolved, role, user } = identity;
+    const chain = [];
+    const root = principalAccountRoot(identity);
+    if (root)
+        chain.push([root]);
+    if (resolved.roleArn)
+        chain.push([resolved.roleArn, ...(role?.id ? [role.id] : [])]);
+    if (resolved.kind === 'assumed-role' || resolved.kind === 'federated-user')
+        chain.push([resolved.arn]);
+    if (resolved.kind === 'user')
+        chain.push([resolved.arn, ...(user?.id ? [user.id] : [])]);
+    return chain;
+}
+
+;// CONCATENATED MODULE: ./src/engine/tri.ts
+function and3(values) {
+    let result = true;
+    for (const value of values) {
+        if (value === false)
+            return false;
+        if (value === 'unknown')
+            result = 'unknown';
+    }
+    return result;
+}
+function or3(values) {
+    let result = false;
+    for (const value of values) {
+        if (value === true)
+            return true;
+        if (value === 'unknown')
+            result = 'unknown';
+    }
+    return result;
+}
+function not3(value) {
+    return value === 'unknown' ? 'unknown' : !value;
+}
+
 ;// CONCATENATED MODULE: ./src/engine/statement-match.ts
 /**
  * Matching one policy statement against a request: action, resource, principal and
@@ -16422,6 +16364,10 @@ function statementRef(policy, statement) {
         effect: statement.effect,
         ...(statement.location ? { location: statement.location } : {})
     };
+}
+/** Returns the Allow statements that apply or may apply (an `unknown` match counts). */
+function allowsThatMayApply(matches) {
+    return (matches ?? []).filter((match) => match.statement.effect === 'Allow' && match.applies !== false);
 }
 /** Matches every statement of a policy. */
 function matchPolicy(policy, request) {
@@ -16549,17 +16495,410 @@ function principalValues(statement) {
     ];
 }
 
+;// CONCATENATED MODULE: ./src/engine/doors.ts
+
+
+/** Principal matches that name the caller directly and are not capped by a permissions boundary. */
+const UNCAPPED_DIRECT = new Set(['session-arn', 'user-arn', 'wildcard', 'service', 'federated']);
+/** Computes the key-policy doors; `undefined` matches mean the key policy was not supplied. */
+function keyPolicyDoors(matches, identity) {
+    if (!matches)
+        return { keyDirectUncapped: 'unknown', keyDirectCapped: 'unknown', keyAccount: 'unknown' };
+    const allows = allowsThatMayApply(matches);
+    const isRootUser = identity.resolved.kind === 'account';
+    const uncapped = allows.filter((match) => UNCAPPED_DIRECT.has(match.principalMatch) ||
+        (isRootUser && match.principalMatch === 'account'));
+    const capped = allows.filter((match) => match.principalMatch === 'role-arn');
+    const account = allows.filter((match) => match.principalMatch === 'account' && !isRootUser);
+    return {
+        keyDirectUncapped: or3(uncapped.map((match) => match.applies)),
+        keyDirectCapped: or3(capped.map((match) => match.applies)),
+        keyAccount: or3(account.map((match) => match.applies))
+    };
+}
+/** Computes the grant doors; `undefined` means the grants were not supplied. */
+function grantDoors(matches) {
+    if (!matches)
+        return { grantDirect: 'unknown', grantAccount: 'unknown' };
+    const opens = (match) => match.operationMatches && match.constraintsMatch;
+    return {
+        grantDirect: matches.some((match) => match.grantee === 'principal' && opens(match)),
+        grantAccount: matches.some((match) => match.grantee === 'account' && opens(match))
+    };
+}
+/**
+ * Combines the doors into "is the request authorized", before guardrails, explicit denies
+ * and key state. Same account: the key policy alone can allow; otherwise the account
+ * delegation plus IAM. Across accounts both sides must allow, except through a grant.
+ */
+function authorization(doors, crossAccount) {
+    // Boundaries and session policies cap identity allows and key-policy allows that name
+    // the role ARN, but not allows that name the session ARN, a user ARN or "*".
+    const caps = and3([doors.boundaryAllow, doors.sessionAllow]);
+    const iamSide = and3([doors.identityAllow, caps]);
+    const keyNamesPrincipal = crossAccount
+        ? and3([or3([doors.keyDirectUncapped, doors.keyDirectCapped]), iamSide])
+        : or3([doors.keyDirectUncapped, and3([doors.keyDirectCapped, caps])]);
+    const delegation = and3([doors.keyAccount, iamSide]);
+    const grant = or3([doors.grantDirect, and3([doors.grantAccount, iamSide])]);
+    return {
+        result: or3([keyNamesPrincipal, delegation, grant]),
+        paths: {
+            'key-policy-names-principal': keyNamesPrincipal,
+            'key-policy-trusts-account-and-iam-allows': delegation,
+            grant
+        }
+    };
+}
+
+;// CONCATENATED MODULE: ./src/engine/locks.ts
+
+
+/** Maps a three-valued result to a lock status. */
+function statusOf(value) {
+    if (value === 'unknown')
+        return 'unknown';
+    return value ? 'open' : 'closed';
+}
+function refs(matches) {
+    return matches.map((match) => match.ref);
+}
+function buildLocks(state) {
+    const locks = [
+        {
+            lock: 'key-not-found',
+            status: 'open',
+            accountId: state.key.accountId,
+            reason: `Key ${state.key.arn} exists.`,
+            statements: [],
+            grants: []
+        },
+        explicitDenyLock(state),
+        guardrailLock('scp', state.scp, state.identity.resolved.accountId),
+        guardrailLock('rcp', state.rcp, state.key.accountId),
+        capLock('vpce', state.vpce, state.identity.resolved.accountId),
+        keyPolicyLock(state),
+        iamLock(state),
+        boundaryLock(state),
+        sessionPolicyLock(state),
+        grantLock(state),
+        state.keyState,
+        state.keyUsage
+    ];
+    if (state.authorized === true)
+        return locks.map((lock) => relaxUnusedDoor(lock, state));
+    return locks;
+}
+/** When another door lets the request in, a closed lock on an unused door does not block it. */
+function relaxUnusedDoor(lock, state) {
+    const doorLocks = ['key-policy', 'iam', 'permissions-boundary', 'session-policy', 'grant'];
+    if (!doorLocks.includes(lock.lock) || lock.status === 'open' || lock.status === 'not-applicable')
+        return lock;
+    const via = Object.entries(state.paths)
+        .filter(([, value]) => value === true)
+        .map(([path]) => path)
+        .join(', ');
+    return {
+        ...lock,
+        status: 'not-applicable',
+        reason: `${lock.reason} The request gets in another way (${via}).`
+    };
+}
+/** Returns the Deny statements of every applicable policy that apply or may apply. */
+function matchingDenies(state) {
+    return [
+        ...(state.keyPolicyMatches ?? []),
+        ...(state.identityMatches ?? []),
+        ...(state.boundaryMatches ?? []),
+        ...(state.vpce.matches ?? []),
+        ...(state.session.matches ?? []),
+        ...state.scp.denies,
+        ...state.rcp.denies
+    ].filter((match) => match.statement.effect === 'Deny' && match.applies !== false);
+}
+function explicitDenyLock(state) {
+    const denies = matchingDenies(state);
+    const definite = denies.filter((match) => match.applies === true);
+    const base = { lock: 'explicit-deny', grants: [] };
+    if (definite.length > 0) {
+        return {
+            ...base,
+            status: 'closed',
+            reason: describeDenies(definite),
+            statements: refs(definite)
+        };
+    }
+    if (denies.length > 0) {
+        return {
+            ...base,
+            status: 'unknown',
+            reason: `A Deny statement may apply: its condition cannot be evaluated (${describeDenies(denies)}).`,
+            statements: refs(denies)
+        };
+    }
+    if (state.unseenDenySources.length > 0) {
+        return { ...base, status: 'unknown', reason: state.unseenDenySources.join(' '), statements: [] };
+    }
+    return { ...base, status: 'open', reason: 'No Deny statement applies.', statements: [] };
+}
+function describeDenies(denies) {
+    return denies
+        .map((match) => `${locks_policyLabel(match)} statement ${match.ref.sid ?? `#${match.ref.index}`} denies the request${denyConditions(match)}`)
+        .join('; ');
+}
+/** Says which condition values made a Deny apply, such as an endpoint ID that differs. */
+function denyConditions(match) {
+    const { conditions } = match.statement;
+    if (conditions.length === 0)
+        return '';
+    const parts = conditions.map((entry) => {
+        const actual = match.request.context.get(entry.key);
+        const shown = actual && actual.length > 0 ? actual.join(', ') : '(absent)';
+        return `${entry.operator} ${entry.key} [${entry.values.join(', ')}] with request value ${shown}`;
+    });
+    return ` because ${parts.join(' and ')}`;
+}
+function locks_policyLabel(match) {
+    const { policyKind, policyName } = match.ref;
+    if (policyKind === 'key-policy')
+        return 'Key policy';
+    if (policyKind === 'identity')
+        return `IAM policy ${policyName}`;
+    if (policyKind === 'permissions-boundary')
+        return `Permissions boundary ${policyName}`;
+    return `${policyKind.toUpperCase()} ${policyName}`;
+}
+function guardrailLock(lock, outcome, accountId) {
+    const statements = outcome.status === 'open' ? refs(outcome.allows) : [];
+    return { lock, status: outcome.status, accountId, reason: outcome.reason, statements, grants: [] };
+}
+function capLock(lock, outcome, accountId) {
+    const statements = refs(allowsThatMayApply(outcome.matches));
+    return { lock, status: outcome.status, accountId, reason: outcome.reason, statements, grants: [] };
+}
+/**
+ * Returns true when boundaries and session policies matter: across accounts, or when no
+ * uncapped key-policy statement (session ARN, user ARN, `*`) lets the principal in.
+ */
+function capsApply(state) {
+    return state.crossAccount || state.doors.keyDirectUncapped !== true;
+}
+/** Builds the session-policy lock, which caps the same allows as a permissions boundary does. */
+function sessionPolicyLock(state) {
+    const lock = capLock('session-policy', state.session, state.identity.resolved.accountId);
+    if (lock.status === 'not-applicable' || capsApply(state))
+        return lock;
+    return {
+        ...lock,
+        status: 'not-applicable',
+        reason: 'The key policy lets the session in a way that session policies do not cap.'
+    };
+}
+function keyPolicyLock(state) {
+    const { key, doors } = state;
+    const base = { lock: 'key-policy', accountId: key.accountId, grants: [] };
+    if (state.grantOnly) {
+        return {
+            ...base,
+            status: 'not-applicable',
+            reason: `${state.actionName} in a key policy has no effect; only a grant authorizes it.`,
+            statements: []
+        };
+    }
+    if (state.notCrossAccountAction) {
+        return {
+            ...base,
+            status: 'closed',
+            reason: `${state.actionName} cannot be used on a key in another account; KMS allows it only in the key's own account.`,
+            statements: []
+        };
+    }
+    if (!state.keyPolicyMatches) {
+        return {
+            ...base,
+            status: 'unknown',
+            reason: `The key policy of ${key.arn} is not in the facts.`,
+            statements: []
+        };
+    }
+    const allows = allowsThatMayApply(state.keyPolicyMatches);
+    const letsIn = or3([doors.keyDirectUncapped, doors.keyDirectCapped, doors.keyAccount]);
+    const status = statusOf(letsIn);
+    const reason = keyPolicyReason(state, status);
+    return { ...base, status, reason, statements: refs(allows) };
+}
+function keyPolicyReason(state, status) {
+    const { doors, identity } = state;
+    const who = identity.resolved.roleArn ?? identity.resolved.arn;
+    if (status === 'closed' && identity.resolved.kind === 'service') {
+        return `The key policy does not name the service principal ${who} for ${state.actionName}.`;
+    }
+    if (status === 'closed') {
+        return `The key policy neither names ${who} nor trusts account ${identity.resolved.accountId ?? '(unknown)'} for ${state.actionName}.`;
+    }
+    if (status === 'unknown')
+        return `Whether the key policy lets ${who} in depends on a condition that cannot be evaluated.`;
+    if (doors.keyDirectUncapped === true || doors.keyDirectCapped === true) {
+        return `The key policy names ${who} for ${state.actionName}.`;
+    }
+    return `The key policy trusts account ${identity.resolved.accountId} for ${state.actionName}, so IAM policies decide.`;
+}
+/** Builds the IAM lock. It applies across accounts, and in the same account when the key policy only trusts the account. */
+function iamLock(state) {
+    const { doors, identity, crossAccount } = state;
+    const base = { lock: 'iam', accountId: identity.resolved.accountId, grants: [] };
+    const allows = allowsThatMayApply(state.identityMatches);
+    const kind = identity.resolved.kind;
+    if (state.grantOnly) {
+        return {
+            ...base,
+            status: 'not-applicable',
+            reason: `${state.actionName} in an IAM policy has no effect; only a grant authorizes it.`,
+            statements: []
+        };
+    }
+    if (kind === 'service') {
+        return {
+            ...base,
+            status: 'not-applicable',
+            reason: 'Service principals hold no IAM policies; only the key policy or a grant can let them in.',
+            statements: []
+        };
+    }
+    const keyNamesPrincipal = or3([doors.keyDirectUncapped, doors.keyDirectCapped]);
+    if (!crossAccount && (keyNamesPrincipal === true || doors.keyAccount === false)) {
+        const reason = keyNamesPrincipal === true
+            ? 'The key policy names the principal in its own account, so no IAM allow is needed.'
+            : `IAM policies count only when the key policy trusts the account; it does not. (IAM ${describeIdentity(doors.identityAllow)}.)`;
+        return { ...base, status: 'not-applicable', reason, statements: refs(allows) };
+    }
+    if (identity.missingFacts && doors.identityAllow === 'unknown') {
+        return { ...base, status: 'unknown', reason: identity.missingFacts, statements: [] };
+    }
+    if (!identity.role && !identity.user && doors.identityAllow === 'unknown') {
+        return {
+            ...base,
+            status: 'unknown',
+            reason: "The principal's IAM policies are not in the facts.",
+            statements: []
+        };
+    }
+    const missing = (identity.role ?? identity.user)?.missingPolicies ?? [];
+    if (missing.length > 0) {
+        return {
+            ...base,
+            status: 'unknown',
+            reason: `Attached policies are not in the facts: ${missing.join(', ')}.`,
+            statements: []
+        };
+    }
+    const status = statusOf(doors.identityAllow);
+    const reason = status === 'open'
+        ? `An identity policy of ${identity.resolved.roleArn ?? identity.resolved.arn} allows ${state.actionName} on ${state.key.arn}.`
+        : status === 'closed'
+            ? `No identity policy of ${identity.resolved.roleArn ?? identity.resolved.arn} allows ${state.actionName} on ${state.key.arn}.`
+            : 'Whether an identity policy allows the request depends on a condition that cannot be evaluated.';
+    return { ...base, status, reason, statements: refs(allows) };
+}
+function describeIdentity(value) {
+    if (value === 'unknown')
+        return 'may allow it';
+    return value ? 'allows it' : 'does not allow it either';
+}
+function boundaryLock(state) {
+    const { identity, doors } = state;
+    const entity = identity.role ?? identity.user;
+    const base = {
+        lock: 'permissions-boundary',
+        accountId: identity.resolved.accountId,
+        grants: []
+    };
+    const boundary = entity?.permissionsBoundary;
+    if (!boundary) {
+        return {
+            ...base,
+            status: 'not-applicable',
+            reason: 'The principal has no permissions boundary.',
+            statements: []
+        };
+    }
+    if (!boundary.policy) {
+        return {
+            ...base,
+            status: 'unknown',
+            reason: `The permissions boundary ${boundary.arn} is not in the facts.`,
+            statements: []
+        };
+    }
+    // The boundary caps identity allows and key-policy allows that name the role ARN, but not
+    // key-policy allows that name the session ARN, a user ARN, or "*".
+    if (!capsApply(state)) {
+        return {
+            ...base,
+            status: 'not-applicable',
+            reason: 'The key policy lets the principal in a way that boundaries do not cap.',
+            statements: []
+        };
+    }
+    const status = statusOf(doors.boundaryAllow);
+    const reason = status === 'closed'
+        ? `The permissions boundary ${boundary.arn} does not allow ${state.actionName}.`
+        : status === 'open'
+            ? `The permissions boundary ${boundary.arn} allows ${state.actionName}.`
+            : `Whether the permissions boundary ${boundary.arn} allows ${state.actionName} is unknown.`;
+    return { ...base, status, reason, statements: refs(allowsThatMayApply(state.boundaryMatches)) };
+}
+function grantLock(state) {
+    const base = { lock: 'grant', accountId: state.key.accountId, statements: [] };
+    if (!state.grantMatches) {
+        return {
+            ...base,
+            status: 'unknown',
+            reason: `The grants of ${state.key.arn} are not in the facts; a grant could allow the request.`,
+            grants: []
+        };
+    }
+    const forPrincipal = state.grantMatches.filter((match) => match.grantee !== 'none');
+    const opening = forPrincipal.filter((match) => match.operationMatches && match.constraintsMatch);
+    if (opening.length > 0) {
+        return {
+            ...base,
+            status: statusOf(state.paths.grant),
+            reason: `Grant ${opening[0].grant.grantId} allows ${state.actionName}.`,
+            grants: opening.map((match) => match.ref)
+        };
+    }
+    if (forPrincipal.length > 0) {
+        return {
+            ...base,
+            status: 'closed',
+            reason: `Grants name the principal but do not allow ${state.actionName} with this encryption context.`,
+            grants: forPrincipal.map((match) => match.ref)
+        };
+    }
+    return {
+        ...base,
+        // For an operation that only a grant can authorize, no grant means the lock is closed.
+        status: state.grantOnly ? 'closed' : 'not-applicable',
+        reason: state.grantOnly
+            ? `No grant lets the principal ${state.actionName}; only the grant's grantee (when the grant lists RetireGrant) or its retiring principal can.`
+            : 'No grant names the principal or its account.',
+        grants: []
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/engine/endpoint-and-session.ts
+/**
+ * The two optional caps: the policy of the VPC endpoint a request goes through, and the
+ * session policy of a role session. Neither grants anything; each must allow the request,
+ * and a Deny in either wins.
+ */
+
 
 
 
 function allowOf(matches) {
     return or3(matches.filter((match) => match.statement.effect === 'Allow').map((match) => match.applies));
-}
-function statusOf(allow) {
-    if (allow === 'unknown')
-        return 'unknown';
-    return allow ? 'open' : 'closed';
 }
 /**
  * Evaluates the endpoint policy for a request whose context names an endpoint in
@@ -16947,336 +17286,6 @@ function keyUsageLock(key, action) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/engine/locks.ts
-
-function locks_statusOf(value) {
-    if (value === 'unknown')
-        return 'unknown';
-    return value ? 'open' : 'closed';
-}
-function refs(matches) {
-    return matches.map((match) => match.ref);
-}
-function allowsThatApply(matches) {
-    return (matches ?? []).filter((match) => match.statement.effect === 'Allow' && match.applies !== false);
-}
-function buildLocks(state) {
-    const locks = [
-        {
-            lock: 'key-not-found',
-            status: 'open',
-            accountId: state.key.accountId,
-            reason: `Key ${state.key.arn} exists.`,
-            statements: [],
-            grants: []
-        },
-        explicitDenyLock(state),
-        guardrailLock('scp', state.scp, state.identity.resolved.accountId),
-        guardrailLock('rcp', state.rcp, state.key.accountId),
-        capLock('vpce', state.vpce, state.identity.resolved.accountId),
-        keyPolicyLock(state),
-        iamLock(state),
-        boundaryLock(state),
-        sessionPolicyLock(state),
-        grantLock(state),
-        state.keyState,
-        state.keyUsage
-    ];
-    if (state.authorized === true)
-        return locks.map((lock) => relaxUnusedDoor(lock, state));
-    return locks;
-}
-/** When another door lets the request in, a closed lock on an unused door does not block it. */
-function relaxUnusedDoor(lock, state) {
-    const doorLocks = ['key-policy', 'iam', 'permissions-boundary', 'session-policy', 'grant'];
-    if (!doorLocks.includes(lock.lock) || lock.status === 'open' || lock.status === 'not-applicable')
-        return lock;
-    const via = Object.entries(state.paths)
-        .filter(([, value]) => value === true)
-        .map(([path]) => path)
-        .join(', ');
-    return {
-        ...lock,
-        status: 'not-applicable',
-        reason: `${lock.reason} The request gets in another way (${via}).`
-    };
-}
-function explicitDenyLock(state) {
-    const denies = [
-        ...(state.keyPolicyMatches ?? []),
-        ...(state.identityMatches ?? []),
-        ...(state.boundaryMatches ?? []),
-        ...(state.vpce.matches ?? []),
-        ...(state.session.matches ?? []),
-        ...state.scp.denies,
-        ...state.rcp.denies
-    ].filter((match) => match.statement.effect === 'Deny' && match.applies !== false);
-    const definite = denies.filter((match) => match.applies === true);
-    const base = { lock: 'explicit-deny', grants: [] };
-    if (definite.length > 0) {
-        return {
-            ...base,
-            status: 'closed',
-            reason: describeDenies(definite),
-            statements: refs(definite)
-        };
-    }
-    if (denies.length > 0) {
-        return {
-            ...base,
-            status: 'unknown',
-            reason: `A Deny statement may apply: its condition cannot be evaluated (${describeDenies(denies)}).`,
-            statements: refs(denies)
-        };
-    }
-    if (state.unseenDenySources.length > 0) {
-        return { ...base, status: 'unknown', reason: state.unseenDenySources.join(' '), statements: [] };
-    }
-    return { ...base, status: 'open', reason: 'No Deny statement applies.', statements: [] };
-}
-function describeDenies(denies) {
-    return denies
-        .map((match) => `${locks_policyLabel(match)} statement ${match.ref.sid ?? `#${match.ref.index}`} denies the request${denyConditions(match)}`)
-        .join('; ');
-}
-/** Says which condition values made a Deny apply, such as an endpoint ID that differs. */
-function denyConditions(match) {
-    const { conditions } = match.statement;
-    if (conditions.length === 0)
-        return '';
-    const parts = conditions.map((entry) => {
-        const actual = match.request.context.get(entry.key);
-        const shown = actual && actual.length > 0 ? actual.join(', ') : '(absent)';
-        return `${entry.operator} ${entry.key} [${entry.values.join(', ')}] with request value ${shown}`;
-    });
-    return ` because ${parts.join(' and ')}`;
-}
-function locks_policyLabel(match) {
-    const { policyKind, policyName } = match.ref;
-    if (policyKind === 'key-policy')
-        return 'Key policy';
-    if (policyKind === 'identity')
-        return `IAM policy ${policyName}`;
-    if (policyKind === 'permissions-boundary')
-        return `Permissions boundary ${policyName}`;
-    return `${policyKind.toUpperCase()} ${policyName}`;
-}
-function guardrailLock(lock, outcome, accountId) {
-    const statements = outcome.status === 'open' ? refs(outcome.allows) : [];
-    return { lock, status: outcome.status, accountId, reason: outcome.reason, statements, grants: [] };
-}
-function capLock(lock, outcome, accountId) {
-    const statements = (outcome.matches ?? [])
-        .filter((match) => match.statement.effect === 'Allow' && match.applies !== false)
-        .map((match) => match.ref);
-    return { lock, status: outcome.status, accountId, reason: outcome.reason, statements, grants: [] };
-}
-/** The session policy caps the same allows as a permissions boundary does. */
-function sessionPolicyLock(state) {
-    const lock = capLock('session-policy', state.session, state.identity.resolved.accountId);
-    const needed = state.crossAccount || state.doors.keyDirectUncapped !== true;
-    if (lock.status === 'not-applicable' || needed)
-        return lock;
-    return {
-        ...lock,
-        status: 'not-applicable',
-        reason: 'The key policy lets the session in a way that session policies do not cap.'
-    };
-}
-function keyPolicyLock(state) {
-    const { key, doors } = state;
-    const base = { lock: 'key-policy', accountId: key.accountId, grants: [] };
-    if (state.grantOnly) {
-        return {
-            ...base,
-            status: 'not-applicable',
-            reason: `${state.actionName} in a key policy has no effect; only a grant authorizes it.`,
-            statements: []
-        };
-    }
-    if (state.notCrossAccountAction) {
-        return {
-            ...base,
-            status: 'closed',
-            reason: `${state.actionName} cannot be used on a key in another account; KMS allows it only in the key's own account.`,
-            statements: []
-        };
-    }
-    if (!state.keyPolicyMatches) {
-        return {
-            ...base,
-            status: 'unknown',
-            reason: `The key policy of ${key.arn} is not in the facts.`,
-            statements: []
-        };
-    }
-    const allows = allowsThatApply(state.keyPolicyMatches);
-    const letsIn = or3([doors.keyDirectUncapped, doors.keyDirectCapped, doors.keyAccount]);
-    const status = locks_statusOf(letsIn);
-    const reason = keyPolicyReason(state, status);
-    return { ...base, status, reason, statements: refs(allows) };
-}
-function keyPolicyReason(state, status) {
-    const { doors, identity } = state;
-    const who = identity.resolved.roleArn ?? identity.resolved.arn;
-    if (status === 'closed' && identity.resolved.kind === 'service') {
-        return `The key policy does not name the service principal ${who} for ${state.actionName}.`;
-    }
-    if (status === 'closed') {
-        return `The key policy neither names ${who} nor trusts account ${identity.resolved.accountId ?? '(unknown)'} for ${state.actionName}.`;
-    }
-    if (status === 'unknown')
-        return `Whether the key policy lets ${who} in depends on a condition that cannot be evaluated.`;
-    if (doors.keyDirectUncapped === true || doors.keyDirectCapped === true) {
-        return `The key policy names ${who} for ${state.actionName}.`;
-    }
-    return `The key policy trusts account ${identity.resolved.accountId} for ${state.actionName}, so IAM policies decide.`;
-}
-/** Builds the IAM lock. It applies across accounts, and in the same account when the key policy only trusts the account. */
-function iamLock(state) {
-    const { doors, identity, crossAccount } = state;
-    const base = { lock: 'iam', accountId: identity.resolved.accountId, grants: [] };
-    const allows = allowsThatApply(state.identityMatches);
-    const kind = identity.resolved.kind;
-    if (state.grantOnly) {
-        return {
-            ...base,
-            status: 'not-applicable',
-            reason: `${state.actionName} in an IAM policy has no effect; only a grant authorizes it.`,
-            statements: []
-        };
-    }
-    if (kind === 'service') {
-        return {
-            ...base,
-            status: 'not-applicable',
-            reason: 'Service principals hold no IAM policies; only the key policy or a grant can let them in.',
-            statements: []
-        };
-    }
-    const keyNamesPrincipal = or3([doors.keyDirectUncapped, doors.keyDirectCapped]);
-    if (!crossAccount && (keyNamesPrincipal === true || doors.keyAccount === false)) {
-        const reason = keyNamesPrincipal === true
-            ? 'The key policy names the principal in its own account, so no IAM allow is needed.'
-            : `IAM policies count only when the key policy trusts the account; it does not. (IAM ${describeIdentity(doors.identityAllow)}.)`;
-        return { ...base, status: 'not-applicable', reason, statements: refs(allows) };
-    }
-    if (identity.missingFacts && doors.identityAllow === 'unknown') {
-        return { ...base, status: 'unknown', reason: identity.missingFacts, statements: [] };
-    }
-    if (!identity.role && !identity.user && doors.identityAllow === 'unknown') {
-        return {
-            ...base,
-            status: 'unknown',
-            reason: "The principal's IAM policies are not in the facts.",
-            statements: []
-        };
-    }
-    const missing = (identity.role ?? identity.user)?.missingPolicies ?? [];
-    if (missing.length > 0) {
-        return {
-            ...base,
-            status: 'unknown',
-            reason: `Attached policies are not in the facts: ${missing.join(', ')}.`,
-            statements: []
-        };
-    }
-    const status = locks_statusOf(doors.identityAllow);
-    const reason = status === 'open'
-        ? `An identity policy of ${identity.resolved.roleArn ?? identity.resolved.arn} allows ${state.actionName} on ${state.key.arn}.`
-        : status === 'closed'
-            ? `No identity policy of ${identity.resolved.roleArn ?? identity.resolved.arn} allows ${state.actionName} on ${state.key.arn}.`
-            : 'Whether an identity policy allows the request depends on a condition that cannot be evaluated.';
-    return { ...base, status, reason, statements: refs(allows) };
-}
-function describeIdentity(value) {
-    if (value === 'unknown')
-        return 'may allow it';
-    return value ? 'allows it' : 'does not allow it either';
-}
-function boundaryLock(state) {
-    const { identity, doors, crossAccount } = state;
-    const entity = identity.role ?? identity.user;
-    const base = {
-        lock: 'permissions-boundary',
-        accountId: identity.resolved.accountId,
-        grants: []
-    };
-    const boundary = entity?.permissionsBoundary;
-    if (!boundary) {
-        return {
-            ...base,
-            status: 'not-applicable',
-            reason: 'The principal has no permissions boundary.',
-            statements: []
-        };
-    }
-    if (!boundary.policy) {
-        return {
-            ...base,
-            status: 'unknown',
-            reason: `The permissions boundary ${boundary.arn} is not in the facts.`,
-            statements: []
-        };
-    }
-    // The boundary caps identity allows and key-policy allows that name the role ARN, but not
-    // key-policy allows that name the session ARN, a user ARN, or "*".
-    const needed = crossAccount || doors.keyDirectUncapped !== true;
-    if (!needed) {
-        return {
-            ...base,
-            status: 'not-applicable',
-            reason: 'The key policy lets the principal in a way that boundaries do not cap.',
-            statements: []
-        };
-    }
-    const status = locks_statusOf(doors.boundaryAllow);
-    const reason = status === 'closed'
-        ? `The permissions boundary ${boundary.arn} does not allow ${state.actionName}.`
-        : status === 'open'
-            ? `The permissions boundary ${boundary.arn} allows ${state.actionName}.`
-            : `Whether the permissions boundary ${boundary.arn} allows ${state.actionName} is unknown.`;
-    return { ...base, status, reason, statements: refs(allowsThatApply(state.boundaryMatches)) };
-}
-function grantLock(state) {
-    const base = { lock: 'grant', accountId: state.key.accountId, statements: [] };
-    if (!state.grantMatches) {
-        return {
-            ...base,
-            status: 'unknown',
-            reason: `The grants of ${state.key.arn} are not in the facts; a grant could allow the request.`,
-            grants: []
-        };
-    }
-    const forPrincipal = state.grantMatches.filter((match) => match.grantee !== 'none');
-    const opening = forPrincipal.filter((match) => match.operationMatches && match.constraintsMatch);
-    if (opening.length > 0) {
-        return {
-            ...base,
-            status: locks_statusOf(state.paths.grant),
-            reason: `Grant ${opening[0].grant.grantId} allows ${state.actionName}.`,
-            grants: opening.map((match) => match.ref)
-        };
-    }
-    if (forPrincipal.length > 0) {
-        return {
-            ...base,
-            status: 'closed',
-            reason: `Grants name the principal but do not allow ${state.actionName} with this encryption context.`,
-            grants: forPrincipal.map((match) => match.ref)
-        };
-    }
-    return {
-        ...base,
-        // For an operation that only a grant can authorize, no grant means the lock is closed.
-        status: state.grantOnly ? 'closed' : 'not-applicable',
-        reason: state.grantOnly
-            ? `No grant lets the principal ${state.actionName}; only the grant's grantee (when the grant lists RetireGrant) or its retiring principal can.`
-            : 'No grant names the principal or its account.',
-        grants: []
-    };
-}
-
 ;// CONCATENATED MODULE: ./src/engine/near-misses.ts
 const MAX_NEAR_MISSES = 5;
 /** Ranks a failed Allow: conditions-only failures first, then principal failures. */
@@ -17596,7 +17605,7 @@ function evaluateRequest(request, facts) {
 }
 function decide(state, base) {
     const locks = buildLocks(state);
-    const denies = allDenies(state);
+    const denies = matchingDenies(state);
     const definiteDenies = denies.filter((match) => match.applies === true);
     const possibleDenies = denies.filter((match) => match.applies === 'unknown');
     const closed = locks.filter((lock) => lock.status === 'closed').map((lock) => lock.lock);
@@ -17655,18 +17664,6 @@ function decide(state, base) {
             .filter((match) => match.grantee !== 'none' && match.operationMatches && match.constraintsMatch)
             .map((match) => match.ref)
     };
-}
-function allDenies(state) {
-    const isDeny = (match) => match.statement.effect === 'Deny' && match.applies !== false;
-    return [
-        ...(state.keyPolicyMatches ?? []).filter(isDeny),
-        ...(state.identityMatches ?? []).filter(isDeny),
-        ...(state.boundaryMatches ?? []).filter(isDeny),
-        ...(state.vpce.matches ?? []).filter(isDeny),
-        ...(state.session.matches ?? []).filter(isDeny),
-        ...state.scp.denies,
-        ...state.rcp.denies
-    ];
 }
 /** Lists the Allow statements on the paths that let the request in. */
 function allowingStatements(state) {
@@ -17899,11 +17896,17 @@ function narrowingConditions(context, withEncryptionContext = false) {
     }
     return Object.keys(equals).length > 0 ? { StringEquals: equals } : undefined;
 }
-function keyPolicyStatement(evaluation, actions, context) {
-    const conditions = narrowingConditions(context, evaluation.principal.kind === 'service');
+/**
+ * Builds a key-policy statement naming the principal. An Allow keeps encryption context only
+ * for service principals; a Deny always keeps the whole request context, so it blocks only
+ * the request the expectation describes.
+ */
+function keyPolicyStatementFor(effect, evaluation, actions, context) {
+    const withEncryptionContext = effect === 'Deny' || evaluation.principal.kind === 'service';
+    const conditions = narrowingConditions(context, withEncryptionContext);
     return {
-        Sid: sidFor('Allow', evaluation.principal.roleArn ?? evaluation.principal.arn),
-        Effect: 'Allow',
+        Sid: sidFor(effect, evaluation.principal.roleArn ?? evaluation.principal.arn),
+        Effect: effect,
         Principal: keyPolicyPrincipal(evaluation),
         Action: actions,
         // In a key policy, "*" means this key.
@@ -17911,39 +17914,32 @@ function keyPolicyStatement(evaluation, actions, context) {
         ...(conditions ? { Condition: conditions } : {})
     };
 }
-function identityStatement(evaluation, actions, context) {
-    const conditions = narrowingConditions(context);
+/** Builds an IAM statement on the key ARN; a Deny keeps the whole request context, as above. */
+function identityStatementFor(effect, evaluation, actions, context) {
+    const conditions = narrowingConditions(context, effect === 'Deny');
+    const prefix = effect === 'Allow' ? 'UseKmsKey' : 'DenyKmsKey';
     return {
-        Sid: sidFor('UseKmsKey', (evaluation.key.keyId ?? 'Key').slice(0, 8)),
-        Effect: 'Allow',
+        Sid: sidFor(prefix, (evaluation.key.keyId ?? 'Key').slice(0, 8)),
+        Effect: effect,
         Action: actions,
         // IAM policies name a key only by its key ARN; an alias or key ID here matches nothing.
         Resource: evaluation.key.arn ?? evaluation.key.input,
         ...(conditions ? { Condition: conditions } : {})
     };
 }
+function keyPolicyStatement(evaluation, actions, context) {
+    return keyPolicyStatementFor('Allow', evaluation, actions, context);
+}
+function identityStatement(evaluation, actions, context) {
+    return identityStatementFor('Allow', evaluation, actions, context);
+}
 /** Builds an inline IAM Deny for the principal, on the key ARN. */
 function identityDenyStatement(evaluation, actions, context) {
-    const conditions = narrowingConditions(context, true);
-    return {
-        Sid: sidFor('DenyKmsKey', (evaluation.key.keyId ?? 'Key').slice(0, 8)),
-        Effect: 'Deny',
-        Action: actions,
-        Resource: evaluation.key.arn ?? evaluation.key.input,
-        ...(conditions ? { Condition: conditions } : {})
-    };
+    return identityStatementFor('Deny', evaluation, actions, context);
 }
 /** Builds a key-policy Deny for the principal, kept to the expectation's request context. */
 function denyStatement(evaluation, actions, context) {
-    const conditions = narrowingConditions(context, true);
-    return {
-        Sid: sidFor('Deny', evaluation.principal.roleArn ?? evaluation.principal.arn),
-        Effect: 'Deny',
-        Principal: keyPolicyPrincipal(evaluation),
-        Action: actions,
-        Resource: '*',
-        ...(conditions ? { Condition: conditions } : {})
-    };
+    return keyPolicyStatementFor('Deny', evaluation, actions, context);
 }
 
 ;// CONCATENATED MODULE: ./src/remediation/propose.ts

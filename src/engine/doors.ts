@@ -5,7 +5,7 @@
  */
 import type { GrantMatch } from './grants.js'
 import type { PrincipalIdentity } from './principal.js'
-import type { StatementMatch } from './statement-match.js'
+import { allowsThatMayApply, type StatementMatch } from './statement-match.js'
 import { and3, or3, type Tri } from './tri.js'
 
 /** Principal matches that name the caller directly and are not capped by a permissions boundary. */
@@ -28,12 +28,6 @@ export interface Doors {
   grantAccount: Tri
 }
 
-export function keyPolicyAllows(matches: StatementMatch[] | undefined): StatementMatch[] {
-  return (matches ?? []).filter(
-    (match) => match.statement.effect === 'Allow' && match.applies !== false
-  )
-}
-
 /** Computes the key-policy doors; `undefined` matches mean the key policy was not supplied. */
 export function keyPolicyDoors(
   matches: StatementMatch[] | undefined,
@@ -41,7 +35,7 @@ export function keyPolicyDoors(
 ): Pick<Doors, 'keyDirectUncapped' | 'keyDirectCapped' | 'keyAccount'> {
   if (!matches)
     return { keyDirectUncapped: 'unknown', keyDirectCapped: 'unknown', keyAccount: 'unknown' }
-  const allows = keyPolicyAllows(matches)
+  const allows = allowsThatMayApply(matches)
   const isRootUser = identity.resolved.kind === 'account'
 
   const uncapped = allows.filter(

@@ -3,6 +3,8 @@
  * session policy of a role session. Neither grants anything; each must allow the request,
  * and a Deny in either wins.
  */
+
+import { statusOf } from './locks.js'
 import type { Facts } from './model.js'
 import { type PrincipalIdentity, sameIamArn } from './principal.js'
 import { type MatchRequest, matchPolicy, type StatementMatch } from './statement-match.js'
@@ -21,11 +23,6 @@ function allowOf(matches: StatementMatch[]): Tri {
   return or3(
     matches.filter((match) => match.statement.effect === 'Allow').map((match) => match.applies)
   )
-}
-
-function statusOf(allow: Tri): CapOutcome['status'] {
-  if (allow === 'unknown') return 'unknown'
-  return allow ? 'open' : 'closed'
 }
 
 /**

@@ -20,7 +20,7 @@ import { type GrantMatch, matchGrants } from './grants.js'
 import { resolveKey } from './key.js'
 import { keyStateLock, keyUsageLock } from './key-condition.js'
 import { type KmsActionInfo, kmsAction } from './kms-actions.js'
-import { buildLocks } from './locks.js'
+import { buildLocks, matchingDenies } from './locks.js'
 import type { Facts, KeyFact } from './model.js'
 import { collectMissingKeys, collectNearMisses } from './near-misses.js'
 import { evaluateGuardrail, type GuardrailOutcome } from './organizations.js'
@@ -205,7 +205,7 @@ export function evaluateRequest(request: EvaluationRequest, facts: Facts): Evalu
 
 function decide(state: EvaluationState, base: Evaluation): Evaluation {
   const locks = buildLocks(state)
-  const denies = allDenies(state)
+  const denies = matchingDenies(state)
   const definiteDenies = denies.filter((match) => match.applies === true)
   const possibleDenies = denies.filter((match) => match.applies === 'unknown')
 
@@ -275,20 +275,6 @@ function decide(state: EvaluationState, base: Evaluation): Evaluation {
       )
       .map((match) => match.ref)
   }
-}
-
-function allDenies(state: EvaluationState): StatementMatch[] {
-  const isDeny = (match: StatementMatch) =>
-    match.statement.effect === 'Deny' && match.applies !== false
-  return [
-    ...(state.keyPolicyMatches ?? []).filter(isDeny),
-    ...(state.identityMatches ?? []).filter(isDeny),
-    ...(state.boundaryMatches ?? []).filter(isDeny),
-    ...(state.vpce.matches ?? []).filter(isDeny),
-    ...(state.session.matches ?? []).filter(isDeny),
-    ...state.scp.denies,
-    ...state.rcp.denies
-  ]
 }
 
 /** Lists the Allow statements on the paths that let the request in. */

@@ -7,22 +7,17 @@ import type { LockCheck, LockStatus, StatementRef } from './decision.js'
 import type { CapOutcome } from './endpoint-and-session.js'
 import type { EvaluationState } from './evaluate.js'
 import type { GuardrailOutcome } from './organizations.js'
-import type { StatementMatch } from './statement-match.js'
+import { allowsThatMayApply, type StatementMatch } from './statement-match.js'
 import { or3, type Tri } from './tri.js'
 
-function statusOf(value: Tri): LockStatus {
+/** Maps a three-valued result to a lock status. */
+export function statusOf(value: Tri): LockStatus {
   if (value === 'unknown') return 'unknown'
   return value ? 'open' : 'closed'
 }
 
 function refs(matches: StatementMatch[]): StatementRef[] {
   return matches.map((match) => match.ref)
-}
-
-function allowsThatApply(matches: StatementMatch[] | undefined): StatementMatch[] {
-  return (matches ?? []).filter(
-    (match) => match.statement.effect === 'Allow' && match.applies !== false
-  )
 }
 
 export function buildLocks(state: EvaluationState): LockCheck[] {
@@ -67,8 +62,9 @@ function relaxUnusedDoor(lock: LockCheck, state: EvaluationState): LockCheck {
   }
 }
 
-function explicitDenyLock(state: EvaluationState): LockCheck {
-  const denies = [
+/** Returns the Deny statements of every applicable policy that apply or may apply. */
+export function matchingDenies(state: EvaluationState): StatementMatch[] {
+  return [
     ...(state.keyPolicyMatches ?? []),
     ...(state.identityMatches ?? []),
     ...(state.boundaryMatches ?? []),
@@ -77,6 +73,10 @@ function explicitDenyLock(state: EvaluationState): LockCheck {
     ...state.scp.denies,
     ...state.rcp.denies
   ].filter((match) => match.statement.effect === 'Deny' && match.applies !== false)
+}
+
+function explicitDenyLock(state: EvaluationState): LockCheck {
+  const denies = matchingDenies(state)
   const definite = denies.filter((match) => match.applies === true)
   const base = { lock: 'explicit-deny' as const, grants: [] }
   if (definite.length > 0) {
@@ -144,17 +144,22 @@ function capLock(
   outcome: CapOutcome,
   accountId: string | undefined
 ): LockCheck {
-  const statements = (outcome.matches ?? [])
-    .filter((match) => match.statement.effect === 'Allow' && match.applies !== false)
-    .map((match) => match.ref)
+  const statements = refs(allowsThatMayApply(outcome.matches))
   return { lock, status: outcome.status, accountId, reason: outcome.reason, statements, grants: [] }
 }
 
-/** The session policy caps the same allows as a permissions boundary does. */
+/**
+ * Returns true when boundaries and session policies matter: across accounts, or when no
+ * uncapped key-policy statement (session ARN, user ARN, `*`) lets the principal in.
+ */
+function capsApply(state: EvaluationState): boolean {
+  return state.crossAccount || state.doors.keyDirectUncapped !== true
+}
+
+/** Builds the session-policy lock, which caps the same allows as a permissions boundary does. */
 function sessionPolicyLock(state: EvaluationState): LockCheck {
   const lock = capLock('session-policy', state.session, state.identity.resolved.accountId)
-  const needed = state.crossAccount || state.doors.keyDirectUncapped !== true
-  if (lock.status === 'not-applicable' || needed) return lock
+  if (lock.status === 'not-applicable' || capsApply(state)) return lock
   return {
     ...lock,
     status: 'not-applicable',
@@ -189,7 +194,7 @@ function keyPolicyLock(state: EvaluationState): LockCheck {
       statements: []
     }
   }
-  const allows = allowsThatApply(state.keyPolicyMatches)
+  const allows = allowsThatMayApply(state.keyPolicyMatches)
   const letsIn = or3([doors.keyDirectUncapped, doors.keyDirectCapped, doors.keyAccount])
   const status = statusOf(letsIn)
   const reason = keyPolicyReason(state, status)
@@ -217,7 +222,7 @@ function keyPolicyReason(state: EvaluationState, status: LockStatus): string {
 function iamLock(state: EvaluationState): LockCheck {
   const { doors, identity, crossAccount } = state
   const base = { lock: 'iam' as const, accountId: identity.resolved.accountId, grants: [] }
-  const allows = allowsThatApply(state.identityMatches)
+  const allows = allowsThatMayApply(state.identityMatches)
   const kind = identity.resolved.kind
 
   if (state.grantOnly) {
@@ -281,7 +286,7 @@ function describeIdentity(value: Tri): string {
 }
 
 function boundaryLock(state: EvaluationState): LockCheck {
-  const { identity, doors, crossAccount } = state
+  const { identity, doors } = state
   const entity = identity.role ?? identity.user
   const base = {
     lock: 'permissions-boundary' as const,
@@ -307,8 +312,7 @@ function boundaryLock(state: EvaluationState): LockCheck {
   }
   // The boundary caps identity allows and key-policy allows that name the role ARN, but not
   // key-policy allows that name the session ARN, a user ARN, or "*".
-  const needed = crossAccount || doors.keyDirectUncapped !== true
-  if (!needed) {
+  if (!capsApply(state)) {
     return {
       ...base,
       status: 'not-applicable',
@@ -323,7 +327,7 @@ function boundaryLock(state: EvaluationState): LockCheck {
       : status === 'open'
         ? `The permissions boundary ${boundary.arn} allows ${state.actionName}.`
         : `Whether the permissions boundary ${boundary.arn} allows ${state.actionName} is unknown.`
-  return { ...base, status, reason, statements: refs(allowsThatApply(state.boundaryMatches)) }
+  return { ...base, status, reason, statements: refs(allowsThatMayApply(state.boundaryMatches)) }
 }
 
 function grantLock(state: EvaluationState): LockCheck {

@@ -62,6 +62,13 @@ export function statementRef(policy: Policy, statement: Statement): StatementRef
   }
 }
 
+/** Returns the Allow statements that apply or may apply (an `unknown` match counts). */
+export function allowsThatMayApply(matches: StatementMatch[] | undefined): StatementMatch[] {
+  return (matches ?? []).filter(
+    (match) => match.statement.effect === 'Allow' && match.applies !== false
+  )
+}
+
 /** Matches every statement of a policy. */
 export function matchPolicy(policy: Policy, request: MatchRequest): StatementMatch[] {
   return policy.statements

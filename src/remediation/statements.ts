@@ -43,15 +43,24 @@ export function narrowingConditions(
   return Object.keys(equals).length > 0 ? { StringEquals: equals } : undefined
 }
 
-export function keyPolicyStatement(
+type Effect = 'Allow' | 'Deny'
+
+/**
+ * Builds a key-policy statement naming the principal. An Allow keeps encryption context only
+ * for service principals; a Deny always keeps the whole request context, so it blocks only
+ * the request the expectation describes.
+ */
+function keyPolicyStatementFor(
+  effect: Effect,
   evaluation: Evaluation,
   actions: string[],
   context: RequestContext
 ): Record<string, unknown> {
-  const conditions = narrowingConditions(context, evaluation.principal.kind === 'service')
+  const withEncryptionContext = effect === 'Deny' || evaluation.principal.kind === 'service'
+  const conditions = narrowingConditions(context, withEncryptionContext)
   return {
-    Sid: sidFor('Allow', evaluation.principal.roleArn ?? evaluation.principal.arn),
-    Effect: 'Allow',
+    Sid: sidFor(effect, evaluation.principal.roleArn ?? evaluation.principal.arn),
+    Effect: effect,
     Principal: keyPolicyPrincipal(evaluation),
     Action: actions,
     // In a key policy, "*" means this key.
@@ -60,15 +69,18 @@ export function keyPolicyStatement(
   }
 }
 
-export function identityStatement(
+/** Builds an IAM statement on the key ARN; a Deny keeps the whole request context, as above. */
+function identityStatementFor(
+  effect: Effect,
   evaluation: Evaluation,
   actions: string[],
   context: RequestContext
 ): Record<string, unknown> {
-  const conditions = narrowingConditions(context)
+  const conditions = narrowingConditions(context, effect === 'Deny')
+  const prefix = effect === 'Allow' ? 'UseKmsKey' : 'DenyKmsKey'
   return {
-    Sid: sidFor('UseKmsKey', (evaluation.key.keyId ?? 'Key').slice(0, 8)),
-    Effect: 'Allow',
+    Sid: sidFor(prefix, (evaluation.key.keyId ?? 'Key').slice(0, 8)),
+    Effect: effect,
     Action: actions,
     // IAM policies name a key only by its key ARN; an alias or key ID here matches nothing.
     Resource: evaluation.key.arn ?? evaluation.key.input,
@@ -76,35 +88,32 @@ export function identityStatement(
   }
 }
 
+export function keyPolicyStatement(
+  evaluation: Evaluation,
+  actions: string[],
+  context: RequestContext
+) {
+  return keyPolicyStatementFor('Allow', evaluation, actions, context)
+}
+
+export function identityStatement(
+  evaluation: Evaluation,
+  actions: string[],
+  context: RequestContext
+) {
+  return identityStatementFor('Allow', evaluation, actions, context)
+}
+
 /** Builds an inline IAM Deny for the principal, on the key ARN. */
 export function identityDenyStatement(
   evaluation: Evaluation,
   actions: string[],
   context: RequestContext
-): Record<string, unknown> {
-  const conditions = narrowingConditions(context, true)
-  return {
-    Sid: sidFor('DenyKmsKey', (evaluation.key.keyId ?? 'Key').slice(0, 8)),
-    Effect: 'Deny',
-    Action: actions,
-    Resource: evaluation.key.arn ?? evaluation.key.input,
-    ...(conditions ? { Condition: conditions } : {})
-  }
+) {
+  return identityStatementFor('Deny', evaluation, actions, context)
 }
 
 /** Builds a key-policy Deny for the principal, kept to the expectation's request context. */
-export function denyStatement(
-  evaluation: Evaluation,
-  actions: string[],
-  context: RequestContext
-): Record<string, unknown> {
-  const conditions = narrowingConditions(context, true)
-  return {
-    Sid: sidFor('Deny', evaluation.principal.roleArn ?? evaluation.principal.arn),
-    Effect: 'Deny',
-    Principal: keyPolicyPrincipal(evaluation),
-    Action: actions,
-    Resource: '*',
-    ...(conditions ? { Condition: conditions } : {})
-  }
+export function denyStatement(evaluation: Evaluation, actions: string[], context: RequestContext) {
+  return keyPolicyStatementFor('Deny', evaluation, actions, context)
 }
