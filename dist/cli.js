@@ -12363,7 +12363,7 @@ function readIamDocument(document, warnings) {
     const { accountId, partition } = findAccount(reader, root);
     if (root.IsTruncated === true) {
         // A truncated export can lack roles, users or policies; lookups of missing ones end
-        // as unknown, but say why.
+        // as unknown, and this warning gives the reason.
         warnings.push({
             code: 'facts',
             message: `${document.source} is a truncated export (IsTruncated is true): principals or policies missing from it make results unknown. Export with the AWS CLI, which follows the pages, or merge every page into one file.`,
@@ -14124,7 +14124,7 @@ function displayPath(file, cwd) {
 var dist = __nccwpck_require__(8815);
 ;// CONCATENATED MODULE: ./src/engine/kms-actions.ts
 /**
- * What the engine knows about each KMS action: where it is authorized, whether it works
+ * Facts the engine uses about each KMS action: where it is authorized, whether it works
  * across accounts, whether a grant can allow it, and what key state and usage it needs.
  * Sources: the KMS API Reference ("Cross-account use" and "Required permissions" of each
  * operation) and the KMS Developer Guide pages on grants and key states.
@@ -14175,8 +14175,8 @@ const ACTIONS = [
     cryptoAction('DeriveSharedSecret', { keyUsages: ['KEY_AGREEMENT'] }),
     cryptoAction('GetPublicKey', { needsAsymmetricKey: true }),
     keyAction('DescribeKey', { crossAccount: true, grantOperation: true, acceptsAlias: true }),
-    // NOTE: the key-state table also lists CreateGrant results for PendingImport keys; only the
-    // states below are modelled, so CreateGrant on a PendingImport key is reported as usable.
+    // NOTE: only the states below are modelled for CreateGrant. The key-state table also lists
+    // PendingImport keys, which the tool reports as usable.
     keyAction('CreateGrant', {
         crossAccount: true,
         grantOperation: true,
@@ -14229,7 +14229,7 @@ const BY_LOWER_NAME = new Map(ACTIONS.map((info) => [info.name.toLowerCase(), in
 function kmsAction(name) {
     return BY_LOWER_NAME.get(name.toLowerCase());
 }
-/** All KMS action names, for validation messages and suggestions. */
+/** Returns all KMS action names, for validation messages and suggestions. */
 function kmsActionNames() {
     return ACTIONS.map((info) => info.name);
 }
@@ -15465,7 +15465,7 @@ function addPrincipalKeys(context, identity, facts) {
 /**
  * Marks the global keys that AWS sets on the request but whose values the tool cannot derive.
  * A policy that tests one of them gives `unknown` until the expectation supplies it. Sources:
- * the IAM User Guide's global condition keys page, which says when each key is present.
+ * the IAM User Guide's page on global condition keys, which lists when each key is present.
  */
 function markKeysEveryRequestCarries(context, identity, supplied) {
     const kind = identity.resolved.kind;
@@ -15488,7 +15488,7 @@ function markKeysEveryRequestCarries(context, identity, supplied) {
     // For calls a service makes on the principal's behalf, the source IP is the service's.
     if (!viaService)
         context.markPresentWithUnknownValue('aws:SourceIp');
-    // Role sessions use temporary credentials, which carry these keys; users and the root user
+    // Role sessions use temporary credentials, which carry these keys. Users and the root user
     // carry them when they sign in or use temporary credentials, which the facts do not show.
     context.markPresentWithUnknownValue('aws:MultiFactorAuthPresent');
     if (kind !== 'user' && kind !== 'account')
@@ -15498,7 +15498,7 @@ function markKeysEveryRequestCarries(context, identity, supplied) {
 }
 /**
  * Adds the KMS condition keys of the operation's own parameters. The KMS Developer Guide
- * says conditions on them work even when the request leaves the parameter at its default,
+ * states that conditions on them work even when the request leaves the parameter at its default,
  * so they are present on every such request; where the tool cannot know the value, it is
  * unknown.
  */
@@ -15639,9 +15639,9 @@ const external_node_net_namespaceObject = __WEBPACK_EXTERNAL_createRequire(impor
 ;// CONCATENATED MODULE: ./src/engine/wildcard.ts
 /**
  * IAM wildcard matching: `*` matches any run of characters (also none), `?` exactly one.
- * Matching walks the strings once with backtracking to the last `*` only, so its time is
- * at most the product of the two lengths, whatever the pattern (no regular expressions,
- * which a pattern such as `*a*a*a…b` could drive into exponential backtracking).
+ * Matching walks the strings once, backtracking only to the last `*`, so its time is at most
+ * the product of the two lengths. It uses no regular expressions, because a pattern such as
+ * `*a*a*a…b` could drive them into exponential backtracking.
  */
 /**
  * Characters that stand for a literal `*`, `?` or `$` after policy-variable substitution of
@@ -15704,9 +15704,9 @@ function globMatch(pattern, value) {
     return patternIndex === pattern.length;
 }
 /**
- * Matches an ARN pattern against an ARN the way IAM does for `Resource` and `ArnLike`: each
- * of the first five colon-separated parts is matched on its own, and the resource part (which
- * may itself contain colons) is matched as a whole.
+ * Matches an ARN pattern against an ARN the way IAM does for `Resource` and `ArnLike`. Each of
+ * the first five colon-separated parts is matched on its own. The resource part, which may
+ * itself contain colons, is matched as a whole.
  */
 function arnMatch(pattern, arn) {
     if (pattern === '*')
@@ -16477,7 +16477,7 @@ function matchStatementPrincipal(policy, statement, identity) {
         return notPrincipalExempts(statement.notPrincipal, identity, statement.effect)
             ? 'none'
             : 'wildcard';
-    // A resource policy statement without a principal names nobody.
+    // A resource policy statement without a principal matches no caller.
     if (policy.kind === 'key-policy' || policy.kind === 'vpce')
         return 'none';
     return 'not-applicable';
@@ -16805,6 +16805,7 @@ function describeIdentity(value) {
         return 'may allow it';
     return value ? 'allows it' : 'does not allow it either';
 }
+/** Builds the permissions-boundary lock. */
 function boundaryLock(state) {
     const { identity, doors } = state;
     const entity = identity.role ?? identity.user;
@@ -16902,8 +16903,8 @@ function allowOf(matches) {
 }
 /**
  * Evaluates the endpoint policy for a request whose context names an endpoint in
- * aws:SourceVpce. With no endpoint facts at all, endpoint policies are not checked (the
- * report says so); with endpoint facts that lack this endpoint, the result is unknown.
+ * aws:SourceVpce. With no endpoint facts at all, endpoint policies are not checked, and the
+ * lock's reason states this. With endpoint facts that lack this endpoint, the result is unknown.
  */
 function evaluateEndpoint(request, facts) {
     const endpointIds = request.context.get('aws:SourceVpce') ?? [];
@@ -17293,7 +17294,7 @@ function closeness(match) {
     const elements = new Set(match.mismatches.map((mismatch) => mismatch.element));
     if (elements.has('action'))
         return 0;
-    // A statement for an account principal is no near miss: the key-policy lock already says
+    // A statement for an account principal is no near miss: the key-policy lock already reports
     // whether the caller's account is trusted.
     const accountOnly = match.mismatches.some((mismatch) => mismatch.element === 'principal' &&
         mismatch.expected.every((value) => value.endsWith(':root')));
@@ -17820,7 +17821,7 @@ function findOrphanedPrincipals(facts) {
 }
 
 ;// CONCATENATED MODULE: ./src/remediation/commands.ts
-/** Quotes a value for a POSIX shell when it holds anything but safe characters. */
+/** Quotes a value for a POSIX shell when it contains anything but safe characters. */
 function shellQuote(value) {
     if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(value))
         return value;
@@ -18121,10 +18122,10 @@ function capChange(input, side) {
     };
 }
 /**
- * Describes what to do about Deny statements that match. A Deny is usually a guardrail
- * (a network perimeter, an organization rule), so the advice is to check whether the
- * request is legitimate and extend the condition to it, not to add an exception or remove
- * the statement, which weakens the control for everyone.
+ * Describes what to do about Deny statements that match. A Deny is usually a guardrail, such
+ * as a network perimeter or an organization rule. So the advice is to check whether the
+ * request is legitimate and extend the condition to it. An exception or removing the statement
+ * would weaken the control for everyone.
  */
 function denyChanges(denies, evaluation) {
     const because = lock(evaluation, 'explicit-deny')?.reason ?? '';

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 failures=0
 runs=0
 for manifest in examples/*/*.yml; do
-  # examples/workflows holds GitHub workflow files, not manifests.
+  # examples/workflows contains GitHub workflow files, not manifests.
   case "$manifest" in examples/workflows/*) continue ;; esac
   case "$(basename "$manifest")" in
     fixed.yml) expected=0 ;;

@@ -1,5 +1,5 @@
 /**
- * Table-driven engine cases: every JSON file under `__tests__/cases/<family>/` holds cases
+ * Table-driven engine cases: every JSON file under `__tests__/cases/<family>/` contains cases
  * named by a plain sentence. Each case gives fact documents (in the same shapes as fact
  * files), a request and the expected decision. Set `"only": true` on a case to run it alone,
  * `"skip": "reason"` to skip it.

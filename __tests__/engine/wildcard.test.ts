@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals'
 import fc from 'fast-check'
 import { arnMatch, LITERAL_STAR, wildcardMatch } from '../../src/engine/wildcard.js'
 
-/** A reference matcher built on a regular expression, for short inputs only. */
+/** Matches with a regular expression, as a reference for short inputs only. */
 function referenceMatch(pattern: string, value: string): boolean {
   const source = Array.from(pattern)
     .map((character) =>

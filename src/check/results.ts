@@ -9,7 +9,7 @@ import type { Expect } from '../inputs/settings.js'
 /** `pass`: the decision matches `expect`; `fail`: it does not; `unknown`: the tool could not decide. */
 export type ResultStatus = 'pass' | 'fail' | 'unknown'
 
-/** Where a fix must be made. */
+/** Place where a fix must be made. */
 export type RemediationSide =
   | 'key-policy'
   | 'iam'
@@ -29,7 +29,7 @@ export interface RemediationChange {
   accountId?: string
   /** The key ARN, role/user ARN or policy the change applies to. */
   target: string
-  /** What to do, in one or two sentences. */
+  /** Action to take, in one or two sentences. */
   description: string
   /** A policy statement ready to paste, when the fix is one. */
   statement?: Record<string, unknown>
@@ -38,7 +38,7 @@ export interface RemediationChange {
 }
 
 export interface Remediation {
-  /** One line that says what to change and where. */
+  /** One line that states what to change and where. */
   summary: string
   changes: RemediationChange[]
   /** `aws` commands that check the fix afterwards. */

@@ -73,7 +73,7 @@ function addPrincipalKeys(
 /**
  * Marks the global keys that AWS sets on the request but whose values the tool cannot derive.
  * A policy that tests one of them gives `unknown` until the expectation supplies it. Sources:
- * the IAM User Guide's global condition keys page, which says when each key is present.
+ * the IAM User Guide's page on global condition keys, which lists when each key is present.
  */
 function markKeysEveryRequestCarries(
   context: RequestContextValues,
@@ -100,7 +100,7 @@ function markKeysEveryRequestCarries(
   context.markPresentWithUnknownValue('aws:UserAgent')
   // For calls a service makes on the principal's behalf, the source IP is the service's.
   if (!viaService) context.markPresentWithUnknownValue('aws:SourceIp')
-  // Role sessions use temporary credentials, which carry these keys; users and the root user
+  // Role sessions use temporary credentials, which carry these keys. Users and the root user
   // carry them when they sign in or use temporary credentials, which the facts do not show.
   context.markPresentWithUnknownValue('aws:MultiFactorAuthPresent')
   if (kind !== 'user' && kind !== 'account')
@@ -111,7 +111,7 @@ function markKeysEveryRequestCarries(
 
 /**
  * Adds the KMS condition keys of the operation's own parameters. The KMS Developer Guide
- * says conditions on them work even when the request leaves the parameter at its default,
+ * states that conditions on them work even when the request leaves the parameter at its default,
  * so they are present on every such request; where the tool cannot know the value, it is
  * unknown.
  */

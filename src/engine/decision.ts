@@ -40,7 +40,7 @@ export interface StatementRef {
   policyKind: PolicyKind
   policyName: string
   policyArn?: string
-  /** Account that holds the policy. */
+  /** Account that contains the policy. */
   accountId?: string
   sid?: string
   /** 0-based statement index. */
@@ -72,7 +72,7 @@ export interface LockCheck {
   grants: GrantRef[]
 }
 
-/** Which part of a statement failed to match the request. */
+/** A part of a statement that failed to match the request. */
 export interface Mismatch {
   element: 'action' | 'resource' | 'principal' | 'condition'
   /** For conditions: the operator and key; for other elements: the element name. */
@@ -121,13 +121,13 @@ export interface ResolvedKey {
   alias?: string
 }
 
-/** How the request got in, when it did. */
+/** Path by which the request got in, when it did. */
 export type AccessPath =
   | 'key-policy-names-principal'
   | 'key-policy-trusts-account-and-iam-allows'
   | 'grant'
 
-/** The engine's answer for one principal, action and key. */
+/** The engine's result for one principal, action and key. */
 export interface Evaluation {
   decision: Decision
   principal: ResolvedPrincipal
@@ -137,14 +137,14 @@ export interface Evaluation {
   locks: LockCheck[]
   /** The locks that are closed (or unknown, when the decision is `unknown`). */
   closedLocks: Lock[]
-  /** How the request is allowed, when `decision` is `allowed`. */
+  /** Paths by which the request is allowed, when `decision` is `allowed`. */
   accessPaths: AccessPath[]
   /** Statements and grants that let the request in. */
   allowedBy: StatementRef[]
   allowedByGrants: GrantRef[]
   /** Deny statements that match the request. */
   deniedBy: StatementRef[]
-  /** Why the decision is `unknown`, or facts the decision had to assume. */
+  /** Reasons the decision is `unknown`, or facts the decision had to assume. */
   reasons: string[]
   /** Condition keys that policies test but the request context did not supply. */
   missingContextKeys: string[]

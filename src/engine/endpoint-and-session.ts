@@ -27,8 +27,8 @@ function allowOf(matches: StatementMatch[]): Tri {
 
 /**
  * Evaluates the endpoint policy for a request whose context names an endpoint in
- * aws:SourceVpce. With no endpoint facts at all, endpoint policies are not checked (the
- * report says so); with endpoint facts that lack this endpoint, the result is unknown.
+ * aws:SourceVpce. With no endpoint facts at all, endpoint policies are not checked, and the
+ * lock's reason states this. With endpoint facts that lack this endpoint, the result is unknown.
  */
 export function evaluateEndpoint(request: MatchRequest, facts: Facts): CapOutcome {
   const endpointIds = request.context.get('aws:SourceVpce') ?? []

@@ -1,5 +1,5 @@
 /**
- * What the engine knows about each KMS action: where it is authorized, whether it works
+ * Facts the engine uses about each KMS action: where it is authorized, whether it works
  * across accounts, whether a grant can allow it, and what key state and usage it needs.
  * Sources: the KMS API Reference ("Cross-account use" and "Required permissions" of each
  * operation) and the KMS Developer Guide pages on grants and key states.
@@ -90,8 +90,8 @@ const ACTIONS: KmsActionInfo[] = [
   cryptoAction('DeriveSharedSecret', { keyUsages: ['KEY_AGREEMENT'] }),
   cryptoAction('GetPublicKey', { needsAsymmetricKey: true }),
   keyAction('DescribeKey', { crossAccount: true, grantOperation: true, acceptsAlias: true }),
-  // NOTE: the key-state table also lists CreateGrant results for PendingImport keys; only the
-  // states below are modelled, so CreateGrant on a PendingImport key is reported as usable.
+  // NOTE: only the states below are modelled for CreateGrant. The key-state table also lists
+  // PendingImport keys, which the tool reports as usable.
   keyAction('CreateGrant', {
     crossAccount: true,
     grantOperation: true,
@@ -147,7 +147,7 @@ export function kmsAction(name: string): KmsActionInfo | undefined {
   return BY_LOWER_NAME.get(name.toLowerCase())
 }
 
-/** All KMS action names, for validation messages and suggestions. */
+/** Returns all KMS action names, for validation messages and suggestions. */
 export function kmsActionNames(): string[] {
   return ACTIONS.map((info) => info.name)
 }

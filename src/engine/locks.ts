@@ -285,6 +285,7 @@ function describeIdentity(value: Tri): string {
   return value ? 'allows it' : 'does not allow it either'
 }
 
+/** Builds the permissions-boundary lock. */
 function boundaryLock(state: EvaluationState): LockCheck {
   const { identity, doors } = state
   const entity = identity.role ?? identity.user

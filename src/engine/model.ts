@@ -78,7 +78,7 @@ export interface Policy {
   name: string
   /** ARN of a managed policy, SCP or RCP; absent for inline and key policies. */
   arn?: string
-  /** Account that holds the policy (the key's account for key policies). */
+  /** Account that contains the policy (the key's account for key policies). */
   accountId?: string
   statements: Statement[]
   /**

@@ -12,7 +12,7 @@ const MAX_NEAR_MISSES = 5
 function closeness(match: StatementMatch): number {
   const elements = new Set(match.mismatches.map((mismatch) => mismatch.element))
   if (elements.has('action')) return 0
-  // A statement for an account principal is no near miss: the key-policy lock already says
+  // A statement for an account principal is no near miss: the key-policy lock already reports
   // whether the caller's account is trusted.
   const accountOnly = match.mismatches.some(
     (mismatch) =>

@@ -190,7 +190,7 @@ function matchStatementPrincipal(
     return notPrincipalExempts(statement.notPrincipal, identity, statement.effect)
       ? 'none'
       : 'wildcard'
-  // A resource policy statement without a principal names nobody.
+  // A resource policy statement without a principal matches no caller.
   if (policy.kind === 'key-policy' || policy.kind === 'vpce') return 'none'
   return 'not-applicable'
 }

@@ -1,8 +1,8 @@
 /**
  * IAM wildcard matching: `*` matches any run of characters (also none), `?` exactly one.
- * Matching walks the strings once with backtracking to the last `*` only, so its time is
- * at most the product of the two lengths, whatever the pattern (no regular expressions,
- * which a pattern such as `*a*a*a…b` could drive into exponential backtracking).
+ * Matching walks the strings once, backtracking only to the last `*`, so its time is at most
+ * the product of the two lengths. It uses no regular expressions, because a pattern such as
+ * `*a*a*a…b` could drive them into exponential backtracking.
  */
 
 /**
@@ -68,9 +68,9 @@ function globMatch(pattern: string[], value: string[]): boolean {
 }
 
 /**
- * Matches an ARN pattern against an ARN the way IAM does for `Resource` and `ArnLike`: each
- * of the first five colon-separated parts is matched on its own, and the resource part (which
- * may itself contain colons) is matched as a whole.
+ * Matches an ARN pattern against an ARN the way IAM does for `Resource` and `ArnLike`. Each of
+ * the first five colon-separated parts is matched on its own. The resource part, which may
+ * itself contain colons, is matched as a whole.
  */
 export function arnMatch(pattern: string, arn: string): boolean {
   if (pattern === '*') return true

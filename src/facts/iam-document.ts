@@ -66,7 +66,7 @@ export function readIamDocument(
   const { accountId, partition } = findAccount(reader, root)
   if (root.IsTruncated === true) {
     // A truncated export can lack roles, users or policies; lookups of missing ones end
-    // as unknown, but say why.
+    // as unknown, and this warning gives the reason.
     warnings.push({
       code: 'facts',
       message: `${document.source} is a truncated export (IsTruncated is true): principals or policies missing from it make results unknown. Export with the AWS CLI, which follows the pages, or merge every page into one file.`,

@@ -53,9 +53,9 @@ export interface CheckSettings {
   /** Files, directories or glob patterns holding facts. */
   factPaths: string[]
   format: OutputFormat
-  /** Where to write the report; standard output when absent. */
+  /** Report file; standard output when absent. */
   outputPath?: string
-  /** Where to also write the JSON report (action input `json-report`). */
+  /** Extra JSON report file (action input `json-report`). */
   jsonReportPath?: string
   /** When true, an `unknown` result fails the gate. */
   failOnUnknown: boolean

@@ -4,7 +4,7 @@
 import type { Evaluation } from '../engine/decision.js'
 import type { RequestContext } from '../inputs/settings.js'
 
-/** Quotes a value for a POSIX shell when it holds anything but safe characters. */
+/** Quotes a value for a POSIX shell when it contains anything but safe characters. */
 export function shellQuote(value: string): string {
   if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(value)) return value
   return `'${value.replace(/'/g, `'\\''`)}'`

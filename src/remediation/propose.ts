@@ -208,10 +208,10 @@ function capChange(input: RemediationInput, side: 'session-policy' | 'vpce'): Re
 }
 
 /**
- * Describes what to do about Deny statements that match. A Deny is usually a guardrail
- * (a network perimeter, an organization rule), so the advice is to check whether the
- * request is legitimate and extend the condition to it, not to add an exception or remove
- * the statement, which weakens the control for everyone.
+ * Describes what to do about Deny statements that match. A Deny is usually a guardrail, such
+ * as a network perimeter or an organization rule. So the advice is to check whether the
+ * request is legitimate and extend the condition to it. An exception or removing the statement
+ * would weaken the control for everyone.
  */
 function denyChanges(denies: StatementRef[], evaluation: Evaluation): RemediationChange[] {
   const because = lock(evaluation, 'explicit-deny')?.reason ?? ''

@@ -39,8 +39,8 @@ export async function writeActionReport(report: CheckReport, core: ActionsCore):
 }
 
 /**
- * Sets step outputs. When the output file (GITHUB_OUTPUT) cannot be written, says so once as
- * a warning instead of failing: the gate's result does not depend on its outputs.
+ * Sets step outputs. When the output file (GITHUB_OUTPUT) cannot be written, reports it once
+ * as a warning instead of failing: the gate's result does not depend on its outputs.
  */
 export function setOutputs(core: ActionsCore, outputs: Record<string, string>): void {
   try {
