@@ -5,7 +5,10 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { runCheck } from './check/run-check.js'
-import { parseCliArgs } from './inputs/cli-args.js'
+import { runExplain } from './check/run-explain.js'
+import { runSnapshot } from './check/run-snapshot.js'
+import { renderCallSummary } from './facts/live/call-summary.js'
+import { type CliCommand, parseCliArgs } from './inputs/cli-args.js'
 import {
   EXIT_FAILED,
   EXIT_INVALID_INPUT,
@@ -41,26 +44,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       return EXIT_PASSED
     }
 
-    const { settings } = command
-    const report = await runCheck(settings)
-    const toFile = settings.outputPath !== undefined
-    const rendered =
-      settings.format === 'json'
-        ? renderJson(report)
-        : renderText(report, { color: io.color && !toFile })
-
-    if (settings.outputPath) {
-      await writeReport(path.resolve(settings.cwd, settings.outputPath), rendered)
-      io.stdout(
-        `Report written to ${settings.outputPath}: ${formatCounts(report.counts)}. ${describeGate(report)}\n`
-      )
-    } else {
-      io.stdout(rendered.endsWith('\n') ? rendered : `${rendered}\n`)
-    }
-    if (settings.jsonReportPath)
-      await writeReport(path.resolve(settings.cwd, settings.jsonReportPath), renderJson(report))
-
-    return report.passed ? EXIT_PASSED : EXIT_FAILED
+    if (command.command === 'snapshot') return await snapshot(command.settings, io)
+    if (command.command === 'explain') return await explain(command.settings, io)
+    return await check(command.settings, io)
   } catch (error) {
     if (error instanceof InputError) {
       io.stderr(`kms-access-gate: error: ${errorMessage(error)}\n`)
@@ -69,6 +55,61 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.stderr(`kms-access-gate: internal error: ${errorMessage(error)}\n`)
     return EXIT_INTERNAL_ERROR
   }
+}
+
+type SettingsOf<Name extends 'check' | 'snapshot' | 'explain'> = Extract<
+  CliCommand,
+  { command: Name }
+>['settings']
+
+async function check(settings: SettingsOf<'check'>, io: CliIo): Promise<number> {
+  const report = await runCheck(settings)
+  const toFile = settings.outputPath !== undefined
+  const rendered =
+    settings.format === 'json'
+      ? renderJson(report)
+      : renderText(report, { color: io.color && !toFile })
+
+  if (settings.outputPath) {
+    await writeReport(path.resolve(settings.cwd, settings.outputPath), rendered)
+    io.stdout(
+      `Report written to ${settings.outputPath}: ${formatCounts(report.counts)}. ${describeGate(report)}\n`
+    )
+  } else {
+    io.stdout(rendered.endsWith('\n') ? rendered : `${rendered}\n`)
+  }
+  if (settings.jsonReportPath)
+    await writeReport(path.resolve(settings.cwd, settings.jsonReportPath), renderJson(report))
+
+  return report.passed ? EXIT_PASSED : EXIT_FAILED
+}
+
+/** Writes the snapshot; exits 1 when some facts could not be read, so a pipeline notices. */
+async function snapshot(settings: SettingsOf<'snapshot'>, io: CliIo): Promise<number> {
+  const outcome = await runSnapshot(settings)
+  const lines = [
+    `Wrote ${outcome.files.length} fact file(s):`,
+    ...outcome.files.map((file) => `  ${file}`),
+    'AWS calls:',
+    ...renderCallSummary(outcome.calls).map((line) => `  ${line}`)
+  ]
+  io.stdout(`${lines.join('\n')}\n`)
+  if (outcome.gaps.length === 0) return EXIT_PASSED
+  const gaps = outcome.gaps.map((gap) => `  ${gap.subject}: ${gap.reason}`)
+  io.stderr(`kms-access-gate: some facts could not be read:\n${gaps.join('\n')}\n`)
+  return EXIT_FAILED
+}
+
+async function explain(settings: SettingsOf<'explain'>, io: CliIo): Promise<number> {
+  const outcome = await runExplain(settings, { readStdin })
+  io.stdout(outcome.text.endsWith('\n') ? outcome.text : `${outcome.text}\n`)
+  return outcome.exitCode
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = []
+  for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk))
+  return Buffer.concat(chunks).toString('utf8')
 }
 
 async function writeReport(file: string, text: string): Promise<void> {

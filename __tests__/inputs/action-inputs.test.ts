@@ -41,6 +41,8 @@ describe('readActionInputs', () => {
       factPaths: [],
       format: 'text',
       failOnUnknown: true,
+      mode: 'offline',
+      accountRoles: {},
       cwd: process.cwd()
     })
   })
@@ -50,6 +52,10 @@ describe('readActionInputs', () => {
     process.env.INPUT_FACTS = 'facts/\n\n  iam/*.json  \n   \n!iam/old.json\n'
     process.env['INPUT_JSON-REPORT'] = 'out/report.json'
     process.env['INPUT_FAIL-ON-UNKNOWN'] = 'false'
+    process.env.INPUT_MODE = 'auto'
+    process.env['INPUT_ACCOUNT-ROLES'] =
+      '444455556666=arn:aws:iam::444455556666:role/reader\n\n777788889999 = arn:aws:iam::777788889999:role/r2\n'
+    process.env['INPUT_CONFIRM-DRY-RUN'] = 'true'
     process.env.GITHUB_WORKSPACE = '/home/runner/work/repo'
 
     expect(readActionInputs()).toEqual({
@@ -58,6 +64,12 @@ describe('readActionInputs', () => {
       format: 'text',
       jsonReportPath: 'out/report.json',
       failOnUnknown: false,
+      mode: 'auto',
+      accountRoles: {
+        '444455556666': 'arn:aws:iam::444455556666:role/reader',
+        '777788889999': 'arn:aws:iam::777788889999:role/r2'
+      },
+      confirmWithDryRun: true,
       cwd: '/home/runner/work/repo'
     })
   })

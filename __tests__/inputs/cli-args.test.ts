@@ -30,6 +30,8 @@ describe('parseCliArgs check', () => {
         factPaths: [],
         format: 'text',
         failOnUnknown: true,
+        mode: 'offline',
+        accountRoles: {},
         cwd: CWD
       }
     })
@@ -47,7 +49,12 @@ describe('parseCliArgs check', () => {
       '--output',
       'report.json',
       '--fail-on-unknown',
-      'false'
+      'false',
+      '--mode',
+      'live',
+      '--account-role',
+      '444455556666=arn:aws:iam::444455556666:role/reader',
+      '--confirm-dry-run'
     ]
     expect(settingsOf(parseCliArgs(argv, CWD))).toEqual({
       manifestPath: 'kms.yml',
@@ -55,6 +62,9 @@ describe('parseCliArgs check', () => {
       format: 'json',
       outputPath: 'report.json',
       failOnUnknown: false,
+      mode: 'live',
+      accountRoles: { '444455556666': 'arn:aws:iam::444455556666:role/reader' },
+      confirmWithDryRun: true,
       cwd: CWD
     })
   })
@@ -121,8 +131,14 @@ describe('parseCliArgs errors', () => {
   const HINT = 'Run `kms-access-gate --help` for usage'
 
   test.each([
-    [[], `missing command: expected \`kms-access-gate check\`. ${HINT}`],
-    [['--format', 'json'], `missing command: expected \`kms-access-gate check\`. ${HINT}`],
+    [
+      [],
+      `missing command: expected \`kms-access-gate check\`, \`snapshot\` or \`explain\`. ${HINT}`
+    ],
+    [
+      ['--format', 'json'],
+      `missing command: expected \`kms-access-gate check\`, \`snapshot\` or \`explain\`. ${HINT}`
+    ],
     [['chek'], `unknown command \`chek\`; did you mean \`check\`? ${HINT}`],
     [['lint'], `unknown command \`lint\`. ${HINT}`],
     [

@@ -220,7 +220,7 @@ describe('top-level errors', () => {
     'unknown top-level field without a suggestion': {
       text: `${BASE}owner: platform\n`,
       message:
-        'unknown field `owner` at the top level; expected one of: version, defaults, facts, expectations',
+        'unknown field `owner` at the top level; expected one of: version, defaults, facts, live, expectations',
       line: 10,
       column: 1
     },

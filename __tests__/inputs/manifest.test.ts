@@ -60,6 +60,7 @@ describe('parseManifest', () => {
       version: 1,
       file: '.github/kms-access.yml',
       defaults: { region: 'ap-northeast-1', account: '123456789012', partition: 'aws' },
+      live: { accounts: {}, confirmWithDryRun: false },
       factPaths: ['.github/facts/', '.github/more/*.json'],
       expectations: [
         {
@@ -413,6 +414,8 @@ describe('withManifestFacts', () => {
     factPaths: [],
     format: 'text',
     failOnUnknown: true,
+    mode: 'offline',
+    accountRoles: {},
     cwd: '/work'
   }
   const manifest = parseManifest(FULL_MANIFEST, '.github/kms-access.yml')

@@ -119,7 +119,8 @@ describe('writeActionReport', () => {
       failed: '5',
       unknown: '1',
       total: '7',
-      result: 'fail'
+      result: 'fail',
+      mode: 'offline'
     })
   })
 
@@ -130,7 +131,8 @@ describe('writeActionReport', () => {
       failed: '0',
       unknown: '0',
       total: '1',
-      result: 'pass'
+      result: 'pass',
+      mode: 'offline'
     })
     expect(commands('error')).toEqual([])
   })

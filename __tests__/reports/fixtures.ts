@@ -385,6 +385,7 @@ export function buildReport(
     reportVersion: 1,
     tool: { name: 'kms-access-gate', version: '0.1.0' },
     manifest: MANIFEST,
+    mode: 'offline',
     factSources: ['facts/key-policy.json', 'facts/iam.json'],
     passed: failed === 0 && (unknown === 0 || !failOnUnknown),
     failOnUnknown,

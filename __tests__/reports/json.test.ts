@@ -60,6 +60,7 @@ describe('renderJson', () => {
       'reportVersion',
       'tool',
       'manifest',
+      'mode',
       'factSources',
       'passed',
       'failOnUnknown',

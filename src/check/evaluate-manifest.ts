@@ -19,6 +19,10 @@ export interface FactsForCheck {
 export interface EvaluateOptions {
   failOnUnknown: boolean
   toolVersion: string
+  /** Where the facts came from; default offline. */
+  mode?: CheckReport['mode']
+  modeReason?: string
+  live?: CheckReport['live']
 }
 
 export function evaluateManifest(
@@ -40,6 +44,9 @@ export function evaluateManifest(
     reportVersion: 1,
     tool: { name: 'kms-access-gate', version: options.toolVersion },
     manifest: manifest.file,
+    mode: options.mode ?? 'offline',
+    ...(options.modeReason ? { modeReason: options.modeReason } : {}),
+    ...(options.live ? { live: options.live } : {}),
     factSources: loaded.sources,
     passed: counts.failed === 0 && (!options.failOnUnknown || counts.unknown === 0),
     failOnUnknown: options.failOnUnknown,

@@ -45,6 +45,16 @@ export interface Remediation {
   verifyCommands: string[]
 }
 
+/** KMS's own answer to a DryRun request, compared with the engine's decision. */
+export interface DryRunConfirmation {
+  /** `allowed`: KMS answered DryRunOperationException; `denied`: AccessDeniedException. */
+  kms: 'allowed' | 'denied' | 'not-checked'
+  /** False when KMS and the engine disagree: the result then fails, whatever `expect` says. */
+  agrees: boolean
+  /** Why it was not checked, or what KMS answered. */
+  detail: string
+}
+
 export interface ExpectationResult {
   /** The expectation's name. */
   expectation: string
@@ -62,6 +72,8 @@ export interface ExpectationResult {
   evidence: Evaluation
   /** Absent when the result passed. */
   remediation?: Remediation
+  /** Present when the live run confirmed the result with KMS's DryRun. */
+  dryRun?: DryRunConfirmation
   /** Location of the expectation in the manifest. */
   manifestLocation: SourceLocation
 }
@@ -81,11 +93,36 @@ export interface ResultCounts {
   unknown: number
 }
 
+/** Calls made to one AWS API operation during a live run. */
+export interface AwsCallCount {
+  /** Such as `kms:GetKeyPolicy`. */
+  operation: string
+  calls: number
+  /** HTTP attempts, retries included. */
+  attempts: number
+  /** Calls that still failed after their retries, or were denied. */
+  failures: number
+}
+
+/** How a live run read AWS. */
+export interface LiveRun {
+  /** The identity of the gate's own credentials (sts:GetCallerIdentity), when known. */
+  gateArn?: string
+  /** Roles assumed, by account ID. */
+  assumedRoles: Record<string, string>
+  calls: AwsCallCount[]
+}
+
 export interface CheckReport {
   /** Version of this report format. */
   reportVersion: 1
   tool: { name: 'kms-access-gate'; version: string }
   manifest: string
+  /** Where the facts came from: fact files only, or AWS (plus any fact files). */
+  mode: 'offline' | 'live'
+  /** Why this mode was used, such as `mode auto: AWS credentials found in AWS_ACCESS_KEY_ID`. */
+  modeReason?: string
+  live?: LiveRun
   factSources: string[]
   /** True when the gate passes: no failures, and no unknowns unless `fail-on-unknown` is off. */
   passed: boolean

@@ -63,7 +63,10 @@ function addPrincipalKeys(
   }
   if (resolved.kind === 'account') context.set('aws:userid', resolved.accountId)
 
-  const tags = role?.tags ?? user?.tags ?? {}
+  const entity = role ?? user
+  // A live run reads a principal's tags only when a key policy tests them.
+  if (entity?.tagsUnknown) context.markPrefixUnknown('aws:PrincipalTag/')
+  const tags = entity?.tags ?? {}
   for (const [tagKey, tagValue] of Object.entries(tags))
     context.set(`aws:PrincipalTag/${tagKey}`, tagValue)
 

@@ -47,6 +47,11 @@ export interface StatementRef {
   index: number
   effect: Effect
   location?: SourceLocation
+  /**
+   * Where the IAM policy simulator found the statement inside its policy document (live runs
+   * read no policy files, so there is no `location` and `index` is not known).
+   */
+  simulatorPosition?: { line: number; column: number }
 }
 
 /** A grant that took part in a decision. */

@@ -16,6 +16,7 @@ import { buildRequestContext, type SuppliedContext } from './build-context.js'
 import type { AccessPath, Evaluation, Lock, LockCheck } from './decision.js'
 import { authorization, type Doors, grantDoors, keyPolicyDoors } from './doors.js'
 import { type CapOutcome, evaluateEndpoint, evaluateSessionPolicy } from './endpoint-and-session.js'
+import { type KeyGaps, keyGaps, missingKeyGap, principalGap } from './gaps.js'
 import { type GrantMatch, matchGrants } from './grants.js'
 import { resolveKey } from './key.js'
 import { keyStateLock, keyUsageLock } from './key-condition.js'
@@ -25,6 +26,7 @@ import type { Facts, KeyFact } from './model.js'
 import { collectMissingKeys, collectNearMisses } from './near-misses.js'
 import { evaluateGuardrail, type GuardrailOutcome } from './organizations.js'
 import { type PrincipalIdentity, resolvePrincipal } from './principal.js'
+import { type SimulatedIam, simulatedIam } from './simulated-iam.js'
 import { type MatchRequest, matchPolicy, type StatementMatch } from './statement-match.js'
 import { or3, type Tri } from './tri.js'
 
@@ -68,14 +70,23 @@ export interface EvaluationState {
   unseenDenySources: string[]
   /** True when only a grant can authorize the action (kms:RetireGrant). */
   grantOnly: boolean
+  /** The IAM policy simulator's answer, for principals evaluated by it (live runs). */
+  simulated?: SimulatedIam
+  /** Why parts of the key could not be read in a live run, by part. */
+  keyGaps: KeyGaps
+  /** Why the principal could not be read in a live run. */
+  principalGap?: string
 }
 
 /** Returns why an IAM principal is not in the facts, or undefined when it is (or needs no IAM facts). */
-function principalNotFound(identity: PrincipalIdentity): string | undefined {
+function principalNotFound(
+  identity: PrincipalIdentity,
+  gap: string | undefined
+): string | undefined {
   const kinds = ['role', 'assumed-role', 'user', 'service-linked-role', 'unknown']
   if (!kinds.includes(identity.resolved.kind)) return undefined
   if (identity.role || identity.user) return undefined
-  return identity.missingFacts
+  return gap ?? identity.missingFacts
 }
 
 /** Keeps only the grant path for operations that only a grant can authorize (kms:RetireGrant). */
@@ -113,8 +124,15 @@ export function evaluateRequest(request: EvaluationRequest, facts: Facts): Evalu
     }
   }
   if (!keyResolution.key) {
-    const notFound = keyResolution.problem?.kind === 'not-found'
-    const reason = keyResolution.problem?.reason ?? `Key ${request.key} is not in the facts.`
+    const gap = missingKeyGap(
+      facts,
+      request.key,
+      keyResolution.resolved.accountId,
+      keyResolution.resolved.region
+    )
+    const notFound = gap ? gap.kind === 'not-found' : keyResolution.problem?.kind === 'not-found'
+    const reason =
+      gap?.reason ?? keyResolution.problem?.reason ?? `Key ${request.key} is not in the facts.`
     return {
       ...base,
       decision: notFound ? 'implicit-deny' : 'unknown',
@@ -154,14 +172,19 @@ export function evaluateRequest(request: EvaluationRequest, facts: Facts): Evalu
   const crossAccount = principalAccount !== undefined && principalAccount !== key.accountId
 
   const keyPolicyMatches = key.policy ? matchPolicy(key.policy, matchRequest) : undefined
-  const identityMatches = identityPolicyMatches(identity, matchRequest)
-  const boundary = boundaryState(identity, matchRequest)
+  const simulated = simulatedIam(identity, matchRequest, request.context, facts)
+  const identityMatches = simulated
+    ? simulated.matches
+    : identityPolicyMatches(identity, matchRequest)
+  const boundary = simulated
+    ? { allow: simulated.boundaryAllow }
+    : boundaryState(identity, matchRequest)
   const grantMatches = key.grants ? matchGrants(key, identity, action.name, context) : undefined
   const session = evaluateSessionPolicy(identity, matchRequest, facts)
 
   const doors: Doors = {
     ...keyPolicyDoors(keyPolicyMatches, identity),
-    identityAllow: identityAllow(identity, identityMatches),
+    identityAllow: simulated ? simulated.identityAllow : identityAllow(identity, identityMatches),
     boundaryAllow: boundary.allow,
     sessionAllow: session.allow,
     ...grantDoors(grantMatches)
@@ -181,7 +204,9 @@ export function evaluateRequest(request: EvaluationRequest, facts: Facts): Evalu
     identityMatches,
     boundaryMatches: boundary.matches,
     grantMatches,
-    scp: evaluateGuardrail('scp', principalAccount, facts, matchRequest, scpExemption(identity)),
+    scp:
+      simulated?.scp ??
+      evaluateGuardrail('scp', principalAccount, facts, matchRequest, scpExemption(identity)),
     rcp: evaluateGuardrail(
       'rcp',
       key.accountId,
@@ -197,8 +222,17 @@ export function evaluateRequest(request: EvaluationRequest, facts: Facts): Evalu
     keyState: keyStateLock(key, action),
     keyUsage: keyUsageLock(key, action),
     notCrossAccountAction,
-    unseenDenySources: unseenDenySources(identity, identityMatches),
-    grantOnly: action.grantOnly === true
+    unseenDenySources: simulated
+      ? simulated.unseenDenySources
+      : unseenDenySources(identity, identityMatches),
+    grantOnly: action.grantOnly === true,
+    ...(simulated ? { simulated } : {}),
+    keyGaps: keyGaps(facts, key.arn),
+    principalGap: principalGap(facts, [
+      request.principal,
+      identity.resolved.arn,
+      identity.resolved.roleArn
+    ])
   }
   return decide(state, base)
 }
@@ -219,12 +253,12 @@ function decide(state: EvaluationState, base: Evaluation): Evaluation {
     deniedBy: [...definiteDenies, ...possibleDenies].map((match) => match.ref),
     nearMisses: collectNearMisses(state),
     missingContextKeys: collectMissingKeys(state),
-    reasons: unknown.map((lock) => lock.reason)
+    reasons: [...unknown.map((lock) => lock.reason), ...conditionGaps(state, unknown.length)]
   }
 
   // A principal that is not in the IAM facts may be a typo: any verdict about it, even a
   // denial, would tell nothing about the principal that was meant.
-  const notFound = principalNotFound(state.identity)
+  const notFound = principalNotFound(state.identity, state.principalGap)
   if (notFound) {
     return {
       ...evidence,
@@ -275,6 +309,17 @@ function decide(state: EvaluationState, base: Evaluation): Evaluation {
       )
       .map((match) => match.ref)
   }
+}
+
+/**
+ * Adds why a key's aliases or tags could not be read, when the result is undecided: a
+ * condition on kms:ResourceAliases or aws:ResourceTag may be what left it open.
+ */
+function conditionGaps(state: EvaluationState, unknownLocks: number): string[] {
+  if (unknownLocks === 0) return []
+  return [state.keyGaps.aliases, state.keyGaps.tags].filter(
+    (reason): reason is string => reason !== undefined
+  )
 }
 
 /** Lists the Allow statements on the paths that let the request in. */

@@ -7,6 +7,7 @@ import type { LockCheck, LockStatus, StatementRef } from './decision.js'
 import type { CapOutcome } from './endpoint-and-session.js'
 import type { EvaluationState } from './evaluate.js'
 import type { GuardrailOutcome } from './organizations.js'
+import type { SimulatedIam } from './simulated-iam.js'
 import { allowsThatMayApply, type StatementMatch } from './statement-match.js'
 import { or3, type Tri } from './tri.js'
 
@@ -190,7 +191,7 @@ function keyPolicyLock(state: EvaluationState): LockCheck {
     return {
       ...base,
       status: 'unknown',
-      reason: `The key policy of ${key.arn} is not in the facts.`,
+      reason: state.keyGaps['key-policy'] ?? `The key policy of ${key.arn} is not in the facts.`,
       statements: []
     }
   }
@@ -250,6 +251,10 @@ function iamLock(state: EvaluationState): LockCheck {
         : `IAM policies count only when the key policy trusts the account; it does not. (IAM ${describeIdentity(doors.identityAllow)}.)`
     return { ...base, status: 'not-applicable', reason, statements: refs(allows) }
   }
+  if (state.simulated) {
+    const status = statusOf(doors.identityAllow)
+    return { ...base, status, reason: state.simulated.reason, statements: refs(allows) }
+  }
   if (identity.missingFacts && doors.identityAllow === 'unknown') {
     return { ...base, status: 'unknown', reason: identity.missingFacts, statements: [] }
   }
@@ -294,6 +299,7 @@ function boundaryLock(state: EvaluationState): LockCheck {
     accountId: identity.resolved.accountId,
     grants: []
   }
+  if (state.simulated) return simulatedBoundaryLock(state, state.simulated, base)
   const boundary = entity?.permissionsBoundary
   if (!boundary) {
     return {
@@ -331,13 +337,46 @@ function boundaryLock(state: EvaluationState): LockCheck {
   return { ...base, status, reason, statements: refs(allowsThatMayApply(state.boundaryMatches)) }
 }
 
+/** Builds the permissions-boundary lock from the simulator's boundary decision. */
+function simulatedBoundaryLock(
+  state: EvaluationState,
+  simulated: SimulatedIam,
+  base: Pick<LockCheck, 'lock' | 'accountId' | 'grants'>
+): LockCheck {
+  const none = { ...base, statements: [] }
+  if (simulated.hasBoundary === false) {
+    return {
+      ...none,
+      status: 'not-applicable',
+      reason: 'The IAM policy simulator reports no permissions boundary for the principal.'
+    }
+  }
+  if (!capsApply(state)) {
+    return {
+      ...none,
+      status: 'not-applicable',
+      reason: 'The key policy lets the principal in a way that boundaries do not cap.'
+    }
+  }
+  const status = statusOf(state.doors.boundaryAllow)
+  const reason =
+    status === 'closed'
+      ? `The IAM policy simulator finds that the permissions boundary does not allow ${state.actionName}.`
+      : status === 'open'
+        ? `The IAM policy simulator finds that the permissions boundary allows ${state.actionName}.`
+        : simulated.reason
+  return { ...none, status, reason }
+}
+
 function grantLock(state: EvaluationState): LockCheck {
   const base = { lock: 'grant' as const, accountId: state.key.accountId, statements: [] }
   if (!state.grantMatches) {
     return {
       ...base,
       status: 'unknown',
-      reason: `The grants of ${state.key.arn} are not in the facts; a grant could allow the request.`,
+      reason:
+        state.keyGaps.grants ??
+        `The grants of ${state.key.arn} are not in the facts; a grant could allow the request.`,
       grants: []
     }
   }

@@ -113,6 +113,14 @@ interface IamEntityFact {
   missingPolicies: string[]
   permissionsBoundary?: BoundaryRef
   tags: Record<string, string>
+  /** True when the tags were not read (live runs read them only when a key policy tests them). */
+  tagsUnknown?: boolean
+  /**
+   * `simulator`: the identity policies, permissions boundary and SCPs were not read as
+   * documents; the IAM policy simulator evaluated them (see `Facts.iamSimulations`), and
+   * `policies` is empty. Absent means `documents`.
+   */
+  identitySource?: 'documents' | 'simulator'
   location?: SourceLocation
 }
 
@@ -223,6 +231,62 @@ export interface SessionPolicyFact {
   location?: SourceLocation
 }
 
+/** One statement the IAM policy simulator matched, as SimulatePrincipalPolicy reports it. */
+export interface SimulatedStatement {
+  /** The policy's name or ARN (`SourcePolicyId`). */
+  sourcePolicyId: string
+  /** `user`, `group`, `role`, `aws-managed`, `user-managed`, `resource` or `none` (`SourcePolicyType`). */
+  sourcePolicyType: string
+  /** 1-based position of the statement in the policy document, when the simulator gave one. */
+  startLine?: number
+  startColumn?: number
+}
+
+/** The simulator's decision for one action on one resource. */
+export interface SimulatedResult {
+  /** Action as simulated, such as `kms:Decrypt`. */
+  action: string
+  resourceArn: string
+  decision: 'allowed' | 'explicitDeny' | 'implicitDeny'
+  matchedStatements: SimulatedStatement[]
+  /** Condition keys the policies tested that the simulation was not given. */
+  missingContextValues: string[]
+  /** From `PermissionsBoundaryDecisionDetail`; absent when the principal has no boundary. */
+  allowedByPermissionsBoundary?: boolean
+  /** From `OrganizationsDecisionDetail`; absent when the account is in no organization. */
+  allowedByOrganizations?: boolean
+}
+
+/**
+ * The answer of iam:SimulatePrincipalPolicy for one IAM role or user and one request
+ * context. It covers the identity policies, the permissions boundary and the SCPs.
+ */
+export interface IamSimulationFact {
+  /** The role or user ARN simulated (`PolicySourceArn`), with its path. */
+  principalArn: string
+  /** The context that the expectation supplied (the manifest's `context`), keys as written. */
+  context: Record<string, string[]>
+  results: SimulatedResult[]
+  /** Where the answer came from, such as `iam:SimulatePrincipalPolicy (account 111122223333)`. */
+  source: string
+}
+
+/**
+ * A fact that could not be read from AWS. Results that need it are `unknown` with this
+ * reason, or, for a key AWS says does not exist, denied.
+ */
+export interface FactGap {
+  /** A key ARN, a key ID or alias as the expectation names it, or a principal ARN. */
+  subject: string
+  part: 'key' | 'key-policy' | 'grants' | 'aliases' | 'tags' | 'principal' | 'iam-simulation'
+  /** `not-found`: AWS answered that it does not exist; `unreadable`: the gate could not read it. */
+  kind: 'not-found' | 'unreadable'
+  /** For a key named by a bare key ID or alias name: the account and Region it was looked up in. */
+  accountId?: string
+  region?: string
+  reason: string
+}
+
 /** Everything known about the accounts the expectations touch. */
 export interface Facts {
   iam: AccountIamFacts[]
@@ -231,4 +295,8 @@ export interface Facts {
   /** Empty when no VPC endpoint facts were supplied; endpoint policies are then not checked. */
   vpcEndpoints: VpcEndpointFact[]
   sessionPolicies: SessionPolicyFact[]
+  /** Simulator answers for principals whose `identitySource` is `simulator` (live runs). */
+  iamSimulations?: IamSimulationFact[]
+  /** Facts a live run could not read, with the reason. */
+  gaps?: FactGap[]
 }

@@ -5,6 +5,7 @@
  */
 import type {
   Facts,
+  IamSimulationFact,
   OrganizationFacts,
   Policy,
   PolicyWarning,
@@ -25,6 +26,11 @@ import { mergeKeys, type SourcedKey } from './merge-facts.js'
 import { mergeOrganizations } from './merge-organizations.js'
 import { readOrganizationDocument } from './organization-document.js'
 import { readSessionPolicyDocument } from './session-policy-document.js'
+import {
+  addSimulatedEntities,
+  readSimulationDocument,
+  simulatedEntity
+} from './simulation-document.js'
 import { decodeStringLiteral, FileTextMap } from './text-map.js'
 import { readVpcEndpointDocument } from './vpc-endpoint-document.js'
 
@@ -45,7 +51,12 @@ export function buildFacts(documents: FactDocument[]): LoadedFacts {
   const read = readDocuments(parsed, warnings)
 
   const facts: Facts = {
-    iam: buildIamFacts(read.iam, warnings),
+    iam: addSimulatedEntities(
+      buildIamFacts(read.iam, warnings),
+      read.simulations.map((simulation) =>
+        simulatedEntity(simulation.principalArn, simulation.source)
+      )
+    ),
     keys: mergeKeys(read.keys),
     organizations: mergeOrganizations(read.organizations, warnings),
     vpcEndpoints: mergeById(read.vpcEndpoints, {
@@ -55,7 +66,8 @@ export function buildFacts(documents: FactDocument[]): LoadedFacts {
     sessionPolicies: mergeById(read.sessionPolicies, {
       idOf: (session) => session.sessionArn,
       describe: (session) => `the session policy of ${session.sessionArn}`
-    })
+    }),
+    ...(read.simulations.length > 0 ? { iamSimulations: read.simulations } : {})
   }
   warnAboutNoKmsEndpoint(read.vpcEndpointSources, facts, warnings)
   return {
@@ -74,6 +86,7 @@ interface ReadDocuments {
   /** Sources of the VPC endpoint documents, also those that list no KMS endpoint. */
   vpcEndpointSources: string[]
   sessionPolicies: Sourced<SessionPolicyFact>[]
+  simulations: IamSimulationFact[]
 }
 
 /** Reads each document with the reader of its shape; documents must come sorted by source. */
@@ -84,7 +97,8 @@ function readDocuments(parsed: ParsedDocument[], warnings: FactWarning[]): ReadD
     organizations: [],
     vpcEndpoints: [],
     vpcEndpointSources: [],
-    sessionPolicies: []
+    sessionPolicies: [],
+    simulations: []
   }
   for (const document of parsed) {
     const shape = recognizeShape(document.value)
@@ -100,6 +114,8 @@ function readDocuments(parsed: ParsedDocument[], warnings: FactWarning[]): ReadD
       read.vpcEndpointSources.push(document.source)
     } else if (shape === 'session-policies')
       appendAll(read.sessionPolicies, readSessionPolicyDocument(document, warnings))
+    else if (shape === 'iam-simulation')
+      read.simulations.push(readSimulationDocument(document, warnings))
     else throw unknownShapeError(document)
   }
   return read

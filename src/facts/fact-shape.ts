@@ -1,7 +1,13 @@
 /** Recognition of a fact document by its shape, never by its file name. */
 import { isObject } from './document-reader.js'
 
-export type FactShape = 'iam' | 'kms' | 'organizations' | 'vpc-endpoints' | 'session-policies'
+export type FactShape =
+  | 'iam'
+  | 'kms'
+  | 'organizations'
+  | 'vpc-endpoints'
+  | 'session-policies'
+  | 'iam-simulation'
 
 const IAM_KEYS = ['UserDetailList', 'GroupDetailList', 'RoleDetailList', 'Policies']
 const ORGANIZATION_KEYS = ['Organization', 'Accounts', 'ExternalAccounts']
@@ -19,6 +25,7 @@ export function recognizeShape(value: unknown): FactShape | undefined {
   if ('KeyMetadata' in value) return 'kms'
   if ('VpcEndpoints' in value) return 'vpc-endpoints'
   if ('SessionPolicies' in value) return 'session-policies'
+  if ('EvaluationResults' in value && 'PolicySourceArn' in value) return 'iam-simulation'
   if (ORGANIZATION_KEYS.some((key) => key in value) || hasOrganizationPolicies(value.Policies)) {
     return 'organizations'
   }
@@ -37,7 +44,8 @@ function hasOrganizationPolicies(policies: unknown): boolean {
 export const EXPECTED_SHAPES =
   'expected one of: the output of "aws iam get-account-authorization-details" (UserDetailList, RoleDetailList, GroupDetailList, Policies), ' +
   'a KMS key object with KeyMetadata (or a list of them), the Organizations format with Organization, Accounts, ExternalAccounts and Policies, ' +
-  'the output of "aws ec2 describe-vpc-endpoints" (VpcEndpoints), or the session policy format with SessionPolicies'
+  'the output of "aws ec2 describe-vpc-endpoints" (VpcEndpoints), the session policy format with SessionPolicies, ' +
+  'or the IAM simulation format (PolicySourceArn, Context, EvaluationResults)'
 
 /** Explains what was expected, for a document of no known shape. */
 export function unknownShapeMessage(value: unknown): string {

@@ -2,12 +2,16 @@
  * Inputs of the GitHub Action (see action.yml), turned into typed settings.
  */
 import * as core from '@actions/core'
+import { parseAccountRoles } from './account-roles.js'
 import { InputError } from './errors.js'
 import { DEFAULT_MANIFEST_PATH } from './manifest.js'
-import type { CheckSettings } from './settings.js'
+import type { CheckMode, CheckSettings } from './settings.js'
+
+const MODES: CheckMode[] = ['offline', 'live', 'auto']
 
 /**
- * Reads the action inputs `manifest`, `facts`, `json-report` and `fail-on-unknown` through
+ * Reads the action inputs `manifest`, `facts`, `json-report`, `fail-on-unknown`, `mode`,
+ * `account-roles` and `confirm-dry-run` through
  * `@actions/core`. Relative paths are resolved from `GITHUB_WORKSPACE` when it is set,
  * else from the current directory. The report is written as text to the log. Throws an
  * `InputError` that names the input when a value is invalid.
@@ -20,8 +24,18 @@ export function readActionInputs(): CheckSettings {
     format: 'text',
     ...(jsonReportPath === undefined ? {} : { jsonReportPath }),
     failOnUnknown: readBoolean('fail-on-unknown', true),
+    mode: readMode(),
+    accountRoles: parseAccountRoles(readLines('account-roles'), 'input `account-roles` entry'),
+    ...(readBoolean('confirm-dry-run', false) ? { confirmWithDryRun: true } : {}),
     cwd: process.env.GITHUB_WORKSPACE || process.cwd()
   }
+}
+
+function readMode(): CheckMode {
+  const value = core.getInput('mode').trim()
+  if (value === '') return 'offline'
+  if ((MODES as string[]).includes(value)) return value as CheckMode
+  throw new InputError(`input \`mode\` must be ${MODES.join(', ')}; got \`${value}\``)
 }
 
 /** Returns the input as one path, or undefined when it is empty. */
@@ -37,8 +51,13 @@ function readSinglePath(name: string): string | undefined {
 
 /** Returns the `facts` input: one path or glob pattern per line, blank lines skipped. */
 function readFactPaths(): string[] {
+  return readLines('facts')
+}
+
+/** Returns a multi-line input's lines, trimmed, blank lines skipped. */
+function readLines(name: string): string[] {
   return core
-    .getMultilineInput('facts')
+    .getMultilineInput(name)
     .map((line) => line.trim())
     .filter((line) => line !== '')
 }

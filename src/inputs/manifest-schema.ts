@@ -31,6 +31,8 @@ type FieldKind =
   | 'expectation'
   | 'context'
   | 'context-value'
+  | 'live'
+  | 'live-account'
   | 'field'
 
 interface Field {
@@ -70,7 +72,11 @@ function toProblem(error: ErrorObject, source: YamlSource): Problem {
   if (error.keyword === 'additionalProperties') return unknownField(error, path, field, source)
   if (error.propertyName !== undefined) {
     const node = source.keyNodeAt(path, error.propertyName)
-    return problemAt(node, source, explainInvalidConditionKey(error.propertyName))
+    const message =
+      path[0] === 'live'
+        ? explainInvalidAccountKey(error.propertyName)
+        : explainInvalidConditionKey(error.propertyName)
+    return problemAt(node, source, message)
   }
 
   if (error.keyword === 'uniqueItems') {
@@ -121,7 +127,8 @@ function unknownField(
   const where = {
     manifest: ' at the top level',
     defaults: ' in `defaults`',
-    expectation: ' in an expectation'
+    expectation: ' in an expectation',
+    live: ' in `live`'
   }[field.kind as string]
   const message =
     `unknown field \`${unknown}\`${where ?? ''}` +
@@ -187,6 +194,7 @@ const EXPECTED_TYPES: Partial<Record<FieldKind, string>> = {
   expectations: 'a list of expectations',
   expectation: 'a mapping with name, principal, key, actions and expect',
   context: 'a mapping from condition keys to values',
+  live: 'a mapping with accounts, concurrency or confirm-with-dry-run',
   'context-value': 'a string or a list of strings'
 }
 
@@ -234,9 +242,19 @@ function explainPattern(field: Field, value: string): string {
       return explainInvalidAction(value)
     case 'name':
       return '`name` must not be blank'
+    case 'account-role':
+      return `\`${value}\` in \`${field.label}\` is not an IAM role ARN: expected arn:aws:iam::ACCOUNT:role/NAME, the role the gate assumes to read that account`
     default:
       return `\`${value}\` is not a valid \`${field.label}\``
   }
+}
+
+/** Explains a `live.accounts` entry whose name is not a 12-digit account ID. */
+function explainInvalidAccountKey(name: string): string {
+  const hint = /^[0-9]{1,11}$/u.test(name)
+    ? '; YAML reads unquoted digits as a number and drops leading zeros, so put the account ID in quotes'
+    : ''
+  return `\`${name}\` in \`live.accounts\` is not a 12-digit account ID${hint}`
 }
 
 function describeEmptyList(field: Field): string {
@@ -269,6 +287,13 @@ function describeField(path: PathSegment[]): Field {
   if (top === 'defaults') {
     if (second === undefined) return { kind: 'defaults', label: 'defaults', name: 'defaults' }
     return { kind: 'field', label: `defaults.${second}`, name: String(second) }
+  }
+  if (top === 'live') {
+    if (second === undefined) return { kind: 'live', label: 'live', name: 'live' }
+    if (second === 'accounts' && third !== undefined) {
+      return { kind: 'live-account', label: `live.accounts.${third}`, name: 'account-role' }
+    }
+    return { kind: 'field', label: `live.${second}`, name: String(second) }
   }
   if (top === 'expectations') {
     if (second === undefined) {

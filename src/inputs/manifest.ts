@@ -14,7 +14,7 @@ import {
   type RawExpectation
 } from './manifest-expectations.js'
 import { validateManifestShape } from './manifest-schema.js'
-import type { CheckSettings, Manifest } from './settings.js'
+import type { CheckSettings, LiveManifestSettings, Manifest } from './settings.js'
 import { parseYamlSource, type YamlSource } from './yaml-source.js'
 
 /** The default manifest path, relative to the working directory. */
@@ -35,7 +35,14 @@ interface RawManifest {
   version: 1
   defaults?: RawDefaults
   facts?: string | string[]
+  live?: RawLive
   expectations: RawExpectation[]
+}
+
+interface RawLive {
+  accounts?: Record<string, string>
+  concurrency?: number
+  'confirm-with-dry-run'?: boolean
 }
 
 /** Maximum number of alias (`*name`) expansions, which stops alias bombs. */
@@ -59,6 +66,7 @@ export function parseManifest(text: string, file: string): LoadedManifest {
     version: 1,
     file,
     defaults,
+    live: buildLive(raw.live, source),
     expectations,
     factPaths: resolveFactPaths(raw.facts, file)
   }
@@ -87,12 +95,31 @@ export async function loadManifest(manifestPath: string, cwd: string): Promise<L
  * none. Fact paths from flags or action inputs replace the manifest's list instead of
  * being merged with it, so a command line can point the same manifest at other facts.
  */
-export function withManifestFacts(
-  settings: CheckSettings,
+export function withManifestFacts<Settings extends Pick<CheckSettings, 'factPaths'>>(
+  settings: Settings,
   manifest: LoadedManifest
-): CheckSettings {
+): Settings {
   if (settings.factPaths.length > 0) return settings
   return { ...settings, factPaths: manifest.factPaths }
+}
+
+/** Builds the live settings; each account's role must be in that account. */
+function buildLive(raw: RawLive | undefined, source: YamlSource): LiveManifestSettings {
+  const accounts = raw?.accounts ?? {}
+  for (const [accountId, roleArn] of Object.entries(accounts)) {
+    const roleAccount = roleArn.split(':')[4]
+    if (roleAccount !== accountId) {
+      throw source.errorAt(
+        source.nodeAt(['live', 'accounts', accountId]),
+        `the role for account ${accountId} is in account ${roleAccount}: list under each account ID a role in that account, which the gate assumes to read it`
+      )
+    }
+  }
+  return {
+    accounts,
+    ...(raw?.concurrency === undefined ? {} : { concurrency: raw.concurrency }),
+    confirmWithDryRun: raw?.['confirm-with-dry-run'] ?? false
+  }
 }
 
 function toPlainData(source: YamlSource): unknown {

@@ -39,14 +39,32 @@ export interface ManifestDefaults {
   partition: string
 }
 
+/** Settings for live runs, from the manifest's `live` section. */
+export interface LiveManifestSettings {
+  /** Role ARN the gate assumes to read each account, by account ID. */
+  accounts: Record<string, string>
+  /** Maximum concurrent AWS calls. */
+  concurrency?: number
+  /** Ask KMS itself with DryRun after evaluating, and report disagreements as errors. */
+  confirmWithDryRun: boolean
+}
+
 export interface Manifest {
   version: 1
   file: string
   defaults: ManifestDefaults
+  live: LiveManifestSettings
   expectations: Expectation[]
 }
 
 export type OutputFormat = 'text' | 'json'
+
+/**
+ * Where the facts come from: `offline` reads fact files; `live` reads AWS (KMS and the IAM
+ * policy simulator) and adds any fact files; `auto` is live when AWS credentials are
+ * configured in the environment, else offline.
+ */
+export type CheckMode = 'offline' | 'live' | 'auto'
 
 export interface CheckSettings {
   manifestPath: string
@@ -59,6 +77,36 @@ export interface CheckSettings {
   jsonReportPath?: string
   /** When true, an `unknown` result fails the gate. */
   failOnUnknown: boolean
+  mode: CheckMode
+  /** Roles to assume per account, from flags or action inputs; they win over the manifest's. */
+  accountRoles: Record<string, string>
+  /** Forces DryRun confirmation on (the manifest can turn it on as well). */
+  confirmWithDryRun?: boolean
   /** Directory that relative paths and globs are resolved from. */
+  cwd: string
+}
+
+/** Settings of `kms-access-gate snapshot`. */
+export interface SnapshotSettings {
+  manifestPath: string
+  /** Directory the fact files are written to. */
+  outDir: string
+  accountRoles: Record<string, string>
+  cwd: string
+}
+
+/** Settings of `kms-access-gate explain`: the message (or the file holding it) and where facts come from. */
+export interface ExplainSettings {
+  /** The AccessDenied message given as an argument. */
+  message?: string
+  /** A file with the message or a CloudTrail event; `-` is standard input. */
+  inputPath?: string
+  /** The key, for messages that do not name it. */
+  key?: string
+  region?: string
+  factPaths: string[]
+  mode: CheckMode
+  accountRoles: Record<string, string>
+  format: OutputFormat
   cwd: string
 }

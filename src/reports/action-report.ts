@@ -13,7 +13,7 @@ export type ActionsCore = typeof import('@actions/core')
 /**
  * Emits one annotation per failing or unknown expectation and per warning, appends the
  * job summary, and sets the outputs `passed`, `failed`, `unknown`, `total` (result counts)
- * and `result` (`pass` or `fail`). A summary or output file that cannot be written becomes
+ * `result` (`pass` or `fail`) and `mode` (`offline` or `live`). A summary or output file that cannot be written becomes
  * a warning annotation and does not change the gate.
  */
 export async function writeActionReport(report: CheckReport, core: ActionsCore): Promise<void> {
@@ -34,7 +34,8 @@ export async function writeActionReport(report: CheckReport, core: ActionsCore):
     failed: String(report.counts.failed),
     unknown: String(report.counts.unknown),
     total: String(report.counts.results),
-    result: report.passed ? 'pass' : 'fail'
+    result: report.passed ? 'pass' : 'fail',
+    mode: report.mode
   })
 }
 

@@ -35,6 +35,9 @@ export function describePolicy(ref: StatementRef): string {
 
 /** Names a statement inside its policy: `Sid "X"`, or `#index` when it has no Sid. */
 export function statementId(ref: StatementRef): string {
+  if (ref.simulatorPosition && ref.sid === undefined) {
+    return `statement at line ${ref.simulatorPosition.line}, column ${ref.simulatorPosition.column}`
+  }
   return ref.sid === undefined ? `#${ref.index}` : `Sid "${ref.sid}"`
 }
 
@@ -138,4 +141,32 @@ export function shorten(text: string, maxLength: number): string {
 /** Formats the request on one line: `principal → action → key`. */
 export function describeRequest(result: ExpectationResult): string {
   return `${result.principal} → ${result.action} → ${result.key}`
+}
+
+/**
+ * Says where the facts came from, in one sentence: fact files, or AWS with the gate's
+ * identity and the number of calls, such as `Facts read live from AWS as
+ * arn:aws:sts::111122223333:assumed-role/gate/run (9 calls: ...)`.
+ */
+export function describeFactsOrigin(report: CheckReport): string {
+  const why = report.modeReason ? ` (${report.modeReason})` : ''
+  if (report.mode === 'offline') {
+    return `Facts read from ${plural(report.factSources.length, 'file')}${why}.`
+  }
+  const live = report.live
+  const who = live?.gateArn ? ` as ${live.gateArn}` : ''
+  const calls = live?.calls ?? []
+  const total = calls.reduce((sum, entry) => sum + entry.calls, 0)
+  const retried = calls.reduce((sum, entry) => sum + entry.attempts - entry.calls, 0)
+  const failed = calls.reduce((sum, entry) => sum + entry.failures, 0)
+  const list = calls.map((entry) => `${entry.operation} ${entry.calls}`).join(', ')
+  const extra = [
+    retried > 0 ? `${plural(retried, 'retry')}`.replace('retrys', 'retries') : '',
+    failed > 0 ? `${failed} failed` : ''
+  ]
+    .filter((part) => part !== '')
+    .join(', ')
+  const files =
+    report.factSources.length > 0 ? `, plus ${plural(report.factSources.length, 'fact file')}` : ''
+  return `Facts read live from AWS${who}${why}: ${plural(total, 'call')} (${list})${extra ? `; ${extra}` : ''}${files}.`
 }

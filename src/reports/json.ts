@@ -4,8 +4,11 @@
  * `docs/json-report.md` documents the format.
  */
 import type {
+  AwsCallCount,
   CheckReport,
+  DryRunConfirmation,
   ExpectationResult,
+  LiveRun,
   Remediation,
   RemediationChange,
   ReportWarning,
@@ -45,6 +48,8 @@ function fieldOrder<T>() {
 
 const LOCATION: Shape = { fields: fieldOrder<SourceLocation>()(['file', 'line', 'column']) }
 
+const POSITION: Shape = { fields: ['line', 'column'] }
+
 const STATEMENT_REF: Shape = {
   fields: fieldOrder<StatementRef>()([
     'policyKind',
@@ -54,9 +59,10 @@ const STATEMENT_REF: Shape = {
     'sid',
     'index',
     'effect',
-    'location'
+    'location',
+    'simulatorPosition'
   ]),
-  nested: { location: LOCATION }
+  nested: { location: LOCATION, simulatorPosition: POSITION }
 }
 
 const GRANT_REF: Shape = {
@@ -159,9 +165,15 @@ const RESULT: Shape = {
     'closedLocks',
     'manifestLocation',
     'remediation',
+    'dryRun',
     'evidence'
   ]),
-  nested: { manifestLocation: LOCATION, remediation: REMEDIATION, evidence: EVALUATION }
+  nested: {
+    manifestLocation: LOCATION,
+    remediation: REMEDIATION,
+    dryRun: { fields: fieldOrder<DryRunConfirmation>()(['kms', 'agrees', 'detail']) },
+    evidence: EVALUATION
+  }
 }
 
 const WARNING: Shape = {
@@ -178,6 +190,9 @@ const REPORT: Shape = {
     'reportVersion',
     'tool',
     'manifest',
+    'mode',
+    'modeReason',
+    'live',
     'factSources',
     'passed',
     'failOnUnknown',
@@ -187,6 +202,14 @@ const REPORT: Shape = {
   ]),
   nested: {
     tool: { fields: fieldOrder<CheckReport['tool']>()(['name', 'version']) },
+    live: {
+      fields: fieldOrder<LiveRun>()(['gateArn', 'assumedRoles', 'calls']),
+      nested: {
+        calls: {
+          fields: fieldOrder<AwsCallCount>()(['operation', 'calls', 'attempts', 'failures'])
+        }
+      }
+    },
     counts: COUNTS,
     results: RESULT,
     warnings: WARNING

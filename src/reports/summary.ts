@@ -15,6 +15,7 @@ import { codeBlock, escapeHtml, escapeMarkdown, inlineCode } from './escape.js'
 import {
   closedLockChecks,
   decidingStatements,
+  describeFactsOrigin,
   describeGate,
   describePolicyKind,
   formatCounts,
@@ -22,6 +23,7 @@ import {
   isUnexpectedAccess,
   orderResults,
   plural,
+  statementId,
   statusWord
 } from './format.js'
 
@@ -119,7 +121,9 @@ function renderHeadline(report: CheckReport): string {
     '',
     `**${formatCounts(report.counts)}** (${plural(results, 'result')} from ` +
       `${plural(expectations, 'expectation')} in ` +
-      `${inlineCode(report.manifest)}). ${describeGate(report)}`
+      `${inlineCode(report.manifest)}). ${describeGate(report)}`,
+    '',
+    escapeMarkdown(describeFactsOrigin(report))
   ].join('\n')
 }
 
@@ -188,9 +192,11 @@ function renderFacts(result: ExpectationResult): string {
 function describeStatementMarkdown(ref: StatementRef): string {
   const arn = ref.policyArn ? ` (${inlineCode(ref.policyArn)})` : ''
   const id =
-    ref.sid === undefined
-      ? `statement ${inlineCode(`#${ref.index}`)}`
-      : `Sid ${inlineCode(ref.sid)}`
+    ref.sid !== undefined
+      ? `Sid ${inlineCode(ref.sid)}`
+      : ref.simulatorPosition
+        ? statementId(ref)
+        : `statement ${inlineCode(`#${ref.index}`)}`
   const parts = [
     `${ref.effect} in ${describePolicyKind(ref.policyKind)} ${inlineCode(ref.policyName)}${arn}`,
     id

@@ -14,6 +14,7 @@ import {
   closedLockChecks,
   decidingStatements,
   describeActualValues,
+  describeFactsOrigin,
   describeGate,
   describeMismatchElement,
   describeRequest,
@@ -267,5 +268,6 @@ function renderTotals(report: CheckReport, palette: Palette): string {
   const { expectations, results } = report.counts
   const totals = `${formatCounts(report.counts)} (${plural(results, 'result')} from ${plural(expectations, 'expectation')}).`
   const gate = describeGate(report)
-  return `${totals} ${report.passed ? palette.green(gate) : palette.red(palette.bold(gate))}`
+  const origin = wrap(describeFactsOrigin(report), '', INDENT).join('\n')
+  return `${origin}\n${totals} ${report.passed ? palette.green(gate) : palette.red(palette.bold(gate))}`
 }

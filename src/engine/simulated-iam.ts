@@ -1,0 +1,295 @@
+/**
+ * The IAM side of a live run: for principals whose identity policies were not read as
+ * documents, the IAM policy simulator's answer (iam:SimulatePrincipalPolicy) stands in for
+ * the identity policies, the permissions boundary and the SCPs. The key policy, grants,
+ * RCPs and key state are still evaluated by the engine, because the simulator does not
+ * model key policies for roles.
+ */
+import type { StatementRef } from './decision.js'
+import { principalGap } from './gaps.js'
+import type {
+  Facts,
+  IamSimulationFact,
+  Policy,
+  SimulatedResult,
+  SimulatedStatement,
+  Statement
+} from './model.js'
+import type { GuardrailOutcome } from './organizations.js'
+import type { PrincipalIdentity } from './principal.js'
+import type { MatchRequest, StatementMatch } from './statement-match.js'
+import type { Tri } from './tri.js'
+
+/** What the simulator's answer means for the doors and locks of one request. */
+export interface SimulatedIam {
+  result?: SimulatedResult
+  identityAllow: Tri
+  /** Whether the permissions boundary allows; true when the principal has none. */
+  boundaryAllow: Tri
+  /** True when the simulator reported a permissions boundary for the principal. */
+  hasBoundary: boolean | 'unknown'
+  scp: GuardrailOutcome
+  /** Stand-ins for the statements the simulator matched, so denies and evidence read as usual. */
+  matches: StatementMatch[]
+  /** Reasons the answer cannot rule out a Deny; empty when it can. */
+  unseenDenySources: string[]
+  /** One sentence for the IAM lock. */
+  reason: string
+}
+
+type SuppliedContext = Record<string, string | string[]>
+
+/**
+ * Returns the simulator's answer for this request, or undefined when the principal's
+ * identity policies were read as documents (offline facts).
+ */
+export function simulatedIam(
+  identity: PrincipalIdentity,
+  request: MatchRequest,
+  supplied: SuppliedContext,
+  facts: Facts
+): SimulatedIam | undefined {
+  const entity = identity.role ?? identity.user
+  if (entity?.identitySource !== 'simulator') return undefined
+
+  const simulation = findSimulation(facts.iamSimulations ?? [], entity.arn, supplied)
+  const result = simulation?.results.find(
+    (candidate) =>
+      candidate.action.toLowerCase() === request.action.toLowerCase() &&
+      candidate.resourceArn === request.resourceArn
+  )
+  if (!result) return noAnswer(entity.arn, identity, request, facts)
+
+  const uncertain = uncertainKeys(result, request)
+  if (uncertain.length > 0) return uncertainAnswer(result, request, uncertain)
+  return definiteAnswer(result, request)
+}
+
+/** Finds the simulation made for this principal with the expectation's own context. */
+function findSimulation(
+  simulations: IamSimulationFact[],
+  principalArn: string,
+  supplied: SuppliedContext
+): IamSimulationFact | undefined {
+  const wanted = contextFingerprint(supplied)
+  return simulations.find(
+    (simulation) =>
+      simulation.principalArn === principalArn && contextFingerprint(simulation.context) === wanted
+  )
+}
+
+/**
+ * A canonical form of a context: key names compared case-insensitively (as IAM compares
+ * them), value order kept, because a simulation is valid only for the values it was given.
+ */
+export function contextFingerprint(context: SuppliedContext): string {
+  const entries = Object.entries(context)
+    .map(([key, value]) => [key.toLowerCase(), Array.isArray(value) ? value : [value]] as const)
+    .sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0))
+  return JSON.stringify(entries)
+}
+
+/**
+ * Keys the simulator reported missing that a real request may carry: the simulator treated
+ * them as absent, which is right only for keys that this request does not carry.
+ */
+function uncertainKeys(result: SimulatedResult, request: MatchRequest): string[] {
+  const { context } = request
+  return result.missingContextValues.filter(
+    (key) => context.has(key) || context.hasUnknownValue(key) || context.hasUnknownPresence(key)
+  )
+}
+
+function noAnswer(
+  principalArn: string,
+  identity: PrincipalIdentity,
+  request: MatchRequest,
+  facts: Facts
+): SimulatedIam {
+  const { input, arn, roleArn } = identity.resolved
+  const gap = principalGap(facts, [principalArn, input, arn, roleArn])
+  const reason =
+    gap ??
+    `The IAM policy simulator gave no answer for ${request.action} on ${request.resourceArn} by ${principalArn}.`
+  return {
+    identityAllow: 'unknown',
+    boundaryAllow: 'unknown',
+    hasBoundary: 'unknown',
+    scp: guardrail('unknown', `${reason} SCPs could not be checked.`),
+    matches: [],
+    unseenDenySources: [`${reason} Its IAM policies could hold a Deny.`],
+    reason
+  }
+}
+
+function uncertainAnswer(
+  result: SimulatedResult,
+  request: MatchRequest,
+  keys: string[]
+): SimulatedIam {
+  const reason = `The IAM policy simulator answered ${result.decision} without values for ${keys.join(', ')}, which a real request may carry; add them to the expectation's context.`
+  const matches = result.matchedStatements.map((statement) =>
+    stubMatch(statement, 'Allow', 'unknown', request, keys)
+  )
+  return {
+    result,
+    identityAllow: 'unknown',
+    boundaryAllow: result.allowedByPermissionsBoundary === undefined ? true : 'unknown',
+    hasBoundary: result.allowedByPermissionsBoundary !== undefined,
+    scp:
+      result.allowedByOrganizations === undefined
+        ? guardrail('not-applicable', 'The simulator reported no organization for the account.')
+        : guardrail('unknown', reason),
+    matches,
+    unseenDenySources: [reason],
+    reason
+  }
+}
+
+function definiteAnswer(result: SimulatedResult, request: MatchRequest): SimulatedIam {
+  const boundary = result.allowedByPermissionsBoundary
+  const organizations = result.allowedByOrganizations
+  const hasBoundary = boundary !== undefined
+  const scp = organizationsOutcome(organizations, result.decision)
+  const who = request.identity.resolved.roleArn ?? request.identity.resolved.arn
+
+  if (result.decision === 'allowed') {
+    return {
+      result,
+      identityAllow: true,
+      boundaryAllow: true,
+      hasBoundary,
+      scp,
+      matches: result.matchedStatements.map((statement) =>
+        stubMatch(statement, 'Allow', true, request, [])
+      ),
+      unseenDenySources: [],
+      reason: `The IAM policy simulator allows ${request.action} on ${request.resourceArn} for ${who}.`
+    }
+  }
+
+  // With the boundary or the SCPs closed, the simulator's decision does not tell whether the
+  // identity policies alone would allow.
+  const identityAllow: Tri = boundary === false || organizations === false ? 'unknown' : false
+  if (result.decision === 'implicitDeny') {
+    return {
+      result,
+      identityAllow,
+      boundaryAllow: boundary ?? true,
+      hasBoundary,
+      scp,
+      matches: [],
+      unseenDenySources: [],
+      reason:
+        identityAllow === false
+          ? `The IAM policy simulator finds no identity policy of ${who} that allows ${request.action} on ${request.resourceArn}.`
+          : `The IAM policy simulator denies ${request.action} for ${who}; ${boundary === false ? 'the permissions boundary' : 'the SCPs'} do not allow it.`
+    }
+  }
+
+  // explicitDeny: the matched statements are the Deny statements.
+  return {
+    result,
+    identityAllow,
+    boundaryAllow: boundary ?? true,
+    hasBoundary,
+    scp,
+    matches: denyMatches(result, request),
+    unseenDenySources: [],
+    reason: `The IAM policy simulator finds an explicit Deny for ${request.action} on ${request.resourceArn} by ${who}.`
+  }
+}
+
+/** The Deny stand-ins of an explicitDeny answer: the matched statements, else the guardrail. */
+function denyMatches(result: SimulatedResult, request: MatchRequest): StatementMatch[] {
+  if (result.matchedStatements.length > 0) {
+    return result.matchedStatements.map((statement) =>
+      stubMatch(statement, 'Deny', true, request, [])
+    )
+  }
+  // A Deny in an SCP is reported through the SCP lock; a boundary Deny needs a stand-in.
+  if (result.allowedByOrganizations === false) return []
+  const source =
+    result.allowedByPermissionsBoundary === false ? 'permissions boundary' : 'identity policy'
+  return [
+    stubMatch(
+      { sourcePolicyId: `(a ${source} the simulator did not name)`, sourcePolicyType: 'none' },
+      'Deny',
+      true,
+      request,
+      []
+    )
+  ]
+}
+
+function organizationsOutcome(
+  allowed: boolean | undefined,
+  decision: SimulatedResult['decision']
+): GuardrailOutcome {
+  if (allowed === undefined) {
+    return guardrail(
+      'not-applicable',
+      'The IAM policy simulator reported no organization for the principal account.'
+    )
+  }
+  if (allowed) return guardrail('open', 'The IAM policy simulator finds that the SCPs allow it.')
+  const how = decision === 'explicitDeny' ? 'deny it explicitly' : 'do not allow it'
+  return guardrail('closed', `The IAM policy simulator finds that the SCPs ${how}.`)
+}
+
+function guardrail(status: GuardrailOutcome['status'], reason: string): GuardrailOutcome {
+  return { status, reason, denies: [], allows: [], closedLevels: [] }
+}
+
+const POLICY_KINDS: Record<string, Policy['kind']> = {
+  'permissions-boundary': 'permissions-boundary'
+}
+
+/**
+ * Builds a stand-in match for a statement the simulator matched. The simulator names the
+ * policy and the statement's position, not its Sid or index, so `index` is -1.
+ */
+function stubMatch(
+  matched: SimulatedStatement,
+  effect: Statement['effect'],
+  applies: Tri,
+  request: MatchRequest,
+  missingKeys: string[]
+): StatementMatch {
+  const isArn = matched.sourcePolicyId.startsWith('arn:')
+  const policy: Policy = {
+    kind: POLICY_KINDS[matched.sourcePolicyType] ?? 'identity',
+    name: isArn
+      ? (matched.sourcePolicyId.split('/').pop() ?? matched.sourcePolicyId)
+      : matched.sourcePolicyId,
+    ...(isArn ? { arn: matched.sourcePolicyId } : {}),
+    accountId: request.identity.resolved.accountId,
+    statements: [],
+    warnings: []
+  }
+  const statement: Statement = { index: -1, effect, conditions: [] }
+  const ref: StatementRef = {
+    policyKind: policy.kind,
+    policyName: policy.name,
+    ...(policy.arn ? { policyArn: policy.arn } : {}),
+    ...(policy.accountId ? { accountId: policy.accountId } : {}),
+    index: -1,
+    effect,
+    ...(matched.startLine !== undefined
+      ? { simulatorPosition: { line: matched.startLine, column: matched.startColumn ?? 1 } }
+      : {})
+  }
+  return {
+    policy,
+    request,
+    statement,
+    ref,
+    actionMatches: true,
+    resourceMatches: true,
+    principalMatch: 'not-applicable',
+    conditionResult: applies,
+    applies,
+    mismatches: [],
+    missingKeys
+  }
+}
