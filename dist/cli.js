@@ -9323,7 +9323,7 @@ __webpack_unused_export__ = CreateCustomKeyStoreCommand;
 __webpack_unused_export__ = CreateCustomKeyStoreRequest$;
 __webpack_unused_export__ = CreateCustomKeyStoreResponse$;
 __webpack_unused_export__ = CreateGrant$;
-__webpack_unused_export__ = CreateGrantCommand;
+exports.Y_D = CreateGrantCommand;
 __webpack_unused_export__ = CreateGrantRequest$;
 __webpack_unused_export__ = CreateGrantResponse$;
 __webpack_unused_export__ = CreateKey$;
@@ -9348,7 +9348,7 @@ __webpack_unused_export__ = DecapsulateCommand;
 __webpack_unused_export__ = DecapsulateRequest$;
 __webpack_unused_export__ = DecapsulateResponse$;
 __webpack_unused_export__ = Decrypt$;
-__webpack_unused_export__ = DecryptCommand;
+exports.vIm = DecryptCommand;
 __webpack_unused_export__ = DecryptRequest$;
 __webpack_unused_export__ = DecryptResponse$;
 __webpack_unused_export__ = DeleteAlias$;
@@ -9365,7 +9365,7 @@ __webpack_unused_export__ = DeleteImportedKeyMaterialResponse$;
 __webpack_unused_export__ = DependencyTimeoutException;
 __webpack_unused_export__ = DependencyTimeoutException$;
 __webpack_unused_export__ = DeriveSharedSecret$;
-__webpack_unused_export__ = DeriveSharedSecretCommand;
+exports.E33 = DeriveSharedSecretCommand;
 __webpack_unused_export__ = DeriveSharedSecretRequest$;
 __webpack_unused_export__ = DeriveSharedSecretResponse$;
 __webpack_unused_export__ = DescribeCustomKeyStores$;
@@ -9403,7 +9403,7 @@ __webpack_unused_export__ = EncapsulateRequest$;
 __webpack_unused_export__ = EncapsulateResponse$;
 __webpack_unused_export__ = EncapsulationAlgorithmSpec;
 __webpack_unused_export__ = Encrypt$;
-__webpack_unused_export__ = EncryptCommand;
+exports.b8v = EncryptCommand;
 __webpack_unused_export__ = EncryptRequest$;
 __webpack_unused_export__ = EncryptResponse$;
 __webpack_unused_export__ = EncryptionAlgorithmSpec;
@@ -9411,23 +9411,23 @@ __webpack_unused_export__ = ExpirationModelType;
 __webpack_unused_export__ = ExpiredImportTokenException;
 __webpack_unused_export__ = ExpiredImportTokenException$;
 __webpack_unused_export__ = GenerateDataKey$;
-__webpack_unused_export__ = GenerateDataKeyCommand;
+exports.OhQ = GenerateDataKeyCommand;
 __webpack_unused_export__ = GenerateDataKeyPair$;
-__webpack_unused_export__ = GenerateDataKeyPairCommand;
+exports.IUS = GenerateDataKeyPairCommand;
 __webpack_unused_export__ = GenerateDataKeyPairRequest$;
 __webpack_unused_export__ = GenerateDataKeyPairResponse$;
 __webpack_unused_export__ = GenerateDataKeyPairWithoutPlaintext$;
-__webpack_unused_export__ = GenerateDataKeyPairWithoutPlaintextCommand;
+exports.NXD = GenerateDataKeyPairWithoutPlaintextCommand;
 __webpack_unused_export__ = GenerateDataKeyPairWithoutPlaintextRequest$;
 __webpack_unused_export__ = GenerateDataKeyPairWithoutPlaintextResponse$;
 __webpack_unused_export__ = GenerateDataKeyRequest$;
 __webpack_unused_export__ = GenerateDataKeyResponse$;
 __webpack_unused_export__ = GenerateDataKeyWithoutPlaintext$;
-__webpack_unused_export__ = GenerateDataKeyWithoutPlaintextCommand;
+exports.r8e = GenerateDataKeyWithoutPlaintextCommand;
 __webpack_unused_export__ = GenerateDataKeyWithoutPlaintextRequest$;
 __webpack_unused_export__ = GenerateDataKeyWithoutPlaintextResponse$;
 __webpack_unused_export__ = GenerateMac$;
-__webpack_unused_export__ = GenerateMacCommand;
+exports.SxZ = GenerateMacCommand;
 __webpack_unused_export__ = GenerateMacRequest$;
 __webpack_unused_export__ = GenerateMacResponse$;
 __webpack_unused_export__ = GenerateRandom$;
@@ -9554,7 +9554,7 @@ __webpack_unused_export__ = PutKeyPolicy$;
 __webpack_unused_export__ = PutKeyPolicyCommand;
 __webpack_unused_export__ = PutKeyPolicyRequest$;
 __webpack_unused_export__ = ReEncrypt$;
-__webpack_unused_export__ = ReEncryptCommand;
+exports.ku1 = ReEncryptCommand;
 __webpack_unused_export__ = ReEncryptRequest$;
 __webpack_unused_export__ = ReEncryptResponse$;
 __webpack_unused_export__ = RecipientInfo$;
@@ -9580,7 +9580,7 @@ __webpack_unused_export__ = ScheduleKeyDeletionCommand;
 __webpack_unused_export__ = ScheduleKeyDeletionRequest$;
 __webpack_unused_export__ = ScheduleKeyDeletionResponse$;
 __webpack_unused_export__ = Sign$;
-__webpack_unused_export__ = SignCommand;
+exports.fJE = SignCommand;
 __webpack_unused_export__ = SignRequest$;
 __webpack_unused_export__ = SignResponse$;
 __webpack_unused_export__ = SigningAlgorithmSpec;
@@ -9609,9 +9609,9 @@ __webpack_unused_export__ = UpdatePrimaryRegion$;
 __webpack_unused_export__ = UpdatePrimaryRegionCommand;
 __webpack_unused_export__ = UpdatePrimaryRegionRequest$;
 __webpack_unused_export__ = Verify$;
-__webpack_unused_export__ = VerifyCommand;
+exports.lQ6 = VerifyCommand;
 __webpack_unused_export__ = VerifyMac$;
-__webpack_unused_export__ = VerifyMacCommand;
+exports.y_h = VerifyMacCommand;
 __webpack_unused_export__ = VerifyMacRequest$;
 __webpack_unused_export__ = VerifyMacResponse$;
 __webpack_unused_export__ = VerifyRequest$;
@@ -45171,7 +45171,7 @@ exports.basename = (path, { windows } = {}) => {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1026);
+/* harmony import */ var _run_cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2713);
 // Entry point of the `kms-access-gate` command.
 
 // The bundled AWS SDK warns on Node 20 that its future versions will need Node 22. The
@@ -45195,7 +45195,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1026:
+/***/ 2713:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -48248,6 +48248,10 @@ function sortWarnings(warnings) {
     return [...warnings].sort((left, right) => compareText(sortKey(left), sortKey(right)));
 }
 
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-kms/dist-cjs/index.js
+var dist_cjs = __nccwpck_require__(2632);
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-sts/dist-cjs/index.js
+var client_sts_dist_cjs = __nccwpck_require__(1695);
 ;// CONCATENATED MODULE: ./node_modules/yocto-queue/index.js
 /*
 How it works:
@@ -48490,62 +48494,6 @@ function validateConcurrency(concurrency) {
 	}
 }
 
-;// CONCATENATED MODULE: ./src/facts/live/call-summary.ts
-/** Counting of the AWS calls a live run makes, per operation, and its rendering for the terminal. */
-/** Collects call counts while a run is in progress. */
-class CallRecorder {
-    counts = new Map();
-    identities = new Map();
-    /** Records one finished call: `attempts` from its `$metadata`, at least 1. */
-    record(operation, attempts, failed) {
-        const entry = this.counts.get(operation) ?? { operation, calls: 0, attempts: 0, failures: 0 };
-        entry.calls += 1;
-        entry.attempts += Math.max(1, attempts);
-        if (failed)
-            entry.failures += 1;
-        this.counts.set(operation, entry);
-    }
-    recordIdentity(accountId, arn) {
-        this.identities.set(accountId, arn);
-    }
-    /** Returns the counts so far, sorted by operation and account. */
-    summary() {
-        return {
-            operations: [...this.counts.values()]
-                .map((entry) => ({ ...entry }))
-                .sort((left, right) => left.operation.localeCompare(right.operation, 'en')),
-            identities: [...this.identities]
-                .map(([accountId, arn]) => ({ accountId, arn }))
-                .sort((left, right) => left.accountId.localeCompare(right.accountId, 'en'))
-        };
-    }
-}
-/** Returns the number of calls of `operation` in `summary`, 0 when it was not called. */
-function callCount(summary, operation) {
-    return summary.operations.find((entry) => entry.operation === operation)?.calls ?? 0;
-}
-/**
- * Renders the summary for the terminal: one line per operation with its calls, attempts
- * and failures, then one line per account with the identity the gate used there.
- */
-function renderCallSummary(summary) {
-    const width = Math.max(0, ...summary.operations.map((entry) => entry.operation.length));
-    const lines = summary.operations.map((entry) => `${entry.operation.padEnd(width)}  ${plural(entry.calls, 'call')}, ${plural(entry.attempts, 'attempt')}, ${plural(entry.failures, 'failure')}`);
-    for (const identity of summary.identities) {
-        lines.push(`account ${identity.accountId} read as ${identity.arn}`);
-    }
-    return lines;
-}
-function plural(count, noun) {
-    return `${count} ${noun}${count === 1 ? '' : 's'}`;
-}
-
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-iam/dist-cjs/index.js
-var dist_cjs = __nccwpck_require__(6764);
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-kms/dist-cjs/index.js
-var client_kms_dist_cjs = __nccwpck_require__(2632);
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-sts/dist-cjs/index.js
-var client_sts_dist_cjs = __nccwpck_require__(1695);
 ;// CONCATENATED MODULE: ./src/facts/live/aws-call.ts
 /**
  * Runs `send` (one SDK `client.send`) when the concurrency limit allows, and records it
@@ -48598,6 +48546,58 @@ function failureText(failure, subject) {
     return `${failure.operation} on ${subject} failed with ${failure.code}${attempts}: ${failure.message}`;
 }
 
+;// CONCATENATED MODULE: ./src/facts/live/call-summary.ts
+/** Counting of the AWS calls a live run makes, per operation, and its rendering for the terminal. */
+/** Collects call counts while a run is in progress. */
+class CallRecorder {
+    counts = new Map();
+    identities = new Map();
+    /** Records one finished call: `attempts` from its `$metadata`, at least 1. */
+    record(operation, attempts, failed) {
+        const entry = this.counts.get(operation) ?? { operation, calls: 0, attempts: 0, failures: 0 };
+        entry.calls += 1;
+        entry.attempts += Math.max(1, attempts);
+        if (failed)
+            entry.failures += 1;
+        this.counts.set(operation, entry);
+    }
+    recordIdentity(accountId, arn) {
+        this.identities.set(accountId, arn);
+    }
+    /** Returns the counts so far, sorted by operation and account. */
+    summary() {
+        return {
+            operations: [...this.counts.values()]
+                .map((entry) => ({ ...entry }))
+                .sort((left, right) => left.operation.localeCompare(right.operation, 'en')),
+            identities: [...this.identities]
+                .map(([accountId, arn]) => ({ accountId, arn }))
+                .sort((left, right) => left.accountId.localeCompare(right.accountId, 'en'))
+        };
+    }
+}
+/** Returns the number of calls of `operation` in `summary`, 0 when it was not called. */
+function callCount(summary, operation) {
+    return summary.operations.find((entry) => entry.operation === operation)?.calls ?? 0;
+}
+/**
+ * Renders the summary for the terminal: one line per operation with its calls, attempts
+ * and failures, then one line per account with the identity the gate used there.
+ */
+function renderCallSummary(summary) {
+    const width = Math.max(0, ...summary.operations.map((entry) => entry.operation.length));
+    const lines = summary.operations.map((entry) => `${entry.operation.padEnd(width)}  ${plural(entry.calls, 'call')}, ${plural(entry.attempts, 'attempt')}, ${plural(entry.failures, 'failure')}`);
+    for (const identity of summary.identities) {
+        lines.push(`account ${identity.accountId} read as ${identity.arn}`);
+    }
+    return lines;
+}
+function plural(count, noun) {
+    return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-iam/dist-cjs/index.js
+var client_iam_dist_cjs = __nccwpck_require__(6764);
 ;// CONCATENATED MODULE: ./src/facts/live/clients.ts
 /**
  * The SDK clients of a live run: the gate's own credentials (the SDK default chain) for
@@ -48613,6 +48613,24 @@ function failureText(failure, subject) {
  * clients. Roles are assumed on first use, once per account. No endpoint is set here: the
  * SDK takes `AWS_ENDPOINT_URL` from the environment when it is set.
  */
+/** Defaults of the live options: concurrent calls, SDK attempts per call, timeout per attempt (ms). */
+const LIVE_DEFAULTS = { concurrency: 4, maxAttempts: 5, requestTimeoutMs: 10_000 };
+/**
+ * The settings every AWS client of a run gets: the SDK's standard retry mode (backoff with
+ * jitter, longer for throttling) and a timeout per attempt that fails the attempt.
+ */
+function sdkClientSettings(settings) {
+    return {
+        maxAttempts: settings.maxAttempts,
+        retryMode: 'standard',
+        requestHandler: {
+            connectionTimeout: settings.requestTimeoutMs,
+            requestTimeout: settings.requestTimeoutMs,
+            // Without this the SDK only logs a warning when the request timeout passes.
+            throwOnRequestTimeout: true
+        }
+    };
+}
 async function openLiveClients(settings, context) {
     const created = [];
     const track = (client) => {
@@ -48620,13 +48638,7 @@ async function openLiveClients(settings, context) {
         return client;
     };
     const common = {
-        maxAttempts: settings.maxAttempts,
-        retryMode: 'standard',
-        requestHandler: {
-            connectionTimeout: settings.requestTimeoutMs,
-            requestTimeout: settings.requestTimeoutMs,
-            throwOnRequestTimeout: true
-        }
+        ...sdkClientSettings(settings)
     };
     const regionOption = settings.region ? { region: settings.region } : {};
     const sts = track(new client_sts_dist_cjs/* STSClient */.iM({ ...common, ...regionOption }));
@@ -48645,11 +48657,11 @@ async function openLiveClients(settings, context) {
         return {
             accountId,
             gateArn,
-            iam: track(new dist_cjs/* IAMClient */.h8v({ ...common, ...regionOption, ...credentialOption })),
+            iam: track(new client_iam_dist_cjs/* IAMClient */.h8v({ ...common, ...regionOption, ...credentialOption })),
             kms(region) {
                 let client = kmsClients.get(region);
                 if (!client) {
-                    client = track(new client_kms_dist_cjs/* KMSClient */.pgq({ ...common, region, ...credentialOption }));
+                    client = track(new dist_cjs/* KMSClient */.pgq({ ...common, region, ...credentialOption }));
                     kmsClients.set(region, client);
                 }
                 return client;
@@ -48800,6 +48812,676 @@ function canonicalContext(context) {
     return JSON.stringify(Object.keys(lists)
         .sort()
         .map((key) => [key, lists[key]]));
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/facts/live/dry-run-requests.ts
+/**
+ * The KMS requests with `DryRun: true` that reproduce one expectation: its action on its
+ * key, with the expectation's encryption context and operation parameters. Operations and
+ * parameters follow the KMS API Reference and the `@aws-sdk/client-kms` 3.1178 models, in
+ * which these operations take `DryRun`: CreateGrant, Decrypt, DeriveSharedSecret, Encrypt,
+ * GenerateDataKey, GenerateDataKeyPair, GenerateDataKeyPairWithoutPlaintext,
+ * GenerateDataKeyWithoutPlaintext, GenerateMac, ReEncrypt, RetireGrant, RevokeGrant, Sign,
+ * Verify, VerifyMac, Encapsulate and Decapsulate.
+ */
+
+
+/** Stand-in bytes: KMS checks authorization of a dry run, and these values are never used. */
+const DUMMY_BYTES = new Uint8Array(32).fill(1);
+const IGNORE_CIPHERTEXT = ['IGNORE_CIPHERTEXT'];
+/**
+ * Builds the DryRun request for the input's action, or returns why KMS cannot confirm it.
+ * That is the case when the action takes no DryRun, when the expectation's context sets
+ * condition keys that a request signed by the gate's session cannot carry, or when a
+ * parameter the request needs is unknown.
+ */
+function buildDryRunRequest(input) {
+    const name = input.action.replace(/^kms:/i, '').toLowerCase();
+    const plan = PLANS.get(name);
+    if (!plan)
+        return { reason: unsupportedReason(input.action, name) };
+    const values = requestValues(input, plan);
+    if ('reason' in values)
+        return values;
+    return plan.build(input, values);
+}
+/**
+ * Condition keys whose value the gate's request has anyway, with that value: the request
+ * goes to the key's Region over TLS, straight from the role session.
+ */
+function fixedValues(input, plan) {
+    return {
+        'aws:requestedregion': input.region,
+        'aws:securetransport': 'true',
+        'aws:viaawsservice': 'false',
+        'aws:principalisawsservice': 'false',
+        ...plan.fixed
+    };
+}
+const ENCRYPTION_CONTEXT_PREFIX = 'kms:encryptioncontext:';
+/**
+ * Sorts the expectation's context into the request's encryption context and parameters.
+ * Any other key means the request KMS evaluates would differ from the expectation's.
+ */
+function requestValues(input, plan) {
+    const fixed = fixedValues(input, plan);
+    const encryptionContext = {};
+    const parameters = new Map();
+    const uncarried = [];
+    let contextKeys;
+    for (const [key, value] of Object.entries(input.context)) {
+        const values = Array.isArray(value) ? value : [value];
+        const lower = key.toLowerCase();
+        if (plan.takesEncryptionContext && lower.startsWith(ENCRYPTION_CONTEXT_PREFIX)) {
+            if (values.length === 1)
+                encryptionContext[key.slice(ENCRYPTION_CONTEXT_PREFIX.length)] = values[0];
+            else
+                uncarried.push(key);
+        }
+        else if (plan.takesEncryptionContext && lower === 'kms:encryptioncontextkeys') {
+            contextKeys = values;
+        }
+        else if (plan.parameterKeys.includes(lower)) {
+            parameters.set(lower, values);
+        }
+        else if (!(lower in fixed &&
+            values.length === 1 &&
+            values[0].toLowerCase() === fixed[lower].toLowerCase())) {
+            uncarried.push(key);
+        }
+    }
+    // KMS derives kms:EncryptionContextKeys from the encryption context it receives.
+    if (contextKeys && !sameSet(contextKeys, Object.keys(encryptionContext))) {
+        uncarried.push('kms:EncryptionContextKeys');
+    }
+    if (uncarried.length > 0) {
+        return {
+            reason: `the expectation's context sets ${uncarried.join(', ')}, which a ${plan.operation} request the gate sends as the role cannot carry with those values, so KMS would evaluate a different request`
+        };
+    }
+    const hasContext = Object.keys(encryptionContext).length > 0;
+    return { ...(hasContext && { encryptionContext }), parameters };
+}
+function sameSet(left, right) {
+    const sorted = (values) => [...new Set(values)].sort().join('\u0000');
+    return sorted(left) === sorted(right);
+}
+/** Returns the single value of a parameter key, or undefined when the context does not set it. */
+function single(values, key) {
+    const fromContext = values.parameters.get(key);
+    if (!fromContext)
+        return undefined;
+    if (fromContext.length !== 1) {
+        return {
+            reason: `the expectation's context gives ${fromContext.length} values for ${key}, but a request carries one`
+        };
+    }
+    return fromContext[0];
+}
+function unsupportedReason(action, name) {
+    if (name === 'retiregrant' || name === 'revokegrant') {
+        return `KMS DryRun of ${action} needs the ID of an existing grant, which an expectation does not name`;
+    }
+    if (name === 'encapsulate' || name === 'decapsulate') {
+        // TODO: build Encapsulate requests. Decapsulate needs a real ciphertext, because
+        // IGNORE_CIPHERTEXT applies only to Decrypt and ReEncrypt.
+        return `the gate does not send KMS DryRun requests for ${action}`;
+    }
+    return `KMS DryRun does not support ${action}`;
+}
+const ENCRYPTION_ALGORITHM = 'kms:encryptionalgorithm';
+/** Returns the expectation's encryption algorithm, else one the key spec supports, else undefined for SYMMETRIC_DEFAULT. */
+function encryptionAlgorithm(input, values) {
+    const fromContext = single(values, ENCRYPTION_ALGORITHM);
+    if (fromContext !== undefined)
+        return fromContext;
+    const spec = input.keySpec ?? '';
+    if (spec.startsWith('RSA_'))
+        return 'RSAES_OAEP_SHA_256';
+    if (spec === 'SM2')
+        return 'SM2PKE';
+    // NOTE: without the key spec the request uses SYMMETRIC_DEFAULT. KMS rejects that for
+    // an asymmetric key, and the error leaves the result not checked.
+    return undefined;
+}
+const SIGNING_ALGORITHMS = {
+    RSA_2048: 'RSASSA_PSS_SHA_256',
+    RSA_3072: 'RSASSA_PSS_SHA_256',
+    RSA_4096: 'RSASSA_PSS_SHA_256',
+    ECC_NIST_P256: 'ECDSA_SHA_256',
+    ECC_NIST_P384: 'ECDSA_SHA_384',
+    ECC_NIST_P521: 'ECDSA_SHA_512',
+    ECC_SECG_P256K1: 'ECDSA_SHA_256',
+    ECC_NIST_EDWARDS25519: 'ED25519_SHA_512',
+    SM2: 'SM2DSA',
+    ML_DSA_44: 'ML_DSA_SHAKE_256',
+    ML_DSA_65: 'ML_DSA_SHAKE_256',
+    ML_DSA_87: 'ML_DSA_SHAKE_256'
+};
+const MAC_ALGORITHMS = {
+    HMAC_224: 'HMAC_SHA_224',
+    HMAC_256: 'HMAC_SHA_256',
+    HMAC_384: 'HMAC_SHA_384',
+    HMAC_512: 'HMAC_SHA_512'
+};
+/** Node's names of the curves of the ECC key specs that DeriveSharedSecret accepts. */
+const KEY_AGREEMENT_CURVES = {
+    ECC_NIST_P256: 'prime256v1',
+    ECC_NIST_P384: 'secp384r1',
+    ECC_NIST_P521: 'secp521r1',
+    ECC_SECG_P256K1: 'secp256k1'
+};
+/** Returns the expectation's algorithm, else the one the key spec takes, else why neither is known. */
+function algorithmFor(input, values, key, byKeySpec) {
+    const fromContext = single(values, key);
+    if (fromContext !== undefined)
+        return fromContext;
+    const chosen = input.keySpec ? byKeySpec[input.keySpec] : undefined;
+    if (chosen)
+        return chosen;
+    const spec = input.keySpec ? `key spec ${input.keySpec}` : 'an unknown key spec';
+    return {
+        reason: `the request needs a ${key} value, which the expectation's context does not give and ${spec} does not determine`
+    };
+}
+/** Returns the message to sign or verify: a digest of the algorithm's length for `DIGEST`, else 32 bytes. */
+function messageBytes(algorithm, messageType) {
+    if (messageType === 'EXTERNAL_MU')
+        return new Uint8Array(64).fill(1);
+    if (messageType !== 'DIGEST')
+        return DUMMY_BYTES;
+    const bits = /SHA_(\d+)$/.exec(algorithm)?.[1];
+    return new Uint8Array(bits ? Number(bits) / 8 : 64).fill(1);
+}
+const dryRun = (operation, send, ambiguousDenial) => ({
+    operation,
+    send,
+    ...(ambiguousDenial && { ambiguousDenial })
+});
+function isReason(value) {
+    return typeof value === 'object' && value !== null && 'reason' in value;
+}
+const symmetricPlan = (action, operation, build, fixed) => ({
+    action,
+    operation,
+    parameterKeys: [ENCRYPTION_ALGORITHM],
+    ...(fixed && { fixed }),
+    takesEncryptionContext: true,
+    build
+});
+const PLAN_LIST = [
+    symmetricPlan('kms:Decrypt', 'kms:Decrypt', (input, values) => {
+        const algorithm = encryptionAlgorithm(input, values);
+        if (isReason(algorithm))
+            return algorithm;
+        return dryRun('kms:Decrypt', (client) => client.send(new dist_cjs/* DecryptCommand */.vIm({
+            KeyId: input.keyArn,
+            CiphertextBlob: DUMMY_BYTES,
+            DryRun: true,
+            DryRunModifiers: IGNORE_CIPHERTEXT,
+            ...(algorithm && { EncryptionAlgorithm: algorithm }),
+            ...(values.encryptionContext && { EncryptionContext: values.encryptionContext })
+        })));
+    }),
+    symmetricPlan('kms:Encrypt', 'kms:Encrypt', (input, values) => {
+        const algorithm = encryptionAlgorithm(input, values);
+        if (isReason(algorithm))
+            return algorithm;
+        return dryRun('kms:Encrypt', (client) => client.send(new dist_cjs/* EncryptCommand */.b8v({
+            KeyId: input.keyArn,
+            Plaintext: DUMMY_BYTES,
+            DryRun: true,
+            ...(algorithm && { EncryptionAlgorithm: algorithm }),
+            ...(values.encryptionContext && { EncryptionContext: values.encryptionContext })
+        })));
+    }),
+    ...['kms:ReEncryptFrom', 'kms:ReEncryptTo'].map((action) => symmetricPlan(action, 'kms:ReEncrypt', (input, values) => {
+        const algorithm = encryptionAlgorithm(input, values);
+        if (isReason(algorithm))
+            return algorithm;
+        const other = action === 'kms:ReEncryptFrom' ? 'kms:ReEncryptTo' : 'kms:ReEncryptFrom';
+        // One ReEncrypt request needs kms:ReEncryptFrom on the source key and
+        // kms:ReEncryptTo on the destination key, and both are this key here.
+        return dryRun('kms:ReEncrypt', (client) => client.send(new dist_cjs/* ReEncryptCommand */.ku1({
+            SourceKeyId: input.keyArn,
+            DestinationKeyId: input.keyArn,
+            CiphertextBlob: DUMMY_BYTES,
+            DryRun: true,
+            DryRunModifiers: IGNORE_CIPHERTEXT,
+            ...(algorithm && {
+                SourceEncryptionAlgorithm: algorithm,
+                DestinationEncryptionAlgorithm: algorithm
+            }),
+            ...(values.encryptionContext && {
+                SourceEncryptionContext: values.encryptionContext,
+                DestinationEncryptionContext: values.encryptionContext
+            })
+        })), `a ReEncrypt dry run also needs ${other} on the same key, so a denial does not show which of the two is missing`);
+    }, { 'kms:reencryptonsamekey': 'true' })),
+    ...['GenerateDataKey', 'GenerateDataKeyWithoutPlaintext'].map((name) => ({
+        action: `kms:${name}`,
+        operation: `kms:${name}`,
+        parameterKeys: [],
+        takesEncryptionContext: true,
+        build: (input, values) => {
+            const request = {
+                KeyId: input.keyArn,
+                KeySpec: 'AES_256',
+                DryRun: true,
+                ...(values.encryptionContext && { EncryptionContext: values.encryptionContext })
+            };
+            return dryRun(`kms:${name}`, (client) => name === 'GenerateDataKey'
+                ? client.send(new dist_cjs/* GenerateDataKeyCommand */.OhQ(request))
+                : client.send(new dist_cjs/* GenerateDataKeyWithoutPlaintextCommand */.r8e(request)));
+        }
+    })),
+    ...['GenerateDataKeyPair', 'GenerateDataKeyPairWithoutPlaintext'].map((name) => ({
+        action: `kms:${name}`,
+        operation: `kms:${name}`,
+        parameterKeys: ['kms:datakeypairspec'],
+        takesEncryptionContext: true,
+        build: (input, values) => {
+            const fromContext = single(values, 'kms:datakeypairspec');
+            if (isReason(fromContext))
+                return fromContext;
+            const request = {
+                KeyId: input.keyArn,
+                KeyPairSpec: (fromContext ?? 'ECC_NIST_P256'),
+                DryRun: true,
+                ...(values.encryptionContext && { EncryptionContext: values.encryptionContext })
+            };
+            return dryRun(`kms:${name}`, (client) => name === 'GenerateDataKeyPair'
+                ? client.send(new dist_cjs/* GenerateDataKeyPairCommand */.IUS(request))
+                : client.send(new dist_cjs/* GenerateDataKeyPairWithoutPlaintextCommand */.NXD(request)));
+        }
+    })),
+    ...['Sign', 'Verify'].map((name) => ({
+        action: `kms:${name}`,
+        operation: `kms:${name}`,
+        parameterKeys: ['kms:signingalgorithm', 'kms:messagetype'],
+        takesEncryptionContext: false,
+        build: (input, values) => {
+            const algorithm = algorithmFor(input, values, 'kms:signingalgorithm', SIGNING_ALGORITHMS);
+            if (isReason(algorithm))
+                return algorithm;
+            const messageType = single(values, 'kms:messagetype');
+            if (isReason(messageType))
+                return messageType;
+            const request = {
+                KeyId: input.keyArn,
+                Message: messageBytes(algorithm, messageType),
+                SigningAlgorithm: algorithm,
+                ...(messageType && { MessageType: messageType }),
+                DryRun: true
+            };
+            return dryRun(`kms:${name}`, (client) => name === 'Sign'
+                ? client.send(new dist_cjs/* SignCommand */.fJE(request))
+                : client.send(new dist_cjs/* VerifyCommand */.lQ6({ ...request, Signature: DUMMY_BYTES })));
+        }
+    })),
+    ...['GenerateMac', 'VerifyMac'].map((name) => ({
+        action: `kms:${name}`,
+        operation: `kms:${name}`,
+        parameterKeys: ['kms:macalgorithm'],
+        takesEncryptionContext: false,
+        build: (input, values) => {
+            const algorithm = algorithmFor(input, values, 'kms:macalgorithm', MAC_ALGORITHMS);
+            if (isReason(algorithm))
+                return algorithm;
+            const request = {
+                KeyId: input.keyArn,
+                Message: DUMMY_BYTES,
+                MacAlgorithm: algorithm,
+                DryRun: true
+            };
+            return dryRun(`kms:${name}`, (client) => name === 'GenerateMac'
+                ? client.send(new dist_cjs/* GenerateMacCommand */.SxZ(request))
+                : client.send(new dist_cjs/* VerifyMacCommand */.y_h({ ...request, Mac: DUMMY_BYTES })));
+        }
+    })),
+    {
+        action: 'kms:DeriveSharedSecret',
+        operation: 'kms:DeriveSharedSecret',
+        parameterKeys: [],
+        fixed: { 'kms:keyagreementalgorithm': 'ECDH' },
+        takesEncryptionContext: false,
+        build: (input) => {
+            const curve = input.keySpec ? KEY_AGREEMENT_CURVES[input.keySpec] : undefined;
+            if (!curve) {
+                const spec = input.keySpec ? `key spec ${input.keySpec}` : 'an unknown key spec';
+                return {
+                    reason: `the request needs a public key on the key's curve, and the gate cannot make one for ${spec}`
+                };
+            }
+            const publicKey = (0,external_node_crypto_.generateKeyPairSync)('ec', { namedCurve: curve }).publicKey.export({
+                type: 'spki',
+                format: 'der'
+            });
+            return dryRun('kms:DeriveSharedSecret', (client) => client.send(new dist_cjs/* DeriveSharedSecretCommand */.E33({
+                KeyId: input.keyArn,
+                KeyAgreementAlgorithm: 'ECDH',
+                PublicKey: new Uint8Array(publicKey),
+                DryRun: true
+            })));
+        }
+    },
+    {
+        action: 'kms:CreateGrant',
+        operation: 'kms:CreateGrant',
+        parameterKeys: ['kms:granteeprincipal', 'kms:grantoperations', 'kms:retiringprincipal'],
+        takesEncryptionContext: false,
+        build: (input, values) => {
+            const grantee = single(values, 'kms:granteeprincipal');
+            if (isReason(grantee))
+                return grantee;
+            const retiring = single(values, 'kms:retiringprincipal');
+            if (isReason(retiring))
+                return retiring;
+            const operations = values.parameters.get('kms:grantoperations');
+            if (!grantee || !operations) {
+                return {
+                    reason: "a CreateGrant request needs the grantee and the grant operations; give kms:GranteePrincipal and kms:GrantOperations in the expectation's context"
+                };
+            }
+            return dryRun('kms:CreateGrant', (client) => client.send(new dist_cjs/* CreateGrantCommand */.Y_D({
+                KeyId: input.keyArn,
+                GranteePrincipal: grantee,
+                Operations: operations,
+                ...(retiring && { RetiringPrincipal: retiring }),
+                DryRun: true
+            })));
+        }
+    }
+];
+/** Plans by lower-case action name without the `kms:` prefix. */
+const PLANS = new Map(PLAN_LIST.map((plan) => [plan.action.replace(/^kms:/, '').toLowerCase(), plan]));
+
+;// CONCATENATED MODULE: ./src/facts/live/confirm-dry-run.ts
+/**
+ * Confirmation of a live run's decisions by KMS itself: the gate assumes each role
+ * principal and sends the expectation's request with `DryRun: true`. KMS returns
+ * DryRunOperationException when the request would succeed, and AccessDeniedException
+ * when it would be denied.
+ */
+
+
+
+
+
+
+
+
+
+/** The role session name of the dry runs, as CloudTrail shows it. */
+const DRY_RUN_SESSION_NAME = 'kms-access-gate-dry-run';
+/**
+ * Sends each target's request with `DryRun: true` as the target's role and compares KMS's
+ * verdict with the engine's decision. Each role is assumed once with the default credentials,
+ * and equal requests are sent once. A target that cannot be sent (not a role, an action
+ * without DryRun, a role the gate may not assume, a failed call) is `not-checked` with the
+ * reason, and never disagrees. Returns the confirmations by target index and the calls made,
+ * in which KMS's verdicts (DryRunOperationException, AccessDeniedException, key state
+ * errors) count as calls and not as failures.
+ */
+async function confirmWithDryRun(targets, options) {
+    const context = {
+        recorder: new CallRecorder(),
+        limit: pLimit(options.concurrency ?? LIVE_DEFAULTS.concurrency)
+    };
+    const sessions = new RoleSessions(options, context);
+    const sent = new Map();
+    const confirmations = new Map();
+    try {
+        await Promise.all(targets.map(async (target) => {
+            confirmations.set(target.index, await confirmTarget(target, sessions, sent));
+        }));
+    }
+    finally {
+        sessions.destroy();
+    }
+    return { confirmations, calls: context.recorder.summary() };
+}
+async function confirmTarget(target, sessions, sent) {
+    const role = roleToAssume(target);
+    if ('reason' in role)
+        return notChecked(role.reason);
+    const keyParts = parseArn(target.keyArn);
+    if (keyParts?.service !== 'kms' || keyParts.region === '') {
+        return notChecked(`key ${target.keyArn} is not a KMS key ARN, so its Region is unknown`);
+    }
+    const request = buildDryRunRequest({
+        action: target.action,
+        keyArn: target.keyArn,
+        region: keyParts.region,
+        context: target.context,
+        ...(target.keySpec && { keySpec: target.keySpec })
+    });
+    if ('reason' in request)
+        return notChecked(request.reason);
+    const id = [
+        role.roleArn,
+        target.action.toLowerCase(),
+        target.keyArn,
+        canonicalContext(target.context)
+    ].join('\u0000');
+    let verdict = sent.get(id);
+    if (!verdict) {
+        verdict = askKms(request, role.roleArn, keyParts.region, target, sessions);
+        sent.set(id, verdict);
+    }
+    return compare(target.decision, await verdict);
+}
+/** Returns the role to sign the request as, or why the principal cannot be confirmed. */
+function roleToAssume(target) {
+    const { principal } = target;
+    const parts = parseArn(principal);
+    if (!parts) {
+        if (isAccountId(principal))
+            return { reason: accountReason(principal) };
+        if (principal.endsWith('.amazonaws.com'))
+            return { reason: serviceReason(principal) };
+        return {
+            reason: `principal ${principal} is not a role, and only role principals can be confirmed with a dry run`
+        };
+    }
+    if (parts.service === 'iam' && /^role\//.test(parts.resource))
+        return { roleArn: principal };
+    if (parts.service === 'iam' && parts.resource === 'root')
+        return { reason: accountReason(principal) };
+    if (parts.service === 'iam' && /^user\//.test(parts.resource)) {
+        return {
+            reason: `principal ${principal} is an IAM user; a dry run must be signed with the principal's own credentials, and the gate can obtain them only for roles, by sts:AssumeRole`
+        };
+    }
+    if (parts.service === 'sts' && parts.resource.startsWith('assumed-role/')) {
+        const pathless = roleArnOfIdentity(principal);
+        const roleName = pathless.split('/').pop();
+        if (!target.roleArn) {
+            return {
+                reason: `the role ARN of session ${principal} is unknown, so the gate cannot assume the role`
+            };
+        }
+        if (target.roleArn.split('/').pop() !== roleName) {
+            return { reason: `role ${target.roleArn} is not the role of session ${principal}` };
+        }
+        // NOTE: KMS evaluates the gate's own session of the role, without the named session's
+        // session policy or session tags.
+        return { roleArn: target.roleArn };
+    }
+    return {
+        reason: `principal ${principal} is not a role, and only role principals can be confirmed with a dry run`
+    };
+}
+function accountReason(principal) {
+    return `principal ${principal} is an account, which represents every identity in it, but a dry run is signed by one identity`;
+}
+function serviceReason(principal) {
+    return `principal ${principal} is an AWS service, which signs its own requests; the gate cannot sign as it`;
+}
+async function askKms(request, roleArn, region, target, sessions) {
+    const session = await sessions.assume(roleArn);
+    if ('reason' in session)
+        return { kms: 'not-checked', detail: session.reason };
+    const subject = `${target.action} on ${target.keyArn} as ${roleArn}`;
+    const client = session.kms(region);
+    const result = await callAws(sessions.context, request.operation, () => sendForVerdict(request, client));
+    if (!result.ok)
+        return { kms: 'not-checked', detail: failureText(result.failure, subject) };
+    const { verdict } = result.value;
+    // A request with DryRun never succeeds, so a success means KMS ran it for real.
+    if (!verdict) {
+        return {
+            kms: 'allowed',
+            detail: `KMS ran ${subject} although DryRun was set: the request succeeded`
+        };
+    }
+    return interpretVerdict(verdict, subject, request);
+}
+/** Errors that are KMS's verdict on a dry run rather than a failed call. */
+const VERDICT_CODES = new Set([
+    'DryRunOperationException',
+    'AccessDeniedException',
+    'DisabledException',
+    'KMSInvalidStateException'
+]);
+/**
+ * Sends the request and returns KMS's verdict as a value, so that the call summary counts
+ * it as a call and not as a failure. Other errors are thrown for `callAws` to record.
+ */
+async function sendForVerdict(request, client) {
+    try {
+        const output = await request.send(client);
+        return { $metadata: output.$metadata ?? {} };
+    }
+    catch (error) {
+        const failure = describeFailure(request.operation, error);
+        if (!VERDICT_CODES.has(failure.code))
+            throw error;
+        return { $metadata: { attempts: failure.attempts }, verdict: failure };
+    }
+}
+function interpretVerdict(verdict, subject, request) {
+    const { code, message } = verdict;
+    if (code === 'DryRunOperationException') {
+        return {
+            kms: 'allowed',
+            detail: `KMS DryRun of ${subject}: the request would succeed (${code})`
+        };
+    }
+    if (code === 'AccessDeniedException') {
+        if (request.ambiguousDenial) {
+            return {
+                kms: 'not-checked',
+                detail: `KMS DryRun of ${subject} was denied, but ${request.ambiguousDenial} (${code}: ${message})`
+            };
+        }
+        return { kms: 'denied', detail: `KMS DryRun of ${subject} was denied (${code}: ${message})` };
+    }
+    // DisabledException and KMSInvalidStateException: KMS rejects the request for the key's
+    // state, whatever the policies allow.
+    return {
+        kms: 'denied',
+        detail: `KMS DryRun of ${subject} was rejected because of the key's state (${code}: ${message})`
+    };
+}
+/** Compares KMS's verdict with the engine's decision. An engine `unknown` never disagrees. */
+function compare(decision, verdict) {
+    if (verdict.kms === 'not-checked')
+        return notChecked(verdict.detail);
+    const engineDenies = decision === 'explicit-deny' || decision === 'implicit-deny';
+    const agrees = verdict.kms === 'allowed' ? !engineDenies : decision !== 'allowed';
+    let detail = verdict.detail;
+    if (decision === 'unknown')
+        detail += `; the engine could not decide, and this is what AWS decides today`;
+    else if (!agrees)
+        detail += `, but the engine decided ${decision}`;
+    return { kms: verdict.kms, agrees, detail };
+}
+function notChecked(detail) {
+    return { kms: 'not-checked', agrees: true, detail };
+}
+/**
+ * The sessions of the roles the dry runs sign as: sts:AssumeRole once per role with the
+ * default credentials, and sts:GetCallerIdentity only to name the gate when a role
+ * rejects it.
+ */
+class RoleSessions {
+    options;
+    context;
+    sessions = new Map();
+    clients = [];
+    sts;
+    gateArn;
+    constructor(options, context) {
+        this.options = options;
+        this.context = context;
+        this.sts = this.track(new client_sts_dist_cjs/* STSClient */.iM({ ...this.clientSettings(), ...(options.region && { region: options.region }) }));
+    }
+    assume(roleArn) {
+        let session = this.sessions.get(roleArn);
+        if (!session) {
+            session = this.startSession(roleArn);
+            this.sessions.set(roleArn, session);
+        }
+        return session;
+    }
+    destroy() {
+        for (const client of this.clients)
+            client.destroy();
+    }
+    async startSession(roleArn) {
+        const assumed = await callAws(this.context, 'sts:AssumeRole', () => this.sts.send(new client_sts_dist_cjs/* AssumeRoleCommand */.QL({ RoleArn: roleArn, RoleSessionName: DRY_RUN_SESSION_NAME })));
+        if (!assumed.ok) {
+            const { failure } = assumed;
+            if (failure.code !== 'AccessDenied' && failure.code !== 'AccessDeniedException') {
+                return { reason: `the gate could not assume ${roleArn}: ${failureText(failure, roleArn)}` };
+            }
+            const gate = await this.nameGate();
+            return {
+                reason: `the trust policy of ${roleArn} does not let the gate (${gate}) assume it, so KMS could not be asked as the role (${failure.code}: ${failure.message}); to confirm with a dry run, allow ${gate} sts:AssumeRole in that trust policy and in the gate's own policies`
+            };
+        }
+        const issued = assumed.value.Credentials;
+        if (!issued?.AccessKeyId || !issued.SecretAccessKey) {
+            return { reason: `sts:AssumeRole on ${roleArn} returned no credentials` };
+        }
+        const credentials = {
+            accessKeyId: issued.AccessKeyId,
+            secretAccessKey: issued.SecretAccessKey,
+            sessionToken: issued.SessionToken,
+            expiration: issued.Expiration
+        };
+        const byRegion = new Map();
+        return {
+            kms: (region) => {
+                let client = byRegion.get(region);
+                if (!client) {
+                    client = this.track(new dist_cjs/* KMSClient */.pgq({ ...this.clientSettings(), region, credentials }));
+                    byRegion.set(region, client);
+                }
+                return client;
+            }
+        };
+    }
+    /** Returns the role ARN of the gate's credentials, or a description when it is unknown. */
+    nameGate() {
+        this.gateArn ??= callAws(this.context, 'sts:GetCallerIdentity', () => this.sts.send(new client_sts_dist_cjs/* GetCallerIdentityCommand */.zI({}))).then((identity) => identity.ok && identity.value.Arn
+            ? roleArnOfIdentity(identity.value.Arn)
+            : "the gate's credentials");
+        return this.gateArn;
+    }
+    clientSettings() {
+        return sdkClientSettings({
+            maxAttempts: this.options.maxAttempts ?? LIVE_DEFAULTS.maxAttempts,
+            requestTimeoutMs: this.options.requestTimeoutMs ?? LIVE_DEFAULTS.requestTimeoutMs
+        });
+    }
+    track(client) {
+        this.clients.push(client);
+        return client;
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/facts/live/gap-reasons.ts
@@ -49167,7 +49849,7 @@ async function describe(reference, clients, context, gaps) {
         gaps.push(accountGap('key', reference.written, access.reason, place));
         return undefined;
     }
-    const output = await callAws(context, 'kms:DescribeKey', () => access.kms(reference.region).send(new client_kms_dist_cjs/* DescribeKeyCommand */.spV({ KeyId: reference.keyId })));
+    const output = await callAws(context, 'kms:DescribeKey', () => access.kms(reference.region).send(new dist_cjs/* DescribeKeyCommand */.spV({ KeyId: reference.keyId })));
     if (!output.ok) {
         const gap = kmsGap('key', reference.written, output.failure, access.gateArn, access.accountId);
         gaps.push({ ...gap, ...place });
@@ -49193,9 +49875,9 @@ async function readKeyParts(arn, metadata, access, context, options) {
     const gap = (part, failure) => options.result.gaps.push(kmsGap(part, arn, failure, access.gateArn, access.accountId));
     const value = { KeyMetadata: toCliJson(metadata) };
     const [policy, grants] = await Promise.all([
-        callAws(context, 'kms:GetKeyPolicy', () => kms.send(new client_kms_dist_cjs/* GetKeyPolicyCommand */.$r8({ KeyId: arn, PolicyName: 'default' }))),
+        callAws(context, 'kms:GetKeyPolicy', () => kms.send(new dist_cjs/* GetKeyPolicyCommand */.$r8({ KeyId: arn, PolicyName: 'default' }))),
         readAllPages(context, 'kms:ListGrants', async (marker) => {
-            const page = await kms.send(new client_kms_dist_cjs/* ListGrantsCommand */.F9r({ KeyId: arn, Marker: marker }));
+            const page = await kms.send(new dist_cjs/* ListGrantsCommand */.F9r({ KeyId: arn, Marker: marker }));
             return {
                 items: page.Grants ?? [],
                 next: page.Truncated ? page.NextMarker : undefined,
@@ -49248,7 +49930,7 @@ async function readKeyParts(arn, metadata, access, context, options) {
 }
 function read_keys_readAliases(arn, kms, context) {
     return readAllPages(context, 'kms:ListAliases', async (marker) => {
-        const page = await kms.send(new client_kms_dist_cjs/* ListAliasesCommand */.UZx({ KeyId: arn, Marker: marker }));
+        const page = await kms.send(new dist_cjs/* ListAliasesCommand */.UZx({ KeyId: arn, Marker: marker }));
         return {
             items: page.Aliases ?? [],
             next: page.Truncated ? page.NextMarker : undefined,
@@ -49258,7 +49940,7 @@ function read_keys_readAliases(arn, kms, context) {
 }
 function readTags(arn, kms, context) {
     return readAllPages(context, 'kms:ListResourceTags', async (marker) => {
-        const page = await kms.send(new client_kms_dist_cjs/* ListResourceTagsCommand */.dYP({ KeyId: arn, Marker: marker }));
+        const page = await kms.send(new dist_cjs/* ListResourceTagsCommand */.dYP({ KeyId: arn, Marker: marker }));
         return {
             items: page.Tags ?? [],
             next: page.Truncated ? page.NextMarker : undefined,
@@ -49330,12 +50012,12 @@ function factFromArn(entity, arn) {
 async function getEntity(entity, access, context) {
     if (entity.kind === 'role') {
         return callAws(context, 'iam:GetRole', async () => {
-            const output = await access.iam.send(new dist_cjs/* GetRoleCommand */.kbp({ RoleName: entity.name }));
+            const output = await access.iam.send(new client_iam_dist_cjs/* GetRoleCommand */.kbp({ RoleName: entity.name }));
             return { ...output.Role, id: output.Role?.RoleId, $metadata: output.$metadata };
         });
     }
     return callAws(context, 'iam:GetUser', async () => {
-        const output = await access.iam.send(new dist_cjs/* GetUserCommand */.T3b({ UserName: entity.name }));
+        const output = await access.iam.send(new client_iam_dist_cjs/* GetUserCommand */.T3b({ UserName: entity.name }));
         return { ...output.User, id: output.User?.UserId, $metadata: output.$metadata };
     });
 }
@@ -49364,7 +50046,7 @@ async function simulateGroup(group, context, gaps) {
     const { principal } = group;
     const entries = buildContextEntries(group.context, implicitContext(group));
     const pages = await readAllPages(context, 'iam:SimulatePrincipalPolicy', async (marker) => {
-        const page = await principal.access.iam.send(new dist_cjs/* SimulatePrincipalPolicyCommand */.kUw({
+        const page = await principal.access.iam.send(new client_iam_dist_cjs/* SimulatePrincipalPolicyCommand */.kUw({
             PolicySourceArn: principal.arn,
             ActionNames: group.actions,
             ResourceArns: group.keyArns,
@@ -49527,12 +50209,12 @@ function reportMissingResults(group, results, gaps) {
 async function startLiveRun(expectations, defaults, options) {
     const context = {
         recorder: new CallRecorder(),
-        limit: pLimit(options.concurrency ?? 4)
+        limit: pLimit(options.concurrency ?? LIVE_DEFAULTS.concurrency)
     };
     const clients = await openLiveClients({
         region: options.region ?? defaults.region,
-        maxAttempts: options.maxAttempts ?? 5,
-        requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
+        maxAttempts: options.maxAttempts ?? LIVE_DEFAULTS.maxAttempts,
+        requestTimeoutMs: options.requestTimeoutMs ?? LIVE_DEFAULTS.requestTimeoutMs,
         accountRoles: options.accountRoles
     }, context);
     return { context, clients, plan: planReads(expectations, defaults, options.region) };
@@ -51966,7 +52648,7 @@ function combineFacts(files, live) {
         keys: [
             ...live.keys.facts.keys,
             ...(base?.keys ?? []).filter((key) => !liveKeyArns.has(key.arn))
-        ].sort((left, right) => compare(left.arn, right.arn)),
+        ].sort((left, right) => combine_facts_compare(left.arn, right.arn)),
         organizations: base?.organizations ?? [],
         vpcEndpoints: base?.vpcEndpoints ?? [],
         sessionPolicies: base?.sessionPolicies ?? [],
@@ -51975,7 +52657,8 @@ function combineFacts(files, live) {
     };
     return {
         facts,
-        sources: [...(files?.sources ?? []), ...live.keys.sources].sort(compare),
+        // The report's call summary says what was read from AWS; sources are the files.
+        sources: files?.sources ?? [],
         warnings: [...(files?.warnings ?? []), ...live.keys.warnings]
     };
 }
@@ -51996,10 +52679,57 @@ function mergeIam(files, live) {
             source: `${existing.source}, ${account.source}`
         });
     }
-    return [...accounts.values()].sort((left, right) => compare(left.accountId, right.accountId));
+    return [...accounts.values()].sort((left, right) => combine_facts_compare(left.accountId, right.accountId));
 }
-function compare(left, right) {
+function combine_facts_compare(left, right) {
     return left < right ? -1 : left > right ? 1 : 0;
+}
+
+;// CONCATENATED MODULE: ./src/check/dry-run-results.ts
+/** Lists the results DryRun can confirm: those whose key was resolved to an ARN. */
+function dryRunRequests(report, contexts, facts) {
+    return report.results.flatMap((result, index) => {
+        const { key, principal } = result.evidence;
+        if (!key.arn)
+            return [];
+        const keySpec = facts.keys.find((candidate) => candidate.arn === key.arn)?.metadata.keySpec;
+        return [
+            {
+                index,
+                principal: principal.input,
+                action: result.action,
+                keyArn: key.arn,
+                decision: result.decision,
+                context: contexts.get(result.expectation) ?? {},
+                ...(principal.roleArn ? { roleArn: principal.roleArn } : {}),
+                ...(keySpec ? { keySpec } : {})
+            }
+        ];
+    });
+}
+/** Returns the report with each confirmation attached and disagreements failed. */
+function withDryRun(report, confirmations) {
+    const results = report.results.map((result, index) => {
+        const dryRun = confirmations.get(index);
+        if (!dryRun)
+            return result;
+        if (dryRun.agrees)
+            return { ...result, dryRun };
+        return { ...result, dryRun, passed: false, status: 'fail' };
+    });
+    const count = (status) => results.filter((result) => result.status === status).length;
+    const counts = {
+        ...report.counts,
+        passed: count('pass'),
+        failed: count('fail'),
+        unknown: count('unknown')
+    };
+    return {
+        ...report,
+        results,
+        counts,
+        passed: counts.failed === 0 && (!report.failOnUnknown || counts.unknown === 0)
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/engine/request-context.ts
@@ -55314,7 +56044,7 @@ function evaluateManifest(manifest, loaded, options) {
         failOnUnknown: options.failOnUnknown,
         counts,
         results,
-        warnings: collectWarnings(loaded)
+        warnings: collectWarnings(loaded, options.mode ?? 'offline')
     };
 }
 function evaluateExpectation(expectation, manifest, facts) {
@@ -55367,7 +56097,7 @@ function evaluate_manifest_statusOf(evaluation, expectation) {
 function sameLocks(left, right) {
     return left.decision === right.decision && left.closedLocks.join() === right.closedLocks.join();
 }
-function collectWarnings(loaded) {
+function collectWarnings(loaded, mode) {
     const fromPolicy = (warning) => ({
         code: warning.code,
         message: warning.message,
@@ -55377,10 +56107,22 @@ function collectWarnings(loaded) {
     if (loaded.facts.organizations.length === 0) {
         warnings.push({
             code: 'organizations-not-supplied',
-            message: 'No Organizations facts were supplied, so SCPs and RCPs were not checked. Supply them to check guardrails.'
+            message: mode === 'live'
+                ? 'No Organizations facts were supplied, so RCPs were not checked (the IAM policy simulator covers SCPs, not RCPs). Supply them as a fact file to check RCPs.'
+                : 'No Organizations facts were supplied, so SCPs and RCPs were not checked. Supply them to check guardrails.'
         });
     }
     return warnings;
+}
+
+;// CONCATENATED MODULE: ./src/check/live-options.ts
+/** Account roles from flags or action inputs win over the manifest's `live.accounts`. */
+function liveOptions(manifest, settings) {
+    return {
+        ...(manifest.defaults.region ? { region: manifest.defaults.region } : {}),
+        accountRoles: { ...manifest.live.accounts, ...settings.accountRoles },
+        ...(manifest.live.concurrency ? { concurrency: manifest.live.concurrency } : {})
+    };
 }
 
 // EXTERNAL MODULE: external "node:fs"
@@ -55436,6 +56178,9 @@ function resolveMode(mode, env, homeDirectory = external_node_os_default().homed
 
 
 
+
+
+
 /** Loads and validates every input before evaluating anything. Throws `InputError` for bad input. */
 async function runCheck(settings, env = process.env) {
     const manifest = await loadManifest(settings.manifestPath, settings.cwd);
@@ -55457,16 +56202,48 @@ async function checkManifest(manifest, settings, env = process.env) {
     if (mode === 'offline' && files)
         return evaluateManifest(manifest, files, options);
     const { loaded, live } = await readLive(manifest, settings, files);
-    return evaluateManifest(manifest, loaded, { ...options, mode: 'live', live });
+    const report = evaluateManifest(manifest, loaded, { ...options, mode: 'live', live });
+    if (!(settings.confirmWithDryRun ?? manifest.live.confirmWithDryRun))
+        return report;
+    return confirmReport(report, manifest, settings, loaded);
+}
+/** Asks KMS itself with DryRun and lays its answers over the report. */
+async function confirmReport(report, manifest, settings, loaded) {
+    const contexts = new Map(manifest.expectations.map((entry) => [entry.name, entry.context]));
+    const { confirmations, calls } = await confirmWithDryRun(dryRunRequests(report, contexts, loaded.facts), liveOptions(manifest, settings));
+    const confirmed = withDryRun(report, confirmations);
+    const extra = calls.operations.map((entry) => ({
+        operation: entry.operation,
+        calls: entry.calls,
+        attempts: entry.attempts,
+        failures: entry.failures
+    }));
+    return {
+        ...confirmed,
+        live: {
+            ...(confirmed.live ?? { assumedRoles: {}, calls: [] }),
+            calls: mergeCalls(confirmed.live?.calls ?? [], extra)
+        }
+    };
+}
+function mergeCalls(left, right) {
+    const merged = new Map(left.map((entry) => [entry.operation, { ...entry }]));
+    for (const entry of right) {
+        const existing = merged.get(entry.operation);
+        if (!existing)
+            merged.set(entry.operation, { ...entry });
+        else {
+            existing.calls += entry.calls;
+            existing.attempts += entry.attempts;
+            existing.failures += entry.failures;
+        }
+    }
+    return [...merged.values()].sort((a, b) => (a.operation < b.operation ? -1 : 1));
 }
 /** Reads AWS for the manifest's expectations and lays the answers over the fact files. */
 async function readLive(manifest, settings, files) {
-    const accountRoles = { ...manifest.live.accounts, ...settings.accountRoles };
-    const read = await readLiveFacts(manifest.expectations, manifest.defaults, {
-        ...(manifest.defaults.region ? { region: manifest.defaults.region } : {}),
-        accountRoles,
-        ...(manifest.live.concurrency ? { concurrency: manifest.live.concurrency } : {})
-    });
+    const options = liveOptions(manifest, settings);
+    const read = await readLiveFacts(manifest.expectations, manifest.defaults, options);
     if (!read.gateIdentity) {
         // Without credentials every result would be unknown for the same reason: say it once.
         throw new InputError(`a live run needs AWS credentials, and the gate could not identify its own (sts:GetCallerIdentity): ${read.identityProblem ?? 'no answer'}. Configure credentials (aws-actions/configure-aws-credentials in a workflow, AWS_PROFILE on a laptop), or run with --mode offline and fact files`);
@@ -55481,7 +56258,7 @@ async function readLive(manifest, settings, files) {
         loaded,
         live: {
             ...(read.gateIdentity ? { gateArn: read.gateIdentity.arn } : {}),
-            assumedRoles: accountRoles,
+            assumedRoles: options.accountRoles,
             calls: read.calls.operations.map((operation) => ({
                 operation: operation.operation,
                 calls: operation.calls,
@@ -56619,6 +57396,24 @@ function describeFactsOrigin(report) {
     const files = report.factSources.length > 0 ? `, plus ${format_plural(report.factSources.length, 'fact file')}` : '';
     return `Facts read live from AWS${who}${why}: ${format_plural(total, 'call')} (${list})${extra ? `; ${extra}` : ''}${files}.`;
 }
+/**
+ * Sums up a live run's DryRun confirmations, such as `KMS DryRun: 3 agree, 1 disagrees, 2
+ * not checked.`; undefined when no result was confirmed.
+ */
+function describeDryRun(report) {
+    const confirmed = report.results.flatMap((result) => (result.dryRun ? [result.dryRun] : []));
+    if (confirmed.length === 0)
+        return undefined;
+    const checked = confirmed.filter((entry) => entry.kms !== 'not-checked');
+    const disagree = checked.filter((entry) => !entry.agrees).length;
+    const parts = [`${checked.length - disagree} agree`];
+    if (disagree > 0)
+        parts.push(`${disagree} disagree${disagree === 1 ? 's' : ''}`);
+    const skipped = confirmed.length - checked.length;
+    if (skipped > 0)
+        parts.push(`${skipped} not checked`);
+    return `KMS DryRun: ${parts.join(', ')}.`;
+}
 
 ;// CONCATENATED MODULE: ./src/reports/terminal.ts
 /**
@@ -56759,6 +57554,7 @@ function renderProblem(result, palette) {
         `${paintStatus(result, palette)}  ${palette.bold(result.expectation)}  ${location}`,
         ...renderRequest(result),
         `${INDENT}Expected ${result.expect}, decision ${result.decision}.`,
+        ...renderDryRun(result),
         ...renderLocks(result, palette),
         ...renderDecidingStatements(result),
         ...renderReasons(result),
@@ -56766,6 +57562,13 @@ function renderProblem(result, palette) {
         ...renderMissingContextKeys(result.evidence.missingContextKeys),
         ...(result.remediation ? renderRemediation(result.remediation, palette) : [])
     ];
+}
+/** Says what KMS's DryRun answered when it disagrees with the engine: that is why this fails. */
+function renderDryRun(result) {
+    if (!result.dryRun || result.dryRun.agrees)
+        return [];
+    const text = `KMS DryRun disagrees: KMS answered ${result.dryRun.kms}. ${result.dryRun.detail}`;
+    return wrap(text, INDENT, `${INDENT}${INDENT}`);
 }
 function renderRequest(result) {
     const oneLine = `${INDENT}${describeRequest(result)}`;
@@ -56902,7 +57705,8 @@ function renderTotals(report, palette) {
     const { expectations, results } = report.counts;
     const totals = `${formatCounts(report.counts)} (${format_plural(results, 'result')} from ${format_plural(expectations, 'expectation')}).`;
     const gate = describeGate(report);
-    const origin = wrap(describeFactsOrigin(report), '', INDENT).join('\n');
+    const dryRun = describeDryRun(report);
+    const origin = wrap([describeFactsOrigin(report), dryRun].filter(Boolean).join(' '), '', INDENT).join('\n');
     return `${origin}\n${totals} ${report.passed ? palette.green(gate) : palette.red(palette.bold(gate))}`;
 }
 
@@ -57059,7 +57863,7 @@ async function readAccountDocument(run, accountId, entities, gaps) {
         return undefined;
     }
     const pages = await readAllPages(run.context, 'iam:GetAccountAuthorizationDetails', async (marker) => {
-        const page = await access.iam.send(new dist_cjs/* GetAccountAuthorizationDetailsCommand */.Qn1({ Marker: marker }));
+        const page = await access.iam.send(new client_iam_dist_cjs/* GetAccountAuthorizationDetailsCommand */.Qn1({ Marker: marker }));
         return {
             items: [page],
             next: page.IsTruncated ? page.Marker : undefined,
@@ -57150,14 +57954,11 @@ function pruneDetails(details, entities) {
 
 
 
+
 /** Reads the facts and writes one JSON file per document under `settings.outDir`. */
 async function runSnapshot(settings) {
     const manifest = await loadManifest(settings.manifestPath, settings.cwd);
-    const read = await readSnapshotDocuments(manifest.expectations, manifest.defaults, {
-        ...(manifest.defaults.region ? { region: manifest.defaults.region } : {}),
-        accountRoles: { ...manifest.live.accounts, ...settings.accountRoles },
-        ...(manifest.live.concurrency ? { concurrency: manifest.live.concurrency } : {})
-    });
+    const read = await readSnapshotDocuments(manifest.expectations, manifest.defaults, liveOptions(manifest, settings));
     const outDir = external_node_path_default().resolve(settings.cwd, settings.outDir);
     const files = [];
     for (const document of read.documents) {

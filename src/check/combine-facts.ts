@@ -32,7 +32,8 @@ export function combineFacts(files: LoadedFacts | undefined, live: LiveFactsForC
   }
   return {
     facts,
-    sources: [...(files?.sources ?? []), ...live.keys.sources].sort(compare),
+    // The report's call summary says what was read from AWS; sources are the files.
+    sources: files?.sources ?? [],
     warnings: [...(files?.warnings ?? []), ...live.keys.warnings]
   }
 }

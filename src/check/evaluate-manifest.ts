@@ -52,7 +52,7 @@ export function evaluateManifest(
     failOnUnknown: options.failOnUnknown,
     counts,
     results,
-    warnings: collectWarnings(loaded)
+    warnings: collectWarnings(loaded, options.mode ?? 'offline')
   }
 }
 
@@ -119,7 +119,7 @@ function sameLocks(left: Evaluation, right: Evaluation): boolean {
   return left.decision === right.decision && left.closedLocks.join() === right.closedLocks.join()
 }
 
-function collectWarnings(loaded: FactsForCheck): ReportWarning[] {
+function collectWarnings(loaded: FactsForCheck, mode: CheckReport['mode']): ReportWarning[] {
   const fromPolicy = (warning: PolicyWarning): ReportWarning => ({
     code: warning.code,
     message: warning.message,
@@ -130,7 +130,9 @@ function collectWarnings(loaded: FactsForCheck): ReportWarning[] {
     warnings.push({
       code: 'organizations-not-supplied',
       message:
-        'No Organizations facts were supplied, so SCPs and RCPs were not checked. Supply them to check guardrails.'
+        mode === 'live'
+          ? 'No Organizations facts were supplied, so RCPs were not checked (the IAM policy simulator covers SCPs, not RCPs). Supply them as a fact file to check RCPs.'
+          : 'No Organizations facts were supplied, so SCPs and RCPs were not checked. Supply them to check guardrails.'
     })
   }
   return warnings

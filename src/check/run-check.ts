@@ -3,6 +3,7 @@
  * evaluates.
  */
 import { buildFacts } from '../facts/build-facts.js'
+import { confirmWithDryRun } from '../facts/live/confirm-dry-run.js'
 import { readLiveFacts } from '../facts/live/read-live-facts.js'
 import { type LoadedFacts, loadFacts } from '../facts/load-facts.js'
 import { InputError } from '../inputs/errors.js'
@@ -10,7 +11,9 @@ import { type LoadedManifest, loadManifest, withManifestFacts } from '../inputs/
 import type { CheckSettings } from '../inputs/settings.js'
 import { TOOL_VERSION } from '../version.js'
 import { combineFacts } from './combine-facts.js'
+import { dryRunRequests, withDryRun } from './dry-run-results.js'
 import { evaluateManifest } from './evaluate-manifest.js'
+import { liveOptions } from './live-options.js'
 import type { CheckReport, LiveRun } from './results.js'
 import { resolveMode } from './run-mode.js'
 
@@ -26,7 +29,7 @@ export async function runCheck(
 /** The settings a check of an already loaded manifest needs. */
 export type CheckManifestSettings = Pick<
   CheckSettings,
-  'factPaths' | 'failOnUnknown' | 'mode' | 'accountRoles' | 'cwd'
+  'factPaths' | 'failOnUnknown' | 'mode' | 'accountRoles' | 'cwd' | 'confirmWithDryRun'
 >
 
 /** Checks a loaded manifest (from a file, or built from an AccessDenied message). */
@@ -53,7 +56,51 @@ export async function checkManifest(
   if (mode === 'offline' && files) return evaluateManifest(manifest, files, options)
 
   const { loaded, live } = await readLive(manifest, settings, files)
-  return evaluateManifest(manifest, loaded, { ...options, mode: 'live', live })
+  const report = evaluateManifest(manifest, loaded, { ...options, mode: 'live', live })
+  if (!(settings.confirmWithDryRun ?? manifest.live.confirmWithDryRun)) return report
+  return confirmReport(report, manifest, settings, loaded)
+}
+
+/** Asks KMS itself with DryRun and lays its answers over the report. */
+async function confirmReport(
+  report: CheckReport,
+  manifest: LoadedManifest,
+  settings: CheckManifestSettings,
+  loaded: LoadedFacts
+): Promise<CheckReport> {
+  const contexts = new Map(manifest.expectations.map((entry) => [entry.name, entry.context]))
+  const { confirmations, calls } = await confirmWithDryRun(
+    dryRunRequests(report, contexts, loaded.facts),
+    liveOptions(manifest, settings)
+  )
+  const confirmed = withDryRun(report, confirmations)
+  const extra = calls.operations.map((entry) => ({
+    operation: entry.operation,
+    calls: entry.calls,
+    attempts: entry.attempts,
+    failures: entry.failures
+  }))
+  return {
+    ...confirmed,
+    live: {
+      ...(confirmed.live ?? { assumedRoles: {}, calls: [] }),
+      calls: mergeCalls(confirmed.live?.calls ?? [], extra)
+    }
+  }
+}
+
+function mergeCalls(left: LiveRun['calls'], right: LiveRun['calls']): LiveRun['calls'] {
+  const merged = new Map(left.map((entry) => [entry.operation, { ...entry }]))
+  for (const entry of right) {
+    const existing = merged.get(entry.operation)
+    if (!existing) merged.set(entry.operation, { ...entry })
+    else {
+      existing.calls += entry.calls
+      existing.attempts += entry.attempts
+      existing.failures += entry.failures
+    }
+  }
+  return [...merged.values()].sort((a, b) => (a.operation < b.operation ? -1 : 1))
 }
 
 /** Reads AWS for the manifest's expectations and lays the answers over the fact files. */
@@ -62,12 +109,8 @@ async function readLive(
   settings: CheckManifestSettings,
   files: LoadedFacts | undefined
 ): Promise<{ loaded: LoadedFacts; live: LiveRun }> {
-  const accountRoles = { ...manifest.live.accounts, ...settings.accountRoles }
-  const read = await readLiveFacts(manifest.expectations, manifest.defaults, {
-    ...(manifest.defaults.region ? { region: manifest.defaults.region } : {}),
-    accountRoles,
-    ...(manifest.live.concurrency ? { concurrency: manifest.live.concurrency } : {})
-  })
+  const options = liveOptions(manifest, settings)
+  const read = await readLiveFacts(manifest.expectations, manifest.defaults, options)
   if (!read.gateIdentity) {
     // Without credentials every result would be unknown for the same reason: say it once.
     throw new InputError(
@@ -84,7 +127,7 @@ async function readLive(
     loaded,
     live: {
       ...(read.gateIdentity ? { gateArn: read.gateIdentity.arn } : {}),
-      assumedRoles: accountRoles,
+      assumedRoles: options.accountRoles,
       calls: read.calls.operations.map((operation) => ({
         operation: operation.operation,
         calls: operation.calls,

@@ -10,6 +10,7 @@ import { readSnapshotDocuments } from '../facts/live/snapshot.js'
 import { errorMessage, InputError } from '../inputs/errors.js'
 import { loadManifest } from '../inputs/manifest.js'
 import type { SnapshotSettings } from '../inputs/settings.js'
+import { liveOptions } from './live-options.js'
 
 export interface SnapshotOutcome {
   /** Paths written, relative to the working directory when inside it. */
@@ -21,11 +22,11 @@ export interface SnapshotOutcome {
 /** Reads the facts and writes one JSON file per document under `settings.outDir`. */
 export async function runSnapshot(settings: SnapshotSettings): Promise<SnapshotOutcome> {
   const manifest = await loadManifest(settings.manifestPath, settings.cwd)
-  const read = await readSnapshotDocuments(manifest.expectations, manifest.defaults, {
-    ...(manifest.defaults.region ? { region: manifest.defaults.region } : {}),
-    accountRoles: { ...manifest.live.accounts, ...settings.accountRoles },
-    ...(manifest.live.concurrency ? { concurrency: manifest.live.concurrency } : {})
-  })
+  const read = await readSnapshotDocuments(
+    manifest.expectations,
+    manifest.defaults,
+    liveOptions(manifest, settings)
+  )
 
   const outDir = path.resolve(settings.cwd, settings.outDir)
   const files: string[] = []

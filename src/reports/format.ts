@@ -170,3 +170,19 @@ export function describeFactsOrigin(report: CheckReport): string {
     report.factSources.length > 0 ? `, plus ${plural(report.factSources.length, 'fact file')}` : ''
   return `Facts read live from AWS${who}${why}: ${plural(total, 'call')} (${list})${extra ? `; ${extra}` : ''}${files}.`
 }
+
+/**
+ * Sums up a live run's DryRun confirmations, such as `KMS DryRun: 3 agree, 1 disagrees, 2
+ * not checked.`; undefined when no result was confirmed.
+ */
+export function describeDryRun(report: CheckReport): string | undefined {
+  const confirmed = report.results.flatMap((result) => (result.dryRun ? [result.dryRun] : []))
+  if (confirmed.length === 0) return undefined
+  const checked = confirmed.filter((entry) => entry.kms !== 'not-checked')
+  const disagree = checked.filter((entry) => !entry.agrees).length
+  const parts = [`${checked.length - disagree} agree`]
+  if (disagree > 0) parts.push(`${disagree} disagree${disagree === 1 ? 's' : ''}`)
+  const skipped = confirmed.length - checked.length
+  if (skipped > 0) parts.push(`${skipped} not checked`)
+  return `KMS DryRun: ${parts.join(', ')}.`
+}

@@ -15,6 +15,7 @@ import { codeBlock, escapeHtml, escapeMarkdown, inlineCode } from './escape.js'
 import {
   closedLockChecks,
   decidingStatements,
+  describeDryRun,
   describeFactsOrigin,
   describeGate,
   describePolicyKind,
@@ -123,7 +124,7 @@ function renderHeadline(report: CheckReport): string {
       `${plural(expectations, 'expectation')} in ` +
       `${inlineCode(report.manifest)}). ${describeGate(report)}`,
     '',
-    escapeMarkdown(describeFactsOrigin(report))
+    escapeMarkdown([describeFactsOrigin(report), describeDryRun(report)].filter(Boolean).join(' '))
   ].join('\n')
 }
 
@@ -157,6 +158,7 @@ function renderDetails(result: ExpectationResult): string {
     escapeHtml(result.action)
   const body = [
     renderFacts(result),
+    renderDryRun(result),
     renderLocks(result),
     renderDecidingStatements(result),
     renderReasons(result),
@@ -248,6 +250,11 @@ function renderDecidingStatements(result: ExpectationResult): string {
     lines.push('', `Access paths: ${result.evidence.accessPaths.map(inlineCode).join(', ')}`)
   }
   return lines.join('\n')
+}
+
+function renderDryRun(result: ExpectationResult): string {
+  if (!result.dryRun || result.dryRun.agrees) return ''
+  return `**KMS DryRun disagrees:** KMS answered ${result.dryRun.kms}. ${escapeMarkdown(result.dryRun.detail)}`
 }
 
 function renderReasons(result: ExpectationResult): string {

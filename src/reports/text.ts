@@ -14,6 +14,7 @@ import {
   closedLockChecks,
   decidingStatements,
   describeActualValues,
+  describeDryRun,
   describeFactsOrigin,
   describeGate,
   describeMismatchElement,
@@ -111,6 +112,7 @@ function renderProblem(result: ExpectationResult, palette: Palette): string[] {
     `${paintStatus(result, palette)}  ${palette.bold(result.expectation)}  ${location}`,
     ...renderRequest(result),
     `${INDENT}Expected ${result.expect}, decision ${result.decision}.`,
+    ...renderDryRun(result),
     ...renderLocks(result, palette),
     ...renderDecidingStatements(result),
     ...renderReasons(result),
@@ -118,6 +120,13 @@ function renderProblem(result: ExpectationResult, palette: Palette): string[] {
     ...renderMissingContextKeys(result.evidence.missingContextKeys),
     ...(result.remediation ? renderRemediation(result.remediation, palette) : [])
   ]
+}
+
+/** Says what KMS's DryRun answered when it disagrees with the engine: that is why this fails. */
+function renderDryRun(result: ExpectationResult): string[] {
+  if (!result.dryRun || result.dryRun.agrees) return []
+  const text = `KMS DryRun disagrees: KMS answered ${result.dryRun.kms}. ${result.dryRun.detail}`
+  return wrap(text, INDENT, `${INDENT}${INDENT}`)
 }
 
 function renderRequest(result: ExpectationResult): string[] {
@@ -268,6 +277,11 @@ function renderTotals(report: CheckReport, palette: Palette): string {
   const { expectations, results } = report.counts
   const totals = `${formatCounts(report.counts)} (${plural(results, 'result')} from ${plural(expectations, 'expectation')}).`
   const gate = describeGate(report)
-  const origin = wrap(describeFactsOrigin(report), '', INDENT).join('\n')
+  const dryRun = describeDryRun(report)
+  const origin = wrap(
+    [describeFactsOrigin(report), dryRun].filter(Boolean).join(' '),
+    '',
+    INDENT
+  ).join('\n')
   return `${origin}\n${totals} ${report.passed ? palette.green(gate) : palette.red(palette.bold(gate))}`
 }

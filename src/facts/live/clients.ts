@@ -49,6 +49,28 @@ interface Credentials {
  * clients. Roles are assumed on first use, once per account. No endpoint is set here: the
  * SDK takes `AWS_ENDPOINT_URL` from the environment when it is set.
  */
+/** Defaults of the live options: concurrent calls, SDK attempts per call, timeout per attempt (ms). */
+export const LIVE_DEFAULTS = { concurrency: 4, maxAttempts: 5, requestTimeoutMs: 10_000 }
+
+/**
+ * The settings every AWS client of a run gets: the SDK's standard retry mode (backoff with
+ * jitter, longer for throttling) and a timeout per attempt that fails the attempt.
+ */
+export function sdkClientSettings(
+  settings: Pick<ClientSettings, 'maxAttempts' | 'requestTimeoutMs'>
+) {
+  return {
+    maxAttempts: settings.maxAttempts,
+    retryMode: 'standard',
+    requestHandler: {
+      connectionTimeout: settings.requestTimeoutMs,
+      requestTimeout: settings.requestTimeoutMs,
+      // Without this the SDK only logs a warning when the request timeout passes.
+      throwOnRequestTimeout: true
+    }
+  }
+}
+
 export async function openLiveClients(
   settings: ClientSettings,
   context: CallContext
@@ -59,13 +81,7 @@ export async function openLiveClients(
     return client
   }
   const common = {
-    maxAttempts: settings.maxAttempts,
-    retryMode: 'standard',
-    requestHandler: {
-      connectionTimeout: settings.requestTimeoutMs,
-      requestTimeout: settings.requestTimeoutMs,
-      throwOnRequestTimeout: true
-    }
+    ...sdkClientSettings(settings)
   }
   const regionOption = settings.region ? { region: settings.region } : {}
   const sts = track(new STSClient({ ...common, ...regionOption }))

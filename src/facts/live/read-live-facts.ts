@@ -15,7 +15,7 @@ import type { Expectation, ManifestDefaults } from '../../inputs/settings.js'
 import type { FactDocument } from '../fact-types.js'
 import type { CallContext } from './aws-call.js'
 import { CallRecorder, type CallSummary } from './call-summary.js'
-import { type LiveClients, openLiveClients } from './clients.js'
+import { LIVE_DEFAULTS, type LiveClients, openLiveClients } from './clients.js'
 import { canonicalContext } from './context-entries.js'
 import { planReads, type ReadPlan, uniqueGaps } from './plan.js'
 import { type KeyReadResult, readKeys, referenceId } from './read-keys.js'
@@ -71,13 +71,13 @@ export async function startLiveRun(
 ): Promise<LiveRun> {
   const context: CallContext = {
     recorder: new CallRecorder(),
-    limit: pLimit(options.concurrency ?? 4)
+    limit: pLimit(options.concurrency ?? LIVE_DEFAULTS.concurrency)
   }
   const clients = await openLiveClients(
     {
       region: options.region ?? defaults.region,
-      maxAttempts: options.maxAttempts ?? 5,
-      requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
+      maxAttempts: options.maxAttempts ?? LIVE_DEFAULTS.maxAttempts,
+      requestTimeoutMs: options.requestTimeoutMs ?? LIVE_DEFAULTS.requestTimeoutMs,
       accountRoles: options.accountRoles
     },
     context
