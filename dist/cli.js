@@ -6,7 +6,7 @@ import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(2771);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
 const { getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin, createPaginator } = __nccwpck_require__(402);
 const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createWaiter, checkExceptions, WaiterState, createAggregatedClient } = __nccwpck_require__(2658);
 const { Command: $Command } = __nccwpck_require__(2658);
@@ -6425,7 +6425,7 @@ __webpack_unused_export__ = waitUntilUserExists;
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(2771);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
 const { getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin, createPaginator } = __nccwpck_require__(402);
 const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
 const { Command: $Command } = __nccwpck_require__(2658);
@@ -9662,7 +9662,7 @@ __webpack_unused_export__ = paginateListRetirableGrants;
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin, setCredentialFeature, stsRegionDefaultResolver } = __nccwpck_require__(2771);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin, setCredentialFeature, stsRegionDefaultResolver } = __nccwpck_require__(5152);
 const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(402);
 const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
 const { Command: $Command } = __nccwpck_require__(2658);
@@ -11066,7 +11066,7 @@ __webpack_unused_export__ = getDefaultRoleAssumerWithWebIdentity;
 
 /***/ }),
 
-/***/ 2771:
+/***/ 5152:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { HttpRequest, parseUrl } = __nccwpck_require__(3422);
@@ -12096,7 +12096,7 @@ exports.userAgentMiddleware = userAgentMiddleware;
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { ProviderError, booleanSelector, SelectorType, loadConfig } = __nccwpck_require__(7291);
-const { setCredentialFeature } = __nccwpck_require__(2771);
+const { setCredentialFeature } = __nccwpck_require__(5152);
 const { normalizeProvider, memoizeIdentityProvider, isIdentityExpired, doesIdentityRequireRefresh } = __nccwpck_require__(402);
 const { SignatureV4 } = __nccwpck_require__(5118);
 const { HttpResponse, HttpRequest } = __nccwpck_require__(3422);
@@ -13974,7 +13974,7 @@ exports.parseXmlErrorBody = parseXmlErrorBody;
 /***/ 5606:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setCredentialFeature } = __nccwpck_require__(2771);
+const { setCredentialFeature } = __nccwpck_require__(5152);
 const { CredentialsProviderError } = __nccwpck_require__(7291);
 
 const ENV_KEY = "AWS_ACCESS_KEY_ID";
@@ -14020,7 +14020,7 @@ exports.fromEnv = fromEnv;
 /***/ 8605:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setCredentialFeature } = __nccwpck_require__(2771);
+const { setCredentialFeature } = __nccwpck_require__(5152);
 const { CredentialsProviderError } = __nccwpck_require__(7291);
 const { NodeHttpHandler } = __nccwpck_require__(1279);
 const fs = __nccwpck_require__(1455);
@@ -14207,7 +14207,7 @@ exports.fromHttp = fromHttp;
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { CredentialsProviderError, chain, getProfileName, parseKnownFiles } = __nccwpck_require__(7291);
-const { setCredentialFeature } = __nccwpck_require__(2771);
+const { setCredentialFeature } = __nccwpck_require__(5152);
 
 const resolveCredentialSource = (credentialSource, profileName, logger) => {
     const sourceProvidersMap = {
@@ -14442,7 +14442,7 @@ exports.fromIni = fromIni;
 /***/ 4072:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setCredentialFeature } = __nccwpck_require__(2771);
+const { setCredentialFeature } = __nccwpck_require__(5152);
 const { CredentialsProviderError, parseKnownFiles, getProfileName } = __nccwpck_require__(7291);
 const { HttpRequest } = __nccwpck_require__(3422);
 const { createHash, createPrivateKey, createPublicKey, sign } = __nccwpck_require__(7598);
@@ -14919,7 +14919,7 @@ exports.defaultProvider = defaultProvider;
 const { externalDataInterceptor, CredentialsProviderError, parseKnownFiles, getProfileName } = __nccwpck_require__(7291);
 const { exec } = __nccwpck_require__(1421);
 const { promisify } = __nccwpck_require__(7975);
-const { setCredentialFeature } = __nccwpck_require__(2771);
+const { setCredentialFeature } = __nccwpck_require__(5152);
 
 const getValidatedProcessCredentials = (profileName, data, profiles) => {
     if (data.Version !== 1) {
@@ -15000,7 +15000,7 @@ exports.fromProcess = fromProcess;
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { CredentialsProviderError, getSSOTokenFromFile, getProfileName, parseKnownFiles, loadSsoSessionData } = __nccwpck_require__(7291);
-const { setCredentialFeature } = __nccwpck_require__(2771);
+const { setCredentialFeature } = __nccwpck_require__(5152);
 const { fromSso } = __nccwpck_require__(5433);
 
 const isSsoProfile = (arg) => arg &&
@@ -15208,7 +15208,7 @@ exports.SSOClient = SSOClient;
 /***/ 9956:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setCredentialFeature } = __nccwpck_require__(2771);
+const { setCredentialFeature } = __nccwpck_require__(5152);
 const { CredentialsProviderError, externalDataInterceptor } = __nccwpck_require__(7291);
 const { readFileSync } = __nccwpck_require__(3024);
 
@@ -15273,7 +15273,7 @@ exports.fromWebToken = fromWebToken;
 /***/ 9762:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(2771);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
 const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(402);
 const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
 const { Command: $Command } = __nccwpck_require__(2658);
@@ -15884,7 +15884,7 @@ exports.errorTypeRegistries = errorTypeRegistries;
 /***/ 9443:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(2771);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
 const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(402);
 const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
 const { Command: $Command } = __nccwpck_require__(2658);
@@ -16578,7 +16578,7 @@ exports.errorTypeRegistries = errorTypeRegistries;
 /***/ 2579:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(2771);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
 const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(402);
 const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
 const { Command: $Command } = __nccwpck_require__(2658);
@@ -17059,7 +17059,7 @@ exports.errorTypeRegistries = errorTypeRegistries;
 /***/ 1136:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin, setCredentialFeature, stsRegionDefaultResolver } = __nccwpck_require__(2771);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin, setCredentialFeature, stsRegionDefaultResolver } = __nccwpck_require__(5152);
 const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(402);
 const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
 const { Command: $Command } = __nccwpck_require__(2658);
@@ -18181,7 +18181,7 @@ exports.signatureV4CrtContainer = signatureV4CrtContainer;
 /***/ 5433:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setTokenFeature } = __nccwpck_require__(2771);
+const { setTokenFeature } = __nccwpck_require__(5152);
 const { getBearerTokenEnvKey } = __nccwpck_require__(7523);
 const { TokenProviderError, getSSOTokenFilepath, parseKnownFiles, getProfileName, loadSsoSessionData, getSSOTokenFromFile, memoize, chain } = __nccwpck_require__(7291);
 const { promises } = __nccwpck_require__(3024);
@@ -40791,7 +40791,7 @@ function escapeJsonPtr(str) {
     Object.defineProperty(exports, "__esModule", ({ value: true }));
     exports.isWS = exports.applyEdit = exports.setProperty = exports.removeProperty = void 0;
     const format_1 = __nccwpck_require__(6612);
-    const parser_1 = __nccwpck_require__(5152);
+    const parser_1 = __nccwpck_require__(2771);
     function removeProperty(text, path, options) {
         return setProperty(text, path, void 0, options);
     }
@@ -41261,7 +41261,7 @@ function escapeJsonPtr(str) {
 
 /***/ }),
 
-/***/ 5152:
+/***/ 2771:
 /***/ ((module, exports, __nccwpck_require__) => {
 
 (function (factory) {
@@ -42484,7 +42484,7 @@ function escapeJsonPtr(str) {
     const formatter = __nccwpck_require__(6612);
     const edit = __nccwpck_require__(4807);
     const scanner = __nccwpck_require__(8525);
-    const parser = __nccwpck_require__(5152);
+    const parser = __nccwpck_require__(2771);
     /**
      * Creates a JSON scanner on the given text.
      * If ignoreTrivia is set, whitespaces or comments are ignored.
@@ -45171,7 +45171,7 @@ exports.basename = (path, { windows } = {}) => {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2713);
+/* harmony import */ var _run_cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5066);
 // Entry point of the `kms-access-gate` command.
 
 // The bundled AWS SDK warns on Node 20 that its future versions will need Node 22. The
@@ -45195,7 +45195,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2713:
+/***/ 5066:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -45211,6 +45211,10 @@ var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
+// EXTERNAL MODULE: external "node:child_process"
+var external_node_child_process_ = __nccwpck_require__(1421);
+// EXTERNAL MODULE: external "node:util"
+var external_node_util_ = __nccwpck_require__(7975);
 ;// CONCATENATED MODULE: ./src/inputs/errors.ts
 const EXIT_PASSED = 0;
 const EXIT_FAILED = 1;
@@ -45240,3012 +45244,61 @@ function errorMessage(error) {
     return String(error);
 }
 
-;// CONCATENATED MODULE: ./src/facts/append.ts
-/** List helpers that work on lists of any length. */
+;// CONCATENATED MODULE: ./src/facts/git-revision.ts
 /**
- * Appends every item of `items` to `target` and returns `target`. Unlike
- * `target.push(...items)`, which passes each item as an argument on the call stack and
- * throws `RangeError: Maximum call stack size exceeded` above about 120,000 items on
- * Node 20, this works for lists of any length.
- */
-function appendAll(target, items) {
-    for (const item of items)
-        target.push(item);
-    return target;
-}
-
-;// CONCATENATED MODULE: ./src/facts/content-key.ts
-/** Comparison of facts by content, for telling identical duplicates from conflicts. */
-/**
- * Serialises `value` with sorted keys and without `location` members, so the same
- * content read from two files, or written in another key order, gives the same key.
- */
-function contentKey(value) {
-    return JSON.stringify(normalise(value));
-}
-function normalise(value) {
-    if (Array.isArray(value))
-        return value.map(normalise);
-    if (typeof value !== 'object' || value === null)
-        return value;
-    const result = {};
-    for (const key of Object.keys(value).sort()) {
-        if (key === 'location')
-            continue;
-        const member = value[key];
-        if (member !== undefined)
-            result[key] = normalise(member);
-    }
-    return result;
-}
-/** Compares strings by UTF-16 code units, independent of the locale. */
-function compareText(left, right) {
-    if (left < right)
-        return -1;
-    return left > right ? 1 : 0;
-}
-
-;// CONCATENATED MODULE: ./src/facts/document-reader.ts
-
-function isObject(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-/** Shows a value in a message: JSON, cut to 60 characters. */
-function quote(value) {
-    const text = value === undefined ? 'nothing' : JSON.stringify(value);
-    return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-/** Reader of one document. `source` names it in messages, and `index` contains its positions when known. */
-class DocumentReader {
-    source;
-    index;
-    constructor(source, index) {
-        this.source = source;
-        this.index = index;
-    }
-    /** Location of `container`, or of its member `key`. */
-    locate(container, key) {
-        return this.index?.locate(container, key);
-    }
-    /**
-     * Creates an `InputError` located at `container[key]`, or at `container` when that
-     * member is absent. Without positions, the message starts with the source name.
-     */
-    error(message, container, key) {
-        const location = container ? (this.locate(container, key) ?? this.locate(container)) : undefined;
-        if (location)
-            return new InputError(message, location);
-        return new InputError(this.source ? `${this.source}: ${message}` : message);
-    }
-    /** `container[key]` as a string; `what` describes the value in the message. */
-    requireString(container, key, what) {
-        const value = container[key];
-        if (typeof value === 'string' && value !== '')
-            return value;
-        if (value === undefined)
-            throw this.error(`${what} is missing: expected "${key}" with a string`, container);
-        throw this.error(`${what} must be a non-empty string, found ${quote(value)}`, container, key);
-    }
-    optionalString(container, key, what) {
-        const value = container[key];
-        if (value === undefined || value === null)
-            return undefined;
-        if (typeof value === 'string')
-            return value;
-        throw this.error(`${what} must be a string, found ${quote(value)}`, container, key);
-    }
-    optionalBoolean(container, key, what) {
-        const value = container[key];
-        if (value === undefined || value === null)
-            return undefined;
-        if (typeof value === 'boolean')
-            return value;
-        throw this.error(`${what} must be true or false, found ${quote(value)}`, container, key);
-    }
-    /** `container[key]` as a list of objects; absent or null gives an empty list. */
-    objectList(container, key, what) {
-        const value = container[key];
-        if (value === undefined || value === null)
-            return [];
-        if (!Array.isArray(value))
-            throw this.error(`${what} must be a list, found ${quote(value)}`, container, key);
-        value.forEach((item, position) => {
-            if (!isObject(item)) {
-                throw this.error(`each entry of ${what} must be an object, found ${quote(item)}`, value, position);
-            }
-        });
-        return value;
-    }
-    /** `container[key]` as a list of strings; absent or null gives an empty list. */
-    stringList(container, key, what) {
-        const value = container[key];
-        if (value === undefined || value === null)
-            return [];
-        if (!Array.isArray(value))
-            throw this.error(`${what} must be a list of strings, found ${quote(value)}`, container, key);
-        value.forEach((item, position) => {
-            if (typeof item !== 'string') {
-                throw this.error(`each entry of ${what} must be a string, found ${quote(item)}`, value, position);
-            }
-        });
-        return value;
-    }
-    /** `container[key]` as an object; absent or null gives undefined. */
-    optionalObject(container, key, what) {
-        const value = container[key];
-        if (value === undefined || value === null)
-            return undefined;
-        if (isObject(value))
-            return value;
-        throw this.error(`${what} must be an object, found ${quote(value)}`, container, key);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/facts/fact-shape.ts
-/** Recognition of a fact document by its shape, never by its file name. */
-
-const IAM_KEYS = ['UserDetailList', 'GroupDetailList', 'RoleDetailList', 'Policies'];
-const ORGANIZATION_KEYS = ['Organization', 'Accounts', 'ExternalAccounts'];
-/**
- * Returns the shape of a fact document: IAM authorization details, a KMS key object (or
- * a list of them), the Organizations format, a `describe-vpc-endpoints` output or the
- * session policy format. Anything else gives undefined.
- */
-function recognizeShape(value) {
-    if (Array.isArray(value)) {
-        return value.length > 0 && isObject(value[0]) && 'KeyMetadata' in value[0] ? 'kms' : undefined;
-    }
-    if (!isObject(value))
-        return undefined;
-    if ('KeyMetadata' in value)
-        return 'kms';
-    if ('VpcEndpoints' in value)
-        return 'vpc-endpoints';
-    if ('SessionPolicies' in value)
-        return 'session-policies';
-    if ('EvaluationResults' in value && 'PolicySourceArn' in value)
-        return 'iam-simulation';
-    if (ORGANIZATION_KEYS.some((key) => key in value) || hasOrganizationPolicies(value.Policies)) {
-        return 'organizations';
-    }
-    if (IAM_KEYS.some((key) => key in value))
-        return 'iam';
-    return undefined;
-}
-/** Organizations policies are `describe-policy` outputs; IAM's `Policies` entries have `PolicyName`. */
-function hasOrganizationPolicies(policies) {
-    if (!Array.isArray(policies) || policies.length === 0)
-        return false;
-    const first = policies[0];
-    return isObject(first) && isObject(first.Policy) && 'PolicySummary' in first.Policy;
-}
-/** The shapes a fact file may have, for error messages. */
-const EXPECTED_SHAPES = 'expected one of: the output of "aws iam get-account-authorization-details" (UserDetailList, RoleDetailList, GroupDetailList, Policies), ' +
-    'a KMS key object with KeyMetadata (or a list of them), the Organizations format with Organization, Accounts, ExternalAccounts and Policies, ' +
-    'the output of "aws ec2 describe-vpc-endpoints" (VpcEndpoints), the session policy format with SessionPolicies, ' +
-    'or the IAM simulation format (PolicySourceArn, Context, EvaluationResults)';
-/** Explains what was expected, for a document of no known shape. */
-function unknownShapeMessage(value) {
-    if (isObject(value) && 'Statement' in value) {
-        return `this is a policy document on its own, which names no key or principal; put a key policy under "Policy" in a KMS key object with KeyMetadata. Fact files are ${EXPECTED_SHAPES.replace(/^expected /, '')}`;
-    }
-    return `unrecognised fact file: ${EXPECTED_SHAPES}`;
-}
-
-;// CONCATENATED MODULE: ./src/facts/arn.ts
-/** ARN helpers for the fact loaders. */
-const ARN = /^arn:([^:]+):([^:]+):([^:]*):([^:]*):(.+)$/;
-/** Splits an ARN into its parts; undefined when `arn` is not an ARN. */
-function parseArn(arn) {
-    const match = ARN.exec(arn);
-    if (!match)
-        return undefined;
-    const [, partition, service, region, accountId, resource] = match;
-    return { partition, service, region, accountId, resource };
-}
-const ACCOUNT_ID = /^\d{12}$/;
-function isAccountId(value) {
-    return ACCOUNT_ID.test(value);
-}
-/** Builds the ARN AWS uses for an account principal: `arn:<partition>:iam::<account>:root`. */
-function accountRootArn(accountId, partition) {
-    return `arn:${partition}:iam::${accountId}:root`;
-}
-/** Account ID in an ARN, when it is a 12-digit ID (not `aws`, as in AWS managed policy ARNs). */
-function arnAccountId(arn) {
-    const parts = parseArn(arn);
-    return parts && isAccountId(parts.accountId) ? parts.accountId : undefined;
-}
-
-;// CONCATENATED MODULE: ./src/facts/text-map.ts
-
-/** Locates offsets in a whole file. `\n`, `\r\n` and a lone `\r` each end a line. */
-class FileTextMap {
-    file;
-    lineStarts;
-    constructor(file, text) {
-        this.file = file;
-        this.lineStarts = [0];
-        for (let i = 0; i < text.length; i++) {
-            const code = text.charCodeAt(i);
-            if (code === 0x0a) {
-                this.lineStarts.push(i + 1);
-            }
-            else if (code === 0x0d && text.charCodeAt(i + 1) !== 0x0a) {
-                this.lineStarts.push(i + 1);
-            }
-        }
-    }
-    /** Columns count UTF-16 code units, as JavaScript string offsets do. */
-    locate(offset) {
-        let low = 0;
-        let high = this.lineStarts.length - 1;
-        while (low < high) {
-            const middle = (low + high + 1) >> 1;
-            if (this.lineStarts[middle] <= offset)
-                low = middle;
-            else
-                high = middle - 1;
-        }
-        return { file: this.file, line: low + 1, column: offset - this.lineStarts[low] + 1 };
-    }
-}
-/** Locates offsets in decoded text through the raw offset each decoded character came from. */
-class DecodedTextMap {
-    parent;
-    rawOffsets;
-    file;
-    constructor(parent, rawOffsets) {
-        this.parent = parent;
-        this.rawOffsets = rawOffsets;
-        this.file = parent.file;
-    }
-    locate(offset) {
-        const last = this.rawOffsets.length - 1;
-        return this.parent.locate(this.rawOffsets[Math.min(Math.max(offset, 0), last)]);
-    }
-}
-const SIMPLE_ESCAPES = {
-    '"': '"',
-    '\\': '\\',
-    '/': '/',
-    b: '\b',
-    f: '\f',
-    n: '\n',
-    r: '\r',
-    t: '\t'
-};
-/**
- * Decodes the JSON string literal that starts with the quote at `quoteOffset` in `raw`,
- * and maps each decoded character to the raw character or escape it came from. The
- * literal must already have been validated by the JSON parser.
- */
-function decodeStringLiteral(raw, quoteOffset, parent) {
-    const parts = [];
-    const offsets = [];
-    let i = quoteOffset + 1;
-    while (i < raw.length && raw[i] !== '"') {
-        if (raw[i] !== '\\') {
-            parts.push(raw[i]);
-            offsets.push(i);
-            i++;
-            continue;
-        }
-        const escapeChar = raw[i + 1];
-        if (escapeChar === 'u') {
-            parts.push(String.fromCharCode(Number.parseInt(raw.slice(i + 2, i + 6), 16)));
-            offsets.push(i);
-            i += 6;
-        }
-        else {
-            parts.push(SIMPLE_ESCAPES[escapeChar] ?? escapeChar);
-            offsets.push(i);
-            i += 2;
-        }
-    }
-    offsets.push(i);
-    return { text: parts.join(''), map: new DecodedTextMap(parent, Int32Array.from(offsets)) };
-}
-const HEX_PAIR = /^[0-9a-fA-F]{2}$/;
-/**
- * Decodes percent-encoded text, as the IAM API returns policy documents (RFC 3986, so
- * `+` stays `+`), and maps each decoded character to the `%XX` sequence it starts with.
- * Throws an `InputError` at the bad sequence when the text is not percent-encoded UTF-8.
- */
-function decodeUrlEncoded(mapped) {
-    const { text, map } = mapped;
-    const parts = [];
-    const offsets = [];
-    let i = 0;
-    while (i < text.length) {
-        if (text[i] !== '%') {
-            parts.push(text[i]);
-            offsets.push(i);
-            i++;
-            continue;
-        }
-        const start = i;
-        const lead = readEncodedByte(text, i, map);
-        const bytes = [lead];
-        i += 3;
-        for (let k = 1; k < utf8SequenceLength(lead); k++) {
-            if (text[i] !== '%')
-                break;
-            bytes.push(readEncodedByte(text, i, map));
-            i += 3;
-        }
-        let decoded;
-        try {
-            decoded = new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(bytes));
-        }
-        catch {
-            throw new InputError(`invalid URL-encoded policy: "${text.slice(start, i)}" is not valid UTF-8`, map.locate(start));
-        }
-        for (const unit of decoded.split('')) {
-            parts.push(unit);
-            offsets.push(start);
-        }
-    }
-    offsets.push(text.length);
-    return { text: parts.join(''), map: new DecodedTextMap(map, Int32Array.from(offsets)) };
-}
-function readEncodedByte(text, offset, map) {
-    const hex = text.slice(offset + 1, offset + 3);
-    if (!HEX_PAIR.test(hex)) {
-        throw new InputError(`invalid URL-encoded policy: "${text.slice(offset, offset + 3)}" is not a %XX byte`, map.locate(offset));
-    }
-    return Number.parseInt(hex, 16);
-}
-/** Number of bytes in the UTF-8 sequence that starts with `lead`; invalid leads count 1 and fail decoding. */
-function utf8SequenceLength(lead) {
-    if (lead >= 0xf0)
-        return 4;
-    if (lead >= 0xe0)
-        return 3;
-    if (lead >= 0xc0)
-        return 2;
-    return 1;
-}
-
-;// CONCATENATED MODULE: ./src/facts/json-index.ts
-
-/** Positions of every object and array of one JSON text. */
-class JsonIndex {
-    text;
-    map;
-    containers;
-    constructor(text, map, containers) {
-        this.text = text;
-        this.map = map;
-        this.containers = containers;
-    }
-    /** Offset of `container` itself, or of its member `key` (a property name or array index). */
-    offsetOf(container, key) {
-        const offsets = this.containers.get(container);
-        if (!offsets)
-            return undefined;
-        if (key === undefined)
-            return offsets.start;
-        if (Array.isArray(offsets.members))
-            return typeof key === 'number' ? offsets.members[key] : undefined;
-        return typeof key === 'string' ? offsets.members.get(key) : undefined;
-    }
-    /** Location of `container`, or of its member `key`; undefined when the value is not from this text. */
-    locate(container, key) {
-        const offset = this.offsetOf(container, key);
-        return offset === undefined ? undefined : this.map.locate(offset);
-    }
-    /**
-     * Decodes the string member `key` of `container` and maps its characters to the file,
-     * for JSON documents given as strings.
-     */
-    stringContent(container, key) {
-        const offset = this.offsetOf(container, key);
-        if (offset === undefined || this.text[offset] !== '"')
-            return undefined;
-        return decodeStringLiteral(this.text, offset, this.map);
-    }
-}
-
-// EXTERNAL MODULE: ./node_modules/jsonc-parser/lib/umd/main.js
-var main = __nccwpck_require__(9547);
-;// CONCATENATED MODULE: ./src/facts/json-syntax-error.ts
-/**
- * Messages and exact offsets for the syntax errors that `jsonc-parser` reports. The
- * parser gives only an error code and the start of the token at fault. The messages
- * name what was expected, and inside strings and numbers the offset moves to the
- * character at fault.
+ * Fact files as they were at a git revision (the pull request's base), read with the git
+ * command line, so a check can tell what a change breaks. Runners check out repositories
+ * with git, and `actions/checkout` needs `fetch-depth: 0` (or the base fetched) for this.
  */
 
-const EXPECTED = {
-    value: 'a JSON value',
-    name: 'a property name in double quotes',
-    colon: "':' after the property name",
-    'object-next': "',' or '}' after a property value",
-    'array-next': "',' or ']' after an array element",
-    end: 'the end of the text'
-};
-/** Characters that continue a number when written right after it, as in `01` or `1.5.3`. */
-const NUMBER_CONTINUATION = /[0-9A-Za-z.+-]/;
-const VALID_ESCAPE = /\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})/y;
-/**
- * Describes the error `code` that `jsonc-parser` reported for the token at `offset`
- * (`length` characters) of `text`.
- */
-function describeSyntaxError(text, code, offset, length, context) {
-    if (offset === context.numberEnd && NUMBER_CONTINUATION.test(text[offset] ?? '')) {
-        return {
-            offset,
-            message: `invalid number "${text.slice(context.numberStart, offset + 1)}"`
-        };
-    }
-    const name = (0,main.printParseErrorCode)(code);
-    switch (name) {
-        case 'UnexpectedEndOfString':
-        case 'InvalidCharacter':
-        case 'InvalidEscapeCharacter':
-        case 'InvalidUnicode':
-            return describeStringError(text, offset);
-        case 'UnexpectedEndOfNumber': {
-            const end = offset + length;
-            return {
-                offset: end,
-                message: `invalid number "${text.slice(offset, end)}": expected a digit, found ${describeCharacter(text, end)}`
-            };
-        }
-        case 'InvalidNumberFormat':
-            return { offset, message: `invalid number "${text.slice(offset, offset + length)}"` };
-        case 'InvalidCommentToken':
-            return { offset, message: 'comments are not allowed in JSON' };
-        case 'PropertyNameExpected':
-            return expectedAt(text, offset, 'name');
-        case 'ColonExpected':
-            return expectedAt(text, offset, 'colon');
-        case 'CloseBraceExpected':
-            return expectedAt(text, offset, 'object-next');
-        case 'CloseBracketExpected':
-            return expectedAt(text, offset, 'array-next');
-        case 'EndOfFileExpected':
-            return expectedAt(text, offset, 'end');
-        case 'InvalidSymbol':
-            // The parser skips an unknown word, such as `True` or `'a'`, so it is named whole.
-            return {
-                offset,
-                message: `expected ${EXPECTED[context.expected]}, found ${describeWord(text, offset, length)}`
-            };
-        default:
-            // ValueExpected and CommaExpected: what was expected depends on the position, such
-            // as a property name after '{' but a value after ':'.
-            return expectedAt(text, offset, context.expected);
-    }
-}
-/**
- * Tells whether `code` is an error inside one string or number token. The parser reports
- * these before it checks whether the token is allowed at its position.
- */
-function isTokenError(code) {
-    const name = (0,main.printParseErrorCode)(code);
-    return (name === 'UnexpectedEndOfString' ||
-        name === 'InvalidCharacter' ||
-        name === 'InvalidEscapeCharacter' ||
-        name === 'InvalidUnicode' ||
-        name === 'UnexpectedEndOfNumber' ||
-        name === 'InvalidNumberFormat');
-}
-function expectedAt(text, offset, expected) {
+
+
+
+const run = (0,external_node_util_.promisify)(external_node_child_process_.execFile);
+/** Git output can be large (a Terraform plan), so allow up to 256 MiB. */
+const MAX_OUTPUT = 256 * 1024 * 1024;
+const FACT_FILE = /\.(json|ya?ml|template)$/i;
+/** Returns the reader of files at `ref` in the repository that contains `cwd`. */
+async function revisionFiles(ref, cwd) {
+    const root = await git(['rev-parse', '--show-toplevel'], cwd).catch((error) => {
+        throw new InputError(`--base-ref ${ref} needs a git repository, but ${cwd} is not in one: ${firstLine(error.message)}`);
+    });
+    const top = root.trim();
+    await git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], top).catch(() => {
+        throw new InputError(`base revision \`${ref}\` is not in the repository; fetch it first (actions/checkout with fetch-depth: 0, or git fetch origin ${ref})`);
+    });
+    const relative = (file) => external_node_path_default().relative(top, file).split((external_node_path_default()).sep).join('/');
     return {
-        offset,
-        message: `expected ${EXPECTED[expected]}, found ${describeCharacter(text, offset)}`
-    };
-}
-/**
- * Finds the first fault in the string literal that starts with the quote at
- * `quoteOffset`: a control character, an invalid escape or a missing closing quote.
- */
-function describeStringError(text, quoteOffset) {
-    for (let i = quoteOffset + 1; i < text.length; i++) {
-        const code = text.charCodeAt(i);
-        if (code === 0x22)
-            return { offset: quoteOffset, message: 'invalid string' };
-        if (code < 0x20) {
-            const hex = code.toString(16).padStart(4, '0').toUpperCase();
-            return {
-                offset: i,
-                message: `control character U+${hex} in a string; write it as an escape such as \\n or \\u${hex}`
-            };
-        }
-        if (code === 0x5c) {
-            VALID_ESCAPE.lastIndex = i;
-            const validEscape = VALID_ESCAPE.exec(text);
-            if (!validEscape) {
-                const written = text.slice(i, i + 6).match(/^\\(?:u[0-9a-fA-F]{0,3}|.?)/s)?.[0];
-                return {
-                    offset: i,
-                    message: `invalid escape "${written}" in a string; JSON allows \\" \\\\ \\/ \\b \\f \\n \\r \\t and \\uXXXX`
-                };
+        async read(file) {
+            try {
+                return await git(['show', `${ref}:${relative(file)}`], top);
             }
-            i += validEscape[0].length - 1;
-        }
-    }
-    return { offset: quoteOffset, message: `unterminated string: the closing '"' is missing` };
-}
-/** Names a word for a message: quoted, cut to 20 characters. */
-function describeWord(text, offset, length) {
-    const word = text.slice(offset, offset + length);
-    return quoteVisibly(word.length > 20 ? `${word.slice(0, 17)}...` : word);
-}
-/** Names the character at `offset` for a message: quoted, or the end of the text. */
-function describeCharacter(text, offset) {
-    const codePoint = text.codePointAt(offset);
-    if (codePoint === undefined)
-        return 'the end of the text';
-    return quoteVisibly(String.fromCodePoint(codePoint));
-}
-/** Control, format and space characters other than ' ', such as a BOM or a no-break space. */
-const INVISIBLE = /[\p{C}\p{Z}]/gu;
-/** Quotes `text` as JSON, with invisible characters written as `\uXXXX` so the reader can see them. */
-function quoteVisibly(text) {
-    return JSON.stringify(text).replace(INVISIBLE, (character) => {
-        if (character === ' ')
-            return character;
-        const units = character.split('');
-        return units.map((unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`).join('');
-    });
-}
-
-;// CONCATENATED MODULE: ./src/facts/json-parser.ts
-/**
- * Strict JSON (RFC 8259) parsing that records where each object, array and member
- * starts. JSON.parse gives no positions, so this builds the values from the events of
- * the `visit` parser of Microsoft's `jsonc-parser`, with comments, trailing commas and
- * empty text rejected.
- *
- * `visit` is used rather than `parseTree` because both recurse once per nesting level,
- * and `parseTree` offers no callback that could stop a deep text. In jsonc-parser 3.3.1
- * on Node 20, `parseTree` overflows the call stack on 10,000 nested arrays. Here the
- * begin callbacks throw at the depth limit, before the recursion goes deeper.
- */
-
-
-
-
-/** Deeper nesting is rejected, so that hostile input cannot overflow the call stack. */
-const MAX_JSON_DEPTH = 512;
-const STRICT_JSON = { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false };
-/**
- * Parses `text` as one JSON value. Objects and arrays are plain ones, as JSON.parse
- * returns them, and a `__proto__` key is an ordinary own property. Throws an
- * `InputError` at the line and column of the first syntax error, on nesting deeper than
- * `MAX_JSON_DEPTH`, and on duplicate keys, because parsers disagree on which value wins.
- */
-function parseJson(text, map) {
-    const builder = new ValueBuilder(text, map);
-    (0,main.visit)(text, builder, STRICT_JSON);
-    builder.throwPendingError();
-    return { value: builder.root, index: new JsonIndex(text, map, builder.containers) };
-}
-/** Builds the value and its offsets from the parse events, and throws at the first error. */
-class ValueBuilder {
-    text;
-    map;
-    containers = new WeakMap();
-    root;
-    frames = [];
-    expected = 'value';
-    numberStart = -1;
-    numberEnd = -1;
-    /** An error inside a string or number token, pending until the parser accepts or rejects the token. */
-    pendingError;
-    constructor(text, map) {
-        this.text = text;
-        this.map = map;
-    }
-    // jsonc-parser calls the callbacks without `this`, so they are arrow functions.
-    onObjectBegin = (offset) => {
-        this.throwPendingError();
-        const object = {};
-        this.open(offset, { container: object, members: new Map(), key: '' });
-        this.expected = 'name';
-    };
-    onArrayBegin = (offset) => {
-        this.throwPendingError();
-        this.open(offset, { container: [], members: [] });
-        this.expected = 'value';
-    };
-    onObjectEnd = () => this.close();
-    onArrayEnd = () => this.close();
-    onObjectProperty = (name, offset) => {
-        this.throwPendingError();
-        const frame = this.frames[this.frames.length - 1];
-        if (!('key' in frame))
-            return;
-        if (frame.members.has(name)) {
-            this.fail(`duplicate key ${JSON.stringify(name)} in an object; keep one, because JSON parsers disagree on which value wins`, offset);
-        }
-        frame.key = name;
-        this.expected = 'colon';
-    };
-    onSeparator = (separator) => {
-        this.throwPendingError();
-        const frame = this.frames[this.frames.length - 1];
-        if (separator === ':')
-            this.expected = 'value';
-        else
-            this.expected = frame && 'key' in frame ? 'name' : 'value';
-    };
-    onLiteralValue = (value, offset, length) => {
-        this.throwPendingError();
-        this.add(value, offset);
-        if (typeof value === 'number') {
-            this.numberStart = offset;
-            this.numberEnd = offset + length;
-        }
-        this.expected = this.afterValue();
-    };
-    /**
-     * Throws at the first error. An error inside a token waits until the parser accepts or
-     * rejects the token. When the token is not allowed at its position at all, as the string
-     * in `[1 "a\n"]`, that error is at the token's start and is the one reported.
-     */
-    onError = (code, offset, length) => {
-        const pending = this.pendingError;
-        if (pending && pending.offset !== offset)
-            this.throwSyntaxError(pending);
-        if (!pending && isTokenError(code)) {
-            this.pendingError = { code, offset, length };
-            return;
-        }
-        this.throwSyntaxError({ code, offset, length });
-    };
-    /** Throws the pending token error, if any, because the parser went on past the token or the text ended. */
-    throwPendingError() {
-        if (this.pendingError)
-            this.throwSyntaxError(this.pendingError);
-    }
-    throwSyntaxError({ code, offset, length }) {
-        const context = {
-            expected: this.expected,
-            numberStart: this.numberStart,
-            numberEnd: this.numberEnd
-        };
-        const error = describeSyntaxError(this.text, code, offset, length, context);
-        this.fail(error.message, error.offset);
-    }
-    open(offset, frame) {
-        if (this.frames.length >= MAX_JSON_DEPTH) {
-            this.fail(`objects and arrays nested deeper than ${MAX_JSON_DEPTH} levels`, offset);
-        }
-        this.add(frame.container, offset);
-        this.containers.set(frame.container, { start: offset, members: frame.members });
-        this.frames.push(frame);
-    }
-    close() {
-        this.throwPendingError();
-        this.frames.pop();
-        this.expected = this.afterValue();
-    }
-    /** Adds a value to the open container, at the member named by the last property. */
-    add(value, offset) {
-        const frame = this.frames[this.frames.length - 1];
-        if (!frame) {
-            this.root = value;
-        }
-        else if ('key' in frame) {
-            setMember(frame.container, frame.key, value);
-            frame.members.set(frame.key, offset);
-        }
-        else {
-            frame.container.push(value);
-            frame.members.push(offset);
-        }
-    }
-    afterValue() {
-        const frame = this.frames[this.frames.length - 1];
-        if (!frame)
-            return 'end';
-        return 'key' in frame ? 'object-next' : 'array-next';
-    }
-    fail(message, offset) {
-        throw new InputError(`invalid JSON: ${message}`, this.map.locate(offset));
-    }
-}
-/** Sets a member without invoking the `__proto__` setter, so a key can never change the prototype. */
-function setMember(target, key, value) {
-    if (key === '__proto__') {
-        Object.defineProperty(target, key, {
-            value,
-            writable: true,
-            enumerable: true,
-            configurable: true
-        });
-    }
-    else {
-        target[key] = value;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/facts/policy-elements.ts
-
-
-/** Reads `Action`, `NotAction`, `Resource` or `NotResource`: a string or a list of strings. */
-function readStringOrList(reader, statement, element, label) {
-    const value = statement[element];
-    if (typeof value === 'string')
-        return [value];
-    if (Array.isArray(value) && value.every((item) => typeof item === 'string'))
-        return value;
-    throw reader.error(`${element} in ${label} must be a string or a list of strings, found ${quote(value)}`, statement, element);
-}
-const PRINCIPAL_TYPES = ['AWS', 'Service', 'Federated', 'CanonicalUser'];
-/**
- * Reads `Principal` or `NotPrincipal`. `"*"` and `{"AWS": "*"}` set `wildcard`; a bare
- * 12-digit account ID becomes the account's root ARN, because AWS treats both the same.
- */
-function readPrincipal(reader, statement, element, label, partition) {
-    const value = statement[element];
-    const set = {
-        wildcard: false,
-        aws: [],
-        service: [],
-        federated: [],
-        canonicalUser: []
-    };
-    if (value === '*')
-        return { set: { ...set, wildcard: true }, writtenAws: [] };
-    if (!isObject(value)) {
-        throw reader.error(`${element} in ${label} must be "*" or an object such as {"AWS": "arn:aws:iam::111122223333:root"}, found ${quote(value)}`, statement, element);
-    }
-    for (const type of Object.keys(value)) {
-        if (!PRINCIPAL_TYPES.includes(type)) {
-            throw reader.error(`unknown principal type "${type}" in ${element} of ${label}; expected ${PRINCIPAL_TYPES.join(', ')}`, value, type);
-        }
-    }
-    const list = (type) => readStringOrList(reader, value, type, `${element} of ${label}`);
-    const writtenAws = value.AWS === undefined ? [] : list('AWS');
-    for (const aws of writtenAws) {
-        if (aws === '*')
-            set.wildcard = true;
-        else
-            set.aws.push(isAccountId(aws) ? accountRootArn(aws, partition) : aws);
-    }
-    if (value.Service !== undefined)
-        set.service = list('Service');
-    if (value.Federated !== undefined)
-        set.federated = list('Federated');
-    if (value.CanonicalUser !== undefined)
-        set.canonicalUser = list('CanonicalUser');
-    return { set, writtenAws };
-}
-/**
- * Reads `Condition`: `{ Operator: { Key: value | [values] } }` gives one entry per
- * operator and key, with booleans and numbers turned into the strings AWS compares.
- */
-function readConditions(reader, statement, label) {
-    const condition = statement.Condition;
-    if (condition === undefined)
-        return [];
-    if (!isObject(condition)) {
-        throw reader.error(`Condition in ${label} must be an object such as {"StringEquals": {"kms:CallerAccount": "111122223333"}}, found ${quote(condition)}`, statement, 'Condition');
-    }
-    const entries = [];
-    for (const [operator, block] of Object.entries(condition)) {
-        if (!isObject(block)) {
-            throw reader.error(`condition operator ${operator} in ${label} must map condition keys to values, found ${quote(block)}`, condition, operator);
-        }
-        for (const [key, value] of Object.entries(block)) {
-            const items = Array.isArray(value) ? value : [value];
-            const values = items.map((item) => conditionValue(item));
-            if (values.some((item) => item === undefined)) {
-                throw reader.error(`condition ${operator} ${key} in ${label} must have a string, number or boolean value, or a list of them, found ${quote(value)}`, block, key);
+            catch {
+                // The file did not exist at the base revision: this change adds it.
+                return undefined;
             }
-            entries.push({ operator, key, values: values });
-        }
-    }
-    return entries;
-}
-function conditionValue(value) {
-    if (typeof value === 'string')
-        return value;
-    if (typeof value === 'boolean')
-        return value ? 'true' : 'false';
-    if (typeof value === 'number' && Number.isFinite(value))
-        return formatNumber(value);
-    return undefined;
-}
-/** Decimal notation even where JavaScript would print an exponent (`1e+21`). */
-function formatNumber(value) {
-    const text = String(value);
-    if (!/e/i.test(text))
-        return text;
-    return Number.isInteger(value) ? BigInt(value).toString() : value.toFixed(20).replace(/0+$/, '');
-}
-
-;// CONCATENATED MODULE: ./src/facts/policy-statement.ts
-
-
-const STATEMENT_ELEMENTS = [
-    'Sid',
-    'Effect',
-    'Principal',
-    'NotPrincipal',
-    'Action',
-    'NotAction',
-    'Resource',
-    'NotResource',
-    'Condition'
-];
-/** Kinds whose statements must name a resource; AWS rejects such a statement without one. */
-const RESOURCE_REQUIRED = [
-    'identity',
-    'permissions-boundary',
-    'session-policy',
-    'rcp',
-    'vpce'
-];
-/** Reads the statement at `container[key]`, the `index`-th statement of its policy. */
-function readStatement(context, container, key, index) {
-    const { reader } = context;
-    const value = container[key];
-    const position = `statement ${index + 1} of ${context.policyLabel}`;
-    if (!isObject(value)) {
-        throw reader.error(`${position} must be an object, found ${quote(value)}`, container, key);
-    }
-    checkElementNames(reader, value, position);
-    const sid = reader.optionalString(value, 'Sid', `Sid of ${position}`);
-    const label = sid === undefined ? `statement ${index + 1}` : `statement ${index + 1} ("${sid}")`;
-    const where = `${label} of ${context.policyLabel}`;
-    const statement = {
-        index,
-        ...(sid !== undefined && { sid }),
-        effect: readEffect(reader, value, where),
-        conditions: []
-    };
-    const writtenAws = readPrincipals(context, value, where, statement);
-    readActionsAndResources(context, value, where, statement);
-    statement.conditions = readConditions(reader, value, where);
-    const location = reader.locate(container, key);
-    if (location)
-        statement.location = location;
-    return { statement, label, writtenAws, elementLocations: elementLocations(reader, value) };
-}
-function checkElementNames(reader, value, position) {
-    for (const name of Object.keys(value)) {
-        if (!STATEMENT_ELEMENTS.includes(name)) {
-            throw reader.error(`unknown element "${name}" in ${position}; a statement has only ${STATEMENT_ELEMENTS.join(', ')}`, value, name);
-        }
-    }
-    for (const [first, second] of [
-        ['Action', 'NotAction'],
-        ['Resource', 'NotResource'],
-        ['Principal', 'NotPrincipal']
-    ]) {
-        if (value[first] !== undefined && value[second] !== undefined) {
-            throw reader.error(`${position} has both ${first} and ${second}; a statement has one or the other`, value, second);
-        }
-    }
-}
-function readEffect(reader, value, where) {
-    const effect = value.Effect;
-    if (effect === 'Allow' || effect === 'Deny')
-        return effect;
-    if (effect === undefined)
-        throw reader.error(`Effect is missing in ${where}: expected "Allow" or "Deny"`, value);
-    throw reader.error(`Effect in ${where} must be "Allow" or "Deny", found ${quote(effect)}`, value, 'Effect');
-}
-function readPrincipals(context, value, where, statement) {
-    const written = [];
-    for (const element of ['Principal', 'NotPrincipal']) {
-        if (value[element] === undefined)
-            continue;
-        const parsed = readPrincipal(context.reader, value, element, where, context.partition);
-        if (element === 'Principal')
-            statement.principal = parsed.set;
-        else
-            statement.notPrincipal = parsed.set;
-        for (const aws of parsed.writtenAws)
-            written.push({ value: aws, element });
-    }
-    return written;
-}
-function readActionsAndResources(context, value, where, statement) {
-    const { reader, kind } = context;
-    if (value.Action !== undefined)
-        statement.action = readStringOrList(reader, value, 'Action', where);
-    if (value.NotAction !== undefined)
-        statement.notAction = readStringOrList(reader, value, 'NotAction', where);
-    if (value.Resource !== undefined)
-        statement.resource = readStringOrList(reader, value, 'Resource', where);
-    if (value.NotResource !== undefined)
-        statement.notResource = readStringOrList(reader, value, 'NotResource', where);
-    // Key policies are checked for missing elements later: AWS ignores such statements there.
-    if (kind === 'key-policy')
-        return;
-    if (!statement.action && !statement.notAction) {
-        throw reader.error(`${where} has no Action or NotAction; AWS rejects such a statement`, value);
-    }
-    if (!statement.resource && !statement.notResource) {
-        if (RESOURCE_REQUIRED.includes(kind)) {
-            throw reader.error(`${where} has no Resource or NotResource; AWS rejects such a statement`, value);
-        }
-        // NOTE: older SCP syntax allowed Resource only in Deny statements. An SCP Allow without
-        // Resource therefore covers every resource. Other kinds without Resource were rejected above.
-        statement.resource = ['*'];
-    }
-}
-function elementLocations(reader, value) {
-    const locations = {};
-    for (const name of Object.keys(value)) {
-        const location = reader.locate(value, name);
-        if (location)
-            locations[name] = location;
-    }
-    return locations;
-}
-
-;// CONCATENATED MODULE: ./src/facts/policy-warnings.ts
-/** Each policy kind with its article, for messages. */
-const KIND_NAMES = {
-    'key-policy': 'a key policy',
-    identity: 'an identity policy',
-    'permissions-boundary': 'a permissions boundary',
-    scp: 'an SCP',
-    rcp: 'an RCP',
-    'session-policy': 'a session policy',
-    vpce: 'a VPC endpoint policy'
-};
-const PRINCIPAL_REQUIRED = ['key-policy', 'rcp', 'vpce'];
-const PRINCIPAL_NOT_ALLOWED = [
-    'identity',
-    'permissions-boundary',
-    'session-policy',
-    'scp'
-];
-/** Returns true when AWS ignores the statement: a key-policy statement without Resource or without Action. */
-function isIgnoredKeyPolicyStatement(kind, statement) {
-    if (kind !== 'key-policy')
-        return false;
-    const hasAction = statement.action !== undefined || statement.notAction !== undefined;
-    const hasResource = statement.resource !== undefined || statement.notResource !== undefined;
-    return !hasAction || !hasResource;
-}
-/** Lists the warnings for one statement; messages name the statement and `policyLabel`. */
-function checkStatement(kind, written, policyLabel) {
-    const { statement } = written;
-    const warnings = [];
-    const warn = (code, message, element) => {
-        const location = (element && written.elementLocations[element]) || statement.location;
-        warnings.push({
-            code,
-            message: `${written.label} of ${policyLabel}: ${message}`,
-            statementIndex: statement.index,
-            location
-        });
-    };
-    if (isIgnoredKeyPolicyStatement(kind, statement)) {
-        const missing = statement.action === undefined && statement.notAction === undefined ? 'Action' : 'Resource';
-        warn('statement-ignored', `AWS ignores this statement because it has no ${missing}; a key-policy statement needs Resource and Action`);
-    }
-    if (kind === 'key-policy')
-        checkKeyPolicyElements(statement, warn);
-    checkPrincipalPresence(kind, statement, warn);
-    checkPrincipalValues(written.writtenAws, warn);
-    return warnings;
-}
-function checkKeyPolicyElements(statement, warn) {
-    for (const resource of statement.resource ?? []) {
-        if (resource !== '*') {
-            warn('resource-not-star', `Resource in a key policy should be "*", which means this key; found "${resource}"`, 'Resource');
-        }
-    }
-    if (statement.notResource) {
-        warn('resource-not-star', 'NotResource in a key policy has no useful meaning; use "Resource": "*"', 'NotResource');
-    }
-    for (const { key } of statement.conditions) {
-        const lower = key.toLowerCase();
-        if (lower.startsWith('aws:resourcetag/') || lower === 'kms:resourcealiases') {
-            warn('condition-key-not-allowed', `AWS rejects the condition key ${key} in key policies; it works only in IAM policies`, 'Condition');
-        }
-    }
-}
-function checkPrincipalPresence(kind, statement, warn) {
-    const hasPrincipal = statement.principal !== undefined || statement.notPrincipal !== undefined;
-    if (!hasPrincipal && PRINCIPAL_REQUIRED.includes(kind)) {
-        warn('invalid-element', `a statement in ${KIND_NAMES[kind]} needs Principal or NotPrincipal; AWS rejects it without one`);
-    }
-    if (hasPrincipal && PRINCIPAL_NOT_ALLOWED.includes(kind)) {
-        const element = statement.principal ? 'Principal' : 'NotPrincipal';
-        warn('invalid-element', `AWS rejects ${element} in ${KIND_NAMES[kind]}`, element);
-    }
-}
-const GROUP_ARN = /^arn:[^:]+:iam::[^:]*:group\//;
-function checkPrincipalValues(writtenAws, warn) {
-    for (const { value: principal, element } of writtenAws) {
-        if (principal !== '*' && principal.includes('*')) {
-            warn('principal-wildcard-in-arn', `principal "${principal}" contains "*", which AWS does not accept inside a principal ARN; use "*" with an aws:PrincipalArn condition`, element);
-        }
-        if (GROUP_ARN.test(principal)) {
-            warn('group-principal', `principal "${principal}" is an IAM group, which can never be a principal; name its users or roles instead`, element);
-        }
-    }
-}
-
-;// CONCATENATED MODULE: ./src/facts/policy-document.ts
-
-
-
-
-
-
-
-
-/**
- * Parses a policy document given as an object, a JSON string, a URL-encoded JSON string
- * (as the raw IAM API returns it) or a JSON string that contains the policy as a string.
- * Statements get their 0-based index, Sid and, when positions are known, the location
- * of their opening brace. Key-policy statements that AWS ignores (no Resource or no
- * Action) stay in `statements`, as written, with a `statement-ignored` warning; the
- * engine skips them.
- * Throws an `InputError` at the bad value when the document is malformed.
- */
-function parsePolicyDocument(input, options) {
-    const label = options.label ?? policyLabel(options);
-    const { value, index, start } = decodePolicyInput(input, options, label);
-    const reader = new DocumentReader(options.file ?? '', index);
-    if (!isObject(value)) {
-        const message = notPolicyDocumentMessage(label, value);
-        throw start ? new InputError(message, start) : reader.error(message);
-    }
-    const context = {
-        reader,
-        kind: options.kind,
-        partition: options.partition ?? 'aws',
-        policyLabel: label
-    };
-    const statements = [];
-    const warnings = [];
-    statementSlots(reader, value, label).forEach(([container, key], position) => {
-        const written = readStatement(context, container, key, position);
-        appendAll(warnings, checkStatement(options.kind, written, label));
-        statements.push(written.statement);
-    });
-    const policy = { kind: options.kind, name: options.name, statements, warnings };
-    if (typeof value.Version === 'string')
-        policy.version = value.Version;
-    if (options.arn !== undefined)
-        policy.arn = options.arn;
-    if (options.accountId !== undefined)
-        policy.accountId = options.accountId;
-    const location = reader.locate(value);
-    if (location)
-        policy.location = location;
-    return policy;
-}
-/** Describes a value that is not a policy document, for the policy named `label`. */
-function notPolicyDocumentMessage(label, value) {
-    return `${label} must be a policy document: a JSON object with a Statement element, or that object as a JSON string, found ${quote(value)}`;
-}
-/** Names a policy in messages by kind and ARN, or by kind and name, such as `SCP "FullAWSAccess"`. */
-function policyLabel(options) {
-    const names = {
-        'key-policy': 'key policy',
-        identity: 'policy',
-        'permissions-boundary': 'permissions boundary',
-        scp: 'SCP',
-        rcp: 'RCP',
-        'session-policy': 'session policy',
-        vpce: 'VPC endpoint policy'
-    };
-    return `${names[options.kind]} ${options.arn ?? `"${options.name}"`}`;
-}
-/** Lists the container and key of each statement, which is `Statement` itself when it is one object. */
-function statementSlots(reader, document, label) {
-    const statement = document.Statement;
-    if (Array.isArray(statement))
-        return statement.map((_, position) => [statement, position]);
-    if (isObject(statement))
-        return [[document, 'Statement']];
-    if (statement === undefined) {
-        throw reader.error(`${label} has no Statement element; expected "Statement": [ ... ]`, document);
-    }
-    throw reader.error(`Statement of ${label} must be an object or a list of objects, found ${quote(statement)}`, document, 'Statement');
-}
-function decodePolicyInput(input, options, label) {
-    if (typeof input !== 'string') {
-        return {
-            value: input,
-            index: options.positions instanceof JsonIndex ? options.positions : undefined
-        };
-    }
-    if (options.positions && !(options.positions instanceof JsonIndex)) {
-        return parsePolicyText({ text: input, map: options.positions }, label, 0);
-    }
-    const text = stripByteOrderMark(input);
-    if (options.file !== undefined) {
-        return parsePolicyText({ text, map: new FileTextMap(options.file, text) }, label, 0);
-    }
-    return withoutLocations(() => parsePolicyText({ text, map: new FileTextMap('', text) }, label, 0));
-}
-/** Parses policy text; a URL-encoded text is decoded first, and a JSON string is parsed once more. */
-function parsePolicyText(mapped, label, depth) {
-    const start = mapped.text.search(/\S/);
-    if (start < 0)
-        throw new InputError(`${label} is empty; expected a JSON policy document`, mapped.map.locate(0));
-    if (mapped.text[start] === '%')
-        return parsePolicyText(decodeUrlEncoded(mapped), label, depth + 1);
-    const { value, index } = parseJson(mapped.text, mapped.map);
-    if (typeof value === 'string' && depth < 2) {
-        return parsePolicyText(decodeStringLiteral(mapped.text, start, mapped.map), label, depth + 1);
-    }
-    return { value, index, start: mapped.map.locate(start) };
-}
-/** Runs `parse` on text that has no file: its errors keep line and column in the message only. */
-function withoutLocations(parse) {
-    try {
-        const { value } = parse();
-        return { value };
-    }
-    catch (error) {
-        if (!(error instanceof InputError) || !error.location)
-            throw error;
-        const { line, column } = error.location;
-        throw new InputError(`${error.message} (line ${line}, column ${column} of the policy text)`);
-    }
-}
-function stripByteOrderMark(text) {
-    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-}
-
-;// CONCATENATED MODULE: ./src/facts/embedded-policy.ts
-
-
-
-/**
- * Parses the policy at `container[key]`. Statement locations point into the fact file,
- * also when the policy is a JSON string or URL-encoded string inside it. A value that is
- * neither a string nor an object is an `InputError` located at the value.
- */
-function parseEmbeddedPolicy(reader, container, key, options) {
-    const value = container[key];
-    if (typeof value !== 'string' && !isObject(value)) {
-        const label = options.label ?? policyLabel(options);
-        throw reader.error(notPolicyDocumentMessage(label, value), container, key);
-    }
-    if (!reader.index)
-        return withSourceName(reader.source, () => parsePolicyDocument(value, options));
-    const positions = typeof value === 'string' ? reader.index.stringContent(container, key)?.map : reader.index;
-    return parsePolicyDocument(value, { ...options, file: reader.source, positions });
-}
-/** Names the source in errors that have no location, because the document has no positions. */
-function withSourceName(source, parse) {
-    try {
-        return parse();
-    }
-    catch (error) {
-        if (error instanceof InputError && !error.location && source) {
-            throw new InputError(`${source}: ${error.message}`);
-        }
-        throw error;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/facts/iam-document.ts
-
-
-
-
-const ENTITY_FIELDS = {
-    role: { list: 'RoleDetailList', name: 'RoleName', id: 'RoleId', inline: 'RolePolicyList' },
-    user: { list: 'UserDetailList', name: 'UserName', id: 'UserId', inline: 'UserPolicyList' },
-    group: { list: 'GroupDetailList', name: 'GroupName', id: 'GroupId', inline: 'GroupPolicyList' }
-};
-/** Reads an authorization-details document; `warnings` collects problems that do not stop the check. */
-function readIamDocument(document, warnings) {
-    const reader = new DocumentReader(document.source, document.index);
-    const root = document.value;
-    const { accountId, partition } = findAccount(reader, root);
-    if (root.IsTruncated === true) {
-        // A truncated export can lack roles, users or policies; lookups of missing ones end
-        // as unknown, and this warning gives the reason.
-        warnings.push({
-            code: 'facts',
-            message: `${document.source} is a truncated export (IsTruncated is true): principals or policies missing from it make results unknown. Export with the AWS CLI, which follows the pages, or merge every page into one file.`,
-            ...(reader.locate(root) ? { location: reader.locate(root) } : {})
-        });
-    }
-    const readEntities = (kind) => reader
-        .objectList(root, ENTITY_FIELDS[kind].list, ENTITY_FIELDS[kind].list)
-        .map((entry) => readEntity(reader, kind, entry, accountId, partition));
-    return {
-        source: document.source,
-        accountId,
-        partition,
-        roles: readEntities('role'),
-        users: readEntities('user'),
-        groups: readEntities('group'),
-        managedPolicies: reader
-            .objectList(root, 'Policies', 'Policies')
-            .map((entry) => readManagedPolicy(reader, entry, partition, warnings))
-    };
-}
-/**
- * Finds the one account whose ARNs the file contains. AWS managed policy ARNs name no
- * account, so a file with only those has none.
- */
-function findAccount(reader, root) {
-    let found;
-    let partition;
-    const entries = [];
-    for (const kind of ['role', 'user', 'group']) {
-        appendAll(entries, reader.objectList(root, ENTITY_FIELDS[kind].list, ENTITY_FIELDS[kind].list));
-    }
-    const policies = reader.objectList(root, 'Policies', 'Policies');
-    for (const entry of entries.concat(policies)) {
-        const arn = entry.Arn;
-        if (typeof arn !== 'string')
-            continue;
-        partition ??= parseArn(arn)?.partition;
-        const accountId = arnAccountId(arn);
-        if (!accountId)
-            continue;
-        if (found && found.accountId !== accountId) {
-            throw reader.error(`ARN ${arn} belongs to account ${accountId}, but ${found.arn} belongs to ${found.accountId}; use one authorization-details file per account`, entry, 'Arn');
-        }
-        found ??= { accountId, arn };
-    }
-    if (!found && (entries.length > 0 || policies.length === 0)) {
-        throw reader.error('no ARN with an account ID found: expected the output of "aws iam get-account-authorization-details", whose roles, users, groups and policies have ARNs', root);
-    }
-    return { accountId: found?.accountId, partition: partition ?? 'aws' };
-}
-function readEntity(reader, kind, entry, accountId, partition) {
-    const fields = ENTITY_FIELDS[kind];
-    const name = reader.requireString(entry, fields.name, `${fields.name} of a ${fields.list} entry`);
-    const arn = reader.requireString(entry, 'Arn', `Arn of ${kind} "${name}"`);
-    const owner = `${kind} ${arn}`;
-    const draft = {
-        kind,
-        arn,
-        name,
-        path: reader.optionalString(entry, 'Path', `Path of ${owner}`) ?? '/',
-        accountId,
-        inlinePolicies: reader
-            .objectList(entry, fields.inline, `${fields.inline} of ${owner}`)
-            .map((inline) => readInlinePolicy(reader, inline, owner, accountId, partition)),
-        attachedArns: reader
-            .objectList(entry, 'AttachedManagedPolicies', `AttachedManagedPolicies of ${owner}`)
-            .map((attached) => reader.requireString(attached, 'PolicyArn', `PolicyArn of a policy attached to ${owner}`)),
-        tags: readIamTags(reader, entry, owner),
-        groups: kind === 'user' ? reader.stringList(entry, 'GroupList', `GroupList of ${owner}`) : [],
-        source: reader.source
-    };
-    const id = reader.optionalString(entry, fields.id, `${fields.id} of ${owner}`);
-    if (id !== undefined)
-        draft.id = id;
-    const boundary = reader.optionalObject(entry, 'PermissionsBoundary', `PermissionsBoundary of ${owner}`);
-    if (boundary) {
-        draft.boundaryArn = reader.requireString(boundary, 'PermissionsBoundaryArn', `PermissionsBoundaryArn of ${owner}`);
-    }
-    const location = reader.locate(entry);
-    if (location)
-        draft.location = location;
-    return draft;
-}
-function readInlinePolicy(reader, inline, owner, accountId, partition) {
-    const name = reader.requireString(inline, 'PolicyName', `PolicyName of an inline policy of ${owner}`);
-    return parseEmbeddedPolicy(reader, inline, 'PolicyDocument', {
-        kind: 'identity',
-        name,
-        accountId,
-        partition,
-        label: `inline policy "${name}" of ${owner}`
-    });
-}
-function readIamTags(reader, entry, owner) {
-    const tags = new Map();
-    for (const tag of reader.objectList(entry, 'Tags', `Tags of ${owner}`)) {
-        const key = reader.requireString(tag, 'Key', `Key of a tag of ${owner}`);
-        tags.set(key, reader.optionalString(tag, 'Value', `Value of tag "${key}" of ${owner}`) ?? '');
-    }
-    return Object.fromEntries(tags);
-}
-function readManagedPolicy(reader, entry, partition, warnings) {
-    const arn = reader.requireString(entry, 'Arn', 'Arn of a Policies entry');
-    const name = reader.requireString(entry, 'PolicyName', `PolicyName of managed policy ${arn}`);
-    const defaultVersionId = reader.optionalString(entry, 'DefaultVersionId', `DefaultVersionId of managed policy ${arn}`);
-    const versions = reader.objectList(entry, 'PolicyVersionList', `PolicyVersionList of managed policy ${arn}`);
-    const draft = { arn, name, source: reader.source };
-    const location = reader.locate(entry);
-    if (location)
-        draft.location = location;
-    const version = findDefaultVersion(reader, entry, versions, defaultVersionId, arn);
-    if (!version || version.Document === undefined || version.Document === null) {
-        warnings.push({
-            code: 'facts',
-            message: `managed policy ${arn} has no default version document in ${reader.source}; principals it is attached to get unknown results unless another file contains it`,
-            location
-        });
-        return draft;
-    }
-    const versionId = reader.optionalString(version, 'VersionId', `VersionId of managed policy ${arn}`) ??
-        defaultVersionId;
-    if (versionId !== undefined)
-        draft.versionId = versionId;
-    draft.policy = parseEmbeddedPolicy(reader, version, 'Document', {
-        kind: 'identity',
-        name,
-        arn,
-        accountId: arnAccountId(arn),
-        partition: parseArn(arn)?.partition ?? partition,
-        label: `managed policy ${arn}`
-    });
-    return draft;
-}
-/**
- * Finds the default version: the one marked `IsDefaultVersion: true`, or else the one
- * whose `VersionId` is `DefaultVersionId`. Throws an `InputError` when the two disagree,
- * when several versions are marked default, or when two versions share a `VersionId`,
- * because picking one of them could check the wrong document.
- */
-function findDefaultVersion(reader, entry, versions, defaultVersionId, arn) {
-    const list = entry.PolicyVersionList;
-    const seenIds = new Set();
-    let marked;
-    versions.forEach((version, position) => {
-        const what = `version ${position + 1} of managed policy ${arn}`;
-        const versionId = reader.optionalString(version, 'VersionId', `VersionId of ${what}`);
-        if (versionId !== undefined && seenIds.has(versionId)) {
-            throw reader.error(`managed policy ${arn} lists version ${versionId} twice in PolicyVersionList; keep one entry per version`, list, position);
-        }
-        if (versionId !== undefined)
-            seenIds.add(versionId);
-        const isDefault = reader.optionalBoolean(version, 'IsDefaultVersion', `IsDefaultVersion of ${what}`);
-        if (isDefault !== true)
-            return;
-        if (marked) {
-            throw reader.error(`managed policy ${arn} has more than one version marked IsDefaultVersion: true (${marked.versionId ?? 'no VersionId'} and ${versionId ?? 'no VersionId'}); a policy has one default version`, version, 'IsDefaultVersion');
-        }
-        marked = { version, ...(versionId !== undefined && { versionId }) };
-    });
-    if (!marked) {
-        if (defaultVersionId === undefined)
-            return undefined;
-        return versions.find((candidate) => candidate.VersionId === defaultVersionId);
-    }
-    if (defaultVersionId !== undefined && marked.versionId !== defaultVersionId) {
-        const markedId = marked.versionId === undefined ? 'has no VersionId' : `is "${marked.versionId}"`;
-        throw reader.error(`managed policy ${arn} has DefaultVersionId "${defaultVersionId}", but the version marked IsDefaultVersion: true ${markedId}; the two must name the same version`, marked.version, 'IsDefaultVersion');
-    }
-    return marked.version;
-}
-
-;// CONCATENATED MODULE: ./src/facts/iam-facts.ts
-
-
-
-/** Builds one `AccountIamFacts` per account, sorted by account ID. Drafts must come sorted by source. */
-function buildIamFacts(drafts, warnings) {
-    const resolver = new PolicyResolver(mergeManagedPolicies(drafts, warnings));
-    const accounts = new Map();
-    for (const draft of drafts) {
-        if (draft.accountId === undefined)
-            continue;
-        accounts.set(draft.accountId, [...(accounts.get(draft.accountId) ?? []), draft]);
-    }
-    const facts = [...accounts.entries()].map(([accountId, files]) => buildAccount(accountId, files, resolver));
-    resolver.reportMissing(warnings);
-    return facts.sort((left, right) => compareText(left.accountId, right.accountId));
-}
-function buildAccount(accountId, files, resolver) {
-    const roles = mergeEntities(files.flatMap((file) => file.roles));
-    const users = mergeEntities(files.flatMap((file) => file.users));
-    const groups = mergeEntities(files.flatMap((file) => file.groups));
-    const groupsByName = new Map(groups.map((group) => [group.name, group]));
-    const partition = files[0].partition;
-    return {
-        accountId,
-        roles: roles.map((role) => ({ kind: 'role', ...resolveEntity(role, [], resolver) })),
-        users: users.map((user) => {
-            const memberships = user.groups.map((name) => ({
-                name,
-                group: groupsByName.get(name),
-                arn: `arn:${partition}:iam::${accountId}:group/${name}`
-            }));
-            return {
-                kind: 'user',
-                ...resolveEntity(user, memberships, resolver),
-                groups: [...user.groups].sort(compareText)
-            };
-        }),
-        groups: groups.map((group) => group.name).sort(compareText),
-        source: [...new Set(files.map((file) => file.source))].join(', ')
-    };
-}
-function resolveEntity(entity, memberships, resolver) {
-    const policies = [...entity.inlinePolicies];
-    const missing = [];
-    const attach = (arns) => {
-        for (const arn of arns) {
-            const policy = resolver.policy(arn, entity.arn);
-            if (policy)
-                policies.push(policy);
-            else
-                missing.push(arn);
-        }
-    };
-    attach(entity.attachedArns);
-    for (const membership of memberships) {
-        if (membership.group) {
-            appendAll(policies, membership.group.inlinePolicies);
-            attach(membership.group.attachedArns);
-        }
-        else {
-            // NOTE: the group's policies are unknown; its ARN in missingPolicies makes results unknown.
-            missing.push(membership.arn);
-            resolver.noteMissingGroup(membership.arn, entity.arn);
-        }
-    }
-    const resolved = {
-        arn: entity.arn,
-        name: entity.name,
-        path: entity.path,
-        accountId: entity.accountId,
-        policies: [...new Set(policies)],
-        missingPolicies: [...new Set(missing)].sort(compareText),
-        tags: entity.tags
-    };
-    return {
-        ...resolved,
-        ...(entity.id !== undefined && { id: entity.id }),
-        ...(entity.boundaryArn !== undefined && {
-            permissionsBoundary: resolver.boundary(entity.boundaryArn, entity.arn)
-        }),
-        ...(entity.location && { location: entity.location })
-    };
-}
-/** Looks up managed policies by ARN and remembers the ones that are missing, for one warning each. */
-class PolicyResolver {
-    policies;
-    boundaries = new Map();
-    missing = new Map();
-    constructor(policies) {
-        this.policies = policies;
-    }
-    policy(arn, principal) {
-        const policy = this.policies.get(arn)?.policy;
-        if (!policy)
-            this.note(arn, 'managed policy', principal);
-        return policy;
-    }
-    /** Returns the boundary reference; its policy shares the managed policy's statements under the `permissions-boundary` kind. */
-    boundary(arn, principal) {
-        const policy = this.policies.get(arn)?.policy;
-        if (!policy) {
-            this.note(arn, 'permissions boundary', principal);
-            return { arn };
-        }
-        let boundary = this.boundaries.get(arn);
-        if (!boundary) {
-            boundary = { ...policy, kind: 'permissions-boundary' };
-            this.boundaries.set(arn, boundary);
-        }
-        return { arn, policy: boundary };
-    }
-    noteMissingGroup(arn, principal) {
-        this.note(arn, 'group', principal);
-    }
-    reportMissing(warnings) {
-        const entries = [...this.missing.entries()].sort(([left], [right]) => compareText(left, right));
-        for (const [arn, { what, principals }] of entries) {
-            const names = [...principals].sort(compareText);
-            const shown = names.length > 3
-                ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`
-                : names.join(', ');
-            const source = what === 'group'
-                ? 'no authorization-details file defines it'
-                : 'its document is in no fact file';
-            warnings.push({
-                code: 'facts',
-                message: `${what} ${arn} applies to ${shown}, but ${source}; results for these principals are unknown`
-            });
-        }
-    }
-    note(arn, what, principal) {
-        const entry = this.missing.get(arn) ?? { what, principals: new Set() };
-        entry.principals.add(principal);
-        this.missing.set(arn, entry);
-    }
-}
-/** Merges entities by ARN: identical duplicates are dropped, different ones are an `InputError`. */
-function mergeEntities(entities) {
-    const byArn = new Map();
-    for (const entity of entities) {
-        const known = byArn.get(entity.arn);
-        if (!known) {
-            byArn.set(entity.arn, entity);
-        }
-        else if (entityKey(known) !== entityKey(entity)) {
-            throw new InputError(`${entity.kind} ${entity.arn} is defined differently in ${known.source} and ${entity.source}; keep one version of it`, entity.location);
-        }
-    }
-    return [...byArn.values()].sort((left, right) => compareText(left.arn, right.arn));
-}
-function entityKey(entity) {
-    const { source: _source, attachedArns, groups, ...content } = entity;
-    return contentKey({
-        ...content,
-        attachedArns: [...attachedArns].sort(compareText),
-        groups: [...groups].sort(compareText)
-    });
-}
-/**
- * Merges managed policies by ARN. Two different documents for one ARN are an
- * `InputError`, unless their version IDs differ: files captured at different times can
- * hold different versions of an AWS managed policy, and the newer one is used.
- */
-function mergeManagedPolicies(drafts, warnings) {
-    const byArn = new Map();
-    for (const candidate of drafts.flatMap((draft) => draft.managedPolicies)) {
-        const known = byArn.get(candidate.arn);
-        if (!known || (!known.policy && candidate.policy)) {
-            byArn.set(candidate.arn, candidate);
-            continue;
-        }
-        if (!candidate.policy || contentKey(known.policy) === contentKey(candidate.policy))
-            continue;
-        const knownVersion = versionNumber(known.versionId);
-        const candidateVersion = versionNumber(candidate.versionId);
-        if (knownVersion === undefined ||
-            candidateVersion === undefined ||
-            knownVersion === candidateVersion) {
-            throw new InputError(`managed policy ${candidate.arn} has different documents in ${known.source} and ${candidate.source} under the same version; keep one version of it`, candidate.location);
-        }
-        const newer = candidateVersion > knownVersion ? candidate : known;
-        byArn.set(candidate.arn, newer);
-        warnings.push({
-            code: 'facts',
-            message: `managed policy ${candidate.arn} is ${known.versionId} in ${known.source} and ${candidate.versionId} in ${candidate.source}; using ${newer.versionId}, the newer version`,
-            location: newer.location
-        });
-    }
-    return byArn;
-}
-function versionNumber(versionId) {
-    const match = versionId === undefined ? null : /^v(\d+)$/.exec(versionId);
-    return match ? Number(match[1]) : undefined;
-}
-
-;// CONCATENATED MODULE: ./src/facts/key-metadata.ts
-
-/** The values of the KMS API's `KeyState`, `KeyUsage` and `KeyManager` enumerations. */
-const KEY_STATES = [
-    'Creating',
-    'Enabled',
-    'Disabled',
-    'PendingDeletion',
-    'PendingImport',
-    'PendingReplicaDeletion',
-    'Unavailable',
-    'Updating'
-];
-const KEY_USAGES = ['ENCRYPT_DECRYPT', 'SIGN_VERIFY', 'GENERATE_VERIFY_MAC', 'KEY_AGREEMENT'];
-const KEY_MANAGERS = ['AWS', 'CUSTOMER'];
-/**
- * Reads the metadata fields the engine uses. Throws an `InputError` at the value for a
- * `KeyState`, `KeyUsage` or `KeyManager` that AWS does not use, an empty one, or one in
- * the wrong case. Throws one too for an empty or lower-case key spec, and for an
- * `Enabled` flag that contradicts `KeyState`.
- */
-function readKeyMetadata(reader, metadata, owner) {
-    const text = (name) => reader.optionalString(metadata, name, `${name} of ${owner}`);
-    const multiRegion = reader.optionalObject(metadata, 'MultiRegionConfiguration', `MultiRegionConfiguration of ${owner}`);
-    const fields = {
-        keyState: readEnumeration(reader, metadata, 'KeyState', KEY_STATES, owner),
-        enabled: reader.optionalBoolean(metadata, 'Enabled', `Enabled of ${owner}`),
-        keyUsage: readEnumeration(reader, metadata, 'KeyUsage', KEY_USAGES, owner),
-        keyManager: readEnumeration(reader, metadata, 'KeyManager', KEY_MANAGERS, owner),
-        keySpec: readKeySpec(reader, metadata, 'KeySpec', owner) ??
-            readKeySpec(reader, metadata, 'CustomerMasterKeySpec', owner),
-        origin: text('Origin'),
-        multiRegion: reader.optionalBoolean(metadata, 'MultiRegion', `MultiRegion of ${owner}`),
-        multiRegionKeyType: multiRegion &&
-            reader.optionalString(multiRegion, 'MultiRegionKeyType', `MultiRegionKeyType of ${owner}`)
-    };
-    checkEnabledFlag(reader, metadata, fields, owner);
-    return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
-}
-/** Reads a string that must be one of `allowed`, exactly as AWS spells it; absent or null gives undefined. */
-function readEnumeration(reader, metadata, name, allowed, owner) {
-    const value = reader.optionalString(metadata, name, `${name} of ${owner}`);
-    if (value === undefined || allowed.includes(value))
-        return value;
-    const expected = `one of ${allowed.join(', ')}`;
-    const intended = allowed.find((candidate) => candidate.toLowerCase() === value.toLowerCase());
-    const hint = intended === undefined ? '' : `; AWS spells it ${quote(intended)}`;
-    throw reader.error(`${name} of ${owner} must be ${expected}, found ${quote(value)}${hint}`, metadata, name);
-}
-/**
- * Reads a key spec. AWS adds key specs with new key types, so any upper-case value is
- * accepted. An empty or lower-case one is rejected, because the engine recognises
- * symmetric keys by the exact value `SYMMETRIC_DEFAULT`.
- */
-function readKeySpec(reader, metadata, name, owner) {
-    const value = reader.optionalString(metadata, name, `${name} of ${owner}`);
-    if (value === undefined || /^[A-Z0-9_]+$/.test(value))
-        return value;
-    const hint = value === ''
-        ? ''
-        : `; AWS spells key specs in upper case, such as ${quote(value.toUpperCase())}`;
-    throw reader.error(`${name} of ${owner} must be a key spec such as "SYMMETRIC_DEFAULT", found ${quote(value)}${hint}`, metadata, name);
-}
-/** Throws when `Enabled` contradicts `KeyState`: AWS sets Enabled to true exactly when KeyState is Enabled. */
-function checkEnabledFlag(reader, metadata, fields, owner) {
-    const { keyState, enabled } = fields;
-    if (keyState === undefined || enabled === undefined)
-        return;
-    if (enabled === (keyState === 'Enabled'))
-        return;
-    throw reader.error(`Enabled of ${owner} is ${enabled}, but KeyState is "${keyState}"; "aws kms describe-key" sets Enabled to true exactly when KeyState is Enabled, so export KeyMetadata again`, metadata, 'Enabled');
-}
-
-;// CONCATENATED MODULE: ./src/facts/member-names.ts
-/** Checks of the member names of objects that AWS commands print. */
-
-/**
- * Lists members of `container` that are not in `known` as `facts` warnings, because a
- * member the loader does not read has no effect on the check. A member that differs from
- * a known name only in case is an `InputError` instead: it is a misspelling of a member
- * that would have been read, so ignoring it could change a result.
- * `label` names the object in messages, such as `key arn:aws:kms:...`.
- */
-function checkMemberNames(reader, container, known, label, warnings) {
-    for (const member of Object.keys(container)) {
-        if (known.includes(member))
-            continue;
-        const intended = known.find((name) => name.toLowerCase() === member.toLowerCase());
-        if (intended !== undefined) {
-            throw reader.error(`member ${quote(member)} of ${label} must be spelled ${quote(intended)}; member names are case-sensitive`, container, member);
-        }
-        warnings.push({
-            code: 'facts',
-            message: `${label}: member ${quote(member)} is not used; expected only ${known.join(', ')}`,
-            ...locationOf(reader, container, member)
-        });
-    }
-}
-function locationOf(reader, container, member) {
-    const location = reader.locate(container, member);
-    return location ? { location } : {};
-}
-
-;// CONCATENATED MODULE: ./src/facts/kms-output.ts
-/**
- * The `aws kms` list outputs inside a key object. Each list member (`Grants`, `Aliases`,
- * `Tags`) may be the list alone or the whole command output, and the output can mark the
- * list as one page of a longer one.
- */
-
-
-/** Members that the raw API and the AWS CLI print when a list continues on another page. */
-const PAGING_MEMBERS = ['Truncated', 'NextMarker', 'NextToken'];
-/**
- * Takes the list from the whole command output (`{"Grants": [...]}`) or the list itself,
- * and warns about members of the output that are not read. Absent or null gives undefined.
- */
-function unwrapList(reader, entry, member, key, warnings) {
-    const value = entry[member];
-    if (value === undefined || value === null)
-        return undefined;
-    if (Array.isArray(value))
-        return { container: entry, key: member };
-    if (isObject(value) && Object.hasOwn(value, member)) {
-        const label = `the ${member} output of ${key.owner}`;
-        checkMemberNames(reader, value, [member, ...PAGING_MEMBERS], label, warnings);
-        return { container: value, key: member, output: value };
-    }
-    throw reader.error(`${member} of ${key.owner} must be a list, or the "aws kms" command output that contains "${member}", found ${quote(value)}`, entry, member);
-}
-/**
- * Returns the member that makes `container` one page of a longer list:
- * `"Truncated": true` (also the string "true" in any case), or a `NextMarker` or
- * `NextToken`, whatever its value. The raw API prints `NextMarker` and `Truncated`, and
- * the AWS CLI prints `NextToken` when `--max-items` cut the list. Returns undefined for a
- * complete list. Throws an `InputError` for a `Truncated` that is neither true nor false.
- * `label` names the container in that message.
- */
-function findPagingMarker(reader, container, label) {
-    for (const member of ['NextMarker', 'NextToken']) {
-        if (Object.hasOwn(container, member)) {
-            return { container, member, reason: `"${member}" is present` };
-        }
-    }
-    if (!Object.hasOwn(container, 'Truncated'))
-        return undefined;
-    const value = container.Truncated;
-    const text = typeof value === 'string' ? value.toLowerCase() : value;
-    if (value === true || text === 'true') {
-        return { container, member: 'Truncated', reason: '"Truncated" is true' };
-    }
-    if (value === false || text === 'false')
-        return undefined;
-    throw reader.error(`Truncated of ${label} must be true or false, found ${quote(value)}`, container, 'Truncated');
-}
-/**
- * Throws an `InputError` when the output of a list member that has no "unknown" state
- * (aliases, tags) is one page of a longer list, because a missing alias or tag can
- * change which policies apply.
- */
-function rejectPartialList(reader, list, command, key) {
-    if (!list.output)
-        return;
-    const marker = findPagingMarker(reader, list.output, `the ${list.key} output of ${key.owner}`);
-    if (marker === undefined)
-        return;
-    throw reader.error(`the ${list.key} of ${key.owner} are one page of a longer list (${marker.reason}), and a missing entry could change a result; list every page of "aws kms ${command}", which the AWS CLI does unless you pass --max-items or --no-paginate`, marker.container, marker.member);
-}
-
-;// CONCATENATED MODULE: ./src/facts/kms-grants.ts
-
-
-
-const CONSTRAINTS = ['EncryptionContextEquals', 'EncryptionContextSubset'];
-/** The members of a `list-grants` entry. */
-const GRANT_MEMBERS = [
-    'KeyId',
-    'GrantId',
-    'Name',
-    'CreationDate',
-    'GranteePrincipal',
-    'RetiringPrincipal',
-    'IssuingAccount',
-    'Operations',
-    'Constraints'
-];
-/**
- * Reads the grants. Absent grants give undefined, which the engine treats as unknown.
- * So do a partial list (one page of a paged output) and grants with constraints this
- * loader does not model, each with a warning, because a grant that is missing or read
- * too broadly could change a decision. Paging members at the top of the key object count
- * too, because they come from merging the `list-grants` output into it.
- */
-function readGrants(reader, entry, key, warnings) {
-    const list = unwrapList(reader, entry, 'Grants', key, warnings);
-    const marker = findPagingMarker(reader, entry, key.owner) ??
-        (list?.output && findPagingMarker(reader, list.output, `the Grants output of ${key.owner}`));
-    if (!list)
-        return undefined;
-    if (marker) {
-        warnings.push({
-            code: 'facts',
-            message: `the grants of ${key.owner} are one page of a longer list (${marker.reason}), so they are treated as unknown; list every page of "aws kms list-grants", which the AWS CLI does unless you pass --max-items or --no-paginate`,
-            ...kms_grants_locationOf(reader, marker.container, marker.member)
-        });
-        return undefined;
-    }
-    const grants = reader
-        .objectList(list.container, list.key, `Grants of ${key.owner}`)
-        .map((grant) => readGrant(reader, grant, key, warnings));
-    const unmodelled = grants.find((grant) => grant.unknownConstraint !== undefined);
-    if (unmodelled) {
-        warnings.push({
-            code: 'facts',
-            message: `grant ${unmodelled.fact.grantId} of ${key.owner} has the constraint ${unmodelled.unknownConstraint}, which this tool does not evaluate, so the key's grants are treated as unknown`,
-            location: unmodelled.fact.location
-        });
-        return undefined;
-    }
-    return grants.map((grant) => grant.fact);
-}
-function readGrant(reader, grant, key, warnings) {
-    const grantId = reader.requireString(grant, 'GrantId', `GrantId of a grant of ${key.owner}`);
-    const what = `grant ${grantId} of ${key.owner}`;
-    checkMemberNames(reader, grant, GRANT_MEMBERS, what, warnings);
-    checkGrantKey(reader, grant, key, grantId);
-    const fact = {
-        grantId,
-        granteePrincipal: reader.requireString(grant, 'GranteePrincipal', `GranteePrincipal of ${what}`),
-        operations: reader
-            .stringList(grant, 'Operations', `Operations of ${what}`)
-            .map((operation) => operation.replace(/^kms:/i, ''))
-    };
-    const optional = (member) => reader.optionalString(grant, member, `${member} of ${what}`);
-    const name = optional('Name');
-    if (name)
-        fact.name = name;
-    const retiring = optional('RetiringPrincipal');
-    if (retiring !== undefined)
-        fact.retiringPrincipal = retiring;
-    const issuing = optional('IssuingAccount');
-    if (issuing !== undefined)
-        fact.issuingAccount = issuing;
-    const location = reader.locate(grant);
-    if (location)
-        fact.location = location;
-    const constraints = reader.optionalObject(grant, 'Constraints', `Constraints of ${what}`);
-    if (!constraints)
-        return { fact };
-    const equals = readContext(reader, constraints, 'EncryptionContextEquals', what);
-    if (equals)
-        fact.encryptionContextEquals = equals;
-    const subset = readContext(reader, constraints, 'EncryptionContextSubset', what);
-    if (subset)
-        fact.encryptionContextSubset = subset;
-    const unknownConstraint = Object.keys(constraints).find((name) => !CONSTRAINTS.includes(name));
-    return unknownConstraint === undefined ? { fact } : { fact, unknownConstraint };
-}
-/** Throws when the grant's `KeyId` (a key ARN in `list-grants` output) names another key. */
-function checkGrantKey(reader, grant, key, grantId) {
-    const written = reader.optionalString(grant, 'KeyId', `KeyId of grant ${grantId}`);
-    if (written === undefined || written === key.arn || written === key.keyId)
-        return;
-    throw reader.error(`KeyId of grant ${grantId} is ${quote(written)}, but the grant is listed under ${key.owner}; put the grants of each key in its own key object`, grant, 'KeyId');
-}
-function readContext(reader, constraints, member, what) {
-    const context = reader.optionalObject(constraints, member, `${member} of ${what}`);
-    if (!context)
-        return undefined;
-    for (const [name, value] of Object.entries(context)) {
-        if (typeof value !== 'string') {
-            throw reader.error(`encryption context "${name}" in ${member} of ${what} must be a string, found ${quote(value)}`, context, name);
-        }
-    }
-    return context;
-}
-function kms_grants_locationOf(reader, container, member) {
-    const location = reader.locate(container, member);
-    return location ? { location } : {};
-}
-
-;// CONCATENATED MODULE: ./src/facts/kms-lists.ts
-/**
- * The alias and tag members of a KMS key object, as `aws kms list-aliases` and
- * `aws kms list-resource-tags` print them, each accepted as the list alone or as the
- * whole command output.
- */
-
-
-
-
-
-/** The members of a `list-aliases` entry. */
-const ALIAS_MEMBERS = ['AliasName', 'AliasArn', 'TargetKeyId', 'CreationDate', 'LastUpdatedDate'];
-/** The members of a `list-resource-tags` entry. */
-const TAG_MEMBERS = ['TagKey', 'TagValue'];
-/**
- * Reads alias names: `list-aliases` entries, plain names, or the whole output. Throws an
- * `InputError` for an entry whose `TargetKeyId` or `AliasArn` names another key, account
- * or Region, and for a partial list, because a missing or misplaced alias changes which
- * key an alias names and which `kms:ResourceAliases` conditions match.
- */
-function readAliases(reader, entry, key, warnings) {
-    const list = unwrapList(reader, entry, 'Aliases', key, warnings);
-    if (!list)
-        return undefined;
-    rejectPartialList(reader, list, 'list-aliases', key);
-    const items = list.container[list.key];
-    if (!Array.isArray(items))
-        throw reader.error(`Aliases of ${key.owner} must be a list, found ${quote(items)}`, list.container, list.key);
-    const names = new Set();
-    items.forEach((item, position) => {
-        const name = isObject(item) ? readAliasEntry(reader, item, key, warnings) : item;
-        if (typeof name !== 'string' || !name.startsWith('alias/')) {
-            throw reader.error(`each alias of ${key.owner} must be an alias name such as "alias/app" or a list-aliases entry with AliasName, found ${quote(item)}`, items, position);
-        }
-        names.add(name);
-    });
-    return [...names].sort(compareText);
-}
-/** Returns the `AliasName` of a `list-aliases` entry after checking that the entry is about this key. */
-function readAliasEntry(reader, item, key, warnings) {
-    const name = item.AliasName;
-    if (typeof name !== 'string')
-        return name;
-    const label = `alias ${name} of ${key.owner}`;
-    checkMemberNames(reader, item, ALIAS_MEMBERS, label, warnings);
-    const target = reader.optionalString(item, 'TargetKeyId', `TargetKeyId of ${label}`);
-    if (target !== undefined && target !== key.keyId && target !== key.arn) {
-        throw reader.error(`TargetKeyId of ${label} is ${quote(target)}, so the alias names another key; list only this key's aliases ("aws kms list-aliases --key-id ${key.keyId}")`, item, 'TargetKeyId');
-    }
-    const aliasArn = reader.optionalString(item, 'AliasArn', `AliasArn of ${label}`);
-    if (aliasArn !== undefined)
-        checkAliasArn(reader, item, aliasArn, name, key, label);
-    return name;
-}
-/** Throws unless `aliasArn` is the ARN of alias `name` in the key's partition, account and Region. */
-function checkAliasArn(reader, item, aliasArn, name, key, label) {
-    const alias = parseArn(aliasArn);
-    const keyArn = parseArn(key.arn);
-    const matches = alias !== undefined &&
-        keyArn !== undefined &&
-        alias.service === 'kms' &&
-        alias.partition === keyArn.partition &&
-        alias.accountId === keyArn.accountId &&
-        alias.region === keyArn.region &&
-        alias.resource === name;
-    if (matches)
-        return;
-    const expected = keyArn
-        ? `arn:${keyArn.partition}:kms:${keyArn.region}:${keyArn.accountId}:${name}`
-        : 'the ARN of the alias in the key account and Region';
-    throw reader.error(`AliasArn of ${label} must be ${expected}, found ${quote(aliasArn)}; an alias names a key in its own account and Region`, item, 'AliasArn');
-}
-/**
- * Reads tags given as `[{TagKey, TagValue}]` or the whole `list-resource-tags` output.
- * Throws an `InputError` for a partial list, because a missing tag changes which
- * `aws:ResourceTag` conditions match.
- */
-function readKeyTags(reader, entry, key, warnings) {
-    const list = unwrapList(reader, entry, 'Tags', key, warnings);
-    if (!list)
-        return undefined;
-    rejectPartialList(reader, list, 'list-resource-tags', key);
-    const tags = new Map();
-    for (const tag of reader.objectList(list.container, list.key, `Tags of ${key.owner}`)) {
-        checkMemberNames(reader, tag, TAG_MEMBERS, `a tag of ${key.owner}`, warnings);
-        const tagKey = reader.requireString(tag, 'TagKey', `TagKey of a tag of ${key.owner}`);
-        const value = reader.optionalString(tag, 'TagValue', `TagValue of tag "${tagKey}" of ${key.owner}`) ?? '';
-        if (tags.has(tagKey) && tags.get(tagKey) !== value) {
-            throw reader.error(`tag "${tagKey}" of ${key.owner} appears twice with different values`, tag);
-        }
-        tags.set(tagKey, value);
-    }
-    return Object.fromEntries(tags);
-}
-
-;// CONCATENATED MODULE: ./src/facts/kms-document.ts
-
-
-
-
-
-
-
-
-/** Members of a key object. The paging members come from merging the `list-grants` output into it. */
-const KEY_OBJECT_MEMBERS = [
-    'KeyMetadata',
-    'Policy',
-    'PolicyName',
-    'Grants',
-    'Aliases',
-    'Tags'
-].concat(PAGING_MEMBERS);
-/** Members of the whole `get-key-policy` output. */
-const KEY_POLICY_OUTPUT_MEMBERS = ['Policy', 'PolicyName'];
-/** Reads a key object, or a list of them, into key facts in the document's order. */
-function readKmsDocument(document, warnings) {
-    const reader = new DocumentReader(document.source, document.index);
-    const { value } = document;
-    if (!Array.isArray(value))
-        return [readKeyObject(reader, value, warnings)];
-    return value.map((entry, position) => {
-        if (!isObject(entry) || !isObject(entry.KeyMetadata)) {
-            throw reader.error(`entry ${position + 1} of the key list must be a key object with KeyMetadata, found ${quote(entry)}`, value, position);
-        }
-        return readKeyObject(reader, entry, warnings);
-    });
-}
-function readKeyObject(reader, entry, warnings) {
-    const metadata = reader.optionalObject(entry, 'KeyMetadata', 'KeyMetadata');
-    if (!metadata)
-        throw reader.error('KeyMetadata must be an object, as "aws kms describe-key" prints it', entry);
-    const identity = readKeyIdentity(reader, metadata);
-    const reference = { arn: identity.arn, keyId: identity.keyId, owner: `key ${identity.arn}` };
-    checkMemberNames(reader, entry, KEY_OBJECT_MEMBERS, reference.owner, warnings);
-    const key = {
-        ...identity,
-        metadata: readKeyMetadata(reader, metadata, reference.owner),
-        aliases: readAliases(reader, entry, reference, warnings),
-        tags: readKeyTags(reader, entry, reference, warnings)
-    };
-    const policy = readKeyPolicy(reader, entry, identity, warnings);
-    if (policy)
-        key.policy = policy;
-    const grants = readGrants(reader, entry, reference, warnings);
-    if (grants)
-        key.grants = grants;
-    const location = reader.locate(entry);
-    if (location)
-        key.location = location;
-    return key;
-}
-/** Takes account, Region and partition from the key ARN, and checks AWSAccountId and KeyId against it. */
-function readKeyIdentity(reader, metadata) {
-    const arn = reader.requireString(metadata, 'Arn', 'Arn of KeyMetadata');
-    const parts = parseArn(arn);
-    const keyId = parts?.resource.startsWith('key/') ? parts.resource.slice(4) : '';
-    const isKeyArn = parts?.service === 'kms' && parts.region !== '' && isAccountId(parts.accountId) && keyId !== '';
-    if (!parts || !isKeyArn) {
-        throw reader.error(`Arn of KeyMetadata must be a key ARN such as arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab, found ${quote(arn)}`, metadata, 'Arn');
-    }
-    const accountId = reader.optionalString(metadata, 'AWSAccountId', 'AWSAccountId of KeyMetadata');
-    if (accountId !== undefined && accountId !== parts.accountId) {
-        throw reader.error(`AWSAccountId "${accountId}" does not match the account in the key ARN ${arn}`, metadata, 'AWSAccountId');
-    }
-    const writtenKeyId = reader.optionalString(metadata, 'KeyId', 'KeyId of KeyMetadata');
-    if (writtenKeyId !== undefined && writtenKeyId !== keyId) {
-        throw reader.error(`KeyId "${writtenKeyId}" does not match the key ID in the key ARN ${arn}`, metadata, 'KeyId');
-    }
-    return {
-        arn,
-        keyId,
-        accountId: parts.accountId,
-        region: parts.region,
-        partition: parts.partition
-    };
-}
-/**
- * Reads `Policy`: the policy as a JSON string (as `get-key-policy` prints it), as an
- * object, or the whole `get-key-policy` output. Absent or null gives no policy.
- */
-function readKeyPolicy(reader, entry, identity, warnings) {
-    let container = entry;
-    let name = reader.optionalString(entry, 'PolicyName', `PolicyName of key ${identity.arn}`) ?? 'default';
-    const value = entry.Policy;
-    if (value === undefined || value === null)
-        return undefined;
-    if (isObject(value) && Object.hasOwn(value, 'Policy') && !Object.hasOwn(value, 'Statement')) {
-        const what = `the get-key-policy output of key ${identity.arn}`;
-        checkMemberNames(reader, value, KEY_POLICY_OUTPUT_MEMBERS, what, warnings);
-        container = value;
-        name = reader.optionalString(value, 'PolicyName', `PolicyName of key ${identity.arn}`) ?? name;
-        if (value.Policy === undefined || value.Policy === null)
-            return undefined;
-    }
-    return parseEmbeddedPolicy(reader, container, 'Policy', {
-        kind: 'key-policy',
-        name,
-        accountId: identity.accountId,
-        partition: identity.partition,
-        label: `key policy of ${identity.arn}`
-    });
-}
-
-;// CONCATENATED MODULE: ./src/facts/merge-by-id.ts
-
-
-/**
- * Merges facts by ID and returns them sorted by ID. Inputs must come sorted by source,
- * so the copy that is kept, and its location, do not depend on the order of files.
- * Throws an `InputError` at the later copy when one ID has two different contents.
- */
-function mergeById(items, naming) {
-    const byId = new Map();
-    for (const candidate of items) {
-        const id = naming.idOf(candidate.fact);
-        const known = byId.get(id);
-        if (!known) {
-            byId.set(id, candidate);
-            continue;
-        }
-        if (contentKey(known.fact) === contentKey(candidate.fact))
-            continue;
-        const places = known.source === candidate.source
-            ? `twice in ${known.source}`
-            : `in ${known.source} and ${candidate.source}`;
-        throw new InputError(`${naming.describe(candidate.fact)} is defined differently ${places}; keep one version of it`, candidate.fact.location);
-    }
-    return [...byId.values()]
-        .map(({ fact }) => fact)
-        .sort((left, right) => compareText(naming.idOf(left), naming.idOf(right)));
-}
-
-;// CONCATENATED MODULE: ./src/facts/merge-facts.ts
-
-
-/**
- * Merges keys by ARN, sorted by ARN. Inputs must come sorted by source. Throws an
- * `InputError` for a key defined differently twice, and for an alias that two keys of
- * one account and Region claim.
- */
-function mergeKeys(keys) {
-    const byArn = new Map();
-    for (const candidate of keys) {
-        const known = byArn.get(candidate.key.arn);
-        if (!known) {
-            byArn.set(candidate.key.arn, candidate);
-        }
-        else if (contentKey(known.key) !== contentKey(candidate.key)) {
-            const places = known.source === candidate.source
-                ? `twice in ${known.source}`
-                : `in ${known.source} and ${candidate.source}`;
-            throw new InputError(`key ${candidate.key.arn} is defined differently ${places}; keep one version of it`, candidate.key.location);
-        }
-    }
-    checkAliasOwners([...byArn.values()]);
-    return [...byArn.values()]
-        .map(({ key }) => key)
-        .sort((left, right) => compareText(left.arn, right.arn));
-}
-/**
- * Throws when two keys claim the same alias in one account and Region. AWS lets an alias
- * name one key only, so one of the two key objects is stale, and guessing which could
- * resolve an expectation to the wrong key.
- */
-function checkAliasOwners(keys) {
-    const owners = new Map();
-    for (const candidate of keys) {
-        const { key } = candidate;
-        for (const alias of key.aliases ?? []) {
-            const slot = [key.partition, key.accountId, key.region, alias].join(':');
-            const known = owners.get(slot);
-            if (!known) {
-                owners.set(slot, candidate);
-                continue;
+        },
+        async extraFiles(includes, base) {
+            const found = [];
+            for (const written of includes) {
+                const directory = external_node_path_default().resolve(base, written);
+                const listed = await git(['ls-tree', '-r', '--name-only', ref, '--', relative(directory)], top).catch(() => '');
+                for (const name of listed.split('\n')) {
+                    if (FACT_FILE.test(name) && !name.split('/').includes('.terraform')) {
+                        found.push(external_node_path_default().resolve(top, name));
+                    }
+                }
             }
-            throw new InputError(`${alias} names two keys in account ${key.accountId}, ${key.region}: ${known.key.arn} in ${known.source} and ${key.arn} in ${candidate.source}; an alias names one key, so remove the alias from the stale key object`, key.location);
+            return found;
         }
-    }
-}
-
-;// CONCATENATED MODULE: ./src/facts/merge-organizations.ts
-
-
-/**
- * Merges Organizations documents of the same organization (documents without an
- * organization ID merge with each other). Inputs must come sorted by source. Throws an
- * `InputError` for an account or policy defined differently, an account that is a member
- * in one document and external in another, and an account that is a member of two
- * organizations. Adds a warning for an organization that lists no account or names no
- * management account, because its SCP and RCP results cannot be trusted.
- */
-function mergeOrganizations(documents, warnings) {
-    const byId = new Map();
-    for (const document of documents) {
-        const id = document.organizationId ?? '';
-        const known = byId.get(id);
-        byId.set(id, known ? mergeOrganization(known, document) : document);
-    }
-    const organizations = [...byId.values()]
-        .map((organization) => ({
-        ...organization,
-        accounts: [...organization.accounts].sort((left, right) => compareText(left.accountId, right.accountId)),
-        externalAccounts: [...organization.externalAccounts].sort(compareText),
-        policies: [...organization.policies].sort((left, right) => compareText(policyKey(left), policyKey(right)))
-    }))
-        .sort((left, right) => compareText(left.organizationId ?? '', right.organizationId ?? ''));
-    checkMembershipsAcrossOrganizations(organizations);
-    for (const organization of organizations)
-        warnAboutMissingAccounts(organization, warnings);
-    return organizations;
-}
-function mergeOrganization(known, added) {
-    const conflict = (what) => new InputError(`${what} is defined differently in ${known.source} and ${added.source}; keep one version of it`);
-    if (known.managementAccountId !== undefined &&
-        added.managementAccountId !== undefined &&
-        known.managementAccountId !== added.managementAccountId) {
-        throw conflict(`the management account of organization ${known.organizationId ?? '(no ID)'}`);
-    }
-    const accounts = new Map(known.accounts.map((account) => [account.accountId, account]));
-    for (const account of added.accounts) {
-        const existing = accounts.get(account.accountId);
-        if (existing && contentKey(existing) !== contentKey(account))
-            throw conflict(`account ${account.accountId}`);
-        accounts.set(account.accountId, account);
-    }
-    const externalAccounts = new Set(known.externalAccounts.concat(added.externalAccounts));
-    for (const accountId of externalAccounts) {
-        if (accounts.has(accountId))
-            throw memberAndExternal(accountId, known, added);
-    }
-    const policies = new Map(known.policies.map((policy) => [policyKey(policy), policy]));
-    for (const policy of added.policies) {
-        const existing = policies.get(policyKey(policy));
-        if (existing && contentKey(existing) !== contentKey(policy))
-            throw conflict(`${policy.type.toUpperCase()} ${policyKey(policy)}`);
-        if (!existing)
-            policies.set(policyKey(policy), policy);
-    }
-    const merged = {
-        accounts: [...accounts.values()],
-        externalAccounts: [...externalAccounts],
-        policies: [...policies.values()],
-        source: [known.source, added.source].join(', ')
-    };
-    if (known.organizationId !== undefined)
-        merged.organizationId = known.organizationId;
-    const managementAccountId = known.managementAccountId ?? added.managementAccountId;
-    if (managementAccountId !== undefined)
-        merged.managementAccountId = managementAccountId;
-    return merged;
-}
-function memberAndExternal(accountId, known, added) {
-    const isMember = (organization) => organization.accounts.some((account) => account.accountId === accountId);
-    const memberSource = isMember(known) ? known.source : added.source;
-    const externalSource = isMember(known) ? added.source : known.source;
-    return new InputError(`account ${accountId} is in Accounts in ${memberSource} but in ExternalAccounts in ${externalSource}; an account is either in the organization or outside it, so keep it in one list`);
-}
-/** Throws when an account is a member of two organizations, because it can belong to one only. */
-function checkMembershipsAcrossOrganizations(organizations) {
-    const owners = new Map();
-    for (const organization of organizations) {
-        for (const { accountId } of organization.accounts) {
-            const known = owners.get(accountId);
-            if (known) {
-                throw new InputError(`account ${accountId} is a member of organization ${organizationName(known)} in ${known.source} and of organization ${organizationName(organization)} in ${organization.source}; an account belongs to one organization, so remove the stale entry`);
-            }
-            owners.set(accountId, organization);
-        }
-    }
-}
-function warnAboutMissingAccounts(organization, warnings) {
-    const name = `the Organizations facts in ${organization.source}`;
-    if (organization.accounts.length === 0 && organization.externalAccounts.length === 0) {
-        warnings.push({
-            code: 'facts',
-            message: `${name} list no account (neither Accounts nor ExternalAccounts), so SCP and RCP results will be unknown for every account; list member accounts with their parents under Accounts, and other accounts under ExternalAccounts`
-        });
-    }
-    if (organization.managementAccountId === undefined && organization.accounts.length > 0) {
-        warnings.push({
-            code: 'facts',
-            message: `${name} name no management account (Organization.MasterAccountId). SCPs and RCPs do not affect the management account, but without its ID it is checked like a member account if it is in Accounts; add Organization as "aws organizations describe-organization" prints it`
-        });
-    }
-}
-function organizationName(organization) {
-    return organization.organizationId ?? '(no ID)';
-}
-function policyKey(policy) {
-    return `${policy.type}:${policy.policy.arn ?? policy.policy.name}`;
-}
-
-;// CONCATENATED MODULE: ./src/facts/organization-document.ts
-
-
-
-
-const POLICY_TYPES = {
-    SERVICE_CONTROL_POLICY: 'scp',
-    RESOURCE_CONTROL_POLICY: 'rcp'
-};
-const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
-const ROOT_ID = /^r-[0-9a-z]{4,32}$/;
-const OU_ID = /^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/;
-/**
- * Reads an Organizations document; policies of other types are skipped with a warning.
- * Throws an `InputError` for a malformed `Organization`, and for an account listed both
- * in `Accounts` and in `ExternalAccounts`.
- */
-function readOrganizationDocument(document, warnings) {
-    const reader = new DocumentReader(document.source, document.index);
-    const root = document.value;
-    const { organizationId, managementAccountId, partition } = readOrganization(reader, root);
-    const accounts = readAccounts(reader, root);
-    const facts = {
-        accounts,
-        externalAccounts: readExternalAccounts(reader, root, accounts, managementAccountId),
-        policies: reader
-            .objectList(root, 'Policies', 'Policies')
-            .flatMap((entry) => readPolicy(reader, entry, { managementAccountId, partition }, warnings)),
-        source: document.source
-    };
-    if (organizationId !== undefined)
-        facts.organizationId = organizationId;
-    if (managementAccountId !== undefined)
-        facts.managementAccountId = managementAccountId;
-    return facts;
-}
-/**
- * Reads `Organization`. It may be left out, but when present it must be what
- * `describe-organization` prints, because without `MasterAccountId` the management
- * account, which no SCP or RCP affects, would be checked like a member account.
- */
-function readOrganization(reader, root) {
-    if (!Object.hasOwn(root, 'Organization'))
-        return { partition: 'aws' };
-    const organization = root.Organization;
-    const expected = 'expected the "Organization" object that "aws organizations describe-organization" prints, with Id and MasterAccountId, or no Organization member';
-    if (!isObject(organization)) {
-        throw reader.error(`Organization must be an object, found ${quote(organization)}; ${expected}`, root, 'Organization');
-    }
-    if (Object.keys(organization).length === 0) {
-        throw reader.error(`Organization is empty; ${expected}`, root, 'Organization');
-    }
-    const organizationId = reader.requireString(organization, 'Id', 'Id of Organization');
-    if (!ORGANIZATION_ID.test(organizationId)) {
-        throw reader.error(`Id of Organization must be an organization ID such as "o-a1b2c3d4e5", found ${quote(organizationId)}`, organization, 'Id');
-    }
-    const managementAccountId = reader.requireString(organization, 'MasterAccountId', 'MasterAccountId of Organization');
-    if (!isAccountId(managementAccountId)) {
-        throw reader.error(`MasterAccountId of Organization must be a 12-digit account ID, found ${quote(managementAccountId)}`, organization, 'MasterAccountId');
-    }
-    const organizationArn = reader.optionalString(organization, 'Arn', 'Arn of Organization');
-    const partition = (organizationArn && parseArn(organizationArn)?.partition) || 'aws';
-    return { organizationId, managementAccountId, partition };
-}
-/** Reads `ExternalAccounts`: 12-digit IDs of accounts outside the organization, sorted and without duplicates. */
-function readExternalAccounts(reader, root, members, managementAccountId) {
-    const written = reader.stringList(root, 'ExternalAccounts', 'ExternalAccounts');
-    const list = root.ExternalAccounts;
-    const memberIds = new Set(members.map((account) => account.accountId));
-    written.forEach((accountId, position) => {
-        if (!isAccountId(accountId)) {
-            throw reader.error(`entry ${position + 1} of ExternalAccounts must be a 12-digit account ID, found ${quote(accountId)}`, list, position);
-        }
-        if (memberIds.has(accountId)) {
-            throw reader.error(`account ${accountId} is listed in both Accounts and ExternalAccounts; an account is either in the organization or outside it, so keep it in one list`, list, position);
-        }
-        if (accountId === managementAccountId) {
-            throw reader.error(`account ${accountId} is the management account (Organization.MasterAccountId), so it cannot be in ExternalAccounts`, list, position);
-        }
-    });
-    return [...new Set(written)].sort(compareText);
-}
-/** Reads `Accounts`, sorted by ID. An account listed twice with different parents is an `InputError`. */
-function readAccounts(reader, root) {
-    const byId = new Map();
-    for (const entry of reader.objectList(root, 'Accounts', 'Accounts')) {
-        const account = readAccount(reader, entry);
-        const known = byId.get(account.accountId);
-        if (known && known.parents.join('/') !== account.parents.join('/')) {
-            throw reader.error(`account ${account.accountId} is listed twice in Accounts with different parents (${known.parents.join(', ')} and ${account.parents.join(', ')}); keep the current one`, entry);
-        }
-        byId.set(account.accountId, account);
-    }
-    return [...byId.values()].sort((left, right) => compareText(left.accountId, right.accountId));
-}
-function readAccount(reader, account) {
-    const accountId = reader.requireString(account, 'Id', 'Id of an Accounts entry');
-    if (!isAccountId(accountId)) {
-        throw reader.error(`Id of an Accounts entry must be a 12-digit account ID, found ${quote(accountId)}`, account, 'Id');
-    }
-    const written = account.Parents;
-    if (!Array.isArray(written) || written.length === 0) {
-        throw reader.error(`Parents of account ${accountId} must list the parent IDs from the root down, such as ["r-ab12", "ou-ab12-11111111"], found ${quote(written)}`, account, 'Parents');
-    }
-    const parents = written.map((parent, position) => {
-        const id = isObject(parent) ? parent.Id : parent;
-        const valid = typeof id === 'string' && (position === 0 ? ROOT_ID.test(id) : OU_ID.test(id));
-        if (!valid) {
-            const expected = position === 0 ? 'the root ID (r-...)' : 'an OU ID (ou-...-...)';
-            throw reader.error(`parent ${position + 1} of account ${accountId} must be ${expected}, found ${quote(parent)}; list the parents from the root down`, written, position);
-        }
-        return id;
-    });
-    return { accountId, parents };
-}
-function readPolicy(reader, entry, defaults, warnings) {
-    const described = reader.optionalObject(entry, 'Policy', 'Policy of a Policies entry');
-    if (!described)
-        throw reader.error('each Policies entry must hold "Policy", as "aws organizations describe-policy" prints it', entry);
-    const summary = reader.optionalObject(described, 'PolicySummary', 'PolicySummary');
-    if (!summary)
-        throw reader.error('Policy of a Policies entry must hold "PolicySummary"', described);
-    const id = reader.requireString(summary, 'Id', 'Id of a PolicySummary');
-    const arn = reader.optionalString(summary, 'Arn', `Arn of policy ${id}`);
-    const name = reader.optionalString(summary, 'Name', `Name of policy ${id}`) ?? id;
-    const type = reader.requireString(summary, 'Type', `Type of policy ${id}`);
-    const kind = readPolicyType(reader, summary, type, `${name} (${id})`);
-    if (!kind) {
-        warnings.push({
-            code: 'facts',
-            message: `policy ${name} (${id}) has type ${type}, which does not affect KMS access, so it is skipped`,
-            location: reader.locate(summary, 'Type')
-        });
-        return [];
-    }
-    if (described.Content === undefined) {
-        throw reader.error(`policy ${name} (${id}) has no Content; expected the policy JSON as a string`, described);
-    }
-    const policy = parseEmbeddedPolicy(reader, described, 'Content', {
-        kind,
-        name,
-        ...(arn !== undefined && { arn }),
-        ...(defaults.managementAccountId !== undefined && { accountId: defaults.managementAccountId }),
-        partition: (arn && parseArn(arn)?.partition) || defaults.partition,
-        label: `${kind.toUpperCase()} ${name} (${id})`
-    });
-    return [
-        {
-            type: kind,
-            policy,
-            targets: readTargets(reader, entry, `${kind.toUpperCase()} ${name} (${id})`)
-        }
-    ];
-}
-/**
- * Returns the kind of an SCP or RCP type, in any case because the Organizations API
- * prints upper case but other tools may not. Other types give undefined, except a type
- * that names a control policy in another spelling: skipping a misspelled SCP could hide
- * a Deny, so that is an `InputError`.
- */
-function readPolicyType(reader, summary, type, policy) {
-    const kind = POLICY_TYPES[type.toUpperCase()];
-    if (kind || !/CONTROL/i.test(type))
-        return kind;
-    throw reader.error(`Type of policy ${policy} must be SERVICE_CONTROL_POLICY or RESOURCE_CONTROL_POLICY for a control policy, found ${quote(type)}`, summary, 'Type');
-}
-/** Reads target IDs, given as strings or as `list-targets-for-policy` entries. */
-function readTargets(reader, entry, owner) {
-    const written = entry.Targets;
-    if (written === undefined || written === null)
-        return [];
-    if (!Array.isArray(written)) {
-        throw reader.error(`Targets of ${owner} must be a list of root, OU or account IDs, found ${quote(written)}`, entry, 'Targets');
-    }
-    const targets = written.map((target, position) => {
-        const id = isObject(target) ? target.TargetId : target;
-        if (typeof id !== 'string' || !(ROOT_ID.test(id) || OU_ID.test(id) || isAccountId(id))) {
-            throw reader.error(`target ${position + 1} of ${owner} must be a root, OU or account ID, or an object with TargetId, found ${quote(target)}`, written, position);
-        }
-        return id;
-    });
-    return [...new Set(targets)].sort(compareText);
-}
-
-;// CONCATENATED MODULE: ./src/facts/session-policy-document.ts
-
-
-
-const DOCUMENT_MEMBERS = ['SessionPolicies'];
-const ENTRY_MEMBERS = ['SessionArn', 'Policy', 'PolicyArns'];
-/** Characters of IAM role, session and federated user names. */
-const IAM_NAME = '[\\w+=,.@-]+';
-/** A session ARN. Its groups capture the partition and the account ID. */
-const SESSION_ARN = new RegExp(`^arn:([a-z][a-z0-9-]*):sts::(\\d{12}):(?:assumed-role/${IAM_NAME}/${IAM_NAME}|federated-user/${IAM_NAME})$`);
-/**
- * Reads the session policies of one document, in the document's order. Throws an
- * `InputError` for a `SessionArn` that is not an assumed-role or federated-user ARN,
- * a missing or malformed `Policy`, and an entry with managed session policies
- * (`PolicyArns`), which are not read.
- */
-function readSessionPolicyDocument(document, warnings) {
-    const reader = new DocumentReader(document.source, document.index);
-    const root = document.value;
-    checkMemberNames(reader, root, DOCUMENT_MEMBERS, 'the session policy file', warnings);
-    return reader
-        .objectList(root, 'SessionPolicies', 'SessionPolicies')
-        .map((entry) => ({ fact: readEntry(reader, entry, warnings), source: document.source }));
-}
-function readEntry(reader, entry, warnings) {
-    const sessionArn = reader.requireString(entry, 'SessionArn', 'SessionArn of a session policy');
-    const match = SESSION_ARN.exec(sessionArn);
-    if (!match) {
-        throw reader.error(`SessionArn must be an assumed-role or federated-user session ARN, such as "arn:aws:sts::111122223333:assumed-role/App/build", found ${quote(sessionArn)}; a session policy caps one session, so name the session, not the role`, entry, 'SessionArn');
-    }
-    const label = `session ${sessionArn}`;
-    rejectManagedPolicies(reader, entry, label);
-    checkMemberNames(reader, entry, ENTRY_MEMBERS, label, warnings);
-    if (entry.Policy === undefined || entry.Policy === null) {
-        throw reader.error(`${label} has no Policy; expected the session policy passed as --policy, as a JSON object or a JSON string`, entry);
-    }
-    const [, partition, accountId] = match;
-    const fact = {
-        sessionArn,
-        policy: parseEmbeddedPolicy(reader, entry, 'Policy', {
-            kind: 'session-policy',
-            name: sessionArn,
-            accountId,
-            partition,
-            label: `the session policy of ${sessionArn}`
-        })
-    };
-    const location = reader.locate(entry);
-    if (location)
-        fact.location = location;
-    return fact;
-}
-/**
- * Rejects managed session policies. They cap the session as the inline one does, so
- * skipping them could report an allow that AWS denies. An empty list or null caps nothing.
- */
-function rejectManagedPolicies(reader, entry, label) {
-    const value = entry.PolicyArns;
-    if (value === undefined || value === null)
-        return;
-    if (Array.isArray(value) && value.length === 0)
-        return;
-    throw reader.error(`${label} has PolicyArns, but managed session policies are not supported, and ignoring them could report an allow that AWS denies; list only sessions created without --policy-arns`, entry, 'PolicyArns');
-}
-
-;// CONCATENATED MODULE: ./src/facts/simulation-document.ts
-
-
-
-const simulation_document_DOCUMENT_MEMBERS = [
-    'PolicySourceArn',
-    'Context',
-    'EvaluationResults',
-    'IsTruncated',
-    'Marker'
-];
-const DECISIONS = new Set(['allowed', 'explicitDeny', 'implicitDeny']);
-/** Reads one simulation document. Throws an `InputError` for a malformed one. */
-function readSimulationDocument(document, warnings) {
-    const reader = new DocumentReader(document.source, document.index);
-    const root = document.value;
-    checkMemberNames(reader, root, simulation_document_DOCUMENT_MEMBERS, 'the IAM simulation file', warnings);
-    const principalArn = reader.requireString(root, 'PolicySourceArn', 'PolicySourceArn');
-    if (!simulatedPrincipal(principalArn)) {
-        throw reader.error(`PolicySourceArn must be an IAM role or user ARN, such as "arn:aws:iam::111122223333:role/App", found ${quote(principalArn)}`, root, 'PolicySourceArn');
-    }
-    if (root.IsTruncated === true) {
-        throw reader.error('IsTruncated is true: the simulation output is one page of several; save every page (the AWS CLI does when --max-items is not set)', root, 'IsTruncated');
-    }
-    return {
-        principalArn,
-        context: simulation_document_readContext(reader, root),
-        results: reader
-            .objectList(root, 'EvaluationResults', 'EvaluationResults')
-            .flatMap((entry) => readResult(reader, entry)),
-        source: document.source
     };
 }
-/** Reads `Context`: condition keys to a string or a list of strings. */
-function simulation_document_readContext(reader, root) {
-    const context = reader.optionalObject(root, 'Context', 'Context') ?? {};
-    const read = {};
-    for (const [key, value] of Object.entries(context)) {
-        if (typeof value === 'string')
-            read[key] = [value];
-        else if (Array.isArray(value) && value.every((item) => typeof item === 'string')) {
-            read[key] = value;
-        }
-        else {
-            throw reader.error(`Context value of ${key} must be a string or a list of strings, found ${quote(value)}`, context, key);
-        }
-    }
-    return read;
+async function git(args, cwd) {
+    const { stdout } = await run('git', args, { cwd, maxBuffer: MAX_OUTPUT, encoding: 'utf8' });
+    return stdout;
 }
-/** Reads one `EvaluationResults` entry into one result per resource. */
-function readResult(reader, entry) {
-    const action = reader.requireString(entry, 'EvalActionName', 'EvalActionName');
-    const specific = entry.ResourceSpecificResults;
-    if (Array.isArray(specific) && specific.length > 0) {
-        return reader
-            .objectList(entry, 'ResourceSpecificResults', 'ResourceSpecificResults')
-            .map((resource) => withDetails(reader, entry, {
-            action,
-            resourceArn: reader.requireString(resource, 'EvalResourceName', 'EvalResourceName'),
-            decision: readDecision(reader, resource, 'EvalResourceDecision'),
-            matchedStatements: readStatements(reader, resource),
-            missingContextValues: reader.stringList(resource, 'MissingContextValues', 'MissingContextValues')
-        }, resource));
-    }
-    return [
-        withDetails(reader, entry, {
-            action,
-            resourceArn: reader.requireString(entry, 'EvalResourceName', 'EvalResourceName'),
-            decision: readDecision(reader, entry, 'EvalDecision'),
-            matchedStatements: readStatements(reader, entry),
-            missingContextValues: reader.stringList(entry, 'MissingContextValues', 'MissingContextValues')
-        })
-    ];
-}
-/** Adds the boundary and Organizations details; a resource's own details win over its action's. */
-function withDetails(reader, action, result, resource) {
-    const boundary = detail(reader, resource, 'PermissionsBoundaryDecisionDetail', 'AllowedByPermissionsBoundary') ??
-        detail(reader, action, 'PermissionsBoundaryDecisionDetail', 'AllowedByPermissionsBoundary');
-    const organizations = detail(reader, action, 'OrganizationsDecisionDetail', 'AllowedByOrganizations');
-    return {
-        ...result,
-        ...(boundary === undefined ? {} : { allowedByPermissionsBoundary: boundary }),
-        ...(organizations === undefined ? {} : { allowedByOrganizations: organizations })
-    };
-}
-function detail(reader, container, member, flag) {
-    if (!container)
-        return undefined;
-    const object = reader.optionalObject(container, member, member);
-    return object ? reader.optionalBoolean(object, flag, `${member}.${flag}`) : undefined;
-}
-function readDecision(reader, container, member) {
-    const value = reader.requireString(container, member, member);
-    if (!DECISIONS.has(value)) {
-        throw reader.error(`${member} must be allowed, explicitDeny or implicitDeny, found ${quote(value)}`, container, member);
-    }
-    return value;
-}
-function readStatements(reader, container) {
-    return reader.objectList(container, 'MatchedStatements', 'MatchedStatements').map((entry) => {
-        const start = isObject(entry.StartPosition) ? entry.StartPosition : undefined;
-        const statement = {
-            sourcePolicyId: reader.optionalString(entry, 'SourcePolicyId', 'SourcePolicyId') ?? '',
-            sourcePolicyType: reader.optionalString(entry, 'SourcePolicyType', 'SourcePolicyType') ?? 'none'
-        };
-        if (typeof start?.Line === 'number')
-            statement.startLine = start.Line;
-        if (typeof start?.Column === 'number')
-            statement.startColumn = start.Column;
-        return statement;
-    });
-}
-/** True for the ARNs the simulator takes as PolicySourceArn that a KMS request can come from. */
-function simulatedPrincipal(arn) {
-    const parts = parseArn(arn);
-    if (parts?.service !== 'iam')
-        return false;
-    return parts.resource.startsWith('role/') || parts.resource.startsWith('user/');
-}
-/**
- * Builds the entity of a principal known only through the simulator: its path and name come
- * from the ARN, its tags are unknown, and its policies are the simulator's to evaluate.
- */
-function simulatedEntity(principalArn, source) {
-    const parts = parseArn(principalArn);
-    if (!parts)
-        throw new Error(`not an ARN: ${principalArn}`);
-    const [type, ...rest] = parts.resource.split('/');
-    const name = rest[rest.length - 1] ?? '';
-    const path = rest.length > 1 ? `/${rest.slice(0, -1).join('/')}/` : '/';
-    const base = {
-        arn: principalArn,
-        name,
-        path,
-        accountId: parts.accountId,
-        policies: [],
-        missingPolicies: [],
-        tags: {},
-        tagsUnknown: true,
-        identitySource: 'simulator',
-        location: { file: source, line: 1, column: 1 }
-    };
-    return type === 'user' ? { ...base, kind: 'user', groups: [] } : { ...base, kind: 'role' };
-}
-/**
- * Adds simulated principals to the IAM facts, for those that no authorization-details file
- * defines (a principal read as documents keeps its documents). Returns new account facts.
- */
-function addSimulatedEntities(accounts, entities) {
-    const byAccount = new Map(accounts.map((account) => [account.accountId, { ...account }]));
-    for (const entity of entities) {
-        const account = byAccount.get(entity.accountId) ?? {
-            accountId: entity.accountId,
-            roles: [],
-            users: [],
-            groups: [],
-            source: entity.location?.file ?? 'IAM policy simulator'
-        };
-        const known = [...account.roles, ...account.users].some((existing) => existing.arn === entity.arn);
-        if (!known) {
-            if (entity.kind === 'role')
-                account.roles = [...account.roles, entity];
-            else
-                account.users = [...account.users, entity];
-        }
-        byAccount.set(entity.accountId, account);
-    }
-    return [...byAccount.values()].sort((left, right) => left.accountId < right.accountId ? -1 : left.accountId > right.accountId ? 1 : 0);
-}
-
-;// CONCATENATED MODULE: ./src/facts/vpc-endpoint-document.ts
-
-
-
-
-
-const OUTPUT_MEMBERS = ['VpcEndpoints', 'NextToken'];
-/** Members of a `VpcEndpoints` entry as the EC2 API describes them; only some are read. */
-const ENDPOINT_MEMBERS = [
-    'VpcEndpointId',
-    'VpcEndpointType',
-    'VpcId',
-    'ServiceName',
-    'ServiceRegion',
-    'State',
-    'PolicyDocument',
-    'RouteTableIds',
-    'SubnetIds',
-    'Groups',
-    'IpAddressType',
-    'DnsOptions',
-    'PrivateDnsEnabled',
-    'RequesterManaged',
-    'NetworkInterfaceIds',
-    'DnsEntries',
-    'CreationTimestamp',
-    'Tags',
-    'OwnerId',
-    'LastError',
-    'Ipv4Prefixes',
-    'Ipv6Prefixes',
-    'FailureReason',
-    'ServiceNetworkArn',
-    'ResourceConfigurationArn'
-];
-const VPC_ENDPOINT_ID = /^vpce-[0-9a-f]+$/;
-/**
- * The policy AWS attaches to an endpoint that has none set: full access. Built here, so
- * statements parsed from it have no location.
- */
-const DEFAULT_ENDPOINT_POLICY = {
-    Statement: [{ Effect: 'Allow', Principal: '*', Action: '*', Resource: '*' }]
-};
-/**
- * Partitions by Region prefix, from the `regionRegex` of each partition in the AWS SDK for
- * JavaScript v3 (`partitions.json`). Other Regions are in `aws`.
- */
-const PARTITION_PREFIXES = [
-    ['cn-', 'aws-cn'],
-    ['us-gov-', 'aws-us-gov'],
-    ['us-iso-', 'aws-iso'],
-    ['us-isob-', 'aws-iso-b'],
-    ['eu-isoe-', 'aws-iso-e'],
-    ['us-isof-', 'aws-iso-f'],
-    ['eusc-', 'aws-eusc']
-];
-/**
- * Reads the KMS endpoints of a `describe-vpc-endpoints` output, in the document's order.
- * Throws an `InputError` at an endpoint ID that is not `vpce-` and hexadecimal digits, a
- * missing service name, and a malformed endpoint policy. Warns about a partial list and
- * about a KMS endpoint whose type is not `Interface`.
- */
-function readVpcEndpointDocument(document, warnings) {
-    const reader = new DocumentReader(document.source, document.index);
-    const root = document.value;
-    checkMemberNames(reader, root, OUTPUT_MEMBERS, 'the describe-vpc-endpoints output', warnings);
-    warnAboutPartialList(reader, root, warnings);
-    const endpoints = [];
-    for (const entry of reader.objectList(root, 'VpcEndpoints', 'VpcEndpoints')) {
-        const endpoint = readEndpoint(reader, entry, warnings);
-        if (endpoint)
-            endpoints.push({ fact: endpoint, source: document.source });
-    }
-    return endpoints;
-}
-/**
- * Warns when `NextToken` marks the output as one page: endpoints on other pages are then
- * missing, and the engine treats a request through a missing endpoint as unknown.
- */
-function warnAboutPartialList(reader, root, warnings) {
-    if (root.NextToken === undefined || root.NextToken === null)
-        return;
-    warnings.push({
-        code: 'facts',
-        message: 'the describe-vpc-endpoints output is one page of a longer list ("NextToken" is set), so requests through endpoints on other pages will be unknown; list every page (the AWS CLI does so unless you pass --max-items or --no-paginate)',
-        ...vpc_endpoint_document_locationOf(reader, root, 'NextToken')
-    });
-}
-/** Reads one entry; undefined for an endpoint of another service than KMS. */
-function readEndpoint(reader, entry, warnings) {
-    const vpcEndpointId = reader.requireString(entry, 'VpcEndpointId', 'VpcEndpointId of an endpoint');
-    if (!VPC_ENDPOINT_ID.test(vpcEndpointId)) {
-        throw reader.error(`VpcEndpointId must be "vpce-" followed by lowercase hexadecimal digits, such as "vpce-0123456789abcdef0", found ${quote(vpcEndpointId)}`, entry, 'VpcEndpointId');
-    }
-    const serviceName = reader.requireString(entry, 'ServiceName', `ServiceName of VPC endpoint ${vpcEndpointId}`);
-    if (!isKmsService(serviceName))
-        return undefined;
-    const label = `VPC endpoint ${vpcEndpointId}`;
-    checkMemberNames(reader, entry, ENDPOINT_MEMBERS, label, warnings);
-    warnAboutEndpointType(reader, entry, label, warnings);
-    const ownerId = readOwnerId(reader, entry, label);
-    const endpoint = {
-        vpcEndpointId,
-        serviceName,
-        policy: readEndpointPolicy(reader, entry, { vpcEndpointId, serviceName, ownerId })
-    };
-    const location = reader.locate(entry);
-    if (location)
-        endpoint.location = location;
-    return endpoint;
-}
-/** True for the KMS service names, such as `com.amazonaws.us-east-1.kms` and `com.amazonaws.us-east-1.kms-fips`. */
-function isKmsService(serviceName) {
-    return serviceName.endsWith('.kms') || serviceName.endsWith('.kms-fips');
-}
-function warnAboutEndpointType(reader, entry, label, warnings) {
-    const type = reader.optionalString(entry, 'VpcEndpointType', `VpcEndpointType of ${label}`);
-    if (type === undefined || type === 'Interface')
-        return;
-    warnings.push({
-        code: 'facts',
-        message: `${label} has type ${quote(type)}, but AWS KMS is reached only through Interface endpoints; its policy is still checked for requests that name it in aws:SourceVpce`,
-        ...vpc_endpoint_document_locationOf(reader, entry, 'VpcEndpointType')
-    });
-}
-function readOwnerId(reader, entry, label) {
-    const ownerId = reader.optionalString(entry, 'OwnerId', `OwnerId of ${label}`);
-    if (ownerId === undefined || isAccountId(ownerId))
-        return ownerId;
-    throw reader.error(`OwnerId of ${label} must be a 12-digit account ID, found ${quote(ownerId)}`, entry, 'OwnerId');
-}
-/** Parses `PolicyDocument`, or builds AWS's default policy when the endpoint has none. */
-function readEndpointPolicy(reader, entry, identity) {
-    const { vpcEndpointId, serviceName, ownerId } = identity;
-    const options = {
-        kind: 'vpce',
-        name: vpcEndpointId,
-        ...(ownerId !== undefined && { accountId: ownerId }),
-        partition: partitionOf(serviceName),
-        label: `the policy of VPC endpoint ${vpcEndpointId}`
-    };
-    if (entry.PolicyDocument === undefined || entry.PolicyDocument === null) {
-        return parsePolicyDocument(DEFAULT_ENDPOINT_POLICY, options);
-    }
-    return parseEmbeddedPolicy(reader, entry, 'PolicyDocument', options);
-}
-/**
- * Returns the partition of the Region in a service name such as
- * `cn.com.amazonaws.cn-north-1.kms`. It turns bare account IDs in the endpoint policy's
- * principals into root ARNs of that partition.
- */
-function partitionOf(serviceName) {
-    const parts = serviceName.split('.');
-    const region = parts[parts.length - 2] ?? '';
-    return PARTITION_PREFIXES.find(([prefix]) => region.startsWith(prefix))?.[1] ?? 'aws';
-}
-function vpc_endpoint_document_locationOf(reader, container, member) {
-    const location = reader.locate(container, member);
-    return location ? { location } : {};
-}
-
-;// CONCATENATED MODULE: ./src/facts/build-facts.ts
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-/**
- * Builds facts from in-memory documents. A document's `text` is parsed with positions,
- * so statements, keys and principals get locations; a bare `value` gets none. The
- * result does not depend on the order of `documents`: lists are sorted by ARN or ID.
- * Throws an `InputError` for a document of no known shape, a malformed one, or two
- * documents that define the same key, role, user, VPC endpoint or session differently.
- */
-function buildFacts(documents) {
-    const parsed = documents
-        .map(parseDocument)
-        .sort((left, right) => compareText(left.source, right.source));
-    const warnings = [];
-    const read = readDocuments(parsed, warnings);
-    const facts = {
-        iam: addSimulatedEntities(buildIamFacts(read.iam, warnings), read.simulations.map((simulation) => simulatedEntity(simulation.principalArn, simulation.source))),
-        keys: mergeKeys(read.keys),
-        organizations: mergeOrganizations(read.organizations, warnings),
-        vpcEndpoints: mergeById(read.vpcEndpoints, {
-            idOf: (endpoint) => endpoint.vpcEndpointId,
-            describe: (endpoint) => `VPC endpoint ${endpoint.vpcEndpointId}`
-        }),
-        sessionPolicies: mergeById(read.sessionPolicies, {
-            idOf: (session) => session.sessionArn,
-            describe: (session) => `the session policy of ${session.sessionArn}`
-        }),
-        ...(read.simulations.length > 0 ? { iamSimulations: read.simulations } : {})
-    };
-    warnAboutNoKmsEndpoint(read.vpcEndpointSources, facts, warnings);
-    return {
-        facts,
-        sources: [...new Set(parsed.map((document) => document.source))].sort(compareText),
-        warnings: sortWarnings([...warnings, ...policyWarnings(facts)])
-    };
-}
-/** Reads each document with the reader of its shape; documents must come sorted by source. */
-function readDocuments(parsed, warnings) {
-    const read = {
-        iam: [],
-        keys: [],
-        organizations: [],
-        vpcEndpoints: [],
-        vpcEndpointSources: [],
-        sessionPolicies: [],
-        simulations: []
-    };
-    for (const document of parsed) {
-        const shape = recognizeShape(document.value);
-        if (shape === 'iam')
-            read.iam.push(readIamDocument(document, warnings));
-        else if (shape === 'kms') {
-            for (const key of readKmsDocument(document, warnings)) {
-                read.keys.push({ key, source: document.source });
-            }
-        }
-        else if (shape === 'organizations')
-            read.organizations.push(readOrganizationDocument(document, warnings));
-        else if (shape === 'vpc-endpoints') {
-            appendAll(read.vpcEndpoints, readVpcEndpointDocument(document, warnings));
-            read.vpcEndpointSources.push(document.source);
-        }
-        else if (shape === 'session-policies')
-            appendAll(read.sessionPolicies, readSessionPolicyDocument(document, warnings));
-        else if (shape === 'iam-simulation')
-            read.simulations.push(readSimulationDocument(document, warnings));
-        else
-            throw unknownShapeError(document);
-    }
-    return read;
-}
-/**
- * Warns when VPC endpoint files were given but list no KMS endpoint. The facts then contain
- * no endpoint, which the engine reads as "no endpoint facts supplied", so endpoint
- * policies are not checked at all.
- */
-function warnAboutNoKmsEndpoint(sources, facts, warnings) {
-    if (sources.length === 0 || facts.vpcEndpoints.length > 0)
-        return;
-    warnings.push({
-        code: 'facts',
-        message: `the VPC endpoint facts in ${[...new Set(sources)].join(', ')} list no KMS endpoint (a ServiceName ending in .kms or .kms-fips), so VPC endpoint policies are not checked; export the endpoints of the Regions whose keys the expectations name`
-    });
-}
-/** Parses a document's text with positions. A string value (a file that is one JSON string) is parsed once more. */
-function parseDocument(document) {
-    const { source } = document;
-    if (document.text === undefined) {
-        if (typeof document.value !== 'string')
-            return { source, value: document.value };
-        return parseDocument({ source, text: document.value });
-    }
-    const text = document.text.charCodeAt(0) === 0xfeff ? document.text.slice(1) : document.text;
-    const map = new FileTextMap(source, text);
-    const start = text.search(/\S/);
-    if (start < 0) {
-        throw new InputError(`fact file is empty; ${EXPECTED_SHAPES}`, map.locate(0));
-    }
-    const { value, index } = parseJson(text, map);
-    if (typeof value !== 'string')
-        return { source, value, index };
-    // The file contains its JSON as one string. Parse the string, keeping positions in the file.
-    const inner = decodeStringLiteral(text, start, map);
-    if (inner.text.search(/\S/) < 0)
-        throw new InputError('fact file contains an empty string; expected a JSON object', map.locate(start));
-    const parsed = parseJson(inner.text, inner.map);
-    return { source, value: parsed.value, index: parsed.index };
-}
-function unknownShapeError(document) {
-    const message = unknownShapeMessage(document.value);
-    if (document.index)
-        return new InputError(message, { file: document.source, line: 1, column: 1 });
-    return new InputError(`${document.source}: ${message}`);
-}
-/** Warnings of every policy in the facts, once each even when a policy is attached many times. */
-function policyWarnings(facts) {
-    const policies = [];
-    for (const account of facts.iam) {
-        for (const entities of [account.roles, account.users]) {
-            for (const entity of entities) {
-                appendAll(policies, entity.policies);
-                if (entity.permissionsBoundary?.policy)
-                    policies.push(entity.permissionsBoundary.policy);
-            }
-        }
-    }
-    for (const key of facts.keys)
-        if (key.policy)
-            policies.push(key.policy);
-    for (const organization of facts.organizations) {
-        for (const entry of organization.policies)
-            policies.push(entry.policy);
-    }
-    for (const endpoint of facts.vpcEndpoints)
-        policies.push(endpoint.policy);
-    for (const session of facts.sessionPolicies)
-        policies.push(session.policy);
-    const seen = new Set();
-    const warnings = [];
-    for (const warning of policies.flatMap((policy) => policy.warnings)) {
-        if (seen.has(warning))
-            continue;
-        seen.add(warning);
-        warnings.push({
-            code: warning.code,
-            message: warning.message,
-            ...(warning.location && { location: warning.location })
-        });
-    }
-    return warnings;
-}
-function sortWarnings(warnings) {
-    const sortKey = (warning) => {
-        const { file = '\uffff', line = 0, column = 0 } = warning.location ?? {};
-        return [
-            file,
-            String(line).padStart(10, '0'),
-            String(column).padStart(10, '0'),
-            warning.message
-        ].join('\u0000');
-    };
-    return [...warnings].sort((left, right) => compareText(sortKey(left), sortKey(right)));
+function firstLine(text) {
+    return text.split('\n').find((line) => line.trim() !== '') ?? text;
 }
 
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-kms/dist-cjs/index.js
@@ -48494,25 +45547,85 @@ function validateConcurrency(concurrency) {
 	}
 }
 
+;// CONCATENATED MODULE: ./src/facts/arn.ts
+/** ARN helpers for the fact loaders. */
+const ARN = /^arn:([^:]+):([^:]+):([^:]*):([^:]*):(.+)$/;
+/** Splits an ARN into its parts; undefined when `arn` is not an ARN. */
+function parseArn(arn) {
+    const match = ARN.exec(arn);
+    if (!match)
+        return undefined;
+    const [, partition, service, region, accountId, resource] = match;
+    return { partition, service, region, accountId, resource };
+}
+const ACCOUNT_ID = /^\d{12}$/;
+function isAccountId(value) {
+    return ACCOUNT_ID.test(value);
+}
+/** Builds the ARN AWS uses for an account principal: `arn:<partition>:iam::<account>:root`. */
+function accountRootArn(accountId, partition) {
+    return `arn:${partition}:iam::${accountId}:root`;
+}
+/** Account ID in an ARN, when it is a 12-digit ID (not `aws`, as in AWS managed policy ARNs). */
+function arnAccountId(arn) {
+    const parts = parseArn(arn);
+    return parts && isAccountId(parts.accountId) ? parts.accountId : undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/facts/live/aws-call.ts
+/** The error code of a call that `callTimeoutMs` ended. */
+const CALL_TIMED_OUT = 'CallTimedOut';
 /**
  * Runs `send` (one SDK `client.send`) when the concurrency limit allows, and records it
  * under `operation`. The SDK has already retried throttling, 5xx responses and timeouts
  * when the promise settles, so a rejection is final.
+ *
+ * `send` must pass `abortSignal` to the SDK (`client.send(command, { abortSignal })`). The
+ * signal fires `context.callTimeoutMs` after the call leaves the queue. The call then fails
+ * with `CallTimedOut`, even if the SDK ignores the signal. This deadline exists because the
+ * SDK's own timeout only measures silence on the socket, so a trickling response never ends.
  */
 async function callAws(context, operation, send) {
     return context.limit(async () => {
+        const signal = AbortSignal.timeout(context.callTimeoutMs);
         try {
-            const value = await send();
+            const value = await settleBefore(send(signal), signal);
             context.recorder.record(operation, value.$metadata?.attempts ?? 1, false);
             return { ok: true, value };
         }
         catch (error) {
-            const failure = describeFailure(operation, error);
+            const failure = signal.aborted
+                ? timedOut(operation, context.callTimeoutMs)
+                : describeFailure(operation, error);
             context.recorder.record(operation, failure.attempts, true);
             return { ok: false, failure };
         }
     });
+}
+/** Settles with `promise`, or rejects when `signal` aborts first. */
+function settleBefore(promise, signal) {
+    return new Promise((resolve, reject) => {
+        const onAbort = () => reject(signal.reason);
+        if (signal.aborted)
+            onAbort();
+        signal.addEventListener('abort', onAbort, { once: true });
+        promise.then((value) => {
+            signal.removeEventListener('abort', onAbort);
+            resolve(value);
+        }, (error) => {
+            signal.removeEventListener('abort', onAbort);
+            reject(error);
+        });
+    });
+}
+function timedOut(operation, timeoutMs) {
+    return {
+        operation,
+        code: CALL_TIMED_OUT,
+        message: `the call did not finish within ${timeoutMs} ms, SDK retries included`,
+        // The attempts made before the deadline are not known; at least one was made.
+        attempts: 1
+    };
 }
 /** Reads the error code, message and attempt count from an SDK error or any other thrown value. */
 function describeFailure(operation, error) {
@@ -48608,13 +45721,25 @@ var client_iam_dist_cjs = __nccwpck_require__(6764);
 
 
 
-/**
- * Calls sts:GetCallerIdentity once with the default credential chain and prepares the
- * clients. Roles are assumed on first use, once per account. No endpoint is set here: the
- * SDK takes `AWS_ENDPOINT_URL` from the environment when it is set.
- */
 /** Defaults of the live options: concurrent calls, SDK attempts per call, timeout per attempt (ms). */
 const LIVE_DEFAULTS = { concurrency: 4, maxAttempts: 5, requestTimeoutMs: 10_000 };
+/**
+ * The maximum backoff the SDK's standard retry mode waits before one retry, in ms
+ * (`MAXIMUM_RETRY_DELAY` of `@smithy/core` 3.41, the retry code of `@aws-sdk/*` 3.1178).
+ */
+const SDK_MAX_RETRY_DELAY_MS = 20_000;
+/**
+ * Returns the deadline of one call with all its attempts, in ms: per attempt the connection
+ * timeout and the request timeout (both `requestTimeoutMs`), plus the longest backoff
+ * before each retry. With the defaults (5 attempts, 10 s) that is 5 x 2 x 10 s + 4 x 20 s
+ * = 180 s. The SDK's request timeout only measures silence on the socket, so without this
+ * deadline a response that trickles in never times out. A call that stays silent fails
+ * first with the SDK's own `TimeoutError`.
+ */
+function callTimeoutMs(settings) {
+    const attempts = Math.max(1, settings.maxAttempts);
+    return attempts * 2 * settings.requestTimeoutMs + (attempts - 1) * SDK_MAX_RETRY_DELAY_MS;
+}
 /**
  * The settings every AWS client of a run gets: the SDK's standard retry mode (backoff with
  * jitter, longer for throttling) and a timeout per attempt that fails the attempt.
@@ -48631,6 +45756,11 @@ function sdkClientSettings(settings) {
         }
     };
 }
+/**
+ * Calls sts:GetCallerIdentity once with the default credential chain and prepares the
+ * clients. Roles are assumed on first use, once per account. No endpoint is set here: the
+ * SDK takes `AWS_ENDPOINT_URL` from the environment when it is set.
+ */
 async function openLiveClients(settings, context) {
     const created = [];
     const track = (client) => {
@@ -48642,7 +45772,7 @@ async function openLiveClients(settings, context) {
     };
     const regionOption = settings.region ? { region: settings.region } : {};
     const sts = track(new client_sts_dist_cjs/* STSClient */.iM({ ...common, ...regionOption }));
-    const identity = await callAws(context, 'sts:GetCallerIdentity', () => sts.send(new client_sts_dist_cjs/* GetCallerIdentityCommand */.zI({})));
+    const identity = await callAws(context, 'sts:GetCallerIdentity', (abortSignal) => sts.send(new client_sts_dist_cjs/* GetCallerIdentityCommand */.zI({}), { abortSignal }));
     const gateIdentity = identity.ok && identity.value.Arn && identity.value.Account
         ? { arn: identity.value.Arn, accountId: identity.value.Account }
         : undefined;
@@ -48670,7 +45800,9 @@ async function openLiveClients(settings, context) {
     };
     const accounts = new Map();
     const assume = async (accountId, roleArn) => {
-        const assumed = await callAws(context, 'sts:AssumeRole', () => sts.send(new client_sts_dist_cjs/* AssumeRoleCommand */.QL({ RoleArn: roleArn, RoleSessionName: 'kms-access-gate' })));
+        const assumed = await callAws(context, 'sts:AssumeRole', (abortSignal) => sts.send(new client_sts_dist_cjs/* AssumeRoleCommand */.QL({ RoleArn: roleArn, RoleSessionName: 'kms-access-gate' }), {
+            abortSignal
+        }));
         if (!assumed.ok) {
             const gate = gateIdentity ? roleArnOfIdentity(gateIdentity.arn) : 'the gate credentials';
             return {
@@ -48741,6 +45873,7 @@ const BOOLEAN_KEYS = new Set([
     'aws:securetransport',
     'aws:viaawsservice',
     'aws:principalisawsservice',
+    'kms:bypasspolicylockoutsafetycheck',
     'kms:grantisforawsresource',
     'kms:multiregion',
     'kms:reencryptonsamekey'
@@ -48757,7 +45890,8 @@ const MULTI_VALUE_KEYS = new Set([
     'aws:principalservicenameslist',
     'aws:principalorgpaths',
     'kms:resourcealiases',
-    'kms:grantoperations'
+    'kms:grantoperations',
+    'kms:encryptioncontextkeys'
 ]);
 const IP_KEYS = new Set(['aws:sourceip', 'aws:vpcsourceip']);
 /**
@@ -48789,29 +45923,28 @@ function contextAsLists(context) {
 }
 /**
  * Builds the entries: the expectation's context, then each implicit value whose key the
- * context does not set (condition keys are case-insensitive).
+ * context does not set (condition keys are case-insensitive). Each entry is typed by its
+ * condition key.
  */
 function buildContextEntries(context, implicit) {
     const lists = contextAsLists(context);
-    const entries = Object.entries(lists).map(([key, values]) => ({
+    const contextKeys = new Set(Object.keys(lists).map((key) => key.toLowerCase()));
+    const implicitLists = Object.entries(contextAsLists(implicit)).filter(([key]) => !contextKeys.has(key.toLowerCase()));
+    return [...Object.entries(lists), ...implicitLists].map(([key, values]) => ({
         ContextKeyName: key,
         ContextKeyValues: values,
         ContextKeyType: contextKeyType(key, values.length)
     }));
-    const contextKeys = new Set(Object.keys(lists).map((key) => key.toLowerCase()));
-    for (const [key, value] of Object.entries(implicit)) {
-        if (contextKeys.has(key.toLowerCase()))
-            continue;
-        entries.push({ ContextKeyName: key, ContextKeyValues: [value], ContextKeyType: 'string' });
-    }
-    return entries;
 }
-/** Serialises a context with sorted keys, so equal contexts give equal text. */
+/**
+ * Serialises a context so that contexts IAM evaluates alike give equal text: key names in
+ * lower case (IAM compares condition key names case-insensitively) and sorted, values in
+ * their order and case (values are compared as given).
+ */
 function canonicalContext(context) {
-    const lists = contextAsLists(context);
-    return JSON.stringify(Object.keys(lists)
-        .sort()
-        .map((key) => [key, lists[key]]));
+    const lists = Object.entries(contextAsLists(context)).map(([key, values]) => [key.toLowerCase(), values]);
+    lists.sort(([left], [right]) => left.localeCompare(right, 'en'));
+    return JSON.stringify(lists);
 }
 
 // EXTERNAL MODULE: external "node:crypto"
@@ -49016,26 +46149,26 @@ const PLAN_LIST = [
         const algorithm = encryptionAlgorithm(input, values);
         if (isReason(algorithm))
             return algorithm;
-        return dryRun('kms:Decrypt', (client) => client.send(new dist_cjs/* DecryptCommand */.vIm({
+        return dryRun('kms:Decrypt', (client, abortSignal) => client.send(new dist_cjs/* DecryptCommand */.vIm({
             KeyId: input.keyArn,
             CiphertextBlob: DUMMY_BYTES,
             DryRun: true,
             DryRunModifiers: IGNORE_CIPHERTEXT,
             ...(algorithm && { EncryptionAlgorithm: algorithm }),
             ...(values.encryptionContext && { EncryptionContext: values.encryptionContext })
-        })));
+        }), { abortSignal }));
     }),
     symmetricPlan('kms:Encrypt', 'kms:Encrypt', (input, values) => {
         const algorithm = encryptionAlgorithm(input, values);
         if (isReason(algorithm))
             return algorithm;
-        return dryRun('kms:Encrypt', (client) => client.send(new dist_cjs/* EncryptCommand */.b8v({
+        return dryRun('kms:Encrypt', (client, abortSignal) => client.send(new dist_cjs/* EncryptCommand */.b8v({
             KeyId: input.keyArn,
             Plaintext: DUMMY_BYTES,
             DryRun: true,
             ...(algorithm && { EncryptionAlgorithm: algorithm }),
             ...(values.encryptionContext && { EncryptionContext: values.encryptionContext })
-        })));
+        }), { abortSignal }));
     }),
     ...['kms:ReEncryptFrom', 'kms:ReEncryptTo'].map((action) => symmetricPlan(action, 'kms:ReEncrypt', (input, values) => {
         const algorithm = encryptionAlgorithm(input, values);
@@ -49044,7 +46177,7 @@ const PLAN_LIST = [
         const other = action === 'kms:ReEncryptFrom' ? 'kms:ReEncryptTo' : 'kms:ReEncryptFrom';
         // One ReEncrypt request needs kms:ReEncryptFrom on the source key and
         // kms:ReEncryptTo on the destination key, and both are this key here.
-        return dryRun('kms:ReEncrypt', (client) => client.send(new dist_cjs/* ReEncryptCommand */.ku1({
+        return dryRun('kms:ReEncrypt', (client, abortSignal) => client.send(new dist_cjs/* ReEncryptCommand */.ku1({
             SourceKeyId: input.keyArn,
             DestinationKeyId: input.keyArn,
             CiphertextBlob: DUMMY_BYTES,
@@ -49058,7 +46191,7 @@ const PLAN_LIST = [
                 SourceEncryptionContext: values.encryptionContext,
                 DestinationEncryptionContext: values.encryptionContext
             })
-        })), `a ReEncrypt dry run also needs ${other} on the same key, so a denial does not show which of the two is missing`);
+        }), { abortSignal }), `a ReEncrypt dry run also needs ${other} on the same key, so a denial does not show which of the two is missing`);
     }, { 'kms:reencryptonsamekey': 'true' })),
     ...['GenerateDataKey', 'GenerateDataKeyWithoutPlaintext'].map((name) => ({
         action: `kms:${name}`,
@@ -49072,9 +46205,9 @@ const PLAN_LIST = [
                 DryRun: true,
                 ...(values.encryptionContext && { EncryptionContext: values.encryptionContext })
             };
-            return dryRun(`kms:${name}`, (client) => name === 'GenerateDataKey'
-                ? client.send(new dist_cjs/* GenerateDataKeyCommand */.OhQ(request))
-                : client.send(new dist_cjs/* GenerateDataKeyWithoutPlaintextCommand */.r8e(request)));
+            return dryRun(`kms:${name}`, (client, abortSignal) => name === 'GenerateDataKey'
+                ? client.send(new dist_cjs/* GenerateDataKeyCommand */.OhQ(request), { abortSignal })
+                : client.send(new dist_cjs/* GenerateDataKeyWithoutPlaintextCommand */.r8e(request), { abortSignal }));
         }
     })),
     ...['GenerateDataKeyPair', 'GenerateDataKeyPairWithoutPlaintext'].map((name) => ({
@@ -49092,9 +46225,9 @@ const PLAN_LIST = [
                 DryRun: true,
                 ...(values.encryptionContext && { EncryptionContext: values.encryptionContext })
             };
-            return dryRun(`kms:${name}`, (client) => name === 'GenerateDataKeyPair'
-                ? client.send(new dist_cjs/* GenerateDataKeyPairCommand */.IUS(request))
-                : client.send(new dist_cjs/* GenerateDataKeyPairWithoutPlaintextCommand */.NXD(request)));
+            return dryRun(`kms:${name}`, (client, abortSignal) => name === 'GenerateDataKeyPair'
+                ? client.send(new dist_cjs/* GenerateDataKeyPairCommand */.IUS(request), { abortSignal })
+                : client.send(new dist_cjs/* GenerateDataKeyPairWithoutPlaintextCommand */.NXD(request), { abortSignal }));
         }
     })),
     ...['Sign', 'Verify'].map((name) => ({
@@ -49116,9 +46249,9 @@ const PLAN_LIST = [
                 ...(messageType && { MessageType: messageType }),
                 DryRun: true
             };
-            return dryRun(`kms:${name}`, (client) => name === 'Sign'
-                ? client.send(new dist_cjs/* SignCommand */.fJE(request))
-                : client.send(new dist_cjs/* VerifyCommand */.lQ6({ ...request, Signature: DUMMY_BYTES })));
+            return dryRun(`kms:${name}`, (client, abortSignal) => name === 'Sign'
+                ? client.send(new dist_cjs/* SignCommand */.fJE(request), { abortSignal })
+                : client.send(new dist_cjs/* VerifyCommand */.lQ6({ ...request, Signature: DUMMY_BYTES }), { abortSignal }));
         }
     })),
     ...['GenerateMac', 'VerifyMac'].map((name) => ({
@@ -49136,9 +46269,9 @@ const PLAN_LIST = [
                 MacAlgorithm: algorithm,
                 DryRun: true
             };
-            return dryRun(`kms:${name}`, (client) => name === 'GenerateMac'
-                ? client.send(new dist_cjs/* GenerateMacCommand */.SxZ(request))
-                : client.send(new dist_cjs/* VerifyMacCommand */.y_h({ ...request, Mac: DUMMY_BYTES })));
+            return dryRun(`kms:${name}`, (client, abortSignal) => name === 'GenerateMac'
+                ? client.send(new dist_cjs/* GenerateMacCommand */.SxZ(request), { abortSignal })
+                : client.send(new dist_cjs/* VerifyMacCommand */.y_h({ ...request, Mac: DUMMY_BYTES }), { abortSignal }));
         }
     })),
     {
@@ -49159,12 +46292,12 @@ const PLAN_LIST = [
                 type: 'spki',
                 format: 'der'
             });
-            return dryRun('kms:DeriveSharedSecret', (client) => client.send(new dist_cjs/* DeriveSharedSecretCommand */.E33({
+            return dryRun('kms:DeriveSharedSecret', (client, abortSignal) => client.send(new dist_cjs/* DeriveSharedSecretCommand */.E33({
                 KeyId: input.keyArn,
                 KeyAgreementAlgorithm: 'ECDH',
                 PublicKey: new Uint8Array(publicKey),
                 DryRun: true
-            })));
+            }), { abortSignal }));
         }
     },
     {
@@ -49185,13 +46318,13 @@ const PLAN_LIST = [
                     reason: "a CreateGrant request needs the grantee and the grant operations; give kms:GranteePrincipal and kms:GrantOperations in the expectation's context"
                 };
             }
-            return dryRun('kms:CreateGrant', (client) => client.send(new dist_cjs/* CreateGrantCommand */.Y_D({
+            return dryRun('kms:CreateGrant', (client, abortSignal) => client.send(new dist_cjs/* CreateGrantCommand */.Y_D({
                 KeyId: input.keyArn,
                 GranteePrincipal: grantee,
                 Operations: operations,
                 ...(retiring && { RetiringPrincipal: retiring }),
                 DryRun: true
-            })));
+            }), { abortSignal }));
         }
     }
 ];
@@ -49228,7 +46361,8 @@ const DRY_RUN_SESSION_NAME = 'kms-access-gate-dry-run';
 async function confirmWithDryRun(targets, options) {
     const context = {
         recorder: new CallRecorder(),
-        limit: pLimit(options.concurrency ?? LIVE_DEFAULTS.concurrency)
+        limit: pLimit(options.concurrency ?? LIVE_DEFAULTS.concurrency),
+        callTimeoutMs: callTimeoutMs(attemptSettings(options))
     };
     const sessions = new RoleSessions(options, context);
     const sent = new Map();
@@ -49242,6 +46376,13 @@ async function confirmWithDryRun(targets, options) {
         sessions.destroy();
     }
     return { confirmations, calls: context.recorder.summary() };
+}
+/** Returns the attempts and the timeout per attempt of the options, with the defaults filled in. */
+function attemptSettings(options) {
+    return {
+        maxAttempts: options.maxAttempts ?? LIVE_DEFAULTS.maxAttempts,
+        requestTimeoutMs: options.requestTimeoutMs ?? LIVE_DEFAULTS.requestTimeoutMs
+    };
 }
 async function confirmTarget(target, sessions, sent) {
     const role = roleToAssume(target);
@@ -49326,7 +46467,7 @@ async function askKms(request, roleArn, region, target, sessions) {
         return { kms: 'not-checked', detail: session.reason };
     const subject = `${target.action} on ${target.keyArn} as ${roleArn}`;
     const client = session.kms(region);
-    const result = await callAws(sessions.context, request.operation, () => sendForVerdict(request, client));
+    const result = await callAws(sessions.context, request.operation, (abortSignal) => sendForVerdict(request, client, abortSignal));
     if (!result.ok)
         return { kms: 'not-checked', detail: failureText(result.failure, subject) };
     const { verdict } = result.value;
@@ -49350,9 +46491,9 @@ const VERDICT_CODES = new Set([
  * Sends the request and returns KMS's verdict as a value, so that the call summary counts
  * it as a call and not as a failure. Other errors are thrown for `callAws` to record.
  */
-async function sendForVerdict(request, client) {
+async function sendForVerdict(request, client, abortSignal) {
     try {
-        const output = await request.send(client);
+        const output = await request.send(client, abortSignal);
         return { $metadata: output.$metadata ?? {} };
     }
     catch (error) {
@@ -49432,7 +46573,7 @@ class RoleSessions {
             client.destroy();
     }
     async startSession(roleArn) {
-        const assumed = await callAws(this.context, 'sts:AssumeRole', () => this.sts.send(new client_sts_dist_cjs/* AssumeRoleCommand */.QL({ RoleArn: roleArn, RoleSessionName: DRY_RUN_SESSION_NAME })));
+        const assumed = await callAws(this.context, 'sts:AssumeRole', (abortSignal) => this.sts.send(new client_sts_dist_cjs/* AssumeRoleCommand */.QL({ RoleArn: roleArn, RoleSessionName: DRY_RUN_SESSION_NAME }), { abortSignal }));
         if (!assumed.ok) {
             const { failure } = assumed;
             if (failure.code !== 'AccessDenied' && failure.code !== 'AccessDeniedException') {
@@ -49467,16 +46608,13 @@ class RoleSessions {
     }
     /** Returns the role ARN of the gate's credentials, or a description when it is unknown. */
     nameGate() {
-        this.gateArn ??= callAws(this.context, 'sts:GetCallerIdentity', () => this.sts.send(new client_sts_dist_cjs/* GetCallerIdentityCommand */.zI({}))).then((identity) => identity.ok && identity.value.Arn
+        this.gateArn ??= callAws(this.context, 'sts:GetCallerIdentity', (abortSignal) => this.sts.send(new client_sts_dist_cjs/* GetCallerIdentityCommand */.zI({}), { abortSignal })).then((identity) => identity.ok && identity.value.Arn
             ? roleArnOfIdentity(identity.value.Arn)
             : "the gate's credentials");
         return this.gateArn;
     }
     clientSettings() {
-        return sdkClientSettings({
-            maxAttempts: this.options.maxAttempts ?? LIVE_DEFAULTS.maxAttempts,
-            requestTimeoutMs: this.options.requestTimeoutMs ?? LIVE_DEFAULTS.requestTimeoutMs
-        });
+        return sdkClientSettings(attemptSettings(this.options));
     }
     track(client) {
         this.clients.push(client);
@@ -49595,7 +46733,7 @@ function principalAccount(principal) {
  * principals and wildcards give undefined, because the simulator takes only roles, users
  * and groups.
  */
-function references_simulatedPrincipal(principal) {
+function simulatedPrincipal(principal) {
     const parts = parseArn(principal);
     if (!parts || !isAccountId(parts.accountId))
         return undefined;
@@ -49642,7 +46780,7 @@ function planReads(expectations, defaults, defaultRegion) {
             planned.key = placed;
             plan.keyReferences.push(placed);
         }
-        const entity = references_simulatedPrincipal(expectation.principal);
+        const entity = simulatedPrincipal(expectation.principal);
         if (entity) {
             const id = entityId(entity);
             const known = plan.entities.get(id);
@@ -49706,37 +46844,45 @@ function toCliJson(value) {
 /** Reading of every page of a paged AWS list. */
 
 /**
- * Calls `sendPage` with the marker of the previous page until a page has no next marker.
- * Each page is one counted call. A failed page fails the whole list, because a partial
- * list can hide a grant, alias or tag. A marker that repeats also fails it, instead of
- * looping forever.
+ * Maximum pages of one list. At the default page sizes (50 items for KMS lists, 100 for
+ * IAM) that is 50,000 or more grants, aliases, tags or simulation results. A service that
+ * keeps sending markers beyond that is treated as broken rather than followed forever.
+ */
+const MAX_PAGES = 1000;
+/**
+ * Calls `sendPage` with the marker of the previous page until a page is not truncated.
+ * Each page is one counted call, bounded by the call deadline. A failed page fails the
+ * whole list, because a partial list can hide a grant, alias or tag. So does a truncated
+ * page without a marker (`MissingMarker`), a marker that repeats (`RepeatedMarker`), and
+ * a list longer than `MAX_PAGES` (`TooManyPages`).
  */
 async function readAllPages(context, operation, sendPage) {
     const items = [];
     const seen = new Set();
     let marker;
-    do {
+    for (let pageCount = 1;; pageCount++) {
         const current = marker;
-        const page = await callAws(context, operation, () => sendPage(current));
+        const page = await callAws(context, operation, (abortSignal) => sendPage(current, abortSignal));
         if (!page.ok)
             return page;
         items.push(...page.value.items);
+        if (!page.value.truncated)
+            return { ok: true, value: items };
         marker = page.value.next;
-        if (marker !== undefined && seen.has(marker)) {
-            return {
-                ok: false,
-                failure: {
-                    operation,
-                    code: 'RepeatedMarker',
-                    message: `the service returned the marker "${marker}" twice, so the list would never end`,
-                    attempts: 1
-                }
-            };
+        if (marker === undefined || marker === '') {
+            return listFailure(operation, 'MissingMarker', `page ${pageCount} says more pages follow but gives no marker for the next one, so the rest of the list cannot be read`);
         }
-        if (marker !== undefined)
-            seen.add(marker);
-    } while (marker !== undefined);
-    return { ok: true, value: items };
+        if (seen.has(marker)) {
+            return listFailure(operation, 'RepeatedMarker', `the service returned the marker "${marker}" twice, so the list would never end`);
+        }
+        if (pageCount >= MAX_PAGES) {
+            return listFailure(operation, 'TooManyPages', `the list was still truncated after ${MAX_PAGES} pages, the maximum the gate reads`);
+        }
+        seen.add(marker);
+    }
+}
+function listFailure(operation, code, message) {
+    return { ok: false, failure: { operation, code, message, attempts: 1 } };
 }
 
 ;// CONCATENATED MODULE: ./src/facts/live/policy-tests.ts
@@ -49849,7 +46995,9 @@ async function describe(reference, clients, context, gaps) {
         gaps.push(accountGap('key', reference.written, access.reason, place));
         return undefined;
     }
-    const output = await callAws(context, 'kms:DescribeKey', () => access.kms(reference.region).send(new dist_cjs/* DescribeKeyCommand */.spV({ KeyId: reference.keyId })));
+    const output = await callAws(context, 'kms:DescribeKey', (abortSignal) => access
+        .kms(reference.region)
+        .send(new dist_cjs/* DescribeKeyCommand */.spV({ KeyId: reference.keyId }), { abortSignal }));
     if (!output.ok) {
         const gap = kmsGap('key', reference.written, output.failure, access.gateArn, access.accountId);
         gaps.push({ ...gap, ...place });
@@ -49875,14 +47023,12 @@ async function readKeyParts(arn, metadata, access, context, options) {
     const gap = (part, failure) => options.result.gaps.push(kmsGap(part, arn, failure, access.gateArn, access.accountId));
     const value = { KeyMetadata: toCliJson(metadata) };
     const [policy, grants] = await Promise.all([
-        callAws(context, 'kms:GetKeyPolicy', () => kms.send(new dist_cjs/* GetKeyPolicyCommand */.$r8({ KeyId: arn, PolicyName: 'default' }))),
-        readAllPages(context, 'kms:ListGrants', async (marker) => {
-            const page = await kms.send(new dist_cjs/* ListGrantsCommand */.F9r({ KeyId: arn, Marker: marker }));
-            return {
-                items: page.Grants ?? [],
-                next: page.Truncated ? page.NextMarker : undefined,
-                $metadata: page.$metadata
-            };
+        callAws(context, 'kms:GetKeyPolicy', (abortSignal) => kms.send(new dist_cjs/* GetKeyPolicyCommand */.$r8({ KeyId: arn, PolicyName: 'default' }), { abortSignal })),
+        readAllPages(context, 'kms:ListGrants', async (marker, abortSignal) => {
+            const page = await kms.send(new dist_cjs/* ListGrantsCommand */.F9r({ KeyId: arn, Marker: marker }), {
+                abortSignal
+            });
+            return kmsPage(page.Grants, page);
         })
     ]);
     let tests;
@@ -49909,7 +47055,7 @@ async function readKeyParts(arn, metadata, access, context, options) {
     const needsAliases = options.allParts || options.byAlias || tests?.aliases === true;
     const needsTags = options.allParts || tests?.resourceTags === true;
     const [aliases, tags] = await Promise.all([
-        needsAliases ? read_keys_readAliases(arn, kms, context) : undefined,
+        needsAliases ? readAliases(arn, kms, context) : undefined,
         needsTags ? readTags(arn, kms, context) : undefined
     ]);
     if (aliases?.ok)
@@ -49928,25 +47074,30 @@ async function readKeyParts(arn, metadata, access, context, options) {
         value
     };
 }
-function read_keys_readAliases(arn, kms, context) {
-    return readAllPages(context, 'kms:ListAliases', async (marker) => {
-        const page = await kms.send(new dist_cjs/* ListAliasesCommand */.UZx({ KeyId: arn, Marker: marker }));
-        return {
-            items: page.Aliases ?? [],
-            next: page.Truncated ? page.NextMarker : undefined,
-            $metadata: page.$metadata
-        };
+function readAliases(arn, kms, context) {
+    return readAllPages(context, 'kms:ListAliases', async (marker, abortSignal) => {
+        const page = await kms.send(new dist_cjs/* ListAliasesCommand */.UZx({ KeyId: arn, Marker: marker }), {
+            abortSignal
+        });
+        return kmsPage(page.Aliases, page);
     });
 }
 function readTags(arn, kms, context) {
-    return readAllPages(context, 'kms:ListResourceTags', async (marker) => {
-        const page = await kms.send(new dist_cjs/* ListResourceTagsCommand */.dYP({ KeyId: arn, Marker: marker }));
-        return {
-            items: page.Tags ?? [],
-            next: page.Truncated ? page.NextMarker : undefined,
-            $metadata: page.$metadata
-        };
+    return readAllPages(context, 'kms:ListResourceTags', async (marker, abortSignal) => {
+        const page = await kms.send(new dist_cjs/* ListResourceTagsCommand */.dYP({ KeyId: arn, Marker: marker }), {
+            abortSignal
+        });
+        return kmsPage(page.Tags, page);
     });
+}
+/** Reduces a KMS list output to a page: its items, `Truncated` and `NextMarker`. */
+function kmsPage(items, output) {
+    return {
+        items: items ?? [],
+        truncated: output.Truncated === true,
+        next: output.NextMarker,
+        $metadata: output.$metadata
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/facts/live/read-principals.ts
@@ -49960,7 +47111,7 @@ function readTags(arn, kms, context) {
 
 
 /** Reads one entity; returns undefined (with gaps pushed) when it cannot be simulated. */
-async function read_principals_readPrincipal(request, clients, context, gaps) {
+async function readPrincipal(request, clients, context, gaps) {
     const { entity, written } = request;
     const pushGaps = (gap) => {
         for (const subject of written)
@@ -50011,13 +47162,17 @@ function factFromArn(entity, arn) {
 }
 async function getEntity(entity, access, context) {
     if (entity.kind === 'role') {
-        return callAws(context, 'iam:GetRole', async () => {
-            const output = await access.iam.send(new client_iam_dist_cjs/* GetRoleCommand */.kbp({ RoleName: entity.name }));
+        return callAws(context, 'iam:GetRole', async (abortSignal) => {
+            const output = await access.iam.send(new client_iam_dist_cjs/* GetRoleCommand */.kbp({ RoleName: entity.name }), {
+                abortSignal
+            });
             return { ...output.Role, id: output.Role?.RoleId, $metadata: output.$metadata };
         });
     }
-    return callAws(context, 'iam:GetUser', async () => {
-        const output = await access.iam.send(new client_iam_dist_cjs/* GetUserCommand */.T3b({ UserName: entity.name }));
+    return callAws(context, 'iam:GetUser', async (abortSignal) => {
+        const output = await access.iam.send(new client_iam_dist_cjs/* GetUserCommand */.T3b({ UserName: entity.name }), {
+            abortSignal
+        });
         return { ...output.User, id: output.User?.UserId, $metadata: output.$metadata };
     });
 }
@@ -50025,11 +47180,144 @@ function tagMap(tags) {
     return Object.fromEntries((tags ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? '']));
 }
 
+;// CONCATENATED MODULE: ./src/facts/live/implicit-context.ts
+
+const implicit_context_ENCRYPTION_CONTEXT_PREFIX = 'kms:encryptioncontext:';
+/** Actions whose requests carry kms:EncryptionAlgorithm, which is SYMMETRIC_DEFAULT for a symmetric key. */
+const ENCRYPTION_ALGORITHM_ACTIONS = new Set([
+    'kms:encrypt',
+    'kms:decrypt',
+    'kms:reencryptfrom',
+    'kms:reencryptto'
+]);
+/**
+ * Returns the values the engine sets on a request of `action` on `keyArn` by `principal`,
+ * given the expectation's `context`. It mirrors:
+ * - the principal: aws:PrincipalArn, aws:PrincipalAccount, kms:CallerAccount,
+ *   aws:PrincipalIsAWSService (false), aws:PrincipalType (`AssumedRole` for a role, `User`
+ *   for a user), aws:username and a known aws:userid of a user, and aws:PrincipalTag/*
+ *   when the tags were read;
+ * - the request: aws:SecureTransport (true, KMS takes TLS only), aws:ViaAWSService (true
+ *   exactly when the context gives kms:ViaService), aws:RequestedRegion, and
+ *   kms:EncryptionContextKeys derived from the context's kms:EncryptionContext:NAME keys;
+ * - the key, when `key` is given: aws:ResourceAccount, kms:KeySpec, kms:KeyUsage,
+ *   kms:KeyOrigin, kms:KeyManager, kms:MultiRegion, kms:MultiRegionKeyType, and
+ *   kms:ResourceAliases and aws:ResourceTag/* when the aliases or tags were read;
+ * - the operation: kms:EncryptionAlgorithm (SYMMETRIC_DEFAULT for Encrypt, Decrypt and
+ *   ReEncrypt on a symmetric key), kms:KeyAgreementAlgorithm (ECDH for
+ *   DeriveSharedSecret) and kms:BypassPolicyLockoutSafetyCheck (false for PutKeyPolicy).
+ *
+ * NOTE: kms:RequestAlias is not sent, because one simulation serves expectations that
+ * name the key by alias and by ARN alike; a policy that tests it makes the answer
+ * uncertain. The organization keys are not sent either, because a live run reads no
+ * Organizations facts.
+ */
+function implicitContext(principal, context, action, keyArn, key) {
+    const values = {
+        ...principalValues(principal),
+        ...implicit_context_requestValues(context)
+    };
+    const keyParts = parseArn(keyArn);
+    if (keyParts?.region)
+        values['aws:RequestedRegion'] = keyParts.region;
+    if (keyParts?.accountId)
+        values['aws:ResourceAccount'] = keyParts.accountId;
+    if (!key)
+        return values;
+    const metadata = objectMember(key, 'KeyMetadata') ?? {};
+    Object.assign(values, keyValues(key, metadata));
+    Object.assign(values, operationValues(action, metadata));
+    return values;
+}
+function principalValues(principal) {
+    const values = {
+        'aws:PrincipalArn': principal.arn,
+        'aws:PrincipalAccount': principal.accountId,
+        'kms:CallerAccount': principal.accountId,
+        'aws:PrincipalIsAWSService': 'false',
+        'aws:PrincipalType': principal.kind === 'user' ? 'User' : 'AssumedRole'
+    };
+    if (principal.kind === 'user') {
+        values['aws:username'] = principal.name;
+        if (principal.id)
+            values['aws:userid'] = principal.id;
+    }
+    if (!principal.tagsUnknown) {
+        for (const [tagKey, tagValue] of Object.entries(principal.tags)) {
+            values[`aws:PrincipalTag/${tagKey}`] = tagValue;
+        }
+    }
+    return values;
+}
+function implicit_context_requestValues(context) {
+    const keys = Object.keys(context);
+    const viaService = keys.some((key) => key.toLowerCase() === 'kms:viaservice');
+    const values = {
+        'aws:SecureTransport': 'true',
+        'aws:ViaAWSService': viaService ? 'true' : 'false'
+    };
+    const contextKeyNames = keys
+        .filter((key) => key.toLowerCase().startsWith(implicit_context_ENCRYPTION_CONTEXT_PREFIX))
+        .map((key) => key.slice(implicit_context_ENCRYPTION_CONTEXT_PREFIX.length));
+    if (contextKeyNames.length > 0)
+        values['kms:EncryptionContextKeys'] = contextKeyNames;
+    return values;
+}
+function keyValues(key, metadata) {
+    const values = {};
+    const text = (name, value) => {
+        if (typeof value === 'string' && value !== '')
+            values[name] = value;
+    };
+    text('kms:KeySpec', metadata.KeySpec ?? metadata.CustomerMasterKeySpec);
+    text('kms:KeyUsage', metadata.KeyUsage);
+    text('kms:KeyOrigin', metadata.Origin);
+    text('kms:KeyManager', metadata.KeyManager);
+    if (typeof metadata.MultiRegion === 'boolean') {
+        values['kms:MultiRegion'] = String(metadata.MultiRegion);
+    }
+    text('kms:MultiRegionKeyType', objectMember(metadata, 'MultiRegionConfiguration')?.MultiRegionKeyType);
+    // Absent lists were not read, and the engine treats their keys as unknown.
+    if (Array.isArray(key.Aliases)) {
+        const names = key.Aliases.map((entry) => typeof entry === 'object' && entry !== null
+            ? entry.AliasName
+            : entry).filter((name) => typeof name === 'string');
+        if (names.length > 0)
+            values['kms:ResourceAliases'] = names;
+    }
+    if (Array.isArray(key.Tags)) {
+        for (const tag of key.Tags) {
+            if (typeof tag?.TagKey !== 'string')
+                continue;
+            values[`aws:ResourceTag/${tag.TagKey}`] = typeof tag.TagValue === 'string' ? tag.TagValue : '';
+        }
+    }
+    return values;
+}
+function operationValues(action, metadata) {
+    const name = action.toLowerCase();
+    const keySpec = metadata.KeySpec ?? metadata.CustomerMasterKeySpec;
+    if (ENCRYPTION_ALGORITHM_ACTIONS.has(name) && keySpec === 'SYMMETRIC_DEFAULT') {
+        return { 'kms:EncryptionAlgorithm': 'SYMMETRIC_DEFAULT' };
+    }
+    if (name === 'kms:derivesharedsecret')
+        return { 'kms:KeyAgreementAlgorithm': 'ECDH' };
+    if (name === 'kms:putkeypolicy')
+        return { 'kms:BypassPolicyLockoutSafetyCheck': 'false' };
+    return {};
+}
+function objectMember(value, name) {
+    const member = value[name];
+    return typeof member === 'object' && member !== null && !Array.isArray(member)
+        ? member
+        : undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/facts/live/simulate.ts
 /**
- * iam:SimulatePrincipalPolicy for one principal and one request context, with every
- * action and key of that group in one request, read into `SimulatedResult`s per action
- * and key.
+ * iam:SimulatePrincipalPolicy for one principal and one request context, with the actions
+ * and keys of that group in as few requests as their implicit contexts allow, read into
+ * `SimulatedResult`s per action and key.
  */
 
 
@@ -50038,36 +47326,32 @@ function tagMap(tags) {
 
 /**
  * Runs the simulation of one group and returns its fact, or undefined with gaps pushed
- * when the call failed. The API documents no maximum count of actions or resources per
- * request (only the length of each name), so a group is sent whole. Large responses come
- * in pages, which are followed through `Marker`.
+ * when a call failed. The API documents no maximum count of actions or resources per
+ * request (only the length of each name), so pairs are sent together, one request per
+ * distinct implicit context (usually one for the whole group). Large responses come in
+ * pages, which are followed through `Marker`.
  */
 async function simulateGroup(group, context, gaps) {
     const { principal } = group;
-    const entries = buildContextEntries(group.context, implicitContext(group));
-    const pages = await readAllPages(context, 'iam:SimulatePrincipalPolicy', async (marker) => {
-        const page = await principal.access.iam.send(new client_iam_dist_cjs/* SimulatePrincipalPolicyCommand */.kUw({
-            PolicySourceArn: principal.arn,
-            ActionNames: group.actions,
-            ResourceArns: group.keyArns,
-            ContextEntries: entries,
-            Marker: marker
-        }));
-        return {
-            items: page.EvaluationResults ?? [],
-            next: page.IsTruncated ? page.Marker : undefined,
-            $metadata: page.$metadata
-        };
-    });
-    if (!pages.ok) {
-        const { gateArn, accountId } = principal.access;
-        const gap = iamGap('iam-simulation', principal.arn, pages.failure, gateArn, accountId);
-        for (const subject of principal.written)
-            gaps.push({ ...gap, subject });
-        return undefined;
+    const requests = planRequests(group);
+    const responses = await Promise.all(requests.map((request) => sendSimulation(group, request, context)));
+    const results = [];
+    const problems = new Map();
+    for (const [index, response] of responses.entries()) {
+        if (!response.ok) {
+            const { gateArn, accountId } = principal.access;
+            const gap = iamGap('iam-simulation', principal.arn, response.failure, gateArn, accountId);
+            for (const subject of principal.written)
+                gaps.push({ ...gap, subject });
+            return undefined;
+        }
+        const { actions, keyArns, pairs } = requests[index];
+        const read = readSimulation(response.value, actions, keyArns, pairs);
+        results.push(...read.results);
+        for (const [pair, reason] of read.problems)
+            problems.set(pair, reason);
     }
-    const results = readEvaluationResults(pages.value, group.actions, group.keyArns);
-    reportMissingResults(group, results, gaps);
+    reportMissingResults(group, results, problems, gaps);
     return {
         principalArn: principal.arn,
         context: contextAsLists(group.context),
@@ -50075,91 +47359,178 @@ async function simulateGroup(group, context, gaps) {
         source: `iam:SimulatePrincipalPolicy (account ${principal.access.accountId})`
     };
 }
+function sendSimulation(group, request, context) {
+    const { principal } = group;
+    const entries = buildContextEntries(group.context, request.implicit);
+    return readAllPages(context, 'iam:SimulatePrincipalPolicy', async (marker, abortSignal) => {
+        const page = await principal.access.iam.send(new client_iam_dist_cjs/* SimulatePrincipalPolicyCommand */.kUw({
+            PolicySourceArn: principal.arn,
+            ActionNames: request.actions,
+            ResourceArns: request.keyArns,
+            ContextEntries: entries,
+            Marker: marker
+        }), { abortSignal });
+        return {
+            items: page.EvaluationResults ?? [],
+            truncated: page.IsTruncated === true,
+            next: page.Marker,
+            $metadata: page.$metadata
+        };
+    });
+}
 /**
- * Values a real request carries whatever the manifest sets: the principal and its
- * account, and the key's account and Region when every key of the group shares them
- * (one request has one Region and one resource account).
+ * Splits the group's action and key pairs by the implicit context each needs, because one
+ * request carries one context for all its pairs.
  */
-function implicitContext(group) {
-    const { fact } = group.principal;
-    const implicit = {
-        'aws:PrincipalArn': fact.arn,
-        'aws:PrincipalAccount': fact.accountId,
-        'kms:CallerAccount': fact.accountId
-    };
-    const keyParts = group.keyArns.map((arn) => parseArn(arn));
-    const regions = new Set(keyParts.map((parts) => parts?.region));
-    const accounts = new Set(keyParts.map((parts) => parts?.accountId));
-    const [region] = regions;
-    const [account] = accounts;
-    if (regions.size === 1 && region) {
-        implicit['aws:RequestedRegion'] = region;
-        if (accounts.size === 1 && account)
-            implicit['aws:ResourceAccount'] = account;
+function planRequests(group) {
+    const requests = new Map();
+    for (const action of group.actions) {
+        for (const keyArn of group.keyArns) {
+            const implicit = implicitContext(group.principal.fact, group.context, action, keyArn, group.keys.get(keyArn));
+            const id = canonicalContext(implicit);
+            let request = requests.get(id);
+            if (!request) {
+                request = { implicit, actions: [], keyArns: [], pairs: new Set() };
+                requests.set(id, request);
+            }
+            if (!request.actions.includes(action))
+                request.actions.push(action);
+            if (!request.keyArns.includes(keyArn))
+                request.keyArns.push(keyArn);
+            request.pairs.add(pairId(action, keyArn));
+        }
     }
-    return implicit;
+    return [...requests.values()];
+}
+function pairId(action, keyArn) {
+    return `${action}\u0000${keyArn}`;
 }
 /**
  * Reads both response shapes: one result per action and resource (with
  * `EvalResourceName`), and one per action whose `ResourceSpecificResults` hold the
  * decision per resource. Results for resources not asked about, and decisions the
- * model does not know, are skipped; the missing pair is then reported as a gap.
+ * model does not know, are skipped. A pair whose results contradict each other gets no
+ * result. The caller reports a missing pair as a gap.
  */
 function readEvaluationResults(evaluations, actions, keyArns) {
+    return readSimulation(evaluations, actions, keyArns).results;
+}
+const STRICTNESS = { allowed: 0, implicitDeny: 1, explicitDeny: 2 };
+/**
+ * Reads the evaluation results of every page of one request. With `ResourceSpecificResults`
+ * the action-level `EvalDecision` is the aggregate over the resources, which the IAM API
+ * Reference defines as the most restrictive of their decisions (explicitDeny over
+ * implicitDeny over allowed), and its `MissingContextValues` apply to each resource. An
+ * action whose aggregate is not that decision gets no result for any of its resources.
+ * Answers for the same pair that repeat (within a page or across pages) collapse when they
+ * are equal, and give no result when they differ.
+ */
+function readSimulation(evaluations, actions, keyArns, pairs) {
     const actionByName = new Map(actions.map((action) => [action.toLowerCase(), action]));
     const requested = new Set(keyArns);
-    const results = [];
+    const candidates = new Map();
+    const problems = new Map();
+    const wanted = (action, resourceArn) => resourceArn !== undefined &&
+        requested.has(resourceArn) &&
+        (pairs === undefined || pairs.has(pairId(action, resourceArn)));
     for (const evaluation of evaluations) {
         const action = actionByName.get((evaluation.EvalActionName ?? '').toLowerCase());
         if (!action)
             continue;
-        const organizations = evaluation.OrganizationsDecisionDetail?.AllowedByOrganizations;
         const specific = evaluation.ResourceSpecificResults ?? [];
         const perResource = specific.length > 0
             ? specific.map((entry) => fromResourceSpecific(entry, evaluation))
             : [fromEvaluation(evaluation)];
+        const contradiction = specific.length > 0 ? aggregateProblem(evaluation, perResource) : undefined;
+        const organizations = evaluation.OrganizationsDecisionDetail?.AllowedByOrganizations;
         for (const entry of perResource) {
-            if (!entry.resourceArn || !requested.has(entry.resourceArn) || !entry.decision)
+            if (!wanted(action, entry.resourceArn))
                 continue;
-            results.push({
+            const pair = pairId(action, entry.resourceArn);
+            if (contradiction) {
+                problems.set(pair, contradiction);
+                continue;
+            }
+            if (!entry.decision)
+                continue;
+            const list = candidates.get(pair) ?? [];
+            list.push({
                 action,
                 resourceArn: entry.resourceArn,
                 decision: entry.decision,
-                matchedStatements: (entry.statements ?? []).map(simulate_readStatement),
+                matchedStatements: (entry.statements ?? []).map(readStatement),
                 missingContextValues: entry.missing ?? [],
                 ...(entry.boundary !== undefined && { allowedByPermissionsBoundary: entry.boundary }),
                 ...(organizations !== undefined && { allowedByOrganizations: organizations })
             });
+            candidates.set(pair, list);
         }
     }
-    return results;
+    const results = [];
+    for (const [pair, list] of candidates) {
+        if (problems.has(pair))
+            continue;
+        const distinct = new Set(list.map((result) => JSON.stringify(result)));
+        if (distinct.size > 1) {
+            const decisions = [...new Set(list.map((result) => result.decision))].join(', ');
+            problems.set(pair, `it returned ${distinct.size} different answers for the same action and key (${decisions})`);
+            continue;
+        }
+        results.push(list[0]);
+    }
+    return { results, problems };
+}
+/**
+ * Returns why an action-level result does not agree with its per-resource results, or
+ * undefined when its `EvalDecision` is the most restrictive of theirs. Per-resource
+ * decisions the model does not know are left out of the comparison, since those
+ * resources get no result anyway.
+ */
+function aggregateProblem(evaluation, perResource) {
+    const decisions = perResource
+        .map((entry) => entry.decision)
+        .filter((decision) => decision !== undefined);
+    if (decisions.length === 0)
+        return undefined;
+    const strictest = decisions.reduce((left, right) => STRICTNESS[right] > STRICTNESS[left] ? right : left);
+    const aggregate = readDecision(evaluation.EvalDecision);
+    if (aggregate === strictest)
+        return undefined;
+    return `its action-level decision ${String(evaluation.EvalDecision)} is not the most restrictive of its per-resource decisions (${[...new Set(decisions)].join(', ')})`;
 }
 function fromEvaluation(evaluation) {
     return {
         resourceArn: evaluation.EvalResourceName,
-        decision: simulate_readDecision(evaluation.EvalDecision),
+        decision: readDecision(evaluation.EvalDecision),
         statements: evaluation.MatchedStatements,
         missing: evaluation.MissingContextValues,
         boundary: evaluation.PermissionsBoundaryDecisionDetail?.AllowedByPermissionsBoundary
     };
 }
-/** Reads a resource-specific entry, taking the action's boundary detail when the entry has none. */
+/**
+ * Reads a resource-specific entry, taking the action's boundary detail when the entry has
+ * none, and adding the action's missing context values to the entry's.
+ */
 function fromResourceSpecific(entry, evaluation) {
     const boundary = entry.PermissionsBoundaryDecisionDetail ?? evaluation.PermissionsBoundaryDecisionDetail;
+    // The action-level missing keys are those of the aggregate, so each resource may lack them.
+    const missing = [
+        ...new Set([...(entry.MissingContextValues ?? []), ...(evaluation.MissingContextValues ?? [])])
+    ];
     return {
         resourceArn: entry.EvalResourceName,
-        decision: simulate_readDecision(entry.EvalResourceDecision),
+        decision: readDecision(entry.EvalResourceDecision),
         statements: entry.MatchedStatements,
-        missing: entry.MissingContextValues,
+        missing,
         boundary: boundary?.AllowedByPermissionsBoundary
     };
 }
-function simulate_readDecision(value) {
+function readDecision(value) {
     return value === 'allowed' || value === 'explicitDeny' || value === 'implicitDeny'
         ? value
         : undefined;
 }
-function simulate_readStatement(statement) {
+function readStatement(statement) {
     return {
         sourcePolicyId: statement.SourcePolicyId ?? '',
         sourcePolicyType: statement.SourcePolicyType ?? 'none',
@@ -50171,20 +47542,43 @@ function simulate_readStatement(statement) {
         })
     };
 }
-/** Pushes a gap for each action and key the simulator returned no usable decision for. */
-function reportMissingResults(group, results, gaps) {
-    const answered = new Set(results.map((result) => `${result.action}\u0000${result.resourceArn}`));
-    const missing = group.actions.flatMap((action) => group.keyArns
-        .filter((keyArn) => !answered.has(`${action}\u0000${keyArn}`))
-        .map((keyArn) => `${action} on ${keyArn}`));
-    if (missing.length === 0)
+/**
+ * Pushes a gap for the actions and keys the simulator returned no usable decision for,
+ * naming those whose answer contradicts itself.
+ */
+function reportMissingResults(group, results, problems, gaps) {
+    const answered = new Set(results.map((result) => pairId(result.action, result.resourceArn)));
+    const missing = [];
+    const contradicted = [];
+    for (const action of group.actions) {
+        for (const keyArn of group.keyArns) {
+            const pair = pairId(action, keyArn);
+            if (answered.has(pair))
+                continue;
+            const problem = problems.get(pair);
+            if (problem)
+                contradicted.push(`${action} on ${keyArn}: ${problem}`);
+            else
+                missing.push(`${action} on ${keyArn}`);
+        }
+    }
+    if (missing.length === 0 && contradicted.length === 0)
         return;
+    const operation = `iam:SimulatePrincipalPolicy for ${group.principal.arn}`;
+    const sentences = [
+        ...(missing.length > 0 ? [`${operation} returned no decision for ${missing.join(', ')}.`] : []),
+        ...(contradicted.length > 0
+            ? [
+                `The answer of ${operation} contradicts itself, so it is not used for ${contradicted.join('; ')}.`
+            ]
+            : [])
+    ];
     for (const subject of group.principal.written) {
         gaps.push({
             subject,
             part: 'iam-simulation',
             kind: 'unreadable',
-            reason: `iam:SimulatePrincipalPolicy for ${group.principal.arn} returned no decision for ${missing.join(', ')}`
+            reason: sentences.join(' ')
         });
     }
 }
@@ -50207,16 +47601,16 @@ function reportMissingResults(group, results, gaps) {
 
 /** Opens the clients (one sts:GetCallerIdentity) and plans the reads. Call `clients.destroy()` when done. */
 async function startLiveRun(expectations, defaults, options) {
+    const attempts = {
+        maxAttempts: options.maxAttempts ?? LIVE_DEFAULTS.maxAttempts,
+        requestTimeoutMs: options.requestTimeoutMs ?? LIVE_DEFAULTS.requestTimeoutMs
+    };
     const context = {
         recorder: new CallRecorder(),
-        limit: pLimit(options.concurrency ?? LIVE_DEFAULTS.concurrency)
+        limit: pLimit(options.concurrency ?? LIVE_DEFAULTS.concurrency),
+        callTimeoutMs: callTimeoutMs(attempts)
     };
-    const clients = await openLiveClients({
-        region: options.region ?? defaults.region,
-        maxAttempts: options.maxAttempts ?? LIVE_DEFAULTS.maxAttempts,
-        requestTimeoutMs: options.requestTimeoutMs ?? LIVE_DEFAULTS.requestTimeoutMs,
-        accountRoles: options.accountRoles
-    }, context);
+    const clients = await openLiveClients({ region: options.region ?? defaults.region, ...attempts, accountRoles: options.accountRoles }, context);
     return { context, clients, plan: planReads(expectations, defaults, options.region) };
 }
 /**
@@ -50245,7 +47639,7 @@ async function readLiveFacts(expectations, defaults, options) {
         const requests = principalRequests(plan, keys);
         const principals = new Map();
         await Promise.all([...requests].map(async ([id, request]) => {
-            const principal = await read_principals_readPrincipal(request, clients, context, gaps);
+            const principal = await readPrincipal(request, clients, context, gaps);
             if (principal)
                 principals.set(id, principal);
         }));
@@ -50290,6 +47684,7 @@ function principalRequests(plan, keys) {
  */
 function simulationGroups(plan, keys, principals) {
     const groups = new Map();
+    const keyObjects = new Map(keys.documents.map((document) => [document.keyArn, document.value]));
     for (const planned of plan.expectations) {
         if (!planned.entity || !planned.key)
             continue;
@@ -50302,7 +47697,7 @@ function simulationGroups(plan, keys, principals) {
         const id = `${principal.arn}\u0000${canonicalContext(context)}`;
         let group = groups.get(id);
         if (!group) {
-            group = { principal, context, actions: [], keyArns: [] };
+            group = { principal, context, actions: [], keyArns: [], keys: keyObjects };
             groups.set(id, group);
         }
         for (const action of actions) {
@@ -51235,6 +48630,6602 @@ function globSync(globInput, options) {
 //#endregion
 
 
+;// CONCATENATED MODULE: ./src/facts/append.ts
+/** List helpers that work on lists of any length. */
+/**
+ * Appends every item of `items` to `target` and returns `target`. Unlike
+ * `target.push(...items)`, which passes each item as an argument on the call stack and
+ * throws `RangeError: Maximum call stack size exceeded` above about 120,000 items on
+ * Node 20, this works for lists of any length.
+ */
+function appendAll(target, items) {
+    for (const item of items)
+        target.push(item);
+    return target;
+}
+
+;// CONCATENATED MODULE: ./src/facts/content-key.ts
+/** Comparison of facts by content, for telling identical duplicates from conflicts. */
+/**
+ * Serialises `value` with sorted keys and without `location` members, so the same
+ * content read from two files, or written in another key order, gives the same key.
+ */
+function contentKey(value) {
+    return JSON.stringify(normalise(value));
+}
+function normalise(value) {
+    if (Array.isArray(value))
+        return value.map(normalise);
+    if (typeof value !== 'object' || value === null)
+        return value;
+    const result = {};
+    for (const key of Object.keys(value).sort()) {
+        if (key === 'location')
+            continue;
+        const member = value[key];
+        if (member !== undefined)
+            result[key] = normalise(member);
+    }
+    return result;
+}
+/** Compares strings by UTF-16 code units, independent of the locale. */
+function compareText(left, right) {
+    if (left < right)
+        return -1;
+    return left > right ? 1 : 0;
+}
+
+;// CONCATENATED MODULE: ./src/facts/document-reader.ts
+
+function isObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+/** Shows a value in a message: JSON, cut to 60 characters. */
+function quote(value) {
+    const text = value === undefined ? 'nothing' : JSON.stringify(value);
+    return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+/** Reader of one document. `source` names it in messages, and `index` contains its positions when known. */
+class DocumentReader {
+    source;
+    index;
+    constructor(source, index) {
+        this.source = source;
+        this.index = index;
+    }
+    /** Location of `container`, or of its member `key`. */
+    locate(container, key) {
+        return this.index?.locate(container, key);
+    }
+    /**
+     * Creates an `InputError` located at `container[key]`, or at `container` when that
+     * member is absent. Without positions, the message starts with the source name.
+     */
+    error(message, container, key) {
+        const location = container ? (this.locate(container, key) ?? this.locate(container)) : undefined;
+        if (location)
+            return new InputError(message, location);
+        return new InputError(this.source ? `${this.source}: ${message}` : message);
+    }
+    /** `container[key]` as a string; `what` describes the value in the message. */
+    requireString(container, key, what) {
+        const value = container[key];
+        if (typeof value === 'string' && value !== '')
+            return value;
+        if (value === undefined)
+            throw this.error(`${what} is missing: expected "${key}" with a string`, container);
+        throw this.error(`${what} must be a non-empty string, found ${quote(value)}`, container, key);
+    }
+    optionalString(container, key, what) {
+        const value = container[key];
+        if (value === undefined || value === null)
+            return undefined;
+        if (typeof value === 'string')
+            return value;
+        throw this.error(`${what} must be a string, found ${quote(value)}`, container, key);
+    }
+    optionalBoolean(container, key, what) {
+        const value = container[key];
+        if (value === undefined || value === null)
+            return undefined;
+        if (typeof value === 'boolean')
+            return value;
+        throw this.error(`${what} must be true or false, found ${quote(value)}`, container, key);
+    }
+    /** `container[key]` as a list of objects; absent or null gives an empty list. */
+    objectList(container, key, what) {
+        const value = container[key];
+        if (value === undefined || value === null)
+            return [];
+        if (!Array.isArray(value))
+            throw this.error(`${what} must be a list, found ${quote(value)}`, container, key);
+        value.forEach((item, position) => {
+            if (!isObject(item)) {
+                throw this.error(`each entry of ${what} must be an object, found ${quote(item)}`, value, position);
+            }
+        });
+        return value;
+    }
+    /** `container[key]` as a list of strings; absent or null gives an empty list. */
+    stringList(container, key, what) {
+        const value = container[key];
+        if (value === undefined || value === null)
+            return [];
+        if (!Array.isArray(value))
+            throw this.error(`${what} must be a list of strings, found ${quote(value)}`, container, key);
+        value.forEach((item, position) => {
+            if (typeof item !== 'string') {
+                throw this.error(`each entry of ${what} must be a string, found ${quote(item)}`, value, position);
+            }
+        });
+        return value;
+    }
+    /** `container[key]` as an object; absent or null gives undefined. */
+    optionalObject(container, key, what) {
+        const value = container[key];
+        if (value === undefined || value === null)
+            return undefined;
+        if (isObject(value))
+            return value;
+        throw this.error(`${what} must be an object, found ${quote(value)}`, container, key);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/facts/fact-shape.ts
+/** Recognition of a fact document by its shape, never by its file name. */
+
+const IAM_KEYS = ['UserDetailList', 'GroupDetailList', 'RoleDetailList', 'Policies'];
+const ORGANIZATION_KEYS = ['Organization', 'Accounts', 'ExternalAccounts'];
+/**
+ * Returns the shape of a fact document: IAM authorization details, a KMS key object (or
+ * a list of them), the Organizations format, a `describe-vpc-endpoints` output or the
+ * session policy format. Anything else gives undefined.
+ */
+function recognizeShape(value) {
+    if (Array.isArray(value)) {
+        return value.length > 0 && isObject(value[0]) && 'KeyMetadata' in value[0] ? 'kms' : undefined;
+    }
+    if (!isObject(value))
+        return undefined;
+    if ('KeyMetadata' in value)
+        return 'kms';
+    if ('VpcEndpoints' in value)
+        return 'vpc-endpoints';
+    if ('SessionPolicies' in value)
+        return 'session-policies';
+    if ('EvaluationResults' in value && 'PolicySourceArn' in value)
+        return 'iam-simulation';
+    if (ORGANIZATION_KEYS.some((key) => key in value) || hasOrganizationPolicies(value.Policies)) {
+        return 'organizations';
+    }
+    if (IAM_KEYS.some((key) => key in value))
+        return 'iam';
+    return undefined;
+}
+/** Organizations policies are `describe-policy` outputs; IAM's `Policies` entries have `PolicyName`. */
+function hasOrganizationPolicies(policies) {
+    if (!Array.isArray(policies) || policies.length === 0)
+        return false;
+    const first = policies[0];
+    return isObject(first) && isObject(first.Policy) && 'PolicySummary' in first.Policy;
+}
+/** The shapes a fact file may have, for error messages. */
+const EXPECTED_SHAPES = 'expected one of: the output of "aws iam get-account-authorization-details" (UserDetailList, RoleDetailList, GroupDetailList, Policies), ' +
+    'a KMS key object with KeyMetadata (or a list of them), the Organizations format with Organization, Accounts, ExternalAccounts and Policies, ' +
+    'the output of "aws ec2 describe-vpc-endpoints" (VpcEndpoints), the session policy format with SessionPolicies, ' +
+    'or the IAM simulation format (PolicySourceArn, Context, EvaluationResults)';
+/** Explains what was expected, for a document of no known shape. */
+function unknownShapeMessage(value) {
+    if (isObject(value) && 'Statement' in value) {
+        return `this is a policy document on its own, which names no key or principal; put a key policy under "Policy" in a KMS key object with KeyMetadata. Fact files are ${EXPECTED_SHAPES.replace(/^expected /, '')}`;
+    }
+    return `unrecognised fact file: ${EXPECTED_SHAPES}`;
+}
+
+;// CONCATENATED MODULE: ./src/engine/unresolved.ts
+const PREFIX = '${kms-access-gate:unresolved/';
+const MARKER = /\$\{kms-access-gate:unresolved\/([^}]*)\}/g;
+/** Returns the marker that stands for unresolved value `id` inside a policy string. */
+function unresolvedMarker(id) {
+    return `${PREFIX}${id}}`;
+}
+/** Returns true when `value` contains an unresolved marker. */
+function hasUnresolved(value) {
+    return value.includes(PREFIX);
+}
+/** Returns the IDs of the markers in `value`, in order. */
+function unresolvedIds(value) {
+    return [...value.matchAll(MARKER)].map((match) => match[1]);
+}
+/** Describes the markers in `values` with their expressions, for a reason sentence. */
+function describeUnresolved(values, unresolved) {
+    const ids = [...new Set(values.flatMap(unresolvedIds))];
+    return ids
+        .map((id) => {
+        const entry = unresolved?.find((candidate) => candidate.id === id);
+        if (!entry)
+            return `an unresolved value (${id})`;
+        const where = entry.location
+            ? ` at ${entry.location.file}:${entry.location.line}:${entry.location.column}`
+            : '';
+        return `\`${entry.expression}\`${where}`;
+    })
+        .join(', ');
+}
+/** Returns the strings of a statement that contain unresolved markers. */
+function unresolvedInStatement(statement) {
+    const principals = [statement.principal, statement.notPrincipal].flatMap((set) => set?.aws ?? []);
+    return [
+        ...(statement.action ?? []),
+        ...(statement.notAction ?? []),
+        ...(statement.resource ?? []),
+        ...(statement.notResource ?? []),
+        ...principals,
+        ...statement.conditions.flatMap((entry) => [entry.key, ...entry.values])
+    ].filter(hasUnresolved);
+}
+
+;// CONCATENATED MODULE: ./src/facts/iac/unresolved-registry.ts
+
+/**
+ * Unresolved values of one source file. IDs are `<source>:<n>`, so IDs of different files
+ * never collide; the same expression at the same place gets one ID.
+ */
+class UnresolvedRegistry {
+    values = [];
+    byKey = new Map();
+    prefix;
+    constructor(source) {
+        // A `}` would end the marker early, so it cannot appear in an ID.
+        this.prefix = source.replaceAll('}', ')');
+    }
+    /** Records `expression` (as written) at `location` and returns its marker. */
+    marker(expression, location) {
+        return unresolvedMarker(this.add(expression, location).id);
+    }
+    /** Records `expression` at `location` and returns the entry, reusing an equal one. */
+    add(expression, location) {
+        const key = JSON.stringify([expression, location?.line, location?.column]);
+        const known = this.byKey.get(key);
+        if (known)
+            return known;
+        const value = {
+            id: `${this.prefix}:${this.values.length + 1}`,
+            expression,
+            ...(location && { location })
+        };
+        this.values.push(value);
+        this.byKey.set(key, value);
+        return value;
+    }
+    /** The values recorded so far, in the order they were first met. */
+    list() {
+        return [...this.values];
+    }
+}
+
+;// CONCATENATED MODULE: ./src/facts/text-map.ts
+
+/** Locates offsets in a whole file. `\n`, `\r\n` and a lone `\r` each end a line. */
+class FileTextMap {
+    file;
+    lineStarts;
+    constructor(file, text) {
+        this.file = file;
+        this.lineStarts = [0];
+        for (let i = 0; i < text.length; i++) {
+            const code = text.charCodeAt(i);
+            if (code === 0x0a) {
+                this.lineStarts.push(i + 1);
+            }
+            else if (code === 0x0d && text.charCodeAt(i + 1) !== 0x0a) {
+                this.lineStarts.push(i + 1);
+            }
+        }
+    }
+    /** Columns count UTF-16 code units, as JavaScript string offsets do. */
+    locate(offset) {
+        let low = 0;
+        let high = this.lineStarts.length - 1;
+        while (low < high) {
+            const middle = (low + high + 1) >> 1;
+            if (this.lineStarts[middle] <= offset)
+                low = middle;
+            else
+                high = middle - 1;
+        }
+        return { file: this.file, line: low + 1, column: offset - this.lineStarts[low] + 1 };
+    }
+}
+/** Locates offsets in decoded text through the raw offset each decoded character came from. */
+class DecodedTextMap {
+    parent;
+    rawOffsets;
+    file;
+    constructor(parent, rawOffsets) {
+        this.parent = parent;
+        this.rawOffsets = rawOffsets;
+        this.file = parent.file;
+    }
+    locate(offset) {
+        const last = this.rawOffsets.length - 1;
+        return this.parent.locate(this.rawOffsets[Math.min(Math.max(offset, 0), last)]);
+    }
+}
+const SIMPLE_ESCAPES = {
+    '"': '"',
+    '\\': '\\',
+    '/': '/',
+    b: '\b',
+    f: '\f',
+    n: '\n',
+    r: '\r',
+    t: '\t'
+};
+/**
+ * Decodes the JSON string literal that starts with the quote at `quoteOffset` in `raw`,
+ * and maps each decoded character to the raw character or escape it came from. The
+ * literal must already have been validated by the JSON parser.
+ */
+function decodeStringLiteral(raw, quoteOffset, parent) {
+    const parts = [];
+    const offsets = [];
+    let i = quoteOffset + 1;
+    while (i < raw.length && raw[i] !== '"') {
+        if (raw[i] !== '\\') {
+            parts.push(raw[i]);
+            offsets.push(i);
+            i++;
+            continue;
+        }
+        const escapeChar = raw[i + 1];
+        if (escapeChar === 'u') {
+            parts.push(String.fromCharCode(Number.parseInt(raw.slice(i + 2, i + 6), 16)));
+            offsets.push(i);
+            i += 6;
+        }
+        else {
+            parts.push(SIMPLE_ESCAPES[escapeChar] ?? escapeChar);
+            offsets.push(i);
+            i += 2;
+        }
+    }
+    offsets.push(i);
+    return { text: parts.join(''), map: new DecodedTextMap(parent, Int32Array.from(offsets)) };
+}
+const HEX_PAIR = /^[0-9a-fA-F]{2}$/;
+/**
+ * Decodes percent-encoded text, as the IAM API returns policy documents (RFC 3986, so
+ * `+` stays `+`), and maps each decoded character to the `%XX` sequence it starts with.
+ * Throws an `InputError` at the bad sequence when the text is not percent-encoded UTF-8.
+ */
+function decodeUrlEncoded(mapped) {
+    const { text, map } = mapped;
+    const parts = [];
+    const offsets = [];
+    let i = 0;
+    while (i < text.length) {
+        if (text[i] !== '%') {
+            parts.push(text[i]);
+            offsets.push(i);
+            i++;
+            continue;
+        }
+        const start = i;
+        const lead = readEncodedByte(text, i, map);
+        const bytes = [lead];
+        i += 3;
+        for (let k = 1; k < utf8SequenceLength(lead); k++) {
+            if (text[i] !== '%')
+                break;
+            bytes.push(readEncodedByte(text, i, map));
+            i += 3;
+        }
+        let decoded;
+        try {
+            decoded = new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(bytes));
+        }
+        catch {
+            throw new InputError(`invalid URL-encoded policy: "${text.slice(start, i)}" is not valid UTF-8`, map.locate(start));
+        }
+        for (const unit of decoded.split('')) {
+            parts.push(unit);
+            offsets.push(start);
+        }
+    }
+    offsets.push(text.length);
+    return { text: parts.join(''), map: new DecodedTextMap(map, Int32Array.from(offsets)) };
+}
+function readEncodedByte(text, offset, map) {
+    const hex = text.slice(offset + 1, offset + 3);
+    if (!HEX_PAIR.test(hex)) {
+        throw new InputError(`invalid URL-encoded policy: "${text.slice(offset, offset + 3)}" is not a %XX byte`, map.locate(offset));
+    }
+    return Number.parseInt(hex, 16);
+}
+/** Number of bytes in the UTF-8 sequence that starts with `lead`; invalid leads count 1 and fail decoding. */
+function utf8SequenceLength(lead) {
+    if (lead >= 0xf0)
+        return 4;
+    if (lead >= 0xe0)
+        return 3;
+    if (lead >= 0xc0)
+        return 2;
+    return 1;
+}
+
+;// CONCATENATED MODULE: ./src/facts/json-index.ts
+
+/** Positions of every object and array of one JSON text. */
+class JsonIndex {
+    text;
+    map;
+    containers;
+    constructor(text, map, containers) {
+        this.text = text;
+        this.map = map;
+        this.containers = containers;
+    }
+    /** Offset of `container` itself, or of its member `key` (a property name or array index). */
+    offsetOf(container, key) {
+        const offsets = this.containers.get(container);
+        if (!offsets)
+            return undefined;
+        if (key === undefined)
+            return offsets.start;
+        if (Array.isArray(offsets.members))
+            return typeof key === 'number' ? offsets.members[key] : undefined;
+        return typeof key === 'string' ? offsets.members.get(key) : undefined;
+    }
+    /** Location of `container`, or of its member `key`; undefined when the value is not from this text. */
+    locate(container, key) {
+        const offset = this.offsetOf(container, key);
+        return offset === undefined ? undefined : this.map.locate(offset);
+    }
+    /**
+     * Decodes the string member `key` of `container` and maps its characters to the file,
+     * for JSON documents given as strings.
+     */
+    stringContent(container, key) {
+        const offset = this.offsetOf(container, key);
+        if (offset === undefined || this.text[offset] !== '"')
+            return undefined;
+        return decodeStringLiteral(this.text, offset, this.map);
+    }
+}
+
+// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(8815);
+// EXTERNAL MODULE: ./node_modules/jsonc-parser/lib/umd/main.js
+var main = __nccwpck_require__(9547);
+;// CONCATENATED MODULE: ./src/facts/json-syntax-error.ts
+/**
+ * Messages and exact offsets for the syntax errors that `jsonc-parser` reports. The
+ * parser gives only an error code and the start of the token at fault. The messages
+ * name what was expected, and inside strings and numbers the offset moves to the
+ * character at fault.
+ */
+
+const EXPECTED = {
+    value: 'a JSON value',
+    name: 'a property name in double quotes',
+    colon: "':' after the property name",
+    'object-next': "',' or '}' after a property value",
+    'array-next': "',' or ']' after an array element",
+    end: 'the end of the text'
+};
+/** Characters that continue a number when written right after it, as in `01` or `1.5.3`. */
+const NUMBER_CONTINUATION = /[0-9A-Za-z.+-]/;
+const VALID_ESCAPE = /\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})/y;
+/**
+ * Describes the error `code` that `jsonc-parser` reported for the token at `offset`
+ * (`length` characters) of `text`.
+ */
+function describeSyntaxError(text, code, offset, length, context) {
+    if (offset === context.numberEnd && NUMBER_CONTINUATION.test(text[offset] ?? '')) {
+        return {
+            offset,
+            message: `invalid number "${text.slice(context.numberStart, offset + 1)}"`
+        };
+    }
+    const name = (0,main.printParseErrorCode)(code);
+    switch (name) {
+        case 'UnexpectedEndOfString':
+        case 'InvalidCharacter':
+        case 'InvalidEscapeCharacter':
+        case 'InvalidUnicode':
+            return describeStringError(text, offset);
+        case 'UnexpectedEndOfNumber': {
+            const end = offset + length;
+            return {
+                offset: end,
+                message: `invalid number "${text.slice(offset, end)}": expected a digit, found ${describeCharacter(text, end)}`
+            };
+        }
+        case 'InvalidNumberFormat':
+            return { offset, message: `invalid number "${text.slice(offset, offset + length)}"` };
+        case 'InvalidCommentToken':
+            return { offset, message: 'comments are not allowed in JSON' };
+        case 'PropertyNameExpected':
+            return expectedAt(text, offset, 'name');
+        case 'ColonExpected':
+            return expectedAt(text, offset, 'colon');
+        case 'CloseBraceExpected':
+            return expectedAt(text, offset, 'object-next');
+        case 'CloseBracketExpected':
+            return expectedAt(text, offset, 'array-next');
+        case 'EndOfFileExpected':
+            return expectedAt(text, offset, 'end');
+        case 'InvalidSymbol':
+            // The parser skips an unknown word, such as `True` or `'a'`, so it is named whole.
+            return {
+                offset,
+                message: `expected ${EXPECTED[context.expected]}, found ${describeWord(text, offset, length)}`
+            };
+        default:
+            // ValueExpected and CommaExpected: what was expected depends on the position, such
+            // as a property name after '{' but a value after ':'.
+            return expectedAt(text, offset, context.expected);
+    }
+}
+/**
+ * Tells whether `code` is an error inside one string or number token. The parser reports
+ * these before it checks whether the token is allowed at its position.
+ */
+function isTokenError(code) {
+    const name = (0,main.printParseErrorCode)(code);
+    return (name === 'UnexpectedEndOfString' ||
+        name === 'InvalidCharacter' ||
+        name === 'InvalidEscapeCharacter' ||
+        name === 'InvalidUnicode' ||
+        name === 'UnexpectedEndOfNumber' ||
+        name === 'InvalidNumberFormat');
+}
+function expectedAt(text, offset, expected) {
+    return {
+        offset,
+        message: `expected ${EXPECTED[expected]}, found ${describeCharacter(text, offset)}`
+    };
+}
+/**
+ * Finds the first fault in the string literal that starts with the quote at
+ * `quoteOffset`: a control character, an invalid escape or a missing closing quote.
+ */
+function describeStringError(text, quoteOffset) {
+    for (let i = quoteOffset + 1; i < text.length; i++) {
+        const code = text.charCodeAt(i);
+        if (code === 0x22)
+            return { offset: quoteOffset, message: 'invalid string' };
+        if (code < 0x20) {
+            const hex = code.toString(16).padStart(4, '0').toUpperCase();
+            return {
+                offset: i,
+                message: `control character U+${hex} in a string; write it as an escape such as \\n or \\u${hex}`
+            };
+        }
+        if (code === 0x5c) {
+            VALID_ESCAPE.lastIndex = i;
+            const validEscape = VALID_ESCAPE.exec(text);
+            if (!validEscape) {
+                const written = text.slice(i, i + 6).match(/^\\(?:u[0-9a-fA-F]{0,3}|.?)/s)?.[0];
+                return {
+                    offset: i,
+                    message: `invalid escape "${written}" in a string; JSON allows \\" \\\\ \\/ \\b \\f \\n \\r \\t and \\uXXXX`
+                };
+            }
+            i += validEscape[0].length - 1;
+        }
+    }
+    return { offset: quoteOffset, message: `unterminated string: the closing '"' is missing` };
+}
+/** Names a word for a message: quoted, cut to 20 characters. */
+function describeWord(text, offset, length) {
+    const word = text.slice(offset, offset + length);
+    return quoteVisibly(word.length > 20 ? `${word.slice(0, 17)}...` : word);
+}
+/** Names the character at `offset` for a message: quoted, or the end of the text. */
+function describeCharacter(text, offset) {
+    const codePoint = text.codePointAt(offset);
+    if (codePoint === undefined)
+        return 'the end of the text';
+    return quoteVisibly(String.fromCodePoint(codePoint));
+}
+/** Control, format and space characters other than ' ', such as a BOM or a no-break space. */
+const INVISIBLE = /[\p{C}\p{Z}]/gu;
+/** Quotes `text` as JSON, with invisible characters written as `\uXXXX` so the reader can see them. */
+function quoteVisibly(text) {
+    return JSON.stringify(text).replace(INVISIBLE, (character) => {
+        if (character === ' ')
+            return character;
+        const units = character.split('');
+        return units.map((unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`).join('');
+    });
+}
+
+;// CONCATENATED MODULE: ./src/facts/json-parser.ts
+/**
+ * Strict JSON (RFC 8259) parsing that records where each object, array and member
+ * starts. JSON.parse gives no positions, so this builds the values from the events of
+ * the `visit` parser of Microsoft's `jsonc-parser`, with comments, trailing commas and
+ * empty text rejected.
+ *
+ * `visit` is used rather than `parseTree` because both recurse once per nesting level,
+ * and `parseTree` offers no callback that could stop a deep text. In jsonc-parser 3.3.1
+ * on Node 20, `parseTree` overflows the call stack on 10,000 nested arrays. Here the
+ * begin callbacks throw at the depth limit, before the recursion goes deeper.
+ */
+
+
+
+
+/** Deeper nesting is rejected, so that hostile input cannot overflow the call stack. */
+const MAX_JSON_DEPTH = 512;
+const STRICT_JSON = { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false };
+/**
+ * Parses `text` as one JSON value. Objects and arrays are plain ones, as JSON.parse
+ * returns them, and a `__proto__` key is an ordinary own property. Throws an
+ * `InputError` at the line and column of the first syntax error, on nesting deeper than
+ * `MAX_JSON_DEPTH`, and on duplicate keys, because parsers disagree on which value wins.
+ */
+function parseJson(text, map) {
+    const builder = new ValueBuilder(text, map);
+    (0,main.visit)(text, builder, STRICT_JSON);
+    builder.throwPendingError();
+    return { value: builder.root, index: new JsonIndex(text, map, builder.containers) };
+}
+/** Builds the value and its offsets from the parse events, and throws at the first error. */
+class ValueBuilder {
+    text;
+    map;
+    containers = new WeakMap();
+    root;
+    frames = [];
+    expected = 'value';
+    numberStart = -1;
+    numberEnd = -1;
+    /** An error inside a string or number token, pending until the parser accepts or rejects the token. */
+    pendingError;
+    constructor(text, map) {
+        this.text = text;
+        this.map = map;
+    }
+    // jsonc-parser calls the callbacks without `this`, so they are arrow functions.
+    onObjectBegin = (offset) => {
+        this.throwPendingError();
+        const object = {};
+        this.open(offset, { container: object, members: new Map(), key: '' });
+        this.expected = 'name';
+    };
+    onArrayBegin = (offset) => {
+        this.throwPendingError();
+        this.open(offset, { container: [], members: [] });
+        this.expected = 'value';
+    };
+    onObjectEnd = () => this.close();
+    onArrayEnd = () => this.close();
+    onObjectProperty = (name, offset) => {
+        this.throwPendingError();
+        const frame = this.frames[this.frames.length - 1];
+        if (!('key' in frame))
+            return;
+        if (frame.members.has(name)) {
+            this.fail(`duplicate key ${JSON.stringify(name)} in an object; keep one, because JSON parsers disagree on which value wins`, offset);
+        }
+        frame.key = name;
+        this.expected = 'colon';
+    };
+    onSeparator = (separator) => {
+        this.throwPendingError();
+        const frame = this.frames[this.frames.length - 1];
+        if (separator === ':')
+            this.expected = 'value';
+        else
+            this.expected = frame && 'key' in frame ? 'name' : 'value';
+    };
+    onLiteralValue = (value, offset, length) => {
+        this.throwPendingError();
+        this.add(value, offset);
+        if (typeof value === 'number') {
+            this.numberStart = offset;
+            this.numberEnd = offset + length;
+        }
+        this.expected = this.afterValue();
+    };
+    /**
+     * Throws at the first error. An error inside a token waits until the parser accepts or
+     * rejects the token. When the token is not allowed at its position at all, as the string
+     * in `[1 "a\n"]`, that error is at the token's start and is the one reported.
+     */
+    onError = (code, offset, length) => {
+        const pending = this.pendingError;
+        if (pending && pending.offset !== offset)
+            this.throwSyntaxError(pending);
+        if (!pending && isTokenError(code)) {
+            this.pendingError = { code, offset, length };
+            return;
+        }
+        this.throwSyntaxError({ code, offset, length });
+    };
+    /** Throws the pending token error, if any, because the parser went on past the token or the text ended. */
+    throwPendingError() {
+        if (this.pendingError)
+            this.throwSyntaxError(this.pendingError);
+    }
+    throwSyntaxError({ code, offset, length }) {
+        const context = {
+            expected: this.expected,
+            numberStart: this.numberStart,
+            numberEnd: this.numberEnd
+        };
+        const error = describeSyntaxError(this.text, code, offset, length, context);
+        this.fail(error.message, error.offset);
+    }
+    open(offset, frame) {
+        if (this.frames.length >= MAX_JSON_DEPTH) {
+            this.fail(`objects and arrays nested deeper than ${MAX_JSON_DEPTH} levels`, offset);
+        }
+        this.add(frame.container, offset);
+        this.containers.set(frame.container, { start: offset, members: frame.members });
+        this.frames.push(frame);
+    }
+    close() {
+        this.throwPendingError();
+        this.frames.pop();
+        this.expected = this.afterValue();
+    }
+    /** Adds a value to the open container, at the member named by the last property. */
+    add(value, offset) {
+        const frame = this.frames[this.frames.length - 1];
+        if (!frame) {
+            this.root = value;
+        }
+        else if ('key' in frame) {
+            setMember(frame.container, frame.key, value);
+            frame.members.set(frame.key, offset);
+        }
+        else {
+            frame.container.push(value);
+            frame.members.push(offset);
+        }
+    }
+    afterValue() {
+        const frame = this.frames[this.frames.length - 1];
+        if (!frame)
+            return 'end';
+        return 'key' in frame ? 'object-next' : 'array-next';
+    }
+    fail(message, offset) {
+        throw new InputError(`invalid JSON: ${message}`, this.map.locate(offset));
+    }
+}
+/** Sets a member without invoking the `__proto__` setter, so a key can never change the prototype. */
+function setMember(target, key, value) {
+    if (key === '__proto__') {
+        Object.defineProperty(target, key, {
+            value,
+            writable: true,
+            enumerable: true,
+            configurable: true
+        });
+    }
+    else {
+        target[key] = value;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/facts/iac/cloudformation/parse-template.ts
+/**
+ * Parsing of CloudFormation templates, JSON or YAML, into plain values with the start
+ * offset of every object, array and member. YAML short-form intrinsics (`!Ref X`) become
+ * their long form (`{ "Ref": "X" }`), so the rest of the reader sees one shape.
+ */
+
+
+
+
+
+/** Short-form tags and the long-form key of each. */
+const SHORT_FORM_TAGS = {
+    '!Ref': 'Ref',
+    '!Condition': 'Condition',
+    '!Sub': 'Fn::Sub',
+    '!GetAtt': 'Fn::GetAtt',
+    '!Join': 'Fn::Join',
+    '!If': 'Fn::If',
+    '!Select': 'Fn::Select',
+    '!Split': 'Fn::Split',
+    '!ImportValue': 'Fn::ImportValue',
+    '!FindInMap': 'Fn::FindInMap',
+    '!GetAZs': 'Fn::GetAZs',
+    '!Base64': 'Fn::Base64',
+    '!Cidr': 'Fn::Cidr',
+    '!Equals': 'Fn::Equals',
+    '!Not': 'Fn::Not',
+    '!And': 'Fn::And',
+    '!Or': 'Fn::Or',
+    '!Transform': 'Fn::Transform',
+    '!Length': 'Fn::Length',
+    '!ToJsonString': 'Fn::ToJsonString',
+    // Rule functions, valid only in the Rules section; accepted so templates with rules parse.
+    '!Contains': 'Fn::Contains',
+    '!EachMemberEquals': 'Fn::EachMemberEquals',
+    '!EachMemberIn': 'Fn::EachMemberIn',
+    '!RefAll': 'Fn::RefAll',
+    '!ValueOf': 'Fn::ValueOf',
+    '!ValueOfAll': 'Fn::ValueOfAll'
+};
+/**
+ * Values a template may expand to through YAML aliases. Each alias copies its target, so
+ * a few nested aliases could otherwise expand to billions of values.
+ */
+const MAX_TEMPLATE_VALUES = 1_000_000;
+/**
+ * Parses `text` as a JSON or YAML template. Throws an `InputError` at the line and
+ * column of the first syntax error, a duplicate key or an unknown tag.
+ */
+function parseTemplate(source, text) {
+    const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+    const map = new FileTextMap(source, body);
+    if (body.search(/\S/) < 0)
+        throw new InputError('template is empty', map.locate(0));
+    // A template that starts with `{` is JSON. YAML would also accept it, but would turn
+    // JSON syntax errors such as `"Key": }` into null values.
+    if (body.trimStart().startsWith('{')) {
+        const { value, index } = parseJson(body, map);
+        return { value, index, text: body, format: 'cloudformation-json', spans: new WeakMap() };
+    }
+    return parseYamlTemplate(body, map);
+}
+function parseYamlTemplate(text, map) {
+    let document;
+    try {
+        document = (0,dist/* parseDocument */.Tp)(text, { customTags: shortFormTags(), prettyErrors: false });
+    }
+    catch (error) {
+        if (error instanceof RangeError) {
+            throw new InputError('YAML nested too deeply to parse', map.locate(0));
+        }
+        throw error;
+    }
+    const problem = document.errors[0] ?? document.warnings[0];
+    if (problem) {
+        const message = problem.message.replace(/ at line \d+, column \d+:[\s\S]*$/, '');
+        throw new InputError(`invalid YAML: ${message}`, map.locate(problem.pos[0]));
+    }
+    const builder = new YamlValueBuilder(text, map, document);
+    const value = builder.build(document.contents, 0);
+    return {
+        value,
+        index: new JsonIndex(text, map, builder.containers),
+        text,
+        format: 'cloudformation-yaml',
+        spans: builder.spans
+    };
+}
+/** Registers each short-form tag for scalars, sequences and mappings; the builder reads the tag. */
+function shortFormTags() {
+    return Object.keys(SHORT_FORM_TAGS).flatMap((tag) => [
+        { tag, resolve: (value) => value },
+        { tag, collection: 'seq', resolve: (value) => value },
+        { tag, collection: 'map', resolve: (value) => value }
+    ]);
+}
+/** Turns YAML nodes into plain values and records their offsets. */
+class YamlValueBuilder {
+    text;
+    map;
+    document;
+    containers = new WeakMap();
+    spans = new WeakMap();
+    count = 0;
+    constructor(text, map, document) {
+        this.text = text;
+        this.map = map;
+        this.document = document;
+    }
+    build(node, depth) {
+        if (node === null || node === undefined)
+            return null;
+        this.count += 1;
+        if (this.count > MAX_TEMPLATE_VALUES) {
+            throw this.fail(`the template expands to more than ${MAX_TEMPLATE_VALUES} values through YAML aliases`, node);
+        }
+        if (depth > MAX_JSON_DEPTH) {
+            throw this.fail(`mappings and sequences nested deeper than ${MAX_JSON_DEPTH} levels`, node);
+        }
+        if ((0,dist/* isAlias */.Vj)(node))
+            return this.build(node.resolve(this.document), depth + 1);
+        const tagged = node;
+        const longForm = tagged.tag ? SHORT_FORM_TAGS[tagged.tag] : undefined;
+        const value = this.buildUntagged(tagged, depth);
+        if (!longForm)
+            return value;
+        return this.wrapShortForm(tagged, longForm, value);
+    }
+    buildUntagged(node, depth) {
+        if ((0,dist/* isScalar */.jn)(node))
+            return node.value === undefined ? null : node.value;
+        const start = node.range?.[0] ?? 0;
+        if ((0,dist/* isSeq */.oP)(node)) {
+            const list = [];
+            const members = [];
+            for (const item of node.items) {
+                list.push(this.build(item, depth + 1));
+                members.push(rangeStart(item) ?? start);
+            }
+            this.containers.set(list, { start, members });
+            return list;
+        }
+        if ((0,dist/* isMap */.jh)(node)) {
+            const object = {};
+            const members = new Map();
+            for (const pair of node.items) {
+                const key = (0,dist/* isScalar */.jn)(pair.key) ? pair.key.value : pair.key;
+                if (typeof key === 'object' && key !== null) {
+                    throw this.fail('mapping keys must be plain scalars', pair.key);
+                }
+                const name = String(key);
+                parse_template_setMember(object, name, this.build(pair.value, depth + 1));
+                members.set(name, rangeStart(pair.value) ?? rangeStart(pair.key) ?? start);
+            }
+            this.containers.set(object, { start, members });
+            return object;
+        }
+        throw this.fail('unsupported YAML node', node);
+    }
+    /** Builds `{ "Fn::X": value }` for a short-form tag, located at the tag. */
+    wrapShortForm(node, longForm, value) {
+        const valueStart = node.range?.[0] ?? 0;
+        const tagStart = this.tagOffset(node.tag, valueStart);
+        let argument = value;
+        if (longForm === 'Fn::GetAtt' && typeof value === 'string') {
+            // `!GetAtt Resource.Attribute`: a logical ID has no dot, so the first dot splits it.
+            const dot = value.indexOf('.');
+            argument = dot < 0 ? [value] : [value.slice(0, dot), value.slice(dot + 1)];
+            this.containers.set(argument, {
+                start: valueStart,
+                members: argument.map(() => valueStart)
+            });
+        }
+        if (longForm === 'Ref' || longForm === 'Condition')
+            argument = value ?? '';
+        const wrapper = { [longForm]: argument };
+        this.containers.set(wrapper, { start: tagStart, members: new Map([[longForm, valueStart]]) });
+        this.spans.set(wrapper, [tagStart, node.range?.[1] ?? valueStart]);
+        return wrapper;
+    }
+    /** Offset of the tag written before a node's value, found by searching back from the value. */
+    tagOffset(tag, valueStart) {
+        const found = this.text.lastIndexOf(tag, valueStart);
+        if (found < 0)
+            return valueStart;
+        const between = this.text.slice(found + tag.length, valueStart);
+        return /^\s*$/.test(between) ? found : valueStart;
+    }
+    fail(message, node) {
+        return new InputError(`invalid YAML: ${message}`, this.map.locate(node.range?.[0] ?? 0));
+    }
+}
+function rangeStart(node) {
+    if (node === null || typeof node !== 'object')
+        return undefined;
+    return node.range?.[0];
+}
+/** Sets a member without invoking the `__proto__` setter, so a key can never change the prototype. */
+function parse_template_setMember(target, key, value) {
+    if (key === '__proto__') {
+        Object.defineProperty(target, key, {
+            value,
+            writable: true,
+            enumerable: true,
+            configurable: true
+        });
+    }
+    else {
+        target[key] = value;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/facts/iac/cloudformation/resolver.ts
+
+
+
+
+
+/** What `AWS::NoValue` resolves to: the member or list entry is removed. */
+const NO_VALUE = Symbol('AWS::NoValue');
+const PSEUDO_PARAMETERS = new Set([
+    'AWS::AccountId',
+    'AWS::Region',
+    'AWS::Partition',
+    'AWS::URLSuffix',
+    'AWS::StackName',
+    'AWS::StackId',
+    'AWS::NotificationARNs',
+    'AWS::NoValue'
+]);
+/** Resolves intrinsics of one template. */
+class TemplateResolver {
+    parsed;
+    template;
+    context;
+    registry;
+    /** Positions of the original and the resolved objects. */
+    index;
+    offsets = new WeakMap();
+    conditions = new Map();
+    evaluating = new Set();
+    steps = 0;
+    resources;
+    constructor(parsed, template, context, registry) {
+        this.parsed = parsed;
+        this.template = template;
+        this.context = context;
+        this.registry = registry;
+        this.index = new JsonIndex(parsed.text, parsed.index.map, this.offsets);
+    }
+    /** Location of an original or resolved object, or of its member `key`. */
+    locate(container, key) {
+        return this.index.locate(container, key) ?? this.parsed.index.locate(container, key);
+    }
+    /** An `InputError` at `container[key]`, or at `container`. */
+    error(message, container, key) {
+        const location = container ? (this.locate(container, key) ?? this.locate(container)) : undefined;
+        return location
+            ? new InputError(message, location)
+            : new InputError(`${this.parsed.index.map.file}: ${message}`);
+    }
+    /** Records an unresolved value at `site` and returns its marker. */
+    unresolved(site) {
+        return this.registry.marker(site.expression ?? this.written(site.node), this.locate(site.node));
+    }
+    /** Records the offsets of a generated object, such as a policy built from a SAM policy template. */
+    place(container, offsets) {
+        this.offsets.set(container, offsets);
+    }
+    /** The intrinsic as written: the YAML text of a short form, or compact JSON. */
+    written(node) {
+        const span = this.parsed.spans.get(node);
+        const text = span
+            ? this.parsed.text.slice(span[0], span[1])
+            : JSON.stringify(node, (_key, value) => (value === NO_VALUE ? null : value));
+        const flat = text.replace(/\s+/g, ' ').trim();
+        return flat.length > 200 ? `${flat.slice(0, 197)}...` : flat;
+    }
+    /** Resolves every intrinsic in `value`; `NO_VALUE` when the whole value is removed. */
+    resolve(value) {
+        this.steps += 1;
+        if (this.steps > MAX_TEMPLATE_VALUES * 4) {
+            throw this.error(`resolving the template took more than ${MAX_TEMPLATE_VALUES * 4} steps`);
+        }
+        if (Array.isArray(value))
+            return this.resolveList(value);
+        if (!isObject(value))
+            return value;
+        const keys = Object.keys(value);
+        if (keys.length === 1 && isIntrinsicName(keys[0]))
+            return this.intrinsic(value, keys[0]);
+        const resolved = {};
+        const members = new Map();
+        for (const key of keys) {
+            const member = this.resolve(value[key]);
+            if (member === NO_VALUE)
+                continue;
+            parse_template_setMember(resolved, key, member);
+            const offset = this.offsetOf(value, key);
+            if (offset !== undefined)
+                members.set(key, offset);
+        }
+        this.offsets.set(resolved, { start: this.offsetOf(value) ?? 0, members });
+        return resolved;
+    }
+    /** Resolves `value` and requires a string; a marker string is a string. */
+    resolveString(value, what, container, key) {
+        const resolved = this.resolve(value);
+        if (typeof resolved === 'string')
+            return resolved;
+        if (typeof resolved === 'number' || typeof resolved === 'boolean')
+            return String(resolved);
+        throw this.error(`${what} must be a string, found ${quote(resolved)}`, container, key);
+    }
+    /** Resolves a list of strings; a marker in place of the whole list stays one entry. */
+    resolveStringList(value, what, container, key) {
+        const resolved = this.resolve(value);
+        if (resolved === NO_VALUE || resolved === undefined || resolved === null)
+            return [];
+        if (typeof resolved === 'string')
+            return [resolved];
+        if (!Array.isArray(resolved)) {
+            throw this.error(`${what} must be a list of strings, found ${quote(resolved)}`, container, key);
+        }
+        return resolved.map((entry, position) => {
+            if (typeof entry === 'string')
+                return entry;
+            throw this.error(`each entry of ${what} must be a string, found ${quote(entry)}`, resolved, position);
+        });
+    }
+    /** Evaluates condition `name`: true, false, or undefined when it depends on an unresolved value. */
+    condition(name, site) {
+        if (this.conditions.has(name))
+            return this.conditions.get(name);
+        const conditions = isObject(this.template.Conditions) ? this.template.Conditions : {};
+        if (!Object.hasOwn(conditions, name)) {
+            throw this.error(`condition "${name}" is not defined in Conditions`, site);
+        }
+        if (this.evaluating.has(name)) {
+            throw this.error(`condition "${name}" refers to itself`, conditions, name);
+        }
+        this.evaluating.add(name);
+        const value = this.conditionValue(conditions[name], conditions, name);
+        this.evaluating.delete(name);
+        this.conditions.set(name, value);
+        return value;
+    }
+    conditionValue(value, container, key) {
+        if (!isObject(value) || Object.keys(value).length !== 1) {
+            if (typeof value === 'boolean')
+                return value;
+            throw this.error(`a condition must be Fn::Equals, Fn::Not, Fn::And, Fn::Or or Condition, found ${quote(value)}`, container, key);
+        }
+        const [name] = Object.keys(value);
+        const argument = value[name];
+        if (name === 'Condition') {
+            if (typeof argument !== 'string') {
+                throw this.error(`Condition must name a condition, found ${quote(argument)}`, value, name);
+            }
+            return this.condition(argument, value);
+        }
+        if (name === 'Fn::Equals') {
+            const [left, right] = this.argumentList(value, name, 2);
+            const resolvedLeft = this.resolve(left);
+            const resolvedRight = this.resolve(right);
+            if (containsMarker(resolvedLeft) || containsMarker(resolvedRight))
+                return undefined;
+            return comparable(resolvedLeft) === comparable(resolvedRight);
+        }
+        if (name === 'Fn::Not') {
+            const [operand] = this.argumentList(value, name, 1);
+            const result = this.conditionValue(operand, value[name], 0);
+            return result === undefined ? undefined : !result;
+        }
+        if (name === 'Fn::And' || name === 'Fn::Or') {
+            const operands = this.argumentList(value, name);
+            const results = operands.map((operand, position) => this.conditionValue(operand, value[name], position));
+            const decisive = name !== 'Fn::And';
+            if (results.includes(decisive))
+                return decisive;
+            return results.includes(undefined) ? undefined : !decisive;
+        }
+        const resolved = this.resolve(value);
+        if (typeof resolved === 'boolean')
+            return resolved;
+        if (resolved === 'true' || resolved === 'false')
+            return resolved === 'true';
+        if (containsMarker(resolved))
+            return undefined;
+        throw this.error(`a condition must be true or false, found ${quote(resolved)}`, container, key);
+    }
+    resolveList(list) {
+        const resolved = [];
+        const members = [];
+        list.forEach((entry, position) => {
+            const value = this.resolve(entry);
+            if (value === NO_VALUE)
+                return;
+            resolved.push(value);
+            members.push(this.offsetOf(list, position) ?? this.offsetOf(list) ?? 0);
+        });
+        this.offsets.set(resolved, { start: this.offsetOf(list) ?? 0, members });
+        return resolved;
+    }
+    offsetOf(container, key) {
+        return this.index.offsetOf(container, key) ?? this.parsed.index.offsetOf(container, key);
+    }
+    intrinsic(node, name) {
+        const argument = node[name];
+        switch (name) {
+            case 'Ref':
+                return this.ref(this.nameArgument(node, name), { node });
+            case 'Fn::GetAtt':
+                return this.getAtt(node);
+            case 'Fn::Sub':
+                return this.sub(node);
+            case 'Fn::Join':
+                return this.join(node);
+            case 'Fn::Select':
+                return this.select(node);
+            case 'Fn::Split':
+                return this.split(node);
+            case 'Fn::If':
+                return this.ifValue(node);
+            case 'Fn::FindInMap':
+                return this.findInMap(node);
+            case 'Fn::ImportValue': {
+                const exportName = this.resolve(argument);
+                if (typeof exportName !== 'string' || hasUnresolved(exportName))
+                    return this.unresolved({ node });
+                return Object.hasOwn(this.context.imports, exportName)
+                    ? this.context.imports[exportName]
+                    : this.unresolved({ node });
+            }
+            case 'Fn::Base64': {
+                const text = this.resolve(argument);
+                if (typeof text !== 'string')
+                    throw this.error(`Fn::Base64 needs a string, found ${quote(text)}`, node, name);
+                return hasUnresolved(text)
+                    ? this.unresolved({ node })
+                    : Buffer.from(text).toString('base64');
+            }
+            case 'Fn::Length': {
+                const list = this.resolve(argument);
+                return Array.isArray(list) ? list.length : this.unresolved({ node });
+            }
+            case 'Fn::ToJsonString':
+                return JSON.stringify(this.resolve(argument));
+            case 'Fn::Equals':
+            case 'Fn::Not':
+            case 'Fn::And':
+            case 'Fn::Or': {
+                const decided = this.conditionValue(node, node, name);
+                return decided === undefined ? this.unresolved({ node }) : decided;
+            }
+            default:
+                // Fn::GetAZs, Fn::Cidr and Fn::Transform depend on the account or a macro; other
+                // functions are newer than this reader. Either way the value is unknown.
+                return this.unresolved({ node });
+        }
+    }
+    /** `Ref` of a pseudo parameter, a parameter or a resource. */
+    ref(name, site) {
+        if (PSEUDO_PARAMETERS.has(name))
+            return this.pseudoParameter(name, site);
+        const parameters = isObject(this.template.Parameters) ? this.template.Parameters : {};
+        if (Object.hasOwn(parameters, name))
+            return this.parameter(name, parameters, site);
+        if (this.resources?.has(name))
+            return this.resources.ref(name, site);
+        throw this.error(`Ref to "${name}": no parameter or resource of that name in the template`, site.node);
+    }
+    /** The value of a pseudo parameter, or a marker when the context does not give it. */
+    pseudoParameter(name, site) {
+        const { context } = this;
+        switch (name) {
+            case 'AWS::NoValue':
+                return NO_VALUE;
+            case 'AWS::Partition':
+                return context.partition;
+            case 'AWS::URLSuffix':
+                return context.partition === 'aws-cn' ? 'amazonaws.com.cn' : 'amazonaws.com';
+            case 'AWS::AccountId':
+                return context.accountId ?? this.unresolved(site);
+            case 'AWS::Region':
+                return context.region ?? this.unresolved(site);
+            case 'AWS::StackName':
+                return context.stackName ?? this.unresolved(site);
+            default:
+                // AWS::StackId and AWS::NotificationARNs exist only once the stack is created.
+                return this.unresolved(site);
+        }
+    }
+    parameter(name, parameters, site) {
+        const declaration = isObject(parameters[name]) ? parameters[name] : {};
+        const type = typeof declaration.Type === 'string' ? declaration.Type : 'String';
+        // SSM parameter types hold the name of a parameter whose value is read at deployment.
+        if (type.startsWith('AWS::SSM::Parameter::Value<'))
+            return this.unresolved(site);
+        const given = Object.hasOwn(this.context.parameters, name)
+            ? this.context.parameters[name]
+            : undefined;
+        const value = given ?? declaration.Default;
+        if (value === undefined || value === null)
+            return this.unresolved(site);
+        const isList = type === 'CommaDelimitedList' || type.startsWith('List<');
+        if (isList) {
+            if (Array.isArray(value))
+                return value.map(String);
+            return String(value).split(',');
+        }
+        return Array.isArray(value) ? value.join(',') : String(value);
+    }
+    getAtt(node) {
+        const argument = node['Fn::GetAtt'];
+        let parts;
+        if (typeof argument === 'string') {
+            const dot = argument.indexOf('.');
+            parts = dot < 0 ? [argument] : [argument.slice(0, dot), argument.slice(dot + 1)];
+        }
+        else if (Array.isArray(argument)) {
+            parts = argument;
+        }
+        else {
+            throw this.error(`Fn::GetAtt needs [LogicalId, Attribute], found ${quote(argument)}`, node, 'Fn::GetAtt');
+        }
+        const [logicalId, attribute] = parts;
+        if (parts.length !== 2 || typeof logicalId !== 'string') {
+            throw this.error(`Fn::GetAtt needs [LogicalId, Attribute], found ${quote(argument)}`, node, 'Fn::GetAtt');
+        }
+        const attributeName = this.resolve(attribute);
+        if (typeof attributeName !== 'string') {
+            throw this.error(`the attribute of Fn::GetAtt must be a string, found ${quote(attributeName)}`, node, 'Fn::GetAtt');
+        }
+        if (hasUnresolved(attributeName))
+            return this.unresolved({ node });
+        return this.attribute(logicalId, attributeName, { node });
+    }
+    attribute(logicalId, attribute, site) {
+        if (!this.resources?.has(logicalId)) {
+            throw this.error(`Fn::GetAtt of "${logicalId}": no resource of that name in the template`, site.node);
+        }
+        return this.resources.getAtt(logicalId, attribute, site);
+    }
+    sub(node) {
+        const argument = node['Fn::Sub'];
+        let template = argument;
+        let variables = {};
+        if (Array.isArray(argument)) {
+            if (argument.length !== 2 || !isObject(argument[1])) {
+                throw this.error(`Fn::Sub needs a string or [string, {variables}], found ${quote(argument)}`, node, 'Fn::Sub');
+            }
+            template = argument[0];
+            variables = argument[1];
+        }
+        if (typeof template !== 'string') {
+            throw this.error(`the text of Fn::Sub must be a string, found ${quote(template)}`, node, 'Fn::Sub');
+        }
+        return template.replace(/\$\{([^}]*)\}/g, (whole, inner) => {
+            if (inner.startsWith('!'))
+                return `\${${inner.slice(1)}}`;
+            const name = inner.trim();
+            const site = { node, expression: whole };
+            const value = Object.hasOwn(variables, name)
+                ? this.resolve(variables[name])
+                : this.subVariable(name, site);
+            if (typeof value === 'string')
+                return value;
+            if (typeof value === 'number' || typeof value === 'boolean')
+                return String(value);
+            throw this.error(`\${${name}} in Fn::Sub must be a string, found ${quote(value)}`, node, 'Fn::Sub');
+        });
+    }
+    subVariable(name, site) {
+        const dot = name.indexOf('.');
+        if (dot > 0 && !PSEUDO_PARAMETERS.has(name)) {
+            return this.attribute(name.slice(0, dot), name.slice(dot + 1), site);
+        }
+        return this.ref(name, site);
+    }
+    join(node) {
+        const [delimiter, list] = this.argumentList(node, 'Fn::Join', 2);
+        if (typeof delimiter !== 'string') {
+            throw this.error(`the delimiter of Fn::Join must be a string, found ${quote(delimiter)}`, node, 'Fn::Join');
+        }
+        const values = this.resolve(list);
+        if (typeof values === 'string' && hasUnresolved(values))
+            return values;
+        if (!Array.isArray(values)) {
+            throw this.error(`Fn::Join needs a list to join, found ${quote(values)}`, node, 'Fn::Join');
+        }
+        return values
+            .map((value) => {
+            if (typeof value === 'string')
+                return value;
+            if (typeof value === 'number' || typeof value === 'boolean')
+                return String(value);
+            throw this.error(`Fn::Join can only join strings, found ${quote(value)}`, node, 'Fn::Join');
+        })
+            .join(delimiter);
+    }
+    select(node) {
+        const [position, list] = this.argumentList(node, 'Fn::Select', 2);
+        const index = this.resolve(position);
+        const values = this.resolve(list);
+        // A list that is unknown as a whole is already one marker, and that marker also covers its entries.
+        if (typeof values === 'string' && hasUnresolved(values))
+            return values;
+        if (containsMarker(index))
+            return this.unresolved({ node });
+        const number = Number(index);
+        if (!Array.isArray(values) ||
+            !Number.isInteger(number) ||
+            number < 0 ||
+            number >= values.length) {
+            throw this.error(`Fn::Select index ${quote(index)} is not a position in ${quote(values)}`, node, 'Fn::Select');
+        }
+        return values[number];
+    }
+    split(node) {
+        const [delimiter, source] = this.argumentList(node, 'Fn::Split', 2);
+        const text = this.resolve(source);
+        if (typeof delimiter !== 'string' || typeof text !== 'string') {
+            throw this.error('Fn::Split needs [delimiter, string]', node, 'Fn::Split');
+        }
+        // The unresolved part could contain the delimiter, so the pieces are unknown.
+        if (hasUnresolved(text))
+            return this.unresolved({ node });
+        return text.split(delimiter);
+    }
+    ifValue(node) {
+        const [name, whenTrue, whenFalse] = this.argumentList(node, 'Fn::If', 3);
+        if (typeof name !== 'string') {
+            throw this.error(`Fn::If needs a condition name first, found ${quote(name)}`, node, 'Fn::If');
+        }
+        const decided = this.condition(name, node);
+        if (decided === true)
+            return this.resolve(whenTrue);
+        if (decided === false)
+            return this.resolve(whenFalse);
+        const first = this.resolve(whenTrue);
+        const second = this.resolve(whenFalse);
+        if (first !== NO_VALUE && second !== NO_VALUE && comparable(first) === comparable(second)) {
+            return first;
+        }
+        return this.unresolved({ node });
+    }
+    findInMap(node) {
+        const argument = node['Fn::FindInMap'];
+        if (!Array.isArray(argument) || argument.length < 3 || argument.length > 4) {
+            throw this.error(`Fn::FindInMap needs [MapName, TopLevelKey, SecondLevelKey], found ${quote(argument)}`, node, 'Fn::FindInMap');
+        }
+        const keys = argument.slice(0, 3).map((key) => this.resolve(key));
+        if (keys.some(containsMarker))
+            return this.unresolved({ node });
+        const [mapName, topKey, secondKey] = keys.map(String);
+        const mappings = isObject(this.template.Mappings) ? this.template.Mappings : {};
+        const mapping = mappings[mapName];
+        const top = isObject(mapping) && Object.hasOwn(mapping, topKey) ? mapping[topKey] : undefined;
+        if (isObject(top) && Object.hasOwn(top, secondKey))
+            return this.resolve(top[secondKey]);
+        const options = argument[3];
+        if (isObject(options) && Object.hasOwn(options, 'DefaultValue'))
+            return this.resolve(options.DefaultValue);
+        throw this.error(`Fn::FindInMap: Mappings has no value at ${mapName} / ${topKey} / ${secondKey}`, node, 'Fn::FindInMap');
+    }
+    nameArgument(node, name) {
+        const argument = node[name];
+        if (typeof argument === 'string' && argument !== '')
+            return argument;
+        throw this.error(`${name} needs a name, found ${quote(argument)}`, node, name);
+    }
+    argumentList(node, name, length) {
+        const argument = node[name];
+        if (Array.isArray(argument) && (length === undefined || argument.length === length))
+            return argument;
+        const expected = length === undefined ? 'a list' : `a list of ${length} values`;
+        throw this.error(`${name} needs ${expected}, found ${quote(argument)}`, node, name);
+    }
+}
+function isIntrinsicName(key) {
+    return key === 'Ref' || key.startsWith('Fn::');
+}
+/** True when `value` or anything in it contains an unresolved marker. */
+function containsMarker(value) {
+    if (typeof value === 'string')
+        return hasUnresolved(value);
+    if (Array.isArray(value))
+        return value.some(containsMarker);
+    if (isObject(value))
+        return Object.values(value).some(containsMarker);
+    return false;
+}
+/** A canonical text for comparing resolved values; CloudFormation compares scalars as strings. */
+function comparable(value) {
+    if (typeof value === 'number' || typeof value === 'boolean')
+        return JSON.stringify(String(value));
+    return JSON.stringify(value, (_key, member) => typeof member === 'number' || typeof member === 'boolean' ? String(member) : member);
+}
+
+;// CONCATENATED MODULE: ./src/facts/policy-elements.ts
+
+
+/** Reads `Action`, `NotAction`, `Resource` or `NotResource`: a string or a list of strings. */
+function readStringOrList(reader, statement, element, label) {
+    const value = statement[element];
+    if (typeof value === 'string')
+        return [value];
+    if (Array.isArray(value) && value.every((item) => typeof item === 'string'))
+        return value;
+    throw reader.error(`${element} in ${label} must be a string or a list of strings, found ${quote(value)}`, statement, element);
+}
+const PRINCIPAL_TYPES = ['AWS', 'Service', 'Federated', 'CanonicalUser'];
+/**
+ * Reads `Principal` or `NotPrincipal`. `"*"` and `{"AWS": "*"}` set `wildcard`; a bare
+ * 12-digit account ID becomes the account's root ARN, because AWS treats both the same.
+ */
+function policy_elements_readPrincipal(reader, statement, element, label, partition) {
+    const value = statement[element];
+    const set = {
+        wildcard: false,
+        aws: [],
+        service: [],
+        federated: [],
+        canonicalUser: []
+    };
+    if (value === '*')
+        return { set: { ...set, wildcard: true }, writtenAws: [] };
+    if (!isObject(value)) {
+        throw reader.error(`${element} in ${label} must be "*" or an object such as {"AWS": "arn:aws:iam::111122223333:root"}, found ${quote(value)}`, statement, element);
+    }
+    for (const type of Object.keys(value)) {
+        if (!PRINCIPAL_TYPES.includes(type)) {
+            throw reader.error(`unknown principal type "${type}" in ${element} of ${label}; expected ${PRINCIPAL_TYPES.join(', ')}`, value, type);
+        }
+    }
+    const list = (type) => readStringOrList(reader, value, type, `${element} of ${label}`);
+    const writtenAws = value.AWS === undefined ? [] : list('AWS');
+    for (const aws of writtenAws) {
+        if (aws === '*')
+            set.wildcard = true;
+        else
+            set.aws.push(isAccountId(aws) ? accountRootArn(aws, partition) : aws);
+    }
+    if (value.Service !== undefined)
+        set.service = list('Service');
+    if (value.Federated !== undefined)
+        set.federated = list('Federated');
+    if (value.CanonicalUser !== undefined)
+        set.canonicalUser = list('CanonicalUser');
+    return { set, writtenAws };
+}
+/**
+ * Reads `Condition`: `{ Operator: { Key: value | [values] } }` gives one entry per
+ * operator and key, with booleans and numbers turned into the strings AWS compares.
+ */
+function readConditions(reader, statement, label) {
+    const condition = statement.Condition;
+    if (condition === undefined)
+        return [];
+    if (!isObject(condition)) {
+        throw reader.error(`Condition in ${label} must be an object such as {"StringEquals": {"kms:CallerAccount": "111122223333"}}, found ${quote(condition)}`, statement, 'Condition');
+    }
+    const entries = [];
+    for (const [operator, block] of Object.entries(condition)) {
+        if (!isObject(block)) {
+            throw reader.error(`condition operator ${operator} in ${label} must map condition keys to values, found ${quote(block)}`, condition, operator);
+        }
+        for (const [key, value] of Object.entries(block)) {
+            const items = Array.isArray(value) ? value : [value];
+            const values = items.map((item) => conditionValue(item));
+            if (values.some((item) => item === undefined)) {
+                throw reader.error(`condition ${operator} ${key} in ${label} must have a string, number or boolean value, or a list of them, found ${quote(value)}`, block, key);
+            }
+            entries.push({ operator, key, values: values });
+        }
+    }
+    return entries;
+}
+function conditionValue(value) {
+    if (typeof value === 'string')
+        return value;
+    if (typeof value === 'boolean')
+        return value ? 'true' : 'false';
+    if (typeof value === 'number' && Number.isFinite(value))
+        return formatNumber(value);
+    return undefined;
+}
+/** Decimal notation even where JavaScript would print an exponent (`1e+21`). */
+function formatNumber(value) {
+    const text = String(value);
+    if (!/e/i.test(text))
+        return text;
+    return Number.isInteger(value) ? BigInt(value).toString() : value.toFixed(20).replace(/0+$/, '');
+}
+
+;// CONCATENATED MODULE: ./src/facts/policy-statement.ts
+
+
+const STATEMENT_ELEMENTS = [
+    'Sid',
+    'Effect',
+    'Principal',
+    'NotPrincipal',
+    'Action',
+    'NotAction',
+    'Resource',
+    'NotResource',
+    'Condition'
+];
+/** Kinds whose statements must name a resource; AWS rejects such a statement without one. */
+const RESOURCE_REQUIRED = [
+    'identity',
+    'permissions-boundary',
+    'session-policy',
+    'rcp',
+    'vpce'
+];
+/** Reads the statement at `container[key]`, the `index`-th statement of its policy. */
+function policy_statement_readStatement(context, container, key, index) {
+    const { reader } = context;
+    const value = container[key];
+    const position = `statement ${index + 1} of ${context.policyLabel}`;
+    if (!isObject(value)) {
+        throw reader.error(`${position} must be an object, found ${quote(value)}`, container, key);
+    }
+    checkElementNames(reader, value, position);
+    const sid = reader.optionalString(value, 'Sid', `Sid of ${position}`);
+    const label = sid === undefined ? `statement ${index + 1}` : `statement ${index + 1} ("${sid}")`;
+    const where = `${label} of ${context.policyLabel}`;
+    const statement = {
+        index,
+        ...(sid !== undefined && { sid }),
+        effect: readEffect(reader, value, where),
+        conditions: []
+    };
+    const writtenAws = readPrincipals(context, value, where, statement);
+    readActionsAndResources(context, value, where, statement);
+    statement.conditions = readConditions(reader, value, where);
+    const location = reader.locate(container, key);
+    if (location)
+        statement.location = location;
+    return { statement, label, writtenAws, elementLocations: elementLocations(reader, value) };
+}
+function checkElementNames(reader, value, position) {
+    for (const name of Object.keys(value)) {
+        if (!STATEMENT_ELEMENTS.includes(name)) {
+            throw reader.error(`unknown element "${name}" in ${position}; a statement has only ${STATEMENT_ELEMENTS.join(', ')}`, value, name);
+        }
+    }
+    for (const [first, second] of [
+        ['Action', 'NotAction'],
+        ['Resource', 'NotResource'],
+        ['Principal', 'NotPrincipal']
+    ]) {
+        if (value[first] !== undefined && value[second] !== undefined) {
+            throw reader.error(`${position} has both ${first} and ${second}; a statement has one or the other`, value, second);
+        }
+    }
+}
+function readEffect(reader, value, where) {
+    const effect = value.Effect;
+    if (effect === 'Allow' || effect === 'Deny')
+        return effect;
+    if (effect === undefined)
+        throw reader.error(`Effect is missing in ${where}: expected "Allow" or "Deny"`, value);
+    throw reader.error(`Effect in ${where} must be "Allow" or "Deny", found ${quote(effect)}`, value, 'Effect');
+}
+function readPrincipals(context, value, where, statement) {
+    const written = [];
+    for (const element of ['Principal', 'NotPrincipal']) {
+        if (value[element] === undefined)
+            continue;
+        const parsed = policy_elements_readPrincipal(context.reader, value, element, where, context.partition);
+        if (element === 'Principal')
+            statement.principal = parsed.set;
+        else
+            statement.notPrincipal = parsed.set;
+        for (const aws of parsed.writtenAws)
+            written.push({ value: aws, element });
+    }
+    return written;
+}
+function readActionsAndResources(context, value, where, statement) {
+    const { reader, kind } = context;
+    if (value.Action !== undefined)
+        statement.action = readStringOrList(reader, value, 'Action', where);
+    if (value.NotAction !== undefined)
+        statement.notAction = readStringOrList(reader, value, 'NotAction', where);
+    if (value.Resource !== undefined)
+        statement.resource = readStringOrList(reader, value, 'Resource', where);
+    if (value.NotResource !== undefined)
+        statement.notResource = readStringOrList(reader, value, 'NotResource', where);
+    // Key policies are checked for missing elements later: AWS ignores such statements there.
+    if (kind === 'key-policy')
+        return;
+    if (!statement.action && !statement.notAction) {
+        throw reader.error(`${where} has no Action or NotAction; AWS rejects such a statement`, value);
+    }
+    if (!statement.resource && !statement.notResource) {
+        if (RESOURCE_REQUIRED.includes(kind)) {
+            throw reader.error(`${where} has no Resource or NotResource; AWS rejects such a statement`, value);
+        }
+        // NOTE: older SCP syntax allowed Resource only in Deny statements. An SCP Allow without
+        // Resource therefore covers every resource. Other kinds without Resource were rejected above.
+        statement.resource = ['*'];
+    }
+}
+function elementLocations(reader, value) {
+    const locations = {};
+    for (const name of Object.keys(value)) {
+        const location = reader.locate(value, name);
+        if (location)
+            locations[name] = location;
+    }
+    return locations;
+}
+
+;// CONCATENATED MODULE: ./src/facts/policy-warnings.ts
+/** Each policy kind with its article, for messages. */
+const KIND_NAMES = {
+    'key-policy': 'a key policy',
+    identity: 'an identity policy',
+    'permissions-boundary': 'a permissions boundary',
+    scp: 'an SCP',
+    rcp: 'an RCP',
+    'session-policy': 'a session policy',
+    vpce: 'a VPC endpoint policy'
+};
+const PRINCIPAL_REQUIRED = ['key-policy', 'rcp', 'vpce'];
+const PRINCIPAL_NOT_ALLOWED = [
+    'identity',
+    'permissions-boundary',
+    'session-policy',
+    'scp'
+];
+/** Returns true when AWS ignores the statement: a key-policy statement without Resource or without Action. */
+function isIgnoredKeyPolicyStatement(kind, statement) {
+    if (kind !== 'key-policy')
+        return false;
+    const hasAction = statement.action !== undefined || statement.notAction !== undefined;
+    const hasResource = statement.resource !== undefined || statement.notResource !== undefined;
+    return !hasAction || !hasResource;
+}
+/** Lists the warnings for one statement; messages name the statement and `policyLabel`. */
+function checkStatement(kind, written, policyLabel) {
+    const { statement } = written;
+    const warnings = [];
+    const warn = (code, message, element) => {
+        const location = (element && written.elementLocations[element]) || statement.location;
+        warnings.push({
+            code,
+            message: `${written.label} of ${policyLabel}: ${message}`,
+            statementIndex: statement.index,
+            location
+        });
+    };
+    if (isIgnoredKeyPolicyStatement(kind, statement)) {
+        const missing = statement.action === undefined && statement.notAction === undefined ? 'Action' : 'Resource';
+        warn('statement-ignored', `AWS ignores this statement because it has no ${missing}; a key-policy statement needs Resource and Action`);
+    }
+    if (kind === 'key-policy')
+        checkKeyPolicyElements(statement, warn);
+    checkPrincipalPresence(kind, statement, warn);
+    checkPrincipalValues(written.writtenAws, warn);
+    return warnings;
+}
+function checkKeyPolicyElements(statement, warn) {
+    for (const resource of statement.resource ?? []) {
+        if (resource !== '*') {
+            warn('resource-not-star', `Resource in a key policy should be "*", which means this key; found "${resource}"`, 'Resource');
+        }
+    }
+    if (statement.notResource) {
+        warn('resource-not-star', 'NotResource in a key policy has no useful meaning; use "Resource": "*"', 'NotResource');
+    }
+    for (const { key } of statement.conditions) {
+        const lower = key.toLowerCase();
+        if (lower.startsWith('aws:resourcetag/') || lower === 'kms:resourcealiases') {
+            warn('condition-key-not-allowed', `AWS rejects the condition key ${key} in key policies; it works only in IAM policies`, 'Condition');
+        }
+    }
+}
+function checkPrincipalPresence(kind, statement, warn) {
+    const hasPrincipal = statement.principal !== undefined || statement.notPrincipal !== undefined;
+    if (!hasPrincipal && PRINCIPAL_REQUIRED.includes(kind)) {
+        warn('invalid-element', `a statement in ${KIND_NAMES[kind]} needs Principal or NotPrincipal; AWS rejects it without one`);
+    }
+    if (hasPrincipal && PRINCIPAL_NOT_ALLOWED.includes(kind)) {
+        const element = statement.principal ? 'Principal' : 'NotPrincipal';
+        warn('invalid-element', `AWS rejects ${element} in ${KIND_NAMES[kind]}`, element);
+    }
+}
+const GROUP_ARN = /^arn:[^:]+:iam::[^:]*:group\//;
+function checkPrincipalValues(writtenAws, warn) {
+    for (const { value: principal, element } of writtenAws) {
+        if (principal !== '*' && principal.includes('*')) {
+            warn('principal-wildcard-in-arn', `principal "${principal}" contains "*", which AWS does not accept inside a principal ARN; use "*" with an aws:PrincipalArn condition`, element);
+        }
+        if (GROUP_ARN.test(principal)) {
+            warn('group-principal', `principal "${principal}" is an IAM group, which can never be a principal; name its users or roles instead`, element);
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/facts/policy-document.ts
+
+
+
+
+
+
+
+
+/**
+ * Parses a policy document given as an object, a JSON string, a URL-encoded JSON string
+ * (as the raw IAM API returns it) or a JSON string that contains the policy as a string.
+ * Statements get their 0-based index, Sid and, when positions are known, the location
+ * of their opening brace. Key-policy statements that AWS ignores (no Resource or no
+ * Action) stay in `statements`, as written, with a `statement-ignored` warning; the
+ * engine skips them.
+ * Throws an `InputError` at the bad value when the document is malformed.
+ */
+function parsePolicyDocument(input, options) {
+    const label = options.label ?? policyLabel(options);
+    const { value, index, start } = decodePolicyInput(input, options, label);
+    const reader = new DocumentReader(options.file ?? '', index);
+    if (!isObject(value)) {
+        const message = notPolicyDocumentMessage(label, value);
+        throw start ? new InputError(message, start) : reader.error(message);
+    }
+    const context = {
+        reader,
+        kind: options.kind,
+        partition: options.partition ?? 'aws',
+        policyLabel: label
+    };
+    const statements = [];
+    const warnings = [];
+    statementSlots(reader, value, label).forEach(([container, key], position) => {
+        const written = policy_statement_readStatement(context, container, key, position);
+        appendAll(warnings, checkStatement(options.kind, written, label));
+        statements.push(written.statement);
+    });
+    const policy = { kind: options.kind, name: options.name, statements, warnings };
+    if (typeof value.Version === 'string')
+        policy.version = value.Version;
+    if (options.arn !== undefined)
+        policy.arn = options.arn;
+    if (options.accountId !== undefined)
+        policy.accountId = options.accountId;
+    const location = reader.locate(value);
+    if (location)
+        policy.location = location;
+    return policy;
+}
+/** Describes a value that is not a policy document, for the policy named `label`. */
+function notPolicyDocumentMessage(label, value) {
+    return `${label} must be a policy document: a JSON object with a Statement element, or that object as a JSON string, found ${quote(value)}`;
+}
+/** Names a policy in messages by kind and ARN, or by kind and name, such as `SCP "FullAWSAccess"`. */
+function policyLabel(options) {
+    const names = {
+        'key-policy': 'key policy',
+        identity: 'policy',
+        'permissions-boundary': 'permissions boundary',
+        scp: 'SCP',
+        rcp: 'RCP',
+        'session-policy': 'session policy',
+        vpce: 'VPC endpoint policy'
+    };
+    return `${names[options.kind]} ${options.arn ?? `"${options.name}"`}`;
+}
+/** Lists the container and key of each statement, which is `Statement` itself when it is one object. */
+function statementSlots(reader, document, label) {
+    const statement = document.Statement;
+    if (Array.isArray(statement))
+        return statement.map((_, position) => [statement, position]);
+    if (isObject(statement))
+        return [[document, 'Statement']];
+    if (statement === undefined) {
+        throw reader.error(`${label} has no Statement element; expected "Statement": [ ... ]`, document);
+    }
+    throw reader.error(`Statement of ${label} must be an object or a list of objects, found ${quote(statement)}`, document, 'Statement');
+}
+function decodePolicyInput(input, options, label) {
+    if (typeof input !== 'string') {
+        return {
+            value: input,
+            index: options.positions instanceof JsonIndex ? options.positions : undefined
+        };
+    }
+    if (options.positions && !(options.positions instanceof JsonIndex)) {
+        return parsePolicyText({ text: input, map: options.positions }, label, 0);
+    }
+    const text = stripByteOrderMark(input);
+    if (options.file !== undefined) {
+        return parsePolicyText({ text, map: new FileTextMap(options.file, text) }, label, 0);
+    }
+    return withoutLocations(() => parsePolicyText({ text, map: new FileTextMap('', text) }, label, 0));
+}
+/** Parses policy text; a URL-encoded text is decoded first, and a JSON string is parsed once more. */
+function parsePolicyText(mapped, label, depth) {
+    const start = mapped.text.search(/\S/);
+    if (start < 0)
+        throw new InputError(`${label} is empty; expected a JSON policy document`, mapped.map.locate(0));
+    if (mapped.text[start] === '%')
+        return parsePolicyText(decodeUrlEncoded(mapped), label, depth + 1);
+    const { value, index } = parseJson(mapped.text, mapped.map);
+    if (typeof value === 'string' && depth < 2) {
+        return parsePolicyText(decodeStringLiteral(mapped.text, start, mapped.map), label, depth + 1);
+    }
+    return { value, index, start: mapped.map.locate(start) };
+}
+/** Runs `parse` on text that has no file: its errors keep line and column in the message only. */
+function withoutLocations(parse) {
+    try {
+        const { value } = parse();
+        return { value };
+    }
+    catch (error) {
+        if (!(error instanceof InputError) || !error.location)
+            throw error;
+        const { line, column } = error.location;
+        throw new InputError(`${error.message} (line ${line}, column ${column} of the policy text)`);
+    }
+}
+function stripByteOrderMark(text) {
+    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+;// CONCATENATED MODULE: ./src/facts/iac/cloudformation/template-policy.ts
+
+
+
+
+/**
+ * Resolves and parses the policy document `document` (as written in the template).
+ * Returns undefined when the document depends on a value that cannot be resolved, such
+ * as `Fn::ImportValue` in place of a statement: the marker is then recorded, and the
+ * caller treats the policy as unknown.
+ */
+function readTemplatePolicy(reader, document, options) {
+    const resolved = reader.resolver.resolve(document);
+    if (resolved === NO_VALUE || (typeof resolved === 'string' && containsMarker(resolved))) {
+        return undefined;
+    }
+    return parseResolvedPolicy(reader, resolved, options);
+}
+/** Parses an already resolved document; see `readTemplatePolicy`. */
+function parseResolvedPolicy(reader, resolved, options) {
+    const { resolver } = reader;
+    const isText = typeof resolved === 'string';
+    let policy;
+    try {
+        policy = parsePolicyDocument(resolved, {
+            kind: options.kind,
+            name: options.name,
+            ...(options.arn !== undefined && { arn: options.arn }),
+            accountId: reader.resources.account(),
+            partition: resolver.context.partition,
+            // A document written as a JSON string has no positions in the template.
+            ...(!isText && { file: reader.source, positions: resolver.index }),
+            label: options.label
+        });
+    }
+    catch (error) {
+        // A marker where the policy needs an object or a list (a statement chosen by an
+        // undecidable Fn::If) leaves the whole document unknown.
+        if (error instanceof InputError && containsMarker(resolved))
+            return undefined;
+        throw error;
+    }
+    const statementsLocation = isObject(resolved)
+        ? (resolver.locate(resolved, 'Statement') ?? resolver.locate(resolved))
+        : undefined;
+    policy.origin = {
+        format: reader.format,
+        file: reader.source,
+        resource: options.logicalId,
+        ...(statementsLocation && { statementsLocation })
+    };
+    return policy;
+}
+
+;// CONCATENATED MODULE: ./src/facts/iac/cloudformation/sam-function.ts
+
+
+
+
+/** KMS actions of the SAM policy templates that allow KMS actions, by template name. */
+const KMS_POLICY_TEMPLATES = {
+    KMSDecryptPolicy: 'kms:Decrypt',
+    KMSEncryptPolicy: 'kms:Encrypt'
+};
+/**
+ * SAM policy templates that allow no KMS action, from
+ * samtranslator/policy_templates_data/policy_templates.json of aws/serverless-application-model.
+ * Their statements cannot open a KMS lock, so they are left out of the facts. A template
+ * in neither list is unknown and makes the role's results unknown.
+ */
+const NON_KMS_POLICY_TEMPLATES = new Set([
+    'AMIDescribePolicy',
+    'AWSSecretsManagerGetSecretValuePolicy',
+    'AWSSecretsManagerRotationPolicy',
+    'AthenaQueryPolicy',
+    'CloudFormationDescribeStacksPolicy',
+    'CloudWatchDashboardPolicy',
+    'CloudWatchDescribeAlarmHistoryPolicy',
+    'CloudWatchPutMetricPolicy',
+    'CodeCommitCrudPolicy',
+    'CodeCommitReadPolicy',
+    'CodePipelineLambdaExecutionPolicy',
+    'CodePipelineReadOnlyPolicy',
+    'ComprehendBasicAccessPolicy',
+    'CostExplorerReadOnlyPolicy',
+    'DynamoDBBackupFullAccessPolicy',
+    'DynamoDBCrudPolicy',
+    'DynamoDBReadPolicy',
+    'DynamoDBReconfigurePolicy',
+    'DynamoDBRestoreFromBackupPolicy',
+    'DynamoDBStreamReadPolicy',
+    'EC2CopyImagePolicy',
+    'EC2DescribePolicy',
+    'EKSDescribePolicy',
+    'ElasticsearchHttpPostPolicy',
+    'FilterLogEventsPolicy',
+    'FirehoseCrudPolicy',
+    'FirehoseWritePolicy',
+    'KinesisCrudPolicy',
+    'KinesisStreamReadPolicy',
+    'LambdaInvokePolicy',
+    'MobileAnalyticsWriteOnlyAccessPolicy',
+    'OrganizationsListAccountsPolicy',
+    'PinpointEndpointAccessPolicy',
+    'PollyFullAccessPolicy',
+    'RekognitionDetectOnlyPolicy',
+    'RekognitionFacesManagementPolicy',
+    'RekognitionFacesPolicy',
+    'RekognitionLabelsPolicy',
+    'RekognitionNoDataAccessPolicy',
+    'RekognitionReadPolicy',
+    'RekognitionWriteOnlyAccessPolicy',
+    'S3CrudPolicy',
+    'S3FullAccessPolicy',
+    'S3ReadPolicy',
+    'SESBulkTemplatedCrudPolicy',
+    'SESCrudPolicy',
+    'SESEmailTemplateCrudPolicy',
+    'SESSendBouncePolicy',
+    'SNSCrudPolicy',
+    'SNSPublishMessagePolicy',
+    'SQSPollerPolicy',
+    'SQSSendMessagePolicy',
+    'SSMParameterReadPolicy',
+    'ServerlessRepoReadWriteAccessPolicy',
+    'StepFunctionsExecutionPolicy',
+    'TextractDetectAnalyzePolicy',
+    'TextractGetResultPolicy',
+    'TextractPolicy',
+    'VPCAccessPolicy'
+]);
+/** The role SAM creates for `fn`, as a resource entry; undefined when the function names its `Role`. */
+function samRoleResource(fn, globals) {
+    if (fn.type !== 'AWS::Serverless::Function' || fn.properties.Role !== undefined)
+        return undefined;
+    const properties = {};
+    const rolePath = fn.properties.RolePath ?? globals.RolePath;
+    if (rolePath !== undefined)
+        properties.Path = rolePath;
+    const boundary = fn.properties.PermissionsBoundary ?? globals.PermissionsBoundary;
+    if (boundary !== undefined)
+        properties.PermissionsBoundary = boundary;
+    return { logicalId: `${fn.logicalId}Role`, type: 'AWS::IAM::Role', properties, node: fn.node };
+}
+/** Reads the policies of the role SAM creates for `fn`. */
+function readSamRolePolicies(reader, fn, globals) {
+    const { partition } = reader.resolver.context;
+    const awsManaged = (name) => `arn:${partition}:iam::aws:policy/${name}`;
+    const result = {
+        policies: [],
+        // NOTE: SAM's translator attaches these AWS managed policies; their documents are not
+        // in the template, so they are listed as missing unless other facts contain them.
+        managedArns: [awsManaged('service-role/AWSLambdaBasicExecutionRole')],
+        missing: []
+    };
+    const tracing = reader.resolver.resolve(fn.properties.Tracing ?? globals.Tracing);
+    if (tracing === 'Active')
+        result.managedArns.push(awsManaged('AWSXrayWriteOnlyAccess'));
+    if ((fn.properties.VpcConfig ?? globals.VpcConfig) !== undefined) {
+        result.managedArns.push(awsManaged('service-role/AWSLambdaVPCAccessExecutionRole'));
+    }
+    const written = fn.properties.Policies;
+    if (written === undefined)
+        return result;
+    const resolved = reader.resolver.resolve(written);
+    if (resolved === NO_VALUE)
+        return result;
+    const entries = Array.isArray(resolved) ? resolved : [resolved];
+    entries.forEach((entry, position) => {
+        readSamPolicyEntry(reader, fn, entry, position, result);
+    });
+    return result;
+}
+function readSamPolicyEntry(reader, fn, entry, position, result) {
+    const { partition } = reader.resolver.context;
+    const inlineName = `${fn.logicalId}RolePolicy${position}`;
+    const what = `entry ${position + 1} of the Policies of ${fn.logicalId}`;
+    if (typeof entry === 'string') {
+        if (hasUnresolved(entry))
+            result.missing.push(`${what} (unresolved)`);
+        else if (entry.startsWith('arn:'))
+            result.managedArns.push(entry);
+        else
+            result.managedArns.push(`arn:${partition}:iam::aws:policy/${entry}`);
+        return;
+    }
+    if (!isObject(entry)) {
+        throw reader.resolver.error(`${what} must be a policy name, an ARN, a policy document or a SAM policy template, found ${quote(entry)}`, fn.properties, 'Policies');
+    }
+    const options = {
+        kind: 'identity',
+        name: inlineName,
+        logicalId: fn.logicalId,
+        label: `policy ${inlineName}`
+    };
+    if ('Statement' in entry) {
+        const policy = parseResolvedPolicy(reader, entry, options);
+        if (policy)
+            result.policies.push(policy);
+        else
+            result.missing.push(`${inlineName} (unresolved)`);
+        return;
+    }
+    const [templateName] = Object.keys(entry);
+    const action = KMS_POLICY_TEMPLATES[templateName];
+    if (action) {
+        const policy = parseResolvedPolicy(reader, kmsTemplateDocument(reader, entry, templateName, action), options);
+        if (policy)
+            result.policies.push(policy);
+        else
+            result.missing.push(`${inlineName} (unresolved)`);
+        return;
+    }
+    if (NON_KMS_POLICY_TEMPLATES.has(templateName))
+        return;
+    result.missing.push(`SAM policy template ${templateName} of ${fn.logicalId}`);
+    const location = reader.resolver.locate(entry);
+    reader.warnings.push({
+        code: 'facts',
+        message: `SAM policy template ${templateName} of ${fn.logicalId} is not known to this tool, so the role's results are unknown`,
+        ...(location && { location })
+    });
+}
+/**
+ * Builds the document of `KMSDecryptPolicy` or `KMSEncryptPolicy`: the action on
+ * `arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/${KeyId}`, as SAM's
+ * policy_templates.json defines them. The document is located at the template entry.
+ */
+function kmsTemplateDocument(reader, entry, templateName, action) {
+    const { resolver, resources } = reader;
+    const parameters = entry[templateName];
+    const keyId = isObject(parameters) ? parameters.KeyId : undefined;
+    if (typeof keyId !== 'string') {
+        throw resolver.error(`${templateName} needs KeyId, found ${quote(parameters)}`, entry, templateName);
+    }
+    const statement = {
+        Effect: 'Allow',
+        Action: action,
+        Resource: `arn:${resolver.context.partition}:kms:${resources.region()}:${resources.account()}:key/${keyId}`
+    };
+    const statements = [statement];
+    const document = { Version: '2012-10-17', Statement: statements };
+    const start = resolver.index.offsetOf(entry) ?? 0;
+    resolver.place(statement, { start, members: new Map() });
+    resolver.place(statements, { start, members: [start] });
+    resolver.place(document, { start, members: new Map([['Statement', start]]) });
+    return document;
+}
+
+;// CONCATENATED MODULE: ./src/facts/iac/cloudformation/iam-resources.ts
+
+
+
+
+
+const ENTITY_TYPES = {
+    'AWS::IAM::Role': 'role',
+    'AWS::IAM::User': 'user',
+    'AWS::IAM::Group': 'group'
+};
+const ATTACHMENT_LISTS = [
+    ['Roles', 'role'],
+    ['Users', 'user'],
+    ['Groups', 'group']
+];
+/** Reads the IAM resources of `resources` (already filtered by their conditions). */
+function readIamResources(reader, resources, globals) {
+    const managed = readManagedPolicies(reader, resources);
+    const entities = resources
+        .filter((resource) => ENTITY_TYPES[resource.type])
+        .map((resource) => readEntity(reader, resource));
+    const find = (kind, name) => entities.find((entity) => entity.kind === kind && entity.identity.name === name);
+    for (const resource of resources) {
+        if (resource.type === 'AWS::Serverless::Function')
+            addSamPolicies(reader, resource, globals, entities);
+        else
+            attachPolicyResource(reader, resource, find);
+    }
+    for (const entity of entities) {
+        for (const arn of entity.managedArns) {
+            const policy = managed.get(arn)?.policy;
+            if (policy)
+                entity.policies.push(policy);
+            else
+                entity.missing.push(arn);
+        }
+    }
+    const groups = entities.filter((entity) => entity.kind === 'group');
+    const toFact = (entity) => ({
+        arn: entity.identity.arn,
+        name: entity.identity.name,
+        path: entity.identity.path,
+        accountId: reader.resources.account(),
+        policies: [...new Set(entity.policies)],
+        missingPolicies: [...new Set(entity.missing)].sort(),
+        tags: entity.tags,
+        references: [`${reader.source}#${entity.logicalId}`],
+        pending: true,
+        ...(entity.boundaryArn !== undefined && {
+            permissionsBoundary: boundaryRef(entity.boundaryArn, managed)
+        }),
+        ...(entity.location && { location: entity.location })
+    });
+    return {
+        roles: entities
+            .filter((entity) => entity.kind === 'role')
+            .map((role) => ({ kind: 'role', ...toFact(role) })),
+        users: entities
+            .filter((entity) => entity.kind === 'user')
+            .map((user) => {
+            addGroupPolicies(reader, user, groups);
+            return { kind: 'user', ...toFact(user), groups: [...user.groups].sort() };
+        }),
+        groups: groups.map((group) => group.identity.name).sort()
+    };
+}
+function readManagedPolicies(reader, resources) {
+    const managed = new Map();
+    for (const resource of resources) {
+        if (resource.type !== 'AWS::IAM::ManagedPolicy')
+            continue;
+        const identity = reader.resources.iamIdentity(resource);
+        const policy = readTemplatePolicy(reader, resource.properties.PolicyDocument, {
+            kind: 'identity',
+            name: identity.name,
+            arn: identity.arn,
+            logicalId: resource.logicalId,
+            label: `managed policy ${resource.logicalId}`
+        });
+        managed.set(identity.arn, policy ? { policy } : {});
+    }
+    return managed;
+}
+function readEntity(reader, resource) {
+    const { resolver } = reader;
+    const { properties, logicalId } = resource;
+    const kind = ENTITY_TYPES[resource.type];
+    const location = resolver.locate(resource.node);
+    const entity = {
+        kind,
+        logicalId,
+        identity: reader.resources.iamIdentity(resource),
+        policies: [],
+        managedArns: resolver.resolveStringList(properties.ManagedPolicyArns, `ManagedPolicyArns of ${logicalId}`, properties, 'ManagedPolicyArns'),
+        missing: [],
+        tags: readIamTags(reader, resource),
+        groups: kind === 'user'
+            ? resolver.resolveStringList(properties.Groups, `Groups of ${logicalId}`, properties, 'Groups')
+            : [],
+        ...(location && { location })
+    };
+    if (properties.PermissionsBoundary !== undefined) {
+        const boundary = resolver.resolve(properties.PermissionsBoundary);
+        if (boundary !== NO_VALUE)
+            entity.boundaryArn = String(boundary);
+    }
+    readInlinePolicies(reader, resource, entity);
+    return entity;
+}
+/** Reads `Policies`: a list of PolicyName and PolicyDocument. */
+function readInlinePolicies(reader, resource, entity) {
+    const { properties, logicalId } = resource;
+    if (properties.Policies === undefined)
+        return;
+    const list = properties.Policies;
+    if (!Array.isArray(list)) {
+        throw reader.resolver.error(`Policies of ${logicalId} must be a list, found ${quote(list)}`, properties, 'Policies');
+    }
+    list.forEach((entry, position) => {
+        if (!isObject(entry)) {
+            throw reader.resolver.error(`each entry of Policies of ${logicalId} must be a mapping, found ${quote(entry)}`, list, position);
+        }
+        if (isObject(entry) && Object.keys(entry).some((key) => key.startsWith('Fn::'))) {
+            // An entry chosen by Fn::If: resolve it first.
+            const resolved = reader.resolver.resolve(entry);
+            if (resolved === NO_VALUE)
+                return;
+            if (!isObject(resolved)) {
+                entity.missing.push(`policy ${position + 1} of ${logicalId} (unresolved)`);
+                return;
+            }
+            addInlinePolicy(reader, logicalId, resolved, entity);
+            return;
+        }
+        addInlinePolicy(reader, logicalId, entry, entity);
+    });
+}
+function addInlinePolicy(reader, logicalId, entry, entity) {
+    const name = reader.resolver.resolveString(entry.PolicyName, `PolicyName of a policy of ${logicalId}`, entry, 'PolicyName');
+    const policy = readTemplatePolicy(reader, entry.PolicyDocument, {
+        kind: 'identity',
+        name,
+        logicalId,
+        label: `inline policy "${name}" of ${logicalId}`
+    });
+    if (policy)
+        entity.policies.push(policy);
+    else
+        entity.missing.push(`inline policy ${name} of ${logicalId} (unresolved)`);
+}
+/** Attaches an `AWS::IAM::Policy`, `RolePolicy`, `UserPolicy`, `GroupPolicy` or `ManagedPolicy` to its entities. */
+function attachPolicyResource(reader, resource, find) {
+    const { resolver } = reader;
+    const { properties, logicalId, type } = resource;
+    const targets = [];
+    const single = {
+        'AWS::IAM::RolePolicy': ['RoleName', 'role'],
+        'AWS::IAM::UserPolicy': ['UserName', 'user'],
+        'AWS::IAM::GroupPolicy': ['GroupName', 'group']
+    };
+    if (type === 'AWS::IAM::Policy' || type === 'AWS::IAM::ManagedPolicy') {
+        for (const [list, kind] of ATTACHMENT_LISTS) {
+            for (const name of resolver.resolveStringList(properties[list], `${list} of ${logicalId}`, properties, list)) {
+                targets.push([kind, name, list]);
+            }
+        }
+    }
+    else if (single[type]) {
+        const [member, kind] = single[type];
+        targets.push([
+            kind,
+            resolver.resolveString(properties[member], `${member} of ${logicalId}`, properties, member),
+            member
+        ]);
+    }
+    else if (type === 'AWS::IAM::UserToGroupAddition') {
+        const group = resolver.resolveString(properties.GroupName, `GroupName of ${logicalId}`, properties, 'GroupName');
+        for (const name of resolver.resolveStringList(properties.Users, `Users of ${logicalId}`, properties, 'Users')) {
+            const user = find('user', name);
+            if (user)
+                user.groups.push(group);
+            else
+                warnOutside(reader, resource, 'user', name, 'Users');
+        }
+        return;
+    }
+    else {
+        return;
+    }
+    let policy;
+    let managedArn;
+    if (type === 'AWS::IAM::ManagedPolicy') {
+        managedArn = reader.resources.iamIdentity(resource).arn;
+    }
+    else {
+        const name = resolver.resolveString(properties.PolicyName, `PolicyName of ${logicalId}`, properties, 'PolicyName');
+        policy = readTemplatePolicy(reader, properties.PolicyDocument, {
+            kind: 'identity',
+            name,
+            logicalId,
+            label: `policy "${name}" (${logicalId})`
+        });
+    }
+    for (const [kind, name, member] of targets) {
+        const entity = find(kind, name);
+        if (!entity) {
+            warnOutside(reader, resource, kind, name, member);
+            continue;
+        }
+        if (managedArn) {
+            if (!entity.managedArns.includes(managedArn))
+                entity.managedArns.push(managedArn);
+        }
+        else if (policy)
+            entity.policies.push(policy);
+        else
+            entity.missing.push(`policy ${logicalId} (unresolved)`);
+    }
+}
+/** Warns about a policy attached to an entity this template does not create. */
+function warnOutside(reader, resource, kind, name, member) {
+    const location = reader.resolver.locate(resource.properties, member);
+    const shown = hasUnresolved(name) ? 'a name that cannot be resolved' : `${kind} ${name}`;
+    // NOTE: facts cannot yet add a policy to an entity defined elsewhere, so this attachment is lost.
+    reader.warnings.push({
+        code: 'facts',
+        message: `${resource.logicalId} attaches to ${shown}, which this template does not create; the attachment is not in the facts, so results for that ${kind} do not include it`,
+        ...(location && { location })
+    });
+}
+function addSamPolicies(reader, fn, globals, entities) {
+    const role = entities.find((entity) => entity.logicalId === `${fn.logicalId}Role` && entity.kind === 'role');
+    if (!role || fn.properties.Role !== undefined)
+        return;
+    const sam = readSamRolePolicies(reader, fn, globals);
+    role.policies.push(...sam.policies);
+    role.managedArns.push(...sam.managedArns);
+    role.missing.push(...sam.missing);
+}
+/** Adds the policies of each group of `user`; a group outside the template is missing, as its policies are unknown. */
+function addGroupPolicies(reader, user, groups) {
+    for (const name of user.groups) {
+        const group = groups.find((candidate) => candidate.identity.name === name);
+        if (group) {
+            user.policies.push(...group.policies);
+            user.missing.push(...group.missing);
+            continue;
+        }
+        const { partition } = reader.resolver.context;
+        user.missing.push(`arn:${partition}:iam::${reader.resources.account()}:group/${name}`);
+    }
+}
+function boundaryRef(arn, managed) {
+    const policy = managed.get(arn)?.policy;
+    if (!policy)
+        return { arn };
+    return { arn, policy: { ...policy, kind: 'permissions-boundary' } };
+}
+function readIamTags(reader, resource) {
+    const { properties } = resource;
+    if (properties.Tags === undefined)
+        return {};
+    const resolved = reader.resolver.resolve(properties.Tags);
+    if (!Array.isArray(resolved))
+        return {};
+    const tags = {};
+    for (const tag of resolved) {
+        if (isObject(tag) && typeof tag.Key === 'string' && !containsMarker(tag.Value)) {
+            tags[tag.Key] = tag.Value === undefined ? '' : String(tag.Value);
+        }
+    }
+    return tags;
+}
+
+;// CONCATENATED MODULE: ./src/facts/iac/cloudformation/resources.ts
+/**
+ * Names and ARNs of the resources a template creates, as `Ref` and `Fn::GetAtt` return
+ * them. A resource without a fixed name gets the synthetic name
+ * `<StackName>-<LogicalId>-pending`, and a key the synthetic key ID `pending:<LogicalId>`,
+ * so every reference to one resource gives the same string.
+ */
+
+const IAM_NAMES = {
+    'AWS::IAM::Role': { nameProperty: 'RoleName', arnType: 'role' },
+    'AWS::IAM::User': { nameProperty: 'UserName', arnType: 'user' },
+    'AWS::IAM::Group': { nameProperty: 'GroupName', arnType: 'group' },
+    'AWS::IAM::ManagedPolicy': { nameProperty: 'ManagedPolicyName', arnType: 'policy' }
+};
+const KEY_TYPES = new Set(['AWS::KMS::Key', 'AWS::KMS::ReplicaKey']);
+const FUNCTION_TYPES = new Set(['AWS::Serverless::Function', 'AWS::Lambda::Function']);
+/** The resources of a template, and the values `Ref` and `Fn::GetAtt` give for them. */
+class TemplateResources {
+    resolver;
+    byId = new Map();
+    identities = new Map();
+    computing = new Set();
+    constructor(resolver, resources) {
+        this.resolver = resolver;
+        for (const resource of resources)
+            this.byId.set(resource.logicalId, resource);
+    }
+    has(logicalId) {
+        return this.byId.has(logicalId);
+    }
+    get(logicalId) {
+        return this.byId.get(logicalId);
+    }
+    list() {
+        return [...this.byId.values()];
+    }
+    /** Adds a resource that a transform creates, such as the role SAM creates for a function. */
+    add(resource) {
+        this.byId.set(resource.logicalId, resource);
+    }
+    ref(logicalId, site) {
+        const resource = this.byId.get(logicalId);
+        if (IAM_NAMES[resource.type]) {
+            const identity = this.iamIdentity(resource);
+            return resource.type === 'AWS::IAM::ManagedPolicy' ? identity.arn : identity.name;
+        }
+        if (KEY_TYPES.has(resource.type))
+            return pendingKeyId(logicalId);
+        if (resource.type === 'AWS::KMS::Alias') {
+            return this.resolver.resolve(resource.properties.AliasName);
+        }
+        if (FUNCTION_TYPES.has(resource.type))
+            return this.functionName(resource);
+        return this.resolver.unresolved(site);
+    }
+    getAtt(logicalId, attribute, site) {
+        const resource = this.byId.get(logicalId);
+        const names = IAM_NAMES[resource.type];
+        if (names &&
+            (attribute === 'Arn' || (names.arnType === 'policy' && attribute === 'PolicyArn'))) {
+            return this.iamIdentity(resource).arn;
+        }
+        if (KEY_TYPES.has(resource.type)) {
+            if (attribute === 'Arn')
+                return this.keyArn(logicalId);
+            if (attribute === 'KeyId')
+                return pendingKeyId(logicalId);
+        }
+        if (FUNCTION_TYPES.has(resource.type) && attribute === 'Arn') {
+            const { partition } = this.resolver.context;
+            return `arn:${partition}:lambda:${this.region()}:${this.account()}:function:${this.functionName(resource)}`;
+        }
+        // RoleId, UniqueId and the attributes of other and custom resources exist only after deployment.
+        return this.resolver.unresolved(site);
+    }
+    /** Name, path and ARN of an IAM role, user, group or managed policy of the template. */
+    iamIdentity(resource) {
+        const known = this.identities.get(resource.logicalId);
+        if (known)
+            return known;
+        if (this.computing.has(resource.logicalId)) {
+            throw this.resolver.error(`the name of ${resource.logicalId} depends on itself`, resource.node);
+        }
+        this.computing.add(resource.logicalId);
+        const { nameProperty, arnType } = IAM_NAMES[resource.type];
+        const { properties } = resource;
+        const what = `${nameProperty} of ${resource.logicalId}`;
+        const name = properties[nameProperty] === undefined
+            ? this.pendingName(resource.logicalId)
+            : this.resolver.resolveString(properties[nameProperty], what, properties, nameProperty);
+        const path = properties.Path === undefined
+            ? '/'
+            : this.resolver.resolveString(properties.Path, `Path of ${resource.logicalId}`, properties, 'Path');
+        const { partition } = this.resolver.context;
+        const identity = {
+            name,
+            path,
+            arn: `arn:${partition}:iam::${this.account()}:${arnType}${path}${name}`
+        };
+        this.computing.delete(resource.logicalId);
+        this.identities.set(resource.logicalId, identity);
+        return identity;
+    }
+    /** The synthetic key ARN: `arn:PARTITION:kms:REGION:ACCOUNT:key/pending:<LogicalId>`. */
+    keyArn(logicalId) {
+        const { partition } = this.resolver.context;
+        return `arn:${partition}:kms:${this.region()}:${this.account()}:key/${pendingKeyId(logicalId)}`;
+    }
+    /** The stack's account, or its marker. */
+    account() {
+        return this.resolver.context.accountId ?? this.resolver.registry.marker('AWS::AccountId');
+    }
+    /** The stack's Region, or its marker. */
+    region() {
+        return this.resolver.context.region ?? this.resolver.registry.marker('AWS::Region');
+    }
+    /** The name CloudFormation generates, written as `<StackName>-<LogicalId>-pending`. */
+    pendingName(logicalId) {
+        const { stackName } = this.resolver.context;
+        return stackName ? `${stackName}-${logicalId}-pending` : `${logicalId}-pending`;
+    }
+    functionName(resource) {
+        const { properties } = resource;
+        if (properties.FunctionName === undefined)
+            return this.pendingName(resource.logicalId);
+        return this.resolver.resolveString(properties.FunctionName, `FunctionName of ${resource.logicalId}`, properties, 'FunctionName');
+    }
+}
+/** The synthetic ID of a key the template creates, because KMS generates the real one. */
+function pendingKeyId(logicalId) {
+    return `pending:${logicalId}`;
+}
+/** Reads the `Resources` section into entries; throws an `InputError` for a malformed one. */
+function readResources(resolver, template) {
+    const resources = template.Resources;
+    if (!isObject(resources)) {
+        throw resolver.error(`Resources must be a mapping of logical IDs to resources, found ${resources_describe(resources)}`, template, 'Resources');
+    }
+    return Object.entries(resources).map(([logicalId, node]) => {
+        if (!isObject(node) || typeof node.Type !== 'string') {
+            throw resolver.error(`resource ${logicalId} must be a mapping with a Type such as AWS::KMS::Key`, resources, logicalId);
+        }
+        const properties = node.Properties ?? {};
+        if (!isObject(properties)) {
+            throw resolver.error(`Properties of ${logicalId} must be a mapping`, node, 'Properties');
+        }
+        return { logicalId, type: node.Type, properties, node };
+    });
+}
+function resources_describe(value) {
+    if (value === undefined)
+        return 'nothing';
+    if (Array.isArray(value))
+        return 'a list';
+    return JSON.stringify(value).slice(0, 60);
+}
+
+;// CONCATENATED MODULE: ./src/facts/iac/cloudformation/key-resources.ts
+
+
+
+
+
+/**
+ * Reads a key the template creates. Its ARN is synthetic (`key/pending:<LogicalId>`),
+ * because KMS generates the key ID. Without `KeyPolicy`, the key gets the default key
+ * policy that KMS attaches to keys created through the API (CloudFormation calls
+ * CreateKey): one statement that allows the account (`:root`) every KMS action, which
+ * lets IAM policies grant access.
+ */
+function readKey(reader, resource) {
+    const { resolver, resources } = reader;
+    const { logicalId, properties } = resource;
+    const location = resolver.locate(resource.node);
+    if (properties.KeyPolicy === undefined && resource.type === 'AWS::KMS::ReplicaKey') {
+        throw resolver.error(`KeyPolicy of replica key ${logicalId} is missing`, resource.node, 'Properties');
+    }
+    const key = {
+        arn: resources.keyArn(logicalId),
+        keyId: pendingKeyId(logicalId),
+        accountId: resources.account(),
+        region: resources.region(),
+        partition: resolver.context.partition,
+        metadata: readKeyMetadata(reader, resource),
+        aliases: [],
+        tags: key_resources_readTags(reader, resource),
+        references: [`${reader.source}#${logicalId}`],
+        pending: true,
+        ...(location && { location })
+    };
+    const policy = readKeyPolicy(reader, resource, key);
+    if (policy)
+        key.policy = policy;
+    else {
+        // NOTE: a key without a readable policy stays without one, so its results are unknown.
+        reader.warnings.push({
+            code: 'facts',
+            message: `the key policy of ${logicalId} depends on a value that cannot be resolved; results for this key are unknown`,
+            ...(location && { location })
+        });
+    }
+    return key;
+}
+function readKeyPolicy(reader, resource, key) {
+    const { logicalId, properties } = resource;
+    const options = {
+        kind: 'key-policy',
+        name: 'default',
+        logicalId,
+        label: `key policy of ${logicalId}`
+    };
+    if (properties.KeyPolicy !== undefined) {
+        const resolved = reader.resolver.resolve(properties.KeyPolicy);
+        if (resolved !== NO_VALUE) {
+            if (typeof resolved === 'string' && hasUnresolved(resolved))
+                return undefined;
+            return parseResolvedPolicy(reader, resolved, options);
+        }
+    }
+    const document = defaultKeyPolicy(key.partition, key.accountId);
+    const policy = readTemplatePolicy(reader, document, options);
+    if (policy?.origin) {
+        // A new statement goes where KeyPolicy would be written: in the resource's Properties.
+        const where = reader.resolver.locate(resource.node, 'Properties') ?? reader.resolver.locate(resource.node);
+        if (where)
+            policy.origin.statementsLocation = where;
+        else
+            delete policy.origin.statementsLocation;
+    }
+    return policy;
+}
+/** The default key policy of keys created through the KMS API. */
+function defaultKeyPolicy(partition, accountId) {
+    return {
+        Version: '2012-10-17',
+        Id: 'key-default-1',
+        Statement: [
+            {
+                Sid: 'Enable IAM User Permissions',
+                Effect: 'Allow',
+                Principal: { AWS: `arn:${partition}:iam::${accountId}:root` },
+                Action: 'kms:*',
+                Resource: '*'
+            }
+        ]
+    };
+}
+function readKeyMetadata(reader, resource) {
+    const { properties, type } = resource;
+    const value = (name) => {
+        if (properties[name] === undefined)
+            return undefined;
+        const resolved = reader.resolver.resolve(properties[name]);
+        return resolved === NO_VALUE || containsMarker(resolved) ? null : resolved;
+    };
+    const enabled = value('Enabled');
+    const keyUsage = value('KeyUsage');
+    const keySpec = value('KeySpec');
+    const origin = value('Origin');
+    const multiRegion = value('MultiRegion');
+    const metadata = { keyManager: 'CUSTOMER' };
+    // A null value is unresolved, so the field stays unknown.
+    if (enabled !== null) {
+        const isEnabled = enabled === undefined || enabled === true || enabled === 'true';
+        metadata.enabled = isEnabled;
+        metadata.keyState = isEnabled ? 'Enabled' : 'Disabled';
+    }
+    if (keyUsage !== null)
+        metadata.keyUsage = keyUsage === undefined ? 'ENCRYPT_DECRYPT' : String(keyUsage);
+    if (keySpec !== null)
+        metadata.keySpec = keySpec === undefined ? 'SYMMETRIC_DEFAULT' : String(keySpec);
+    if (origin !== null) {
+        metadata.origin = origin === undefined ? 'AWS_KMS' : String(origin);
+        // A key with imported material has none until it is imported, whatever Enabled is set to.
+        if (metadata.origin === 'EXTERNAL' && metadata.keyState === 'Enabled') {
+            metadata.keyState = 'PendingImport';
+            metadata.enabled = false;
+        }
+    }
+    if (type === 'AWS::KMS::ReplicaKey') {
+        metadata.multiRegion = true;
+        metadata.multiRegionKeyType = 'REPLICA';
+    }
+    else if (multiRegion !== null) {
+        metadata.multiRegion = multiRegion === true || multiRegion === 'true';
+        if (metadata.multiRegion)
+            metadata.multiRegionKeyType = 'PRIMARY';
+    }
+    return metadata;
+}
+/** Reads `Tags` (a list of Key and Value); an unresolved tag leaves the tags unknown. */
+function key_resources_readTags(reader, resource) {
+    const { properties } = resource;
+    if (properties.Tags === undefined)
+        return {};
+    const resolved = reader.resolver.resolve(properties.Tags);
+    if (resolved === NO_VALUE)
+        return {};
+    if (containsMarker(resolved))
+        return undefined;
+    if (!Array.isArray(resolved)) {
+        throw reader.resolver.error(`Tags of ${resource.logicalId} must be a list of Key and Value, found ${quote(resolved)}`, properties, 'Tags');
+    }
+    const tags = {};
+    for (const tag of resolved) {
+        if (!isObject(tag) || typeof tag.Key !== 'string') {
+            throw reader.resolver.error(`each tag of ${resource.logicalId} needs a Key, found ${quote(tag)}`, resolved);
+        }
+        tags[tag.Key] = tag.Value === undefined ? '' : String(tag.Value);
+    }
+    return tags;
+}
+/**
+ * Adds the alias of an `AWS::KMS::Alias` to the key its `TargetKeyId` names. An alias of a
+ * key outside the template is only a warning, because no fact of that key is here.
+ */
+function addAlias(reader, resource, keys) {
+    const { resolver } = reader;
+    const { properties, logicalId } = resource;
+    const name = resolver.resolveString(properties.AliasName, `AliasName of ${logicalId}`, properties, 'AliasName');
+    const target = resolver.resolveString(properties.TargetKeyId, `TargetKeyId of ${logicalId}`, properties, 'TargetKeyId');
+    const key = keys.find((candidate) => candidate.keyId === target || candidate.arn === target);
+    if (key) {
+        key.aliases = [...(key.aliases ?? []), name].sort();
+        return;
+    }
+    const location = resolver.locate(properties, 'TargetKeyId');
+    reader.warnings.push({
+        code: 'facts',
+        message: `alias ${name} (${logicalId}) targets ${target}, which is not a key of this template; the alias is not added to any key`,
+        ...(location && { location })
+    });
+}
+
+;// CONCATENATED MODULE: ./src/facts/iac/cloudformation/read-template.ts
+
+
+
+
+
+
+
+
+
+const SERVERLESS_TRANSFORM = 'AWS::Serverless-2016-10-31';
+/** Transforms whose effect this reader applies itself (SAM) or that add only intrinsics it reads. */
+const KNOWN_TRANSFORMS = new Set([SERVERLESS_TRANSFORM, 'AWS::LanguageExtensions']);
+/**
+ * Reads a template. `text` is the file content, `source` the path as the loader names it.
+ * Throws an `InputError` for a malformed template: invalid JSON or YAML, an unknown tag,
+ * `Resources` that is not a mapping, or a `Ref` to a name the template does not define.
+ */
+function readCloudFormationTemplate(source, text, context) {
+    const parsed = parseTemplate(source, text);
+    if (!isObject(parsed.value)) {
+        throw new InputError('a template must be a mapping with Resources', {
+            file: source,
+            line: 1,
+            column: 1
+        });
+    }
+    const template = parsed.value;
+    const registry = new UnresolvedRegistry(source);
+    const resolver = new TemplateResolver(parsed, template, context, registry);
+    const globals = samFunctionGlobals(template);
+    const written = readResources(resolver, template);
+    const resources = new TemplateResources(resolver, written);
+    resolver.resources = resources;
+    for (const resource of written) {
+        const role = samRoleResource(resource, globals);
+        if (role)
+            resources.add(role);
+    }
+    const reader = {
+        source,
+        format: parsed.format,
+        resolver,
+        resources,
+        warnings: []
+    };
+    warnAboutTransforms(reader, template);
+    const deployed = resources.list().filter((resource) => isDeployed(reader, resource));
+    const keys = deployed
+        .filter((resource) => resource.type === 'AWS::KMS::Key' || resource.type === 'AWS::KMS::ReplicaKey')
+        .map((resource) => readKey(reader, resource));
+    for (const alias of deployed.filter((resource) => resource.type === 'AWS::KMS::Alias')) {
+        addAlias(reader, alias, keys);
+    }
+    const iam = readIamResources(reader, deployed, globals);
+    return {
+        keys,
+        roles: iam.roles,
+        users: iam.users,
+        groups: iam.groups,
+        unresolved: registry.list(),
+        warnings: reader.warnings
+    };
+}
+/**
+ * True for a parsed document that is a CloudFormation template: it has
+ * `AWSTemplateFormatVersion`, the SAM transform, or `Resources` whose entries have a
+ * `Type` such as `AWS::...` or `Custom::...`.
+ */
+function isCloudFormationTemplate(value) {
+    if (!isObject(value))
+        return false;
+    if (Object.hasOwn(value, 'AWSTemplateFormatVersion'))
+        return true;
+    const transforms = Array.isArray(value.Transform) ? value.Transform : [value.Transform];
+    if (transforms.includes(SERVERLESS_TRANSFORM))
+        return true;
+    const resources = value.Resources;
+    if (!isObject(resources))
+        return false;
+    const entries = Object.values(resources);
+    return (entries.length > 0 &&
+        entries.some((entry) => isObject(entry) && typeof entry.Type === 'string' && /^(AWS|Custom)::/.test(entry.Type)));
+}
+/** `Globals.Function` of a SAM template, whose members apply to every function. */
+function samFunctionGlobals(template) {
+    const globals = template.Globals;
+    return isObject(globals) && isObject(globals.Function) ? globals.Function : {};
+}
+/**
+ * Decides whether a resource is created: its `Condition` is true. A condition that depends
+ * on an unresolved value keeps the resource, with a warning.
+ */
+function isDeployed(reader, resource) {
+    const condition = resource.node.Condition;
+    if (condition === undefined)
+        return true;
+    if (typeof condition !== 'string') {
+        throw reader.resolver.error(`Condition of ${resource.logicalId} must name a condition`, resource.node, 'Condition');
+    }
+    const decided = reader.resolver.condition(condition, resource.node);
+    if (decided !== undefined)
+        return decided;
+    const location = reader.resolver.locate(resource.node, 'Condition');
+    // NOTE: the resource is kept, so its statements count as written; whether it is created is unknown.
+    reader.warnings.push({
+        code: 'facts',
+        message: `whether ${resource.logicalId} is created depends on condition ${condition}, which cannot be decided; it is read as created`,
+        ...(location && { location })
+    });
+    return true;
+}
+/** Warns about macros other than SAM: they may rewrite the template before deployment. */
+function warnAboutTransforms(reader, template) {
+    const transform = template.Transform;
+    if (transform === undefined)
+        return;
+    const names = (Array.isArray(transform) ? transform : [transform]).map((entry) => typeof entry === 'string'
+        ? entry
+        : isObject(entry) && typeof entry.Name === 'string'
+            ? entry.Name
+            : JSON.stringify(entry));
+    for (const name of names) {
+        if (KNOWN_TRANSFORMS.has(name))
+            continue;
+        const location = reader.resolver.locate(template, 'Transform');
+        reader.warnings.push({
+            code: 'facts',
+            message: `transform ${name} may change the template before deployment; the facts are read from the template as written`,
+            ...(location && { location })
+        });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/facts/iac/terraform/address.ts
+/**
+ * Terraform resource addresses as `terraform show -json` prints them, such as
+ * `module.app["eu"].aws_kms_key.this[0]`.
+ */
+const IDENTIFIER = /[A-Za-z_][A-Za-z0-9_-]*/y;
+/** Splits `address` into its module steps and resource; undefined when it is not a resource address. */
+function parseAddress(address) {
+    const scanner = new AddressScanner(address);
+    const modules = [];
+    while (scanner.peekWord('module')) {
+        scanner.word();
+        const name = scanner.dot() && scanner.word();
+        if (!name)
+            return undefined;
+        const key = scanner.key();
+        modules.push(key === undefined ? { name } : { name, key });
+        if (!scanner.dot())
+            return undefined;
+    }
+    let mode = 'managed';
+    if (scanner.peekWord('data')) {
+        scanner.word();
+        if (!scanner.dot())
+            return undefined;
+        mode = 'data';
+    }
+    const type = scanner.word();
+    const name = type && scanner.dot() && scanner.word();
+    if (!type || !name)
+        return undefined;
+    const key = scanner.key();
+    if (!scanner.atEnd())
+        return undefined;
+    return { modules, mode, type, name, ...(key !== undefined && { key }) };
+}
+/** Returns the module part of an address, such as `module.app["eu"]`, or `''` for the root module. */
+function moduleAddress(steps) {
+    return steps.map((step) => `module.${step.name}${step.key ?? ''}`).join('.');
+}
+/** Joins a module address and a module-relative resource reference. */
+function joinAddress(module, relative) {
+    return module === '' ? relative : `${module}.${relative}`;
+}
+class AddressScanner {
+    text;
+    offset = 0;
+    constructor(text) {
+        this.text = text;
+    }
+    atEnd() {
+        return this.offset === this.text.length;
+    }
+    peekWord(expected) {
+        return (this.text.startsWith(expected, this.offset) &&
+            this.text[this.offset + expected.length] === '.');
+    }
+    word() {
+        IDENTIFIER.lastIndex = this.offset;
+        const match = IDENTIFIER.exec(this.text);
+        if (!match)
+            return undefined;
+        this.offset += match[0].length;
+        return match[0];
+    }
+    dot() {
+        if (this.text[this.offset] !== '.')
+            return false;
+        this.offset++;
+        return true;
+    }
+    /** Reads `[0]` or `["key"]` (a JSON string, so `\"` and `\\` escapes are allowed). */
+    key() {
+        if (this.text[this.offset] !== '[')
+            return undefined;
+        const start = this.offset;
+        let i = start + 1;
+        if (this.text[i] === '"') {
+            i++;
+            while (i < this.text.length && this.text[i] !== '"')
+                i += this.text[i] === '\\' ? 2 : 1;
+            i++;
+        }
+        else {
+            while (i < this.text.length && /[0-9]/.test(this.text[i]))
+                i++;
+        }
+        if (this.text[i] !== ']' || i === start + 1)
+            return undefined;
+        this.offset = i + 1;
+        return this.text.slice(start, this.offset);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/facts/iac/terraform/hcl-scanner.ts
+
+/** Scans one file into its top-level blocks. Top-level attributes (in `.tfvars`-like files) are ignored. */
+function scanHclBlocks(file, text) {
+    const scanner = new HclScanner(text, new FileTextMap(file, text));
+    return scanner.body(false).blocks;
+}
+/** Returns the content of a quoted string without escapes or interpolation, such as `"app"`; else undefined. */
+function simpleString(valueText) {
+    const match = /^"([^"\\$%]*)"$/.exec(valueText);
+    return match ? match[1] : undefined;
+}
+const IDENTIFIER_START = /[A-Za-z_]/;
+const IDENTIFIER_PART = /[A-Za-z0-9_-]/;
+class HclScanner {
+    text;
+    map;
+    offset = 0;
+    constructor(text, map) {
+        this.text = text;
+        this.map = map;
+    }
+    /** Reads body items until the closing `}` (consumed) when `nested`, else until the end. */
+    body(nested) {
+        const attributes = [];
+        const blocks = [];
+        for (;;) {
+            this.skipSpace(true);
+            if (this.offset >= this.text.length)
+                return { attributes, blocks };
+            const char = this.text[this.offset];
+            if (char === '}') {
+                this.offset++;
+                if (nested)
+                    return { attributes, blocks };
+                continue;
+            }
+            if (!IDENTIFIER_START.test(char)) {
+                // Text that starts no item, such as a stray bracket: skip it to keep scanning.
+                this.skipExpression();
+                continue;
+            }
+            const start = this.offset;
+            const name = this.identifier();
+            this.skipSpace(false);
+            if (this.text[this.offset] === '=' && this.text[this.offset + 1] !== '=') {
+                this.offset++;
+                const valueStart = this.offset;
+                this.skipExpression();
+                attributes.push({
+                    name,
+                    location: this.map.locate(start),
+                    valueText: this.text.slice(valueStart, this.offset).trim()
+                });
+                continue;
+            }
+            const block = this.blockAfterType(name, start);
+            if (block)
+                blocks.push(block);
+            else
+                this.skipExpression();
+        }
+    }
+    /** Reads labels and the body of a block whose type was just read; undefined when no `{` follows. */
+    blockAfterType(type, start) {
+        const labels = [];
+        for (;;) {
+            this.skipSpace(false);
+            const char = this.text[this.offset];
+            if (char === '{') {
+                this.offset++;
+                const body = this.body(true);
+                return { type, labels, location: this.map.locate(start), ...body };
+            }
+            if (char === '"') {
+                const labelStart = this.offset;
+                this.skipString();
+                labels.push(decodeLabel(this.text.slice(labelStart, this.offset)));
+            }
+            else if (char !== undefined && IDENTIFIER_START.test(char)) {
+                labels.push(this.identifier());
+            }
+            else {
+                return undefined;
+            }
+        }
+    }
+    identifier() {
+        const start = this.offset;
+        while (this.offset < this.text.length && IDENTIFIER_PART.test(this.text[this.offset])) {
+            this.offset++;
+        }
+        return this.text.slice(start, this.offset);
+    }
+    /**
+     * Skips an expression up to the end of its line, or up to a `}` that closes the
+     * enclosing block. Brackets, strings, heredocs and comments may span lines.
+     */
+    skipExpression() {
+        let depth = 0;
+        while (this.offset < this.text.length) {
+            const char = this.text[this.offset];
+            if (char === '\n' && depth === 0)
+                return;
+            if (char === '}' && depth === 0)
+                return;
+            if (this.skipComment(char) || this.skipHeredoc())
+                continue;
+            if (char === '"') {
+                this.skipString();
+                continue;
+            }
+            if (char === '(' || char === '[' || char === '{')
+                depth++;
+            else if ((char === ')' || char === ']' || char === '}') && depth > 0)
+                depth--;
+            this.offset++;
+        }
+    }
+    /** Skips spaces and comments; line breaks too when `newlines`. A `#` or `//` comment stops before its line break. */
+    skipSpace(newlines) {
+        while (this.offset < this.text.length) {
+            const char = this.text[this.offset];
+            if (char === ' ' || char === '\t' || char === '\r' || (newlines && char === '\n')) {
+                this.offset++;
+            }
+            else if (!this.skipComment(char)) {
+                return;
+            }
+        }
+    }
+    /** Skips one comment starting at the offset; false when none starts there. */
+    skipComment(char) {
+        const next = this.text[this.offset + 1];
+        if (char === '#' || (char === '/' && next === '/')) {
+            const end = this.text.indexOf('\n', this.offset);
+            this.offset = end < 0 ? this.text.length : end;
+            return true;
+        }
+        if (char === '/' && next === '*') {
+            const end = this.text.indexOf('*/', this.offset + 2);
+            this.offset = end < 0 ? this.text.length : end + 2;
+            return true;
+        }
+        return false;
+    }
+    /** Skips a heredoc `<<EOF` or `<<-EOF` through its closing marker line; false when none starts here. */
+    skipHeredoc() {
+        const match = /<<-?([A-Za-z_][A-Za-z0-9_-]*)[ \t]*\r?\n/y;
+        match.lastIndex = this.offset;
+        const found = match.exec(this.text);
+        if (!found)
+            return false;
+        const marker = found[1];
+        let lineStart = this.offset + found[0].length;
+        while (lineStart < this.text.length) {
+            let lineEnd = this.text.indexOf('\n', lineStart);
+            if (lineEnd < 0)
+                lineEnd = this.text.length;
+            if (this.text.slice(lineStart, lineEnd).trim() === marker) {
+                this.offset = lineEnd;
+                return true;
+            }
+            lineStart = lineEnd + 1;
+        }
+        this.offset = this.text.length;
+        return true;
+    }
+    /** Skips a string template starting at its opening quote, with nested `${...}` and `%{...}`. */
+    skipString() {
+        this.offset++;
+        while (this.offset < this.text.length) {
+            const char = this.text[this.offset];
+            if (char === '"') {
+                this.offset++;
+                return;
+            }
+            if (char === '\n')
+                return;
+            if (char === '\\') {
+                this.offset += 2;
+                continue;
+            }
+            const next = this.text[this.offset + 1];
+            if ((char === '$' || char === '%') && next === char && this.text[this.offset + 2] === '{') {
+                this.offset += 3;
+                continue;
+            }
+            if ((char === '$' || char === '%') && next === '{') {
+                this.offset += 2;
+                this.skipInterpolation();
+                continue;
+            }
+            this.offset++;
+        }
+    }
+    /** Skips the inside of `${...}` through its closing brace. */
+    skipInterpolation() {
+        let depth = 0;
+        while (this.offset < this.text.length) {
+            const char = this.text[this.offset];
+            if (this.skipComment(char) || this.skipHeredoc())
+                continue;
+            if (char === '"') {
+                this.skipString();
+                continue;
+            }
+            if (char === '{')
+                depth++;
+            else if (char === '}') {
+                if (depth === 0) {
+                    this.offset++;
+                    return;
+                }
+                depth--;
+            }
+            this.offset++;
+        }
+    }
+}
+/** Decodes a quoted block label; labels are plain names, so only `\"` and `\\` are unescaped. */
+function decodeLabel(raw) {
+    return raw.replace(/^"|"$/g, '').replace(/\\(["\\])/g, '$1');
+}
+
+;// CONCATENATED MODULE: ./src/facts/iac/terraform/locate-address.ts
+/**
+ * Mapping of plan addresses to the `.tf` lines that declare them, so that statements,
+ * annotations and fixes point at the configuration rather than at the one-line plan JSON.
+ */
+
+
+
+
+const scanned = new WeakMap();
+/**
+ * Finds the `resource "TYPE" "NAME" {` block of `address` (instance keys are ignored, as
+ * one block declares every instance). For a module address it looks in the module's
+ * directory: the local `source` of `configuration.module_calls`, or the directory
+ * `terraform init` installs a registry module into (`.terraform/modules/KEY`). When that
+ * directory holds no such block, a block that only one file declares is used. Returns
+ * an empty object when nothing matches.
+ */
+function locateAddress(address, plan, tfFiles) {
+    const found = findResourceBlock(address, plan, tfFiles);
+    if (!found)
+        return {};
+    return { block: found.location, attribute: (name) => attributeLocation(found, name) };
+}
+/** Finds the resource block of `address`, when a `.tf` file declares it. */
+function findResourceBlock(address, plan, tfFiles) {
+    const parsed = parseAddress(address);
+    if (!parsed || tfFiles.length === 0)
+        return undefined;
+    const blockType = parsed.mode === 'data' ? 'data' : 'resource';
+    const matches = (file) => blocksOf(file).filter((block) => block.type === blockType &&
+        block.labels[0] === parsed.type &&
+        block.labels[1] === parsed.name);
+    const directory = moduleDirectory(plan, tfFiles, parsed.modules.map((step) => step.name));
+    if (directory !== undefined) {
+        const inDirectory = tfFiles
+            .filter((file) => directoryOf(file.path) === directory)
+            .flatMap(matches);
+        if (inDirectory.length > 0)
+            return inDirectory[0];
+    }
+    const anywhere = tfFiles.flatMap(matches);
+    return anywhere.length === 1 ? anywhere[0] : undefined;
+}
+/** Location of attribute `name` of a block, or of its first nested block of type `name`. */
+function attributeLocation(block, name) {
+    return (block.attributes.find((attribute) => attribute.name === name)?.location ??
+        block.blocks.find((nested) => nested.type === name)?.location);
+}
+function blocksOf(file) {
+    let blocks = scanned.get(file);
+    if (!blocks) {
+        blocks = scanHclBlocks(file.path, file.text);
+        scanned.set(file, blocks);
+    }
+    return blocks;
+}
+/** Returns the directory of the module that `calls` names (module call names from the root), normalised with `/`. */
+function moduleDirectory(plan, tfFiles, calls) {
+    let directory = rootDirectory(tfFiles);
+    let module = isObject(plan) && isObject(plan.configuration) ? plan.configuration.root_module : undefined;
+    for (let depth = 0; depth < calls.length; depth++) {
+        const call = isObject(module) && isObject(module.module_calls)
+            ? module.module_calls[calls[depth]]
+            : undefined;
+        if (!isObject(call))
+            return undefined;
+        const source = typeof call.source === 'string' ? call.source : '';
+        if (source.startsWith('./') || source.startsWith('../')) {
+            directory = external_node_path_default().posix.normalize(external_node_path_default().posix.join(directory, source));
+        }
+        else {
+            // Terraform installs remote modules under .terraform/modules, named by the dotted call names.
+            directory = external_node_path_default().posix.join(rootDirectory(tfFiles), '.terraform/modules', calls.slice(0, depth + 1).join('.'));
+        }
+        module = call.module;
+    }
+    return directory;
+}
+/** Returns the root module's directory: the deepest directory that contains every file outside `.terraform`. */
+function rootDirectory(tfFiles) {
+    const directories = tfFiles
+        .map((file) => directoryOf(file.path))
+        .filter((directory) => !directory.split('/').includes('.terraform'));
+    if (directories.length === 0)
+        return '.';
+    let common = directories[0].split('/');
+    for (const directory of directories.slice(1)) {
+        const parts = directory.split('/');
+        let shared = 0;
+        while (shared < common.length && shared < parts.length && common[shared] === parts[shared])
+            shared++;
+        common = common.slice(0, shared);
+    }
+    return common.length === 0 ? '.' : common.join('/');
+}
+function directoryOf(filePath) {
+    return external_node_path_default().posix.dirname(filePath.replaceAll('\\', '/'));
+}
+
+;// CONCATENATED MODULE: ./src/facts/iac/terraform/plan-document.ts
+/**
+ * Parsing of `terraform show -json` plan output, with positions, and the check of its
+ * `format_version`.
+ */
+
+
+
+
+/**
+ * Major versions of the plan format this reader understands. Terraform promises to raise
+ * the major version only for changes that are not backward-compatible, and asks readers
+ * to reject other majors (Terraform's "JSON Output Format" page). Terraform 0.12 to 1.0
+ * print `0.1` or `0.2`, and later versions `1.x`.
+ */
+const SUPPORTED_MAJOR_VERSIONS = ['0', '1'];
+/**
+ * Returns true for the output of `terraform show -json` for a plan: an object with
+ * `format_version` and `terraform_version`, and `planned_values` or `resource_changes`.
+ */
+function isTerraformPlan(value) {
+    return (isObject(value) &&
+        typeof value.format_version === 'string' &&
+        typeof value.terraform_version === 'string' &&
+        (isObject(value.planned_values) || Array.isArray(value.resource_changes)));
+}
+/**
+ * Parses plan JSON text. Throws an `InputError` at the fault for malformed JSON, a text
+ * that is not a plan, and a `format_version` whose major version is not supported.
+ */
+function parsePlanText(source, text) {
+    const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+    const map = new FileTextMap(source, body);
+    if (body.search(/\S/) < 0) {
+        throw new InputError('Terraform plan file is empty; expected the output of "terraform show -json PLANFILE"', map.locate(0));
+    }
+    const { value, index } = parseJson(body, map);
+    const reader = new DocumentReader(source, index);
+    if (!isTerraformPlan(value)) {
+        const message = `not a Terraform plan: expected the output of "terraform show -json PLANFILE", an object with format_version, terraform_version and planned_values or resource_changes, found ${quote(value)}`;
+        throw isObject(value) || Array.isArray(value)
+            ? reader.error(message, value)
+            : new InputError(message, map.locate(body.search(/\S/)));
+    }
+    const root = value;
+    checkFormatVersion(reader, root);
+    return { root, reader };
+}
+function checkFormatVersion(reader, root) {
+    const version = root.format_version;
+    const major = /^(\d+)\.\d+$/.exec(version)?.[1];
+    if (major !== undefined && SUPPORTED_MAJOR_VERSIONS.includes(major))
+        return;
+    throw reader.error(`unsupported Terraform plan format_version ${quote(version)}: this tool reads versions 0.x and 1.x; export the plan with Terraform 0.12 or later up to a release that prints format 1.x`, root, 'format_version');
+}
+
+;// CONCATENATED MODULE: ./src/facts/iac/terraform/plan-values.ts
+/**
+ * Reading planned attribute values: whether each is known before apply, and what the
+ * configuration says it depends on when it is not.
+ */
+
+/** The planned value of attribute `name` of `instance`. */
+function plannedValue(instance, name) {
+    if (instance.unknown[name] === true)
+        return { known: false };
+    if (!Object.hasOwn(instance.values, name)) {
+        return instance.absentIsUnknown ? { known: false } : { known: true, value: undefined };
+    }
+    return { known: true, value: instance.values[name] };
+}
+/** True when the value, or any element or member of it, is known only after apply. */
+function hasUnknownPart(instance, name) {
+    if (plannedValue(instance, name).known === false)
+        return true;
+    return containsTrue(instance.unknown[name]);
+}
+/**
+ * Returns which elements of list attribute `name` are unknown (`after_unknown` gives a
+ * list of booleans), or true when the whole list is.
+ */
+function unknownElements(instance, name) {
+    const marks = instance.unknown[name];
+    if (marks === true || plannedValue(instance, name).known === false)
+        return true;
+    return Array.isArray(marks) ? marks.map(containsTrue) : [];
+}
+/** True when the configuration sets attribute or block `name` (a computed attribute it does not set has no expression). */
+function isConfigured(instance, name) {
+    const expressions = configExpressions(instance.config);
+    return expressions !== undefined && Object.hasOwn(expressions, name);
+}
+/**
+ * The references of the expression of `name` in `expressions` (a resource's, or a nested
+ * block's), without those that are a prefix of another one, as Terraform lists
+ * `aws_iam_role.app.arn` together with `aws_iam_role.app`.
+ */
+function expressionReferences(expressions, name) {
+    const expression = expressions?.[name];
+    const references = isObject(expression) && Array.isArray(expression.references) ? expression.references : [];
+    const names = references.filter((reference) => typeof reference === 'string');
+    return [...new Set(names)].filter((reference) => !names.some((other) => other !== reference &&
+        (other.startsWith(`${reference}.`) || other.startsWith(`${reference}[`))));
+}
+/** The `expressions` object of a configuration entry. */
+function configExpressions(config) {
+    return config && isObject(config.expressions) ? config.expressions : undefined;
+}
+/** Text for an `UnresolvedValue`: `ADDRESS.ATTRIBUTE (known after apply; depends on REFS)`. */
+function knownAfterApply(subject, references) {
+    const dependsOn = references.length > 0 ? `; depends on ${references.join(', ')}` : '';
+    return `${subject} (known after apply${dependsOn})`;
+}
+function containsTrue(marks) {
+    if (marks === true)
+        return true;
+    if (Array.isArray(marks))
+        return marks.some(containsTrue);
+    if (isObject(marks))
+        return Object.values(marks).some(containsTrue);
+    return false;
+}
+
+;// CONCATENATED MODULE: ./src/facts/iac/terraform/plan-resources.ts
+/**
+ * The resource instances a plan leaves after apply, with their planned values, which
+ * of those are unknown until apply, and their configuration entries.
+ */
+
+
+/**
+ * Lists the managed resource instances that exist after apply. Instances that the plan
+ * deletes without creating again are left out. `resource_changes` comes first, because
+ * only it marks unknown values; `planned_values` fills in instances it does not list.
+ */
+function collectInstances(root) {
+    const instances = new Map();
+    const deleted = new Set();
+    const changes = Array.isArray(root.resource_changes) ? root.resource_changes : [];
+    for (const change of changes) {
+        if (!isObject(change) || change.mode !== 'managed' || typeof change.address !== 'string')
+            continue;
+        const body = isObject(change.change) ? change.change : {};
+        const actions = Array.isArray(body.actions) ? body.actions : [];
+        if (actions.includes('delete') && !actions.includes('create')) {
+            deleted.add(change.address);
+            continue;
+        }
+        if (!isObject(body.after))
+            continue;
+        const instance = makeInstance(root, change.address, body.after, {
+            unknown: isObject(body.after_unknown) ? body.after_unknown : {},
+            absentIsUnknown: false,
+            created: actions.includes('create')
+        });
+        if (instance)
+            instances.set(instance.address, instance);
+    }
+    for (const resource of moduleResources(plannedRoot(root))) {
+        const address = resource.address;
+        if (resource.mode !== 'managed' || instances.has(address) || deleted.has(address))
+            continue;
+        const values = isObject(resource.values) ? resource.values : {};
+        const instance = makeInstance(root, address, values, {
+            unknown: {},
+            absentIsUnknown: true,
+            created: false
+        });
+        if (instance)
+            instances.set(address, instance);
+    }
+    return [...instances.values()];
+}
+/** Known values of the data sources of `type` that the plan read, from any part of the plan. */
+function dataSourceValues(root, type) {
+    const found = [];
+    const prior = isObject(root.prior_state) && isObject(root.prior_state.values)
+        ? root.prior_state.values.root_module
+        : undefined;
+    for (const resource of [...moduleResources(prior), ...moduleResources(plannedRoot(root))]) {
+        if (resource.mode === 'data' && resource.type === type && isObject(resource.values))
+            found.push(resource.values);
+    }
+    return found;
+}
+/** The configuration module for `steps`, following `module_calls`. */
+function configModule(root, steps) {
+    let module = isObject(root.configuration) ? root.configuration.root_module : undefined;
+    for (const step of steps) {
+        if (!isObject(module) || !isObject(module.module_calls))
+            return undefined;
+        const call = module.module_calls[step.name];
+        module = isObject(call) ? call.module : undefined;
+    }
+    return isObject(module) ? module : undefined;
+}
+/** The configuration entry of a resource, by its parsed address. */
+function configResource(root, address) {
+    const module = configModule(root, address.modules);
+    const resources = module && Array.isArray(module.resources) ? module.resources : [];
+    return resources.find((resource) => isObject(resource) &&
+        resource.type === address.type &&
+        resource.name === address.name &&
+        (resource.mode ?? 'managed') === address.mode);
+}
+function plannedRoot(root) {
+    return isObject(root.planned_values) ? root.planned_values.root_module : undefined;
+}
+/** All resources of a values module and its child modules, depth first. */
+function moduleResources(module) {
+    if (!isObject(module))
+        return [];
+    const resources = Array.isArray(module.resources)
+        ? module.resources.filter((resource) => isObject(resource) && typeof resource.address === 'string')
+        : [];
+    const children = Array.isArray(module.child_modules) ? module.child_modules : [];
+    return resources.concat(children.flatMap(moduleResources));
+}
+function makeInstance(root, address, values, state) {
+    const parsed = parseAddress(address);
+    if (parsed?.mode !== 'managed')
+        return undefined;
+    const config = configResource(root, parsed);
+    return {
+        address,
+        module: moduleAddress(parsed.modules),
+        steps: parsed.modules,
+        type: parsed.type,
+        name: parsed.name,
+        ...(parsed.key !== undefined && { key: parsed.key }),
+        values,
+        ...state,
+        ...(config && { config })
+    };
+}
+
+;// CONCATENATED MODULE: ./src/facts/iac/terraform/references.ts
+/**
+ * Following configuration references (`aws_kms_key.this.id`, `var.key_id`,
+ * `module.kms.key_arn`) to the resource instances of the plan they name, for values that
+ * are known only after apply.
+ */
+
+
+
+
+/** How deep references are followed through variables and module outputs. */
+const MAX_REFERENCE_DEPTH = 8;
+/**
+ * Resolves the references of an expression of `from` (module-relative, as the configuration
+ * lists them) to the instances they name. When several instances match, those with the
+ * same instance key as `from` win, as `aws_kms_key.this[each.key]` inside a `for_each`
+ * resource names its own counterpart.
+ */
+function referencedInstances(root, instances, from, references, type) {
+    const patterns = references.flatMap((reference) => resolvePatterns(root, from.steps, reference, 0));
+    const matches = instances.filter((instance) => (type === undefined || instance.type === type) &&
+        patterns.some((pattern) => matchesPattern(instance, pattern)));
+    if (matches.length <= 1 || from.key === undefined)
+        return matches;
+    const sameKey = matches.filter((instance) => instance.key === from.key);
+    return sameKey.length > 0 ? sameKey : matches;
+}
+function resolvePatterns(root, steps, reference, depth) {
+    if (depth > MAX_REFERENCE_DEPTH)
+        return [];
+    const parts = reference.split('.');
+    if (parts[0] === 'var' && parts.length >= 2 && steps.length > 0) {
+        const parentSteps = steps.slice(0, -1);
+        const call = moduleCall(root, parentSteps, steps[steps.length - 1].name);
+        const expressions = call && isObject(call.expressions) ? call.expressions : undefined;
+        return expressionReferences(expressions, stripKey(parts[1])).flatMap((next) => resolvePatterns(root, parentSteps, next, depth + 1));
+    }
+    if (parts[0] === 'module' && parts.length >= 3) {
+        const name = stripKey(parts[1]);
+        const childSteps = [...steps, { name }];
+        const module = configModule(root, childSteps);
+        const output = module && isObject(module.outputs) ? module.outputs[parts[2]] : undefined;
+        const expression = isObject(output) && isObject(output.expression) ? output.expression : undefined;
+        return expressionReferences(expression ? { value: expression } : undefined, 'value').flatMap((next) => resolvePatterns(root, childSteps, next, depth + 1).map((pattern) => ({
+            ...pattern,
+            anyModuleKey: true
+        })));
+    }
+    if (!/^[a-z][a-z0-9]*_[A-Za-z0-9_-]+$/.test(parts[0]) || parts.length < 2)
+        return [];
+    const match = /^([A-Za-z_][A-Za-z0-9_-]*)(\[.*\])?$/.exec(parts[1]);
+    if (!match)
+        return [];
+    return [
+        {
+            steps,
+            anyModuleKey: false,
+            type: parts[0],
+            name: match[1],
+            ...(match[2] !== undefined && { key: match[2] })
+        }
+    ];
+}
+function moduleCall(root, steps, name) {
+    const module = configModule(root, steps);
+    const call = module && isObject(module.module_calls) ? module.module_calls[name] : undefined;
+    return isObject(call) ? call : undefined;
+}
+function matchesPattern(instance, pattern) {
+    if (instance.type !== pattern.type || instance.name !== pattern.name)
+        return false;
+    if (pattern.key !== undefined && instance.key !== pattern.key)
+        return false;
+    if (instance.steps.length !== pattern.steps.length)
+        return false;
+    return instance.steps.every((step, position) => step.name === pattern.steps[position].name &&
+        (pattern.anyModuleKey ||
+            pattern.steps[position].key === undefined ||
+            step.key === pattern.steps[position].key));
+}
+function stripKey(part) {
+    return part.replace(/\[.*$/, '');
+}
+/**
+ * Rewrites module-relative references for a message: `var.X` of a module becomes what
+ * its module call passes, and the others get the module's address, as in
+ * `module.kms.aws_kms_key.this.id`.
+ */
+function describeReferences(root, steps, references, depth = 0) {
+    const described = references.flatMap((reference) => {
+        if (!reference.startsWith('var.') || steps.length === 0 || depth > MAX_REFERENCE_DEPTH) {
+            return [joinAddress(moduleAddress(steps), reference)];
+        }
+        const parentSteps = steps.slice(0, -1);
+        const call = moduleCall(root, parentSteps, steps[steps.length - 1].name);
+        const expressions = call && isObject(call.expressions) ? call.expressions : undefined;
+        const passed = expressionReferences(expressions, stripKey(reference.split('.')[1]));
+        return passed.length > 0
+            ? describeReferences(root, parentSteps, passed, depth + 1)
+            : [joinAddress(moduleAddress(steps), reference)];
+    });
+    return [...new Set(described)];
+}
+
+;// CONCATENATED MODULE: ./src/facts/iac/terraform/tags.ts
+/** Tags of a planned resource. */
+
+
+/**
+ * Returns the tags after apply: `tags_all`, which adds the provider's default tags, or
+ * `tags` from providers that have no `tags_all`. Undefined when they are known only after apply.
+ */
+function tags_readTags(plan, instance) {
+    const name = Object.hasOwn(instance.values, 'tags_all') || Object.hasOwn(instance.unknown, 'tags_all')
+        ? 'tags_all'
+        : 'tags';
+    if (hasUnknownPart(instance, name))
+        return undefined;
+    const planned = plan.value(instance, name);
+    if (!planned.known)
+        return undefined;
+    if (!isObject(planned.value))
+        return {};
+    return Object.fromEntries(Object.entries(planned.value).filter((entry) => typeof entry[1] === 'string'));
+}
+
+;// CONCATENATED MODULE: ./src/facts/iac/terraform/iam-resources.ts
+
+
+
+
+
+
+/** Reads the roles, users and groups of the plan and the policies that resources attach to them. */
+function readIam(plan) {
+    const reader = new IamReader(plan);
+    return reader.read();
+}
+class IamReader {
+    plan;
+    managed = new Map();
+    entities = [];
+    constructor(plan) {
+        this.plan = plan;
+    }
+    read() {
+        for (const instance of this.plan.ofType('aws_iam_policy'))
+            this.managed.set(instance, this.readManagedPolicy(instance));
+        for (const [type, kind] of [
+            ['aws_iam_role', 'role'],
+            ['aws_iam_user', 'user'],
+            ['aws_iam_group', 'group']
+        ]) {
+            for (const instance of this.plan.ofType(type))
+                this.entities.push(this.readEntity(instance, kind));
+        }
+        for (const entity of this.entities)
+            if (entity.kind === 'role')
+                this.readRoleAttributes(entity);
+        this.readInlinePolicyResources();
+        this.readAttachments();
+        this.readMemberships();
+        const groups = this.entities.filter((entity) => entity.kind === 'group');
+        return {
+            roles: this.entities
+                .filter((entity) => entity.kind === 'role')
+                .map((entity) => ({ kind: 'role', ...this.finish(entity, []) })),
+            users: this.entities
+                .filter((entity) => entity.kind === 'user')
+                .map((entity) => ({
+                kind: 'user',
+                ...this.finish(entity, groups),
+                groups: [...new Set(entity.groups)].sort()
+            })),
+            groups: [...new Set(groups.map((group) => group.name))].sort()
+        };
+    }
+    readManagedPolicy(instance) {
+        const location = this.plan.blockLocation(instance);
+        const name = this.plan.knownString(instance, 'name');
+        const path = this.plan.knownString(instance, 'path') ?? '/';
+        const arn = this.plan.knownString(instance, 'arn') ??
+            `arn:${this.plan.partition}:iam::${this.plan.accountId(instance.address, location)}:policy${path}${name ?? `${instance.address}-pending`}`;
+        const policyLocation = this.plan.attributeLocation(instance, 'policy');
+        if (!this.plan.knownString(instance, 'policy')) {
+            this.unknownPolicy(instance, 'policy', policyLocation);
+            return { arn };
+        }
+        const policy = this.plan.parsePolicy(instance, instance.values, 'policy', {
+            kind: 'identity',
+            name: name ?? instance.address,
+            arn,
+            accountId: parseArn(arn)?.accountId,
+            label: `policy ${instance.address}`
+        }, policyLocation);
+        return { arn, policy };
+    }
+    readEntity(instance, kind) {
+        const location = this.plan.blockLocation(instance);
+        const knownArn = this.plan.knownString(instance, 'arn');
+        const accountFromArn = knownArn ? parseArn(knownArn)?.accountId : undefined;
+        const accountId = accountFromArn && isAccountId(accountFromArn)
+            ? accountFromArn
+            : this.plan.accountId(instance.address, location);
+        const path = this.plan.knownString(instance, 'path') ?? '/';
+        const knownName = this.plan.knownString(instance, 'name');
+        // A name known only after apply (name_prefix, or computed) gives a synthetic ARN.
+        const name = knownName ?? `${instance.address}-pending`;
+        return {
+            kind,
+            instance,
+            name,
+            arn: knownArn ?? `arn:${this.plan.partition}:iam::${accountId}:${kind}${path}${name}`,
+            path,
+            accountId,
+            inline: [],
+            attached: [],
+            unknownInline: [],
+            groups: []
+        };
+    }
+    /** Reads the `inline_policy` blocks, `managed_policy_arns` and `permissions_boundary` of an `aws_iam_role`. */
+    readRoleAttributes(role) {
+        const { instance } = role;
+        const inline = this.plan.value(instance, 'inline_policy');
+        // The provider plans `inline_policy` as computed when the configuration has no such
+        // block; then only aws_iam_role_policy resources add inline policies.
+        const configured = !instance.config || isConfigured(instance, 'inline_policy');
+        if (!inline.known) {
+            if (configured)
+                role.unknownInline.push(this.unknownPolicy(instance, 'inline_policy', this.plan.attributeLocation(instance, 'inline_policy')));
+        }
+        else if (Array.isArray(inline.value)) {
+            const marks = Array.isArray(instance.unknown.inline_policy)
+                ? instance.unknown.inline_policy
+                : [];
+            inline.value.forEach((entry, position) => {
+                if (!isObject(entry))
+                    return;
+                const policyName = typeof entry.name === 'string' ? entry.name : '';
+                const block = this.plan
+                    .nestedBlocks(instance, 'inline_policy')
+                    .find((candidate) => candidate.attributes.some((attribute) => attribute.name === 'name' && simpleString(attribute.valueText) === policyName));
+                const location = this.plan.attributeLocation(instance, 'policy', block ?? this.plan.nestedBlocks(instance, 'inline_policy')[0]);
+                const entryMarks = marks[position];
+                if (isObject(entryMarks) && entryMarks.policy === true) {
+                    role.unknownInline.push(this.unknownPolicy(instance, `inline_policy[${position}].policy`, location));
+                    return;
+                }
+                if (typeof entry.policy !== 'string' || entry.policy === '')
+                    return;
+                role.inline.push(this.plan.parsePolicy(instance, entry, 'policy', {
+                    kind: 'identity',
+                    name: policyName,
+                    label: `inline policy "${policyName}" of ${instance.address}`
+                }, location));
+            });
+        }
+        const arns = unknownElements(instance, 'managed_policy_arns');
+        const managedValue = this.plan.value(instance, 'managed_policy_arns');
+        if (arns === true) {
+            if (!instance.config || isConfigured(instance, 'managed_policy_arns')) {
+                role.attached.push(...this.resolveArns(instance, 'managed_policy_arns', undefined));
+            }
+        }
+        else if (managedValue.known && Array.isArray(managedValue.value)) {
+            managedValue.value.forEach((arn, position) => {
+                if (arns[position])
+                    role.attached.push(...this.resolveArns(instance, 'managed_policy_arns', undefined));
+                else if (typeof arn === 'string')
+                    role.attached.push(arn);
+            });
+        }
+    }
+    /** `aws_iam_role_policy`, `aws_iam_user_policy` and `aws_iam_group_policy`. */
+    readInlinePolicyResources() {
+        for (const [type, kind] of [
+            ['aws_iam_role_policy', 'role'],
+            ['aws_iam_user_policy', 'user'],
+            ['aws_iam_group_policy', 'group']
+        ]) {
+            for (const instance of this.plan.ofType(type)) {
+                const targets = this.entitiesNamed(instance, kind, kind);
+                if (targets.length === 0)
+                    continue;
+                const location = this.plan.attributeLocation(instance, 'policy');
+                const policyName = this.plan.knownString(instance, 'name') ?? instance.address;
+                if (!this.plan.knownString(instance, 'policy')) {
+                    const marker = this.unknownPolicy(instance, 'policy', location);
+                    for (const target of targets)
+                        target.unknownInline.push(marker);
+                    continue;
+                }
+                const policy = this.plan.parsePolicy(instance, instance.values, 'policy', { kind: 'identity', name: policyName, label: `inline policy ${instance.address}` }, location);
+                for (const target of targets) {
+                    // The resource replaces an inline policy of the same name that the role's state lists.
+                    target.inline = target.inline.filter((existing) => existing.name !== policyName);
+                    target.inline.push(policy);
+                }
+            }
+        }
+    }
+    /** `aws_iam_*_policy_attachment` and `aws_iam_policy_attachment`. */
+    readAttachments() {
+        for (const [type, kind, attribute] of [
+            ['aws_iam_role_policy_attachment', 'role', 'role'],
+            ['aws_iam_user_policy_attachment', 'user', 'user'],
+            ['aws_iam_group_policy_attachment', 'group', 'group'],
+            ['aws_iam_policy_attachment', 'role', 'roles'],
+            ['aws_iam_policy_attachment', 'user', 'users'],
+            ['aws_iam_policy_attachment', 'group', 'groups']
+        ]) {
+            for (const instance of this.plan.ofType(type)) {
+                const targets = this.entitiesNamed(instance, attribute, kind);
+                if (targets.length === 0)
+                    continue;
+                const arns = this.resolveArns(instance, 'policy_arn', this.plan.knownString(instance, 'policy_arn'));
+                for (const target of targets)
+                    target.attached.push(...arns);
+            }
+        }
+    }
+    /** `aws_iam_group_membership` and `aws_iam_user_group_membership`. */
+    readMemberships() {
+        for (const instance of this.plan.ofType('aws_iam_group_membership')) {
+            const group = this.plan.knownString(instance, 'group');
+            const groups = group
+                ? [group]
+                : this.entitiesNamed(instance, 'group', 'group').map((entity) => entity.name);
+            for (const user of this.entitiesNamed(instance, 'users', 'user'))
+                user.groups.push(...groups);
+        }
+        for (const instance of this.plan.ofType('aws_iam_user_group_membership')) {
+            const groups = this.namesOf(instance, 'groups', 'group');
+            for (const user of this.entitiesNamed(instance, 'user', 'user'))
+                user.groups.push(...groups);
+        }
+    }
+    /** Group names that attribute `name` lists: known names, or groups of the plan its references name. */
+    namesOf(instance, name, kind) {
+        const value = this.plan.value(instance, name);
+        const elements = unknownElements(instance, name);
+        if (value.known &&
+            Array.isArray(value.value) &&
+            elements !== true &&
+            !elements.includes(true)) {
+            return value.value.filter((item) => typeof item === 'string');
+        }
+        return this.entitiesNamed(instance, name, kind).map((entity) => entity.name);
+    }
+    /**
+     * Returns the entities of `kind` that attribute `name` (a name, or a list of names) of `instance`
+     * names. A name the plan does not define is a warning, because the policies the
+     * resource attaches to an entity outside the plan are not part of these facts.
+     */
+    entitiesNamed(instance, name, kind) {
+        const ofKind = this.entities.filter((entity) => entity.kind === kind);
+        const value = this.plan.value(instance, name);
+        const location = this.plan.attributeLocation(instance, name);
+        const elements = unknownElements(instance, name);
+        const knownNames = value.known && elements !== true && !elements.includes(true)
+            ? (Array.isArray(value.value) ? value.value : [value.value]).filter((item) => typeof item === 'string' && item !== '')
+            : undefined;
+        if (knownNames) {
+            const found = [];
+            for (const entityName of knownNames) {
+                // Roles and users may be named by ARN as well as by name.
+                const entity = ofKind.find((candidate) => candidate.name === entityName || candidate.arn === entityName);
+                if (entity)
+                    found.push(entity);
+                else
+                    this.warnOutside(instance, kind, entityName, location);
+            }
+            return found;
+        }
+        const references = expressionReferences(configExpressions(instance.config), name);
+        const targets = referencedInstances(this.plan.root, this.plan.instances, instance, references);
+        const found = ofKind.filter((entity) => targets.includes(entity.instance));
+        if (found.length === 0) {
+            this.plan.markUnknown(instance, name, location);
+            this.plan.warn(`cannot tell which ${kind} ${instance.address} applies to: ${name} is known only after apply and names no ${kind} of the plan, so its policies are not part of the facts`, location);
+        }
+        return found;
+    }
+    warnOutside(instance, kind, name, location) {
+        // TODO: the policies are lost here; merging them into the live facts of that entity needs a new fact field.
+        this.plan.warn(`${instance.address} changes the policies of ${kind} "${name}", which the plan does not define, so that change is not part of the facts; results for that ${kind} reflect the other fact files only`, location);
+    }
+    /**
+     * The managed policy ARNs that attribute `name` holds: `known` when given, else those of
+     * the plan's `aws_iam_policy` resources its references name, else a marker.
+     */
+    resolveArns(instance, name, known) {
+        if (known)
+            return [known];
+        const references = expressionReferences(configExpressions(instance.config), name);
+        const targets = referencedInstances(this.plan.root, this.plan.instances, instance, references, 'aws_iam_policy');
+        const arns = targets
+            .map((target) => this.managed.get(target)?.arn)
+            .filter((arn) => arn !== undefined);
+        if (arns.length > 0)
+            return arns;
+        const location = this.plan.attributeLocation(instance, name);
+        return [this.plan.markUnknown(instance, name, location)];
+    }
+    unknownPolicy(instance, name, location) {
+        return this.plan.markUnknown(instance, name, location);
+    }
+    /** Resolves attached ARNs to documents and adds group policies for users. */
+    finish(entity, groups) {
+        const policies = [...entity.inline];
+        const missing = [...entity.unknownInline];
+        const attach = (arns) => {
+            for (const arn of arns) {
+                const managed = [...this.managed.values()].find((candidate) => candidate.arn === arn);
+                if (managed?.policy)
+                    policies.push(managed.policy);
+                else
+                    missing.push(arn);
+            }
+        };
+        attach([...new Set(entity.attached)]);
+        for (const groupName of new Set(entity.groups)) {
+            const group = groups.find((candidate) => candidate.name === groupName);
+            if (!group) {
+                missing.push(`arn:${this.plan.partition}:iam::${entity.accountId}:group/${groupName}`);
+                continue;
+            }
+            policies.push(...group.inline);
+            missing.push(...group.unknownInline);
+            attach([...new Set(group.attached)]);
+        }
+        const { instance } = entity;
+        const location = this.plan.blockLocation(instance);
+        const tags = tags_readTags(this.plan, instance);
+        const boundary = this.boundary(instance);
+        return {
+            arn: entity.arn,
+            name: entity.name,
+            path: entity.path,
+            accountId: entity.accountId,
+            policies: uniquePolicies(policies),
+            missingPolicies: [...new Set(missing)],
+            tags: tags ?? {},
+            ...(tags === undefined && { tagsUnknown: true }),
+            ...(boundary && { permissionsBoundary: boundary }),
+            references: this.plan.references(instance),
+            ...(instance.created && { pending: true }),
+            ...(location && { location })
+        };
+    }
+    boundary(instance) {
+        const value = this.plan.value(instance, 'permissions_boundary');
+        if (value.known && (typeof value.value !== 'string' || value.value === ''))
+            return undefined;
+        const [arn] = this.resolveArns(instance, 'permissions_boundary', value.known ? value.value : undefined);
+        const managed = [...this.managed.values()].find((candidate) => candidate.arn === arn);
+        if (!managed?.policy)
+            return { arn };
+        return { arn, policy: { ...managed.policy, kind: 'permissions-boundary' } };
+    }
+}
+function uniquePolicies(policies) {
+    return [...new Set(policies)];
+}
+
+;// CONCATENATED MODULE: ./src/facts/iac/terraform/kms-resources.ts
+
+
+
+
+
+const kms_resources_KEY_TYPES = [
+    'aws_kms_key',
+    'aws_kms_external_key',
+    'aws_kms_replica_key',
+    'aws_kms_replica_external_key'
+];
+/** Reads the keys of the plan, and keys outside it whose policy, aliases or grants the plan sets. */
+function kms_resources_readKeys(plan) {
+    const entries = plan.ofType(...kms_resources_KEY_TYPES).map((instance) => kms_resources_readKey(plan, instance));
+    const table = new KeyTable(plan, entries);
+    const policyResources = new Map();
+    for (const instance of plan.ofType('aws_kms_key_policy')) {
+        for (const entry of table.targets(instance, 'key_id'))
+            policyResources.set(entry, instance);
+    }
+    for (const entry of table.all()) {
+        const policyResource = policyResources.get(entry);
+        const policy = policyResource
+            ? readPolicyResource(plan, policyResource, entry.fact)
+            : entry.instance && readOwnPolicy(plan, entry.instance, entry.fact);
+        if (policy)
+            entry.fact.policy = policy;
+    }
+    for (const instance of plan.ofType('aws_kms_alias')) {
+        const name = plan.knownString(instance, 'name');
+        if (!name)
+            continue;
+        for (const entry of table.targets(instance, 'target_key_id')) {
+            entry.fact.aliases = [...new Set([...(entry.fact.aliases ?? []), name])].sort();
+        }
+    }
+    for (const instance of plan.ofType('aws_kms_grant')) {
+        const grant = readGrant(plan, instance);
+        for (const entry of table.targets(instance, 'key_id')) {
+            if (grant)
+                entry.grants.push(grant);
+            else
+                entry.grantsUnknown = true;
+        }
+    }
+    return table.all().map(finishKey);
+}
+/**
+ * Sets the grants of a key this change creates: the plan's grants are then all it has.
+ * A key that exists already may have grants the plan does not manage, so its grants stay
+ * unknown (undefined).
+ */
+function finishKey(entry) {
+    if (entry.fact.pending && !entry.grantsUnknown)
+        entry.fact.grants = entry.grants;
+    return entry.fact;
+}
+function kms_resources_readKey(plan, instance) {
+    const location = plan.blockLocation(instance);
+    const knownArn = plan.knownString(instance, 'arn');
+    const parts = knownArn ? parseArn(knownArn) : undefined;
+    const pending = instance.created || !parts;
+    const accountId = parts && isAccountId(parts.accountId)
+        ? parts.accountId
+        : plan.accountId(instance.address, location);
+    const region = parts?.region || plan.region(instance, location);
+    const keyId = parts?.resource.startsWith('key/')
+        ? parts.resource.slice(4)
+        : (plan.knownString(instance, 'key_id') ?? `pending:${instance.address}`);
+    const arn = parts
+        ? knownArn
+        : `arn:${plan.partition}:kms:${region}:${accountId}:key/${keyId}`;
+    const fact = {
+        arn,
+        keyId,
+        accountId,
+        region,
+        partition: parts?.partition ?? plan.partition,
+        metadata: readMetadata(plan, instance),
+        references: plan.references(instance),
+        ...(pending && { pending: true })
+    };
+    const tags = tags_readTags(plan, instance);
+    if (tags)
+        fact.tags = tags;
+    if (location)
+        fact.location = location;
+    return { fact, instance, grants: [], grantsUnknown: false };
+}
+/** Key metadata as it will be after apply; a value known only after apply is left out. */
+function readMetadata(plan, instance) {
+    const replica = instance.type.startsWith('aws_kms_replica');
+    const external = instance.type.includes('external');
+    const enabledValue = plan.value(instance, replica ? 'enabled' : 'is_enabled');
+    // Terraform's default is an enabled key, and an unset attribute plans as null.
+    const enabled = enabledValue.known ? enabledValue.value !== false : undefined;
+    const metadata = {
+        keyManager: 'CUSTOMER',
+        origin: external ? 'EXTERNAL' : 'AWS_KMS'
+    };
+    if (enabled !== undefined && !external) {
+        metadata.enabled = enabled;
+        metadata.keyState = enabled ? 'Enabled' : 'Disabled';
+    }
+    const usage = configuredOrDefault(plan, instance, 'key_usage', 'ENCRYPT_DECRYPT');
+    if (usage)
+        metadata.keyUsage = usage;
+    const spec = plan.knownString(instance, 'key_spec') ??
+        configuredOrDefault(plan, instance, 'customer_master_key_spec', 'SYMMETRIC_DEFAULT');
+    if (spec)
+        metadata.keySpec = spec;
+    if (replica) {
+        metadata.multiRegion = true;
+        metadata.multiRegionKeyType = 'REPLICA';
+    }
+    else {
+        const multiRegion = plan.value(instance, 'multi_region');
+        if (multiRegion.known) {
+            metadata.multiRegion = multiRegion.value === true;
+            if (multiRegion.value === true)
+                metadata.multiRegionKeyType = 'PRIMARY';
+        }
+    }
+    return metadata;
+}
+/** Returns a known string attribute, or AWS's default when the configuration does not set it. */
+function configuredOrDefault(plan, instance, name, fallback) {
+    const known = plan.knownString(instance, name);
+    if (known)
+        return known;
+    if (instance.config && !isConfigured(instance, name))
+        return fallback;
+    return undefined;
+}
+/** Reads the `policy` of a key resource; a new key without one gets the default key policy. */
+function readOwnPolicy(plan, instance, key) {
+    const planned = plan.value(instance, 'policy');
+    const location = plan.attributeLocation(instance, 'policy');
+    const options = {
+        kind: 'key-policy',
+        name: 'default',
+        accountId: key.accountId,
+        label: `key policy of ${instance.address}`
+    };
+    if (planned.known && typeof planned.value === 'string' && planned.value !== '') {
+        return plan.parsePolicy(instance, instance.values, 'policy', options, location);
+    }
+    // AWS gives a key created without a policy the default key policy.
+    if (instance.created && instance.config && !isConfigured(instance, 'policy')) {
+        return plan.parseBuiltPolicy(instance, kms_resources_defaultKeyPolicy(key), options, plan.blockLocation(instance));
+    }
+    key.policyUnresolved = plan.markUnknown(instance, 'policy', location);
+    return undefined;
+}
+/** Reads the `policy` of an `aws_kms_key_policy`, which replaces the key's own. */
+function readPolicyResource(plan, instance, key) {
+    const location = plan.attributeLocation(instance, 'policy');
+    if (plan.knownString(instance, 'policy')) {
+        return plan.parsePolicy(instance, instance.values, 'policy', {
+            kind: 'key-policy',
+            name: 'default',
+            accountId: key.accountId,
+            label: `key policy ${instance.address}`
+        }, location);
+    }
+    key.policyUnresolved = plan.markUnknown(instance, 'policy', location);
+    return undefined;
+}
+/** Builds the key policy AWS sets when CreateKey gets none: the account may use IAM policies to allow access. */
+function kms_resources_defaultKeyPolicy(key) {
+    return {
+        Version: '2012-10-17',
+        Id: 'key-default-1',
+        Statement: [
+            {
+                Sid: 'Enable IAM User Permissions',
+                Effect: 'Allow',
+                Principal: { AWS: `arn:${key.partition}:iam::${key.accountId}:root` },
+                Action: 'kms:*',
+                Resource: '*'
+            }
+        ]
+    };
+}
+/** Reads an `aws_kms_grant`; undefined when its grantee, operations or constraints are known only after apply. */
+function readGrant(plan, instance) {
+    const location = plan.blockLocation(instance);
+    const unknown = ['grantee_principal', 'operations', 'constraints'].filter((name) => hasUnknownPart(instance, name));
+    if (unknown.length > 0) {
+        for (const name of unknown) {
+            plan.markUnknown(instance, name, plan.attributeLocation(instance, name));
+        }
+        return undefined;
+    }
+    const operations = instance.values.operations;
+    const grant = {
+        grantId: plan.knownString(instance, 'grant_id') ?? `pending:${instance.address}`,
+        granteePrincipal: plan.knownString(instance, 'grantee_principal') ?? '',
+        operations: Array.isArray(operations)
+            ? operations
+                .filter((item) => typeof item === 'string')
+                .map((item) => item.replace(/^kms:/i, ''))
+            : []
+    };
+    const name = plan.knownString(instance, 'name');
+    if (name)
+        grant.name = name;
+    const retiring = plan.knownString(instance, 'retiring_principal');
+    if (retiring)
+        grant.retiringPrincipal = retiring;
+    const constraints = Array.isArray(instance.values.constraints)
+        ? instance.values.constraints.filter(isObject)
+        : [];
+    for (const constraint of constraints) {
+        const equals = stringMap(constraint.encryption_context_equals);
+        if (equals)
+            grant.encryptionContextEquals = { ...grant.encryptionContextEquals, ...equals };
+        const subset = stringMap(constraint.encryption_context_subset);
+        if (subset)
+            grant.encryptionContextSubset = { ...grant.encryptionContextSubset, ...subset };
+    }
+    if (location)
+        grant.location = location;
+    return grant;
+}
+function stringMap(value) {
+    if (!isObject(value))
+        return undefined;
+    return Object.fromEntries(Object.entries(value).filter((entry) => typeof entry[1] === 'string'));
+}
+/** The keys of the plan, and those outside it that plan resources name by ARN. */
+class KeyTable {
+    plan;
+    entries;
+    outside = [];
+    constructor(plan, entries) {
+        this.plan = plan;
+        this.entries = entries;
+    }
+    all() {
+        return [...this.entries, ...this.outside];
+    }
+    /**
+     * Returns the keys that attribute `name` of `instance` names: by key ID or ARN when known, else
+     * through the configuration's references. A target that cannot be found is a warning.
+     */
+    targets(instance, name) {
+        const value = this.plan.knownString(instance, name);
+        const location = this.plan.attributeLocation(instance, name);
+        if (value !== undefined) {
+            const found = this.all().filter((entry) => entry.fact.arn === value || entry.fact.keyId === value);
+            if (found.length > 0)
+                return found;
+            const outside = this.outsideKey(value);
+            if (outside)
+                return [outside];
+            this.plan.warn(`${instance.address} names key ${value}, which the plan does not create; name it by key ARN so that it applies to that key, because a bare key ID does not say its account and Region`, location);
+            return [];
+        }
+        const references = expressionReferences(configExpressions(instance.config), name);
+        const matches = referencedInstances(this.plan.root, this.plan.instances, instance, references)
+            .filter((target) => kms_resources_KEY_TYPES.includes(target.type))
+            .map((target) => this.entries.find((entry) => entry.instance === target))
+            .filter((entry) => entry !== undefined);
+        if (matches.length > 0)
+            return matches;
+        this.plan.markUnknown(instance, name, location);
+        this.plan.warn(`cannot tell which key ${instance.address} applies to: ${name} is known only after apply and names no key of the plan`, location);
+        return [];
+    }
+    /** Adds a key outside the plan, named by ARN; its facts are only what the plan sets, for merging over live facts. */
+    outsideKey(arn) {
+        const parts = parseArn(arn);
+        if (parts?.service !== 'kms' ||
+            !parts.resource.startsWith('key/') ||
+            !isAccountId(parts.accountId))
+            return undefined;
+        const fact = {
+            arn,
+            keyId: parts.resource.slice(4),
+            accountId: parts.accountId,
+            region: parts.region,
+            partition: parts.partition,
+            metadata: {}
+        };
+        const entry = { fact, grants: [], grantsUnknown: false };
+        this.outside.push(entry);
+        return entry;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/facts/embedded-policy.ts
+
+
+
+/**
+ * Parses the policy at `container[key]`. Statement locations point into the fact file,
+ * also when the policy is a JSON string or URL-encoded string inside it. A value that is
+ * neither a string nor an object is an `InputError` located at the value.
+ */
+function parseEmbeddedPolicy(reader, container, key, options) {
+    const value = container[key];
+    if (typeof value !== 'string' && !isObject(value)) {
+        const label = options.label ?? policyLabel(options);
+        throw reader.error(notPolicyDocumentMessage(label, value), container, key);
+    }
+    if (!reader.index)
+        return withSourceName(reader.source, () => parsePolicyDocument(value, options));
+    const positions = typeof value === 'string' ? reader.index.stringContent(container, key)?.map : reader.index;
+    return parsePolicyDocument(value, { ...options, file: reader.source, positions });
+}
+/** Names the source in errors that have no location, because the document has no positions. */
+function withSourceName(source, parse) {
+    try {
+        return parse();
+    }
+    catch (error) {
+        if (error instanceof InputError && !error.location && source) {
+            throw new InputError(`${source}: ${error.message}`);
+        }
+        throw error;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/facts/iac/terraform/plan-context.ts
+
+
+
+
+
+
+
+
+
+
+class PlanContext {
+    source;
+    root;
+    reader;
+    instances;
+    context;
+    tfFiles;
+    registry;
+    warnings = [];
+    declarations = new Map();
+    constructor(source, root, reader, instances, context, tfFiles) {
+        this.source = source;
+        this.root = root;
+        this.reader = reader;
+        this.instances = instances;
+        this.context = context;
+        this.tfFiles = tfFiles;
+        this.registry = new UnresolvedRegistry(source);
+    }
+    get partition() {
+        return this.context.partition;
+    }
+    ofType(...types) {
+        return this.instances.filter((instance) => types.includes(instance.type));
+    }
+    value(instance, name) {
+        return plannedValue(instance, name);
+    }
+    /** Returns a known string value, or undefined when it is unknown, absent, null or empty. */
+    knownString(instance, name) {
+        const planned = plannedValue(instance, name);
+        return planned.known && typeof planned.value === 'string' && planned.value !== ''
+            ? planned.value
+            : undefined;
+    }
+    /** Names the manifest may use for a resource of this plan. */
+    references(instance) {
+        return [`${this.source}#${instance.address}`];
+    }
+    /** Values known only after apply that this plan's facts contain as markers. */
+    get unresolved() {
+        return this.registry.list();
+    }
+    /** Records an unresolved value and returns its marker. One expression at one place gives one entry. */
+    addUnresolved(expression, location) {
+        return this.registry.marker(expression, location);
+    }
+    /**
+     * Records that attribute `name` of `instance` is known only after apply and returns its
+     * marker. `expressions` are those of a nested block when the attribute is in one.
+     */
+    markUnknown(instance, name, location, expressions) {
+        const attribute = name.replace(/\[.*$/, '');
+        const written = expressionReferences(expressions ?? configExpressions(instance.config), attribute.replace(/^.*\./, ''));
+        const subject = `${instance.address}.${name}`;
+        return this.addUnresolved(knownAfterApply(subject, describeReferences(this.root, instance.steps, written)), location);
+    }
+    warn(message, location) {
+        this.warnings.push({ code: 'facts', message, ...(location && { location }) });
+    }
+    /** Returns the file that declares `instance`: its `.tf` file when found, else the plan. */
+    fileOf(instance) {
+        return this.declaration(instance).file;
+    }
+    /** Location of the resource block, else of the instance in the plan. */
+    blockLocation(instance) {
+        return this.declaration(instance).block?.location ?? this.reader.locate(instance.values);
+    }
+    /** Location of attribute or nested block `name` in the `.tf` file, else the resource block's. */
+    attributeLocation(instance, name, block) {
+        const resource = this.declaration(instance).block;
+        const found = block
+            ? attributeLocation(block, name)
+            : resource && attributeLocation(resource, name);
+        return found ?? block?.location ?? this.blockLocation(instance);
+    }
+    /** Returns the nested blocks of type `type` in the resource block of `instance`. */
+    nestedBlocks(instance, type) {
+        return this.declaration(instance).block?.blocks.filter((block) => block.type === type) ?? [];
+    }
+    /**
+     * Parses the policy JSON at `container[key]` (a planned value). Statement locations are
+     * the `.tf` location of the policy attribute when the `.tf` files declare the resource,
+     * because positions inside the plan's one-line JSON string name no line of the configuration; else they
+     * point into the plan.
+     */
+    parsePolicy(instance, container, key, options, attribute) {
+        const policy = parseEmbeddedPolicy(this.reader, container, key, {
+            ...options,
+            partition: this.partition
+        });
+        return this.placePolicy(instance, policy, attribute);
+    }
+    /** Parses a policy built here, such as the default key policy, located at `attribute`. */
+    parseBuiltPolicy(instance, document, options, attribute) {
+        const policy = parsePolicyDocument(document, { ...options, partition: this.partition });
+        return this.placePolicy(instance, policy, attribute);
+    }
+    /** Returns the account of new resources: the manifest's, else the one `data.aws_caller_identity` or the plan's ARNs show. */
+    accountId(what, location) {
+        if (this.context.accountId)
+            return this.context.accountId;
+        const found = this.planAccountId();
+        if (found)
+            return found;
+        throw new InputError(`cannot tell the AWS account of ${what}: the plan contains no data.aws_caller_identity and no ARN with an account ID; set the default account in the manifest`, location);
+    }
+    /** Returns the Region of a new resource: its provider's `region`, the manifest's, or `data.aws_region`. */
+    region(instance, location) {
+        const region = this.providerRegion(instance) ?? this.context.region ?? this.planRegion();
+        if (region)
+            return region;
+        throw new InputError(`cannot tell the AWS Region of ${instance.address}: its provider sets no constant region and the plan contains no data.aws_region; set the default region in the manifest`, location);
+    }
+    placePolicy(instance, policy, attribute) {
+        const declaration = this.declaration(instance);
+        const written = declaration.block?.attributes.find((candidate) => attribute !== undefined &&
+            candidate.location.line === attribute.line &&
+            candidate.location.column === attribute.column);
+        const style = terraformStyle(written?.valueText);
+        const document = style === 'policy-document' ? this.policyDocumentBlock(written?.valueText ?? '') : undefined;
+        const statementsLocation = document ?? attribute ?? this.blockLocation(instance);
+        if (declaration.block && statementsLocation) {
+            for (const statement of policy.statements)
+                statement.location = statementsLocation;
+            for (const warning of policy.warnings)
+                warning.location = statementsLocation;
+            policy.location = statementsLocation;
+        }
+        policy.origin = {
+            format: 'terraform-plan',
+            file: document?.file ?? declaration.file,
+            resource: instance.address,
+            ...(statementsLocation && { statementsLocation }),
+            ...(style && { terraformStyle: style })
+        };
+        return policy;
+    }
+    /** Location of the `data "aws_iam_policy_document"` block a policy attribute refers to. */
+    policyDocumentBlock(valueText) {
+        const name = /data\.aws_iam_policy_document\.([A-Za-z0-9_-]+)/.exec(valueText)?.[1];
+        if (!name)
+            return undefined;
+        return findResourceBlock(`data.aws_iam_policy_document.${name}`, this.root, this.tfFiles)
+            ?.location;
+    }
+    declaration(instance) {
+        let found = this.declarations.get(instance.address);
+        if (!found) {
+            const block = findResourceBlock(instance.address, this.root, this.tfFiles);
+            found = block ? { block, file: block.location.file } : { file: this.source };
+            this.declarations.set(instance.address, found);
+        }
+        return found;
+    }
+    planAccountId() {
+        for (const identity of dataSourceValues(this.root, 'aws_caller_identity')) {
+            if (typeof identity.account_id === 'string' && isAccountId(identity.account_id))
+                return identity.account_id;
+        }
+        const accounts = new Set();
+        for (const instance of this.instances) {
+            const arn = this.knownString(instance, 'arn');
+            const accountId = arn ? parseArn(arn)?.accountId : undefined;
+            if (accountId && isAccountId(accountId))
+                accounts.add(accountId);
+        }
+        return accounts.size === 1 ? [...accounts][0] : undefined;
+    }
+    planRegion() {
+        for (const region of dataSourceValues(this.root, 'aws_region')) {
+            const name = region.region ?? region.name;
+            if (typeof name === 'string' && name !== '')
+                return name;
+        }
+        return undefined;
+    }
+    /** Returns the constant `region` of the instance's provider configuration, or a root variable it names. */
+    providerRegion(instance) {
+        const configuration = isObject(this.root.configuration) ? this.root.configuration : {};
+        const providers = isObject(configuration.provider_config) ? configuration.provider_config : {};
+        const key = typeof instance.config?.provider_config_key === 'string'
+            ? instance.config.provider_config_key
+            : 'aws';
+        // Terraform 0.12 to 0.14 prefix the key with the module name (`kms:aws`).
+        const provider = providers[key] ?? providers[key.replace(/^.*:/, '')];
+        const expressions = isObject(provider) && isObject(provider.expressions) ? provider.expressions : {};
+        const region = isObject(expressions.region) ? expressions.region : {};
+        if (typeof region.constant_value === 'string')
+            return region.constant_value;
+        const references = Array.isArray(region.references) ? region.references : [];
+        const variable = references.find((reference) => typeof reference === 'string' && reference.startsWith('var.'));
+        const variables = isObject(this.root.variables) ? this.root.variables : {};
+        const entry = typeof variable === 'string' ? variables[variable.slice(4)] : undefined;
+        if (isObject(entry) && typeof entry.value === 'string')
+            return entry.value;
+        return undefined;
+    }
+}
+/** Tells how a policy attribute is written, from its value's text in the `.tf` file. */
+function terraformStyle(valueText) {
+    if (valueText === undefined)
+        return undefined;
+    if (/^jsonencode\s*\(/.test(valueText))
+        return 'jsonencode';
+    if (/data\.aws_iam_policy_document\./.test(valueText))
+        return 'policy-document';
+    if (/^(<<|")/.test(valueText))
+        return 'json';
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ./src/facts/iac/terraform/read-plan.ts
+
+
+
+
+
+/**
+ * Reads plan JSON `text`, named `source` as the fact loader names the file. `tfFiles` are
+ * the configuration's `.tf` files, used only to locate resources and policies; without
+ * them, locations point into the plan. Throws an `InputError` with file, line and column
+ * for malformed JSON, a document that is not a plan, an unsupported `format_version`, a
+ * malformed policy, or a new resource whose account or Region cannot be told.
+ */
+function readTerraformPlan(source, text, context, tfFiles) {
+    const { root, reader } = parsePlanText(source, text);
+    const plan = new PlanContext(source, root, reader, collectInstances(root), context, tfFiles);
+    const keys = kms_resources_readKeys(plan);
+    const iam = readIam(plan);
+    return { keys, ...iam, unresolved: plan.unresolved, warnings: plan.warnings };
+}
+
+;// CONCATENATED MODULE: ./src/facts/iac/terraform/index.ts
+/** Terraform plans as facts: the entry points the fact loader uses. */
+
+
+
+
+;// CONCATENATED MODULE: ./src/facts/iac/read-iac.ts
+
+
+/** Returns the kind of infrastructure-as-code document `value` is, if any. */
+function recognizeIacShape(value) {
+    if (isTerraformPlan(value))
+        return 'terraform-plan';
+    if (isCloudFormationTemplate(value))
+        return 'cloudformation';
+    return undefined;
+}
+/** Reads a template or plan. Throws an `InputError` for a malformed one. */
+function readIacDocument(source, text, shape, options) {
+    const read = shape === 'cloudformation'
+        ? readCloudFormationTemplate(source, text, options.context)
+        : readTerraformPlan(source, text, options.context, options.tfFiles?.(source) ?? []);
+    return { source, ...read };
+}
+/**
+ * Lays templates and plans over the facts: their keys replace keys with the same ARN, their
+ * roles and users replace entities with the same ARN, and their unresolved values join the
+ * facts. Two templates that define the same ARN: the later source wins, after a warning.
+ */
+function overlayIacFacts(facts, documents, warnings) {
+    if (documents.length === 0)
+        return facts;
+    const keys = new Map(facts.keys.map((key) => [key.arn, key]));
+    const accounts = new Map(facts.iam.map((account) => [account.accountId, cloneAccount(account)]));
+    const definedBy = new Map();
+    const claim = (arn, source) => {
+        const earlier = definedBy.get(arn);
+        if (earlier && earlier !== source) {
+            warnings.push({
+                code: 'facts',
+                message: `${arn} is defined by both ${earlier} and ${source}; the check uses ${source}`
+            });
+        }
+        definedBy.set(arn, source);
+    };
+    for (const document of documents) {
+        for (const key of document.keys) {
+            claim(key.arn, document.source);
+            keys.set(key.arn, mergeKey(keys.get(key.arn), key));
+        }
+        for (const entity of [...document.roles, ...document.users]) {
+            claim(entity.arn, document.source);
+            const account = accounts.get(entity.accountId) ?? emptyAccount(entity.accountId, document.source);
+            account.roles = account.roles.filter((role) => role.arn !== entity.arn);
+            account.users = account.users.filter((user) => user.arn !== entity.arn);
+            if (entity.kind === 'role')
+                account.roles.push(entity);
+            else
+                account.users.push(entity);
+            accounts.set(entity.accountId, account);
+        }
+        // Groups belong to the account of the template's own principals.
+        const groupAccounts = new Set([...document.roles, ...document.users].map((entity) => entity.accountId));
+        for (const accountId of groupAccounts) {
+            const account = accounts.get(accountId);
+            for (const group of document.groups) {
+                if (account && !account.groups.includes(group))
+                    account.groups.push(group);
+            }
+        }
+        warnings.push(...document.warnings);
+    }
+    return {
+        ...facts,
+        keys: [...keys.values()].sort((left, right) => read_iac_compare(left.arn, right.arn)),
+        iam: [...accounts.values()].sort((left, right) => read_iac_compare(left.accountId, right.accountId)),
+        unresolved: [
+            ...(facts.unresolved ?? []),
+            ...documents.flatMap((document) => document.unresolved)
+        ]
+    };
+}
+/**
+ * Lays a key from code over the same key from other facts. A key the change creates is
+ * taken whole; for an existing key, the code sets what it manages (its policy, aliases,
+ * grants, settings) and the rest comes from the other facts.
+ */
+function mergeKey(existing, fromCode) {
+    if (!existing || fromCode.pending)
+        return fromCode;
+    const { policy: _oldPolicy, ...withoutPolicy } = existing;
+    return {
+        // A policy the change sets but that is known only after apply replaces the old one too.
+        ...(fromCode.policyUnresolved ? withoutPolicy : existing),
+        ...(fromCode.policy ? { policy: fromCode.policy } : {}),
+        ...(fromCode.policyUnresolved ? { policyUnresolved: fromCode.policyUnresolved } : {}),
+        metadata: { ...existing.metadata, ...definedFields(fromCode.metadata) },
+        ...(fromCode.grants ? { grants: fromCode.grants } : {}),
+        ...(fromCode.aliases
+            ? { aliases: [...new Set([...(existing.aliases ?? []), ...fromCode.aliases])] }
+            : {}),
+        ...(fromCode.tags ? { tags: fromCode.tags } : {}),
+        references: [...new Set([...(existing.references ?? []), ...(fromCode.references ?? [])])],
+        ...(fromCode.location ? { location: fromCode.location } : {})
+    };
+}
+function definedFields(value) {
+    return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined));
+}
+function cloneAccount(account) {
+    return {
+        ...account,
+        roles: [...account.roles],
+        users: [...account.users],
+        groups: [...account.groups]
+    };
+}
+function emptyAccount(accountId, source) {
+    return { accountId, roles: [], users: [], groups: [], source };
+}
+function read_iac_compare(left, right) {
+    return left < right ? -1 : left > right ? 1 : 0;
+}
+
+;// CONCATENATED MODULE: ./src/facts/iac/yaml-shape.ts
+/**
+ * A first, loose reading of a YAML file: enough to tell whether it is a CloudFormation
+ * template. Short-form intrinsics (`!Ref`, `!Sub`, ...) are accepted as plain values here;
+ * the template reader resolves them later.
+ */
+
+/** Parses YAML, reading any `!Tag` as the value it tags. Returns the error message instead of throwing. */
+function parseYamlLoosely(text) {
+    try {
+        return {
+            value: (0,dist/* parse */.qg)(text, {
+                customTags: (tags) => tags,
+                // Unknown tags such as `!Ref` only warn; they do not stop the reading.
+                logLevel: 'silent',
+                maxAliasCount: 100
+            })
+        };
+    }
+    catch (error) {
+        return { error: error instanceof Error ? error.message : String(error) };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/facts/iam-document.ts
+
+
+
+
+const ENTITY_FIELDS = {
+    role: { list: 'RoleDetailList', name: 'RoleName', id: 'RoleId', inline: 'RolePolicyList' },
+    user: { list: 'UserDetailList', name: 'UserName', id: 'UserId', inline: 'UserPolicyList' },
+    group: { list: 'GroupDetailList', name: 'GroupName', id: 'GroupId', inline: 'GroupPolicyList' }
+};
+/** Reads an authorization-details document; `warnings` collects problems that do not stop the check. */
+function readIamDocument(document, warnings) {
+    const reader = new DocumentReader(document.source, document.index);
+    const root = document.value;
+    const { accountId, partition } = findAccount(reader, root);
+    if (root.IsTruncated === true) {
+        // A truncated export can lack roles, users or policies; lookups of missing ones end
+        // as unknown, and this warning gives the reason.
+        warnings.push({
+            code: 'facts',
+            message: `${document.source} is a truncated export (IsTruncated is true): principals or policies missing from it make results unknown. Export with the AWS CLI, which follows the pages, or merge every page into one file.`,
+            ...(reader.locate(root) ? { location: reader.locate(root) } : {})
+        });
+    }
+    const readEntities = (kind) => reader
+        .objectList(root, ENTITY_FIELDS[kind].list, ENTITY_FIELDS[kind].list)
+        .map((entry) => iam_document_readEntity(reader, kind, entry, accountId, partition));
+    return {
+        source: document.source,
+        accountId,
+        partition,
+        roles: readEntities('role'),
+        users: readEntities('user'),
+        groups: readEntities('group'),
+        managedPolicies: reader
+            .objectList(root, 'Policies', 'Policies')
+            .map((entry) => readManagedPolicy(reader, entry, partition, warnings))
+    };
+}
+/**
+ * Finds the one account whose ARNs the file contains. AWS managed policy ARNs name no
+ * account, so a file with only those has none.
+ */
+function findAccount(reader, root) {
+    let found;
+    let partition;
+    const entries = [];
+    for (const kind of ['role', 'user', 'group']) {
+        appendAll(entries, reader.objectList(root, ENTITY_FIELDS[kind].list, ENTITY_FIELDS[kind].list));
+    }
+    const policies = reader.objectList(root, 'Policies', 'Policies');
+    for (const entry of entries.concat(policies)) {
+        const arn = entry.Arn;
+        if (typeof arn !== 'string')
+            continue;
+        partition ??= parseArn(arn)?.partition;
+        const accountId = arnAccountId(arn);
+        if (!accountId)
+            continue;
+        if (found && found.accountId !== accountId) {
+            throw reader.error(`ARN ${arn} belongs to account ${accountId}, but ${found.arn} belongs to ${found.accountId}; use one authorization-details file per account`, entry, 'Arn');
+        }
+        found ??= { accountId, arn };
+    }
+    if (!found && (entries.length > 0 || policies.length === 0)) {
+        throw reader.error('no ARN with an account ID found: expected the output of "aws iam get-account-authorization-details", whose roles, users, groups and policies have ARNs', root);
+    }
+    return { accountId: found?.accountId, partition: partition ?? 'aws' };
+}
+function iam_document_readEntity(reader, kind, entry, accountId, partition) {
+    const fields = ENTITY_FIELDS[kind];
+    const name = reader.requireString(entry, fields.name, `${fields.name} of a ${fields.list} entry`);
+    const arn = reader.requireString(entry, 'Arn', `Arn of ${kind} "${name}"`);
+    const owner = `${kind} ${arn}`;
+    const draft = {
+        kind,
+        arn,
+        name,
+        path: reader.optionalString(entry, 'Path', `Path of ${owner}`) ?? '/',
+        accountId,
+        inlinePolicies: reader
+            .objectList(entry, fields.inline, `${fields.inline} of ${owner}`)
+            .map((inline) => readInlinePolicy(reader, inline, owner, accountId, partition)),
+        attachedArns: reader
+            .objectList(entry, 'AttachedManagedPolicies', `AttachedManagedPolicies of ${owner}`)
+            .map((attached) => reader.requireString(attached, 'PolicyArn', `PolicyArn of a policy attached to ${owner}`)),
+        tags: iam_document_readIamTags(reader, entry, owner),
+        groups: kind === 'user' ? reader.stringList(entry, 'GroupList', `GroupList of ${owner}`) : [],
+        source: reader.source
+    };
+    const id = reader.optionalString(entry, fields.id, `${fields.id} of ${owner}`);
+    if (id !== undefined)
+        draft.id = id;
+    const boundary = reader.optionalObject(entry, 'PermissionsBoundary', `PermissionsBoundary of ${owner}`);
+    if (boundary) {
+        draft.boundaryArn = reader.requireString(boundary, 'PermissionsBoundaryArn', `PermissionsBoundaryArn of ${owner}`);
+    }
+    const location = reader.locate(entry);
+    if (location)
+        draft.location = location;
+    return draft;
+}
+function readInlinePolicy(reader, inline, owner, accountId, partition) {
+    const name = reader.requireString(inline, 'PolicyName', `PolicyName of an inline policy of ${owner}`);
+    return parseEmbeddedPolicy(reader, inline, 'PolicyDocument', {
+        kind: 'identity',
+        name,
+        accountId,
+        partition,
+        label: `inline policy "${name}" of ${owner}`
+    });
+}
+function iam_document_readIamTags(reader, entry, owner) {
+    const tags = new Map();
+    for (const tag of reader.objectList(entry, 'Tags', `Tags of ${owner}`)) {
+        const key = reader.requireString(tag, 'Key', `Key of a tag of ${owner}`);
+        tags.set(key, reader.optionalString(tag, 'Value', `Value of tag "${key}" of ${owner}`) ?? '');
+    }
+    return Object.fromEntries(tags);
+}
+function readManagedPolicy(reader, entry, partition, warnings) {
+    const arn = reader.requireString(entry, 'Arn', 'Arn of a Policies entry');
+    const name = reader.requireString(entry, 'PolicyName', `PolicyName of managed policy ${arn}`);
+    const defaultVersionId = reader.optionalString(entry, 'DefaultVersionId', `DefaultVersionId of managed policy ${arn}`);
+    const versions = reader.objectList(entry, 'PolicyVersionList', `PolicyVersionList of managed policy ${arn}`);
+    const draft = { arn, name, source: reader.source };
+    const location = reader.locate(entry);
+    if (location)
+        draft.location = location;
+    const version = findDefaultVersion(reader, entry, versions, defaultVersionId, arn);
+    if (!version || version.Document === undefined || version.Document === null) {
+        warnings.push({
+            code: 'facts',
+            message: `managed policy ${arn} has no default version document in ${reader.source}; principals it is attached to get unknown results unless another file contains it`,
+            location
+        });
+        return draft;
+    }
+    const versionId = reader.optionalString(version, 'VersionId', `VersionId of managed policy ${arn}`) ??
+        defaultVersionId;
+    if (versionId !== undefined)
+        draft.versionId = versionId;
+    draft.policy = parseEmbeddedPolicy(reader, version, 'Document', {
+        kind: 'identity',
+        name,
+        arn,
+        accountId: arnAccountId(arn),
+        partition: parseArn(arn)?.partition ?? partition,
+        label: `managed policy ${arn}`
+    });
+    return draft;
+}
+/**
+ * Finds the default version: the one marked `IsDefaultVersion: true`, or else the one
+ * whose `VersionId` is `DefaultVersionId`. Throws an `InputError` when the two disagree,
+ * when several versions are marked default, or when two versions share a `VersionId`,
+ * because picking one of them could check the wrong document.
+ */
+function findDefaultVersion(reader, entry, versions, defaultVersionId, arn) {
+    const list = entry.PolicyVersionList;
+    const seenIds = new Set();
+    let marked;
+    versions.forEach((version, position) => {
+        const what = `version ${position + 1} of managed policy ${arn}`;
+        const versionId = reader.optionalString(version, 'VersionId', `VersionId of ${what}`);
+        if (versionId !== undefined && seenIds.has(versionId)) {
+            throw reader.error(`managed policy ${arn} lists version ${versionId} twice in PolicyVersionList; keep one entry per version`, list, position);
+        }
+        if (versionId !== undefined)
+            seenIds.add(versionId);
+        const isDefault = reader.optionalBoolean(version, 'IsDefaultVersion', `IsDefaultVersion of ${what}`);
+        if (isDefault !== true)
+            return;
+        if (marked) {
+            throw reader.error(`managed policy ${arn} has more than one version marked IsDefaultVersion: true (${marked.versionId ?? 'no VersionId'} and ${versionId ?? 'no VersionId'}); a policy has one default version`, version, 'IsDefaultVersion');
+        }
+        marked = { version, ...(versionId !== undefined && { versionId }) };
+    });
+    if (!marked) {
+        if (defaultVersionId === undefined)
+            return undefined;
+        return versions.find((candidate) => candidate.VersionId === defaultVersionId);
+    }
+    if (defaultVersionId !== undefined && marked.versionId !== defaultVersionId) {
+        const markedId = marked.versionId === undefined ? 'has no VersionId' : `is "${marked.versionId}"`;
+        throw reader.error(`managed policy ${arn} has DefaultVersionId "${defaultVersionId}", but the version marked IsDefaultVersion: true ${markedId}; the two must name the same version`, marked.version, 'IsDefaultVersion');
+    }
+    return marked.version;
+}
+
+;// CONCATENATED MODULE: ./src/facts/iam-facts.ts
+
+
+
+/** Builds one `AccountIamFacts` per account, sorted by account ID. Drafts must come sorted by source. */
+function buildIamFacts(drafts, warnings) {
+    const resolver = new PolicyResolver(mergeManagedPolicies(drafts, warnings));
+    const accounts = new Map();
+    for (const draft of drafts) {
+        if (draft.accountId === undefined)
+            continue;
+        accounts.set(draft.accountId, [...(accounts.get(draft.accountId) ?? []), draft]);
+    }
+    const facts = [...accounts.entries()].map(([accountId, files]) => buildAccount(accountId, files, resolver));
+    resolver.reportMissing(warnings);
+    return facts.sort((left, right) => compareText(left.accountId, right.accountId));
+}
+function buildAccount(accountId, files, resolver) {
+    const roles = mergeEntities(files.flatMap((file) => file.roles));
+    const users = mergeEntities(files.flatMap((file) => file.users));
+    const groups = mergeEntities(files.flatMap((file) => file.groups));
+    const groupsByName = new Map(groups.map((group) => [group.name, group]));
+    const partition = files[0].partition;
+    return {
+        accountId,
+        roles: roles.map((role) => ({ kind: 'role', ...resolveEntity(role, [], resolver) })),
+        users: users.map((user) => {
+            const memberships = user.groups.map((name) => ({
+                name,
+                group: groupsByName.get(name),
+                arn: `arn:${partition}:iam::${accountId}:group/${name}`
+            }));
+            return {
+                kind: 'user',
+                ...resolveEntity(user, memberships, resolver),
+                groups: [...user.groups].sort(compareText)
+            };
+        }),
+        groups: groups.map((group) => group.name).sort(compareText),
+        source: [...new Set(files.map((file) => file.source))].join(', ')
+    };
+}
+function resolveEntity(entity, memberships, resolver) {
+    const policies = [...entity.inlinePolicies];
+    const missing = [];
+    const attach = (arns) => {
+        for (const arn of arns) {
+            const policy = resolver.policy(arn, entity.arn);
+            if (policy)
+                policies.push(policy);
+            else
+                missing.push(arn);
+        }
+    };
+    attach(entity.attachedArns);
+    for (const membership of memberships) {
+        if (membership.group) {
+            appendAll(policies, membership.group.inlinePolicies);
+            attach(membership.group.attachedArns);
+        }
+        else {
+            // NOTE: the group's policies are unknown; its ARN in missingPolicies makes results unknown.
+            missing.push(membership.arn);
+            resolver.noteMissingGroup(membership.arn, entity.arn);
+        }
+    }
+    const resolved = {
+        arn: entity.arn,
+        name: entity.name,
+        path: entity.path,
+        accountId: entity.accountId,
+        policies: [...new Set(policies)],
+        missingPolicies: [...new Set(missing)].sort(compareText),
+        tags: entity.tags
+    };
+    return {
+        ...resolved,
+        ...(entity.id !== undefined && { id: entity.id }),
+        ...(entity.boundaryArn !== undefined && {
+            permissionsBoundary: resolver.boundary(entity.boundaryArn, entity.arn)
+        }),
+        ...(entity.location && { location: entity.location })
+    };
+}
+/** Looks up managed policies by ARN and remembers the ones that are missing, for one warning each. */
+class PolicyResolver {
+    policies;
+    boundaries = new Map();
+    missing = new Map();
+    constructor(policies) {
+        this.policies = policies;
+    }
+    policy(arn, principal) {
+        const policy = this.policies.get(arn)?.policy;
+        if (!policy)
+            this.note(arn, 'managed policy', principal);
+        return policy;
+    }
+    /** Returns the boundary reference; its policy shares the managed policy's statements under the `permissions-boundary` kind. */
+    boundary(arn, principal) {
+        const policy = this.policies.get(arn)?.policy;
+        if (!policy) {
+            this.note(arn, 'permissions boundary', principal);
+            return { arn };
+        }
+        let boundary = this.boundaries.get(arn);
+        if (!boundary) {
+            boundary = { ...policy, kind: 'permissions-boundary' };
+            this.boundaries.set(arn, boundary);
+        }
+        return { arn, policy: boundary };
+    }
+    noteMissingGroup(arn, principal) {
+        this.note(arn, 'group', principal);
+    }
+    reportMissing(warnings) {
+        const entries = [...this.missing.entries()].sort(([left], [right]) => compareText(left, right));
+        for (const [arn, { what, principals }] of entries) {
+            const names = [...principals].sort(compareText);
+            const shown = names.length > 3
+                ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`
+                : names.join(', ');
+            const source = what === 'group'
+                ? 'no authorization-details file defines it'
+                : 'its document is in no fact file';
+            warnings.push({
+                code: 'facts',
+                message: `${what} ${arn} applies to ${shown}, but ${source}; results for these principals are unknown`
+            });
+        }
+    }
+    note(arn, what, principal) {
+        const entry = this.missing.get(arn) ?? { what, principals: new Set() };
+        entry.principals.add(principal);
+        this.missing.set(arn, entry);
+    }
+}
+/** Merges entities by ARN: identical duplicates are dropped, different ones are an `InputError`. */
+function mergeEntities(entities) {
+    const byArn = new Map();
+    for (const entity of entities) {
+        const known = byArn.get(entity.arn);
+        if (!known) {
+            byArn.set(entity.arn, entity);
+        }
+        else if (entityKey(known) !== entityKey(entity)) {
+            throw new InputError(`${entity.kind} ${entity.arn} is defined differently in ${known.source} and ${entity.source}; keep one version of it`, entity.location);
+        }
+    }
+    return [...byArn.values()].sort((left, right) => compareText(left.arn, right.arn));
+}
+function entityKey(entity) {
+    const { source: _source, attachedArns, groups, ...content } = entity;
+    return contentKey({
+        ...content,
+        attachedArns: [...attachedArns].sort(compareText),
+        groups: [...groups].sort(compareText)
+    });
+}
+/**
+ * Merges managed policies by ARN. Two different documents for one ARN are an
+ * `InputError`, unless their version IDs differ: files captured at different times can
+ * hold different versions of an AWS managed policy, and the newer one is used.
+ */
+function mergeManagedPolicies(drafts, warnings) {
+    const byArn = new Map();
+    for (const candidate of drafts.flatMap((draft) => draft.managedPolicies)) {
+        const known = byArn.get(candidate.arn);
+        if (!known || (!known.policy && candidate.policy)) {
+            byArn.set(candidate.arn, candidate);
+            continue;
+        }
+        if (!candidate.policy || contentKey(known.policy) === contentKey(candidate.policy))
+            continue;
+        const knownVersion = versionNumber(known.versionId);
+        const candidateVersion = versionNumber(candidate.versionId);
+        if (knownVersion === undefined ||
+            candidateVersion === undefined ||
+            knownVersion === candidateVersion) {
+            throw new InputError(`managed policy ${candidate.arn} has different documents in ${known.source} and ${candidate.source} under the same version; keep one version of it`, candidate.location);
+        }
+        const newer = candidateVersion > knownVersion ? candidate : known;
+        byArn.set(candidate.arn, newer);
+        warnings.push({
+            code: 'facts',
+            message: `managed policy ${candidate.arn} is ${known.versionId} in ${known.source} and ${candidate.versionId} in ${candidate.source}; using ${newer.versionId}, the newer version`,
+            location: newer.location
+        });
+    }
+    return byArn;
+}
+function versionNumber(versionId) {
+    const match = versionId === undefined ? null : /^v(\d+)$/.exec(versionId);
+    return match ? Number(match[1]) : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/facts/key-metadata.ts
+
+/** The values of the KMS API's `KeyState`, `KeyUsage` and `KeyManager` enumerations. */
+const KEY_STATES = [
+    'Creating',
+    'Enabled',
+    'Disabled',
+    'PendingDeletion',
+    'PendingImport',
+    'PendingReplicaDeletion',
+    'Unavailable',
+    'Updating'
+];
+const KEY_USAGES = ['ENCRYPT_DECRYPT', 'SIGN_VERIFY', 'GENERATE_VERIFY_MAC', 'KEY_AGREEMENT'];
+const KEY_MANAGERS = ['AWS', 'CUSTOMER'];
+/**
+ * Reads the metadata fields the engine uses. Throws an `InputError` at the value for a
+ * `KeyState`, `KeyUsage` or `KeyManager` that AWS does not use, an empty one, or one in
+ * the wrong case. Throws one too for an empty or lower-case key spec, and for an
+ * `Enabled` flag that contradicts `KeyState`.
+ */
+function key_metadata_readKeyMetadata(reader, metadata, owner) {
+    const text = (name) => reader.optionalString(metadata, name, `${name} of ${owner}`);
+    const multiRegion = reader.optionalObject(metadata, 'MultiRegionConfiguration', `MultiRegionConfiguration of ${owner}`);
+    const fields = {
+        keyState: readEnumeration(reader, metadata, 'KeyState', KEY_STATES, owner),
+        enabled: reader.optionalBoolean(metadata, 'Enabled', `Enabled of ${owner}`),
+        keyUsage: readEnumeration(reader, metadata, 'KeyUsage', KEY_USAGES, owner),
+        keyManager: readEnumeration(reader, metadata, 'KeyManager', KEY_MANAGERS, owner),
+        keySpec: readKeySpec(reader, metadata, 'KeySpec', owner) ??
+            readKeySpec(reader, metadata, 'CustomerMasterKeySpec', owner),
+        origin: text('Origin'),
+        multiRegion: reader.optionalBoolean(metadata, 'MultiRegion', `MultiRegion of ${owner}`),
+        multiRegionKeyType: multiRegion &&
+            reader.optionalString(multiRegion, 'MultiRegionKeyType', `MultiRegionKeyType of ${owner}`)
+    };
+    checkEnabledFlag(reader, metadata, fields, owner);
+    return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
+}
+/** Reads a string that must be one of `allowed`, exactly as AWS spells it; absent or null gives undefined. */
+function readEnumeration(reader, metadata, name, allowed, owner) {
+    const value = reader.optionalString(metadata, name, `${name} of ${owner}`);
+    if (value === undefined || allowed.includes(value))
+        return value;
+    const expected = `one of ${allowed.join(', ')}`;
+    const intended = allowed.find((candidate) => candidate.toLowerCase() === value.toLowerCase());
+    const hint = intended === undefined ? '' : `; AWS spells it ${quote(intended)}`;
+    throw reader.error(`${name} of ${owner} must be ${expected}, found ${quote(value)}${hint}`, metadata, name);
+}
+/**
+ * Reads a key spec. AWS adds key specs with new key types, so any upper-case value is
+ * accepted. An empty or lower-case one is rejected, because the engine recognises
+ * symmetric keys by the exact value `SYMMETRIC_DEFAULT`.
+ */
+function readKeySpec(reader, metadata, name, owner) {
+    const value = reader.optionalString(metadata, name, `${name} of ${owner}`);
+    if (value === undefined || /^[A-Z0-9_]+$/.test(value))
+        return value;
+    const hint = value === ''
+        ? ''
+        : `; AWS spells key specs in upper case, such as ${quote(value.toUpperCase())}`;
+    throw reader.error(`${name} of ${owner} must be a key spec such as "SYMMETRIC_DEFAULT", found ${quote(value)}${hint}`, metadata, name);
+}
+/** Throws when `Enabled` contradicts `KeyState`: AWS sets Enabled to true exactly when KeyState is Enabled. */
+function checkEnabledFlag(reader, metadata, fields, owner) {
+    const { keyState, enabled } = fields;
+    if (keyState === undefined || enabled === undefined)
+        return;
+    if (enabled === (keyState === 'Enabled'))
+        return;
+    throw reader.error(`Enabled of ${owner} is ${enabled}, but KeyState is "${keyState}"; "aws kms describe-key" sets Enabled to true exactly when KeyState is Enabled, so export KeyMetadata again`, metadata, 'Enabled');
+}
+
+;// CONCATENATED MODULE: ./src/facts/member-names.ts
+/** Checks of the member names of objects that AWS commands print. */
+
+/**
+ * Lists members of `container` that are not in `known` as `facts` warnings, because a
+ * member the loader does not read has no effect on the check. A member that differs from
+ * a known name only in case is an `InputError` instead: it is a misspelling of a member
+ * that would have been read, so ignoring it could change a result.
+ * `label` names the object in messages, such as `key arn:aws:kms:...`.
+ */
+function checkMemberNames(reader, container, known, label, warnings) {
+    for (const member of Object.keys(container)) {
+        if (known.includes(member))
+            continue;
+        const intended = known.find((name) => name.toLowerCase() === member.toLowerCase());
+        if (intended !== undefined) {
+            throw reader.error(`member ${quote(member)} of ${label} must be spelled ${quote(intended)}; member names are case-sensitive`, container, member);
+        }
+        warnings.push({
+            code: 'facts',
+            message: `${label}: member ${quote(member)} is not used; expected only ${known.join(', ')}`,
+            ...locationOf(reader, container, member)
+        });
+    }
+}
+function locationOf(reader, container, member) {
+    const location = reader.locate(container, member);
+    return location ? { location } : {};
+}
+
+;// CONCATENATED MODULE: ./src/facts/kms-output.ts
+/**
+ * The `aws kms` list outputs inside a key object. Each list member (`Grants`, `Aliases`,
+ * `Tags`) may be the list alone or the whole command output, and the output can mark the
+ * list as one page of a longer one.
+ */
+
+
+/** Members that the raw API and the AWS CLI print when a list continues on another page. */
+const PAGING_MEMBERS = ['Truncated', 'NextMarker', 'NextToken'];
+/**
+ * Takes the list from the whole command output (`{"Grants": [...]}`) or the list itself,
+ * and warns about members of the output that are not read. Absent or null gives undefined.
+ */
+function unwrapList(reader, entry, member, key, warnings) {
+    const value = entry[member];
+    if (value === undefined || value === null)
+        return undefined;
+    if (Array.isArray(value))
+        return { container: entry, key: member };
+    if (isObject(value) && Object.hasOwn(value, member)) {
+        const label = `the ${member} output of ${key.owner}`;
+        checkMemberNames(reader, value, [member, ...PAGING_MEMBERS], label, warnings);
+        return { container: value, key: member, output: value };
+    }
+    throw reader.error(`${member} of ${key.owner} must be a list, or the "aws kms" command output that contains "${member}", found ${quote(value)}`, entry, member);
+}
+/**
+ * Returns the member that makes `container` one page of a longer list:
+ * `"Truncated": true` (also the string "true" in any case), or a `NextMarker` or
+ * `NextToken`, whatever its value. The raw API prints `NextMarker` and `Truncated`, and
+ * the AWS CLI prints `NextToken` when `--max-items` cut the list. Returns undefined for a
+ * complete list. Throws an `InputError` for a `Truncated` that is neither true nor false.
+ * `label` names the container in that message.
+ */
+function findPagingMarker(reader, container, label) {
+    for (const member of ['NextMarker', 'NextToken']) {
+        if (Object.hasOwn(container, member)) {
+            return { container, member, reason: `"${member}" is present` };
+        }
+    }
+    if (!Object.hasOwn(container, 'Truncated'))
+        return undefined;
+    const value = container.Truncated;
+    const text = typeof value === 'string' ? value.toLowerCase() : value;
+    if (value === true || text === 'true') {
+        return { container, member: 'Truncated', reason: '"Truncated" is true' };
+    }
+    if (value === false || text === 'false')
+        return undefined;
+    throw reader.error(`Truncated of ${label} must be true or false, found ${quote(value)}`, container, 'Truncated');
+}
+/**
+ * Throws an `InputError` when the output of a list member that has no "unknown" state
+ * (aliases, tags) is one page of a longer list, because a missing alias or tag can
+ * change which policies apply.
+ */
+function rejectPartialList(reader, list, command, key) {
+    if (!list.output)
+        return;
+    const marker = findPagingMarker(reader, list.output, `the ${list.key} output of ${key.owner}`);
+    if (marker === undefined)
+        return;
+    throw reader.error(`the ${list.key} of ${key.owner} are one page of a longer list (${marker.reason}), and a missing entry could change a result; list every page of "aws kms ${command}", which the AWS CLI does unless you pass --max-items or --no-paginate`, marker.container, marker.member);
+}
+
+;// CONCATENATED MODULE: ./src/facts/kms-grants.ts
+
+
+
+const CONSTRAINTS = ['EncryptionContextEquals', 'EncryptionContextSubset'];
+/** The members of a `list-grants` entry. */
+const GRANT_MEMBERS = [
+    'KeyId',
+    'GrantId',
+    'Name',
+    'CreationDate',
+    'GranteePrincipal',
+    'RetiringPrincipal',
+    'IssuingAccount',
+    'Operations',
+    'Constraints'
+];
+/**
+ * Reads the grants. Absent grants give undefined, which the engine treats as unknown.
+ * So do a partial list (one page of a paged output) and grants with constraints this
+ * loader does not model, each with a warning, because a grant that is missing or read
+ * too broadly could change a decision. Paging members at the top of the key object count
+ * too, because they come from merging the `list-grants` output into it.
+ */
+function readGrants(reader, entry, key, warnings) {
+    const list = unwrapList(reader, entry, 'Grants', key, warnings);
+    const marker = findPagingMarker(reader, entry, key.owner) ??
+        (list?.output && findPagingMarker(reader, list.output, `the Grants output of ${key.owner}`));
+    if (!list)
+        return undefined;
+    if (marker) {
+        warnings.push({
+            code: 'facts',
+            message: `the grants of ${key.owner} are one page of a longer list (${marker.reason}), so they are treated as unknown; list every page of "aws kms list-grants", which the AWS CLI does unless you pass --max-items or --no-paginate`,
+            ...kms_grants_locationOf(reader, marker.container, marker.member)
+        });
+        return undefined;
+    }
+    const grants = reader
+        .objectList(list.container, list.key, `Grants of ${key.owner}`)
+        .map((grant) => kms_grants_readGrant(reader, grant, key, warnings));
+    const unmodelled = grants.find((grant) => grant.unknownConstraint !== undefined);
+    if (unmodelled) {
+        warnings.push({
+            code: 'facts',
+            message: `grant ${unmodelled.fact.grantId} of ${key.owner} has the constraint ${unmodelled.unknownConstraint}, which this tool does not evaluate, so the key's grants are treated as unknown`,
+            location: unmodelled.fact.location
+        });
+        return undefined;
+    }
+    return grants.map((grant) => grant.fact);
+}
+function kms_grants_readGrant(reader, grant, key, warnings) {
+    const grantId = reader.requireString(grant, 'GrantId', `GrantId of a grant of ${key.owner}`);
+    const what = `grant ${grantId} of ${key.owner}`;
+    checkMemberNames(reader, grant, GRANT_MEMBERS, what, warnings);
+    checkGrantKey(reader, grant, key, grantId);
+    const fact = {
+        grantId,
+        granteePrincipal: reader.requireString(grant, 'GranteePrincipal', `GranteePrincipal of ${what}`),
+        operations: reader
+            .stringList(grant, 'Operations', `Operations of ${what}`)
+            .map((operation) => operation.replace(/^kms:/i, ''))
+    };
+    const optional = (member) => reader.optionalString(grant, member, `${member} of ${what}`);
+    const name = optional('Name');
+    if (name)
+        fact.name = name;
+    const retiring = optional('RetiringPrincipal');
+    if (retiring !== undefined)
+        fact.retiringPrincipal = retiring;
+    const issuing = optional('IssuingAccount');
+    if (issuing !== undefined)
+        fact.issuingAccount = issuing;
+    const location = reader.locate(grant);
+    if (location)
+        fact.location = location;
+    const constraints = reader.optionalObject(grant, 'Constraints', `Constraints of ${what}`);
+    if (!constraints)
+        return { fact };
+    const equals = readContext(reader, constraints, 'EncryptionContextEquals', what);
+    if (equals)
+        fact.encryptionContextEquals = equals;
+    const subset = readContext(reader, constraints, 'EncryptionContextSubset', what);
+    if (subset)
+        fact.encryptionContextSubset = subset;
+    const unknownConstraint = Object.keys(constraints).find((name) => !CONSTRAINTS.includes(name));
+    return unknownConstraint === undefined ? { fact } : { fact, unknownConstraint };
+}
+/** Throws when the grant's `KeyId` (a key ARN in `list-grants` output) names another key. */
+function checkGrantKey(reader, grant, key, grantId) {
+    const written = reader.optionalString(grant, 'KeyId', `KeyId of grant ${grantId}`);
+    if (written === undefined || written === key.arn || written === key.keyId)
+        return;
+    throw reader.error(`KeyId of grant ${grantId} is ${quote(written)}, but the grant is listed under ${key.owner}; put the grants of each key in its own key object`, grant, 'KeyId');
+}
+function readContext(reader, constraints, member, what) {
+    const context = reader.optionalObject(constraints, member, `${member} of ${what}`);
+    if (!context)
+        return undefined;
+    for (const [name, value] of Object.entries(context)) {
+        if (typeof value !== 'string') {
+            throw reader.error(`encryption context "${name}" in ${member} of ${what} must be a string, found ${quote(value)}`, context, name);
+        }
+    }
+    return context;
+}
+function kms_grants_locationOf(reader, container, member) {
+    const location = reader.locate(container, member);
+    return location ? { location } : {};
+}
+
+;// CONCATENATED MODULE: ./src/facts/kms-lists.ts
+/**
+ * The alias and tag members of a KMS key object, as `aws kms list-aliases` and
+ * `aws kms list-resource-tags` print them, each accepted as the list alone or as the
+ * whole command output.
+ */
+
+
+
+
+
+/** The members of a `list-aliases` entry. */
+const ALIAS_MEMBERS = ['AliasName', 'AliasArn', 'TargetKeyId', 'CreationDate', 'LastUpdatedDate'];
+/** The members of a `list-resource-tags` entry. */
+const TAG_MEMBERS = ['TagKey', 'TagValue'];
+/**
+ * Reads alias names: `list-aliases` entries, plain names, or the whole output. Throws an
+ * `InputError` for an entry whose `TargetKeyId` or `AliasArn` names another key, account
+ * or Region, and for a partial list, because a missing or misplaced alias changes which
+ * key an alias names and which `kms:ResourceAliases` conditions match.
+ */
+function kms_lists_readAliases(reader, entry, key, warnings) {
+    const list = unwrapList(reader, entry, 'Aliases', key, warnings);
+    if (!list)
+        return undefined;
+    rejectPartialList(reader, list, 'list-aliases', key);
+    const items = list.container[list.key];
+    if (!Array.isArray(items))
+        throw reader.error(`Aliases of ${key.owner} must be a list, found ${quote(items)}`, list.container, list.key);
+    const names = new Set();
+    items.forEach((item, position) => {
+        const name = isObject(item) ? readAliasEntry(reader, item, key, warnings) : item;
+        if (typeof name !== 'string' || !name.startsWith('alias/')) {
+            throw reader.error(`each alias of ${key.owner} must be an alias name such as "alias/app" or a list-aliases entry with AliasName, found ${quote(item)}`, items, position);
+        }
+        names.add(name);
+    });
+    return [...names].sort(compareText);
+}
+/** Returns the `AliasName` of a `list-aliases` entry after checking that the entry is about this key. */
+function readAliasEntry(reader, item, key, warnings) {
+    const name = item.AliasName;
+    if (typeof name !== 'string')
+        return name;
+    const label = `alias ${name} of ${key.owner}`;
+    checkMemberNames(reader, item, ALIAS_MEMBERS, label, warnings);
+    const target = reader.optionalString(item, 'TargetKeyId', `TargetKeyId of ${label}`);
+    if (target !== undefined && target !== key.keyId && target !== key.arn) {
+        throw reader.error(`TargetKeyId of ${label} is ${quote(target)}, so the alias names another key; list only this key's aliases ("aws kms list-aliases --key-id ${key.keyId}")`, item, 'TargetKeyId');
+    }
+    const aliasArn = reader.optionalString(item, 'AliasArn', `AliasArn of ${label}`);
+    if (aliasArn !== undefined)
+        checkAliasArn(reader, item, aliasArn, name, key, label);
+    return name;
+}
+/** Throws unless `aliasArn` is the ARN of alias `name` in the key's partition, account and Region. */
+function checkAliasArn(reader, item, aliasArn, name, key, label) {
+    const alias = parseArn(aliasArn);
+    const keyArn = parseArn(key.arn);
+    const matches = alias !== undefined &&
+        keyArn !== undefined &&
+        alias.service === 'kms' &&
+        alias.partition === keyArn.partition &&
+        alias.accountId === keyArn.accountId &&
+        alias.region === keyArn.region &&
+        alias.resource === name;
+    if (matches)
+        return;
+    const expected = keyArn
+        ? `arn:${keyArn.partition}:kms:${keyArn.region}:${keyArn.accountId}:${name}`
+        : 'the ARN of the alias in the key account and Region';
+    throw reader.error(`AliasArn of ${label} must be ${expected}, found ${quote(aliasArn)}; an alias names a key in its own account and Region`, item, 'AliasArn');
+}
+/**
+ * Reads tags given as `[{TagKey, TagValue}]` or the whole `list-resource-tags` output.
+ * Throws an `InputError` for a partial list, because a missing tag changes which
+ * `aws:ResourceTag` conditions match.
+ */
+function readKeyTags(reader, entry, key, warnings) {
+    const list = unwrapList(reader, entry, 'Tags', key, warnings);
+    if (!list)
+        return undefined;
+    rejectPartialList(reader, list, 'list-resource-tags', key);
+    const tags = new Map();
+    for (const tag of reader.objectList(list.container, list.key, `Tags of ${key.owner}`)) {
+        checkMemberNames(reader, tag, TAG_MEMBERS, `a tag of ${key.owner}`, warnings);
+        const tagKey = reader.requireString(tag, 'TagKey', `TagKey of a tag of ${key.owner}`);
+        const value = reader.optionalString(tag, 'TagValue', `TagValue of tag "${tagKey}" of ${key.owner}`) ?? '';
+        if (tags.has(tagKey) && tags.get(tagKey) !== value) {
+            throw reader.error(`tag "${tagKey}" of ${key.owner} appears twice with different values`, tag);
+        }
+        tags.set(tagKey, value);
+    }
+    return Object.fromEntries(tags);
+}
+
+;// CONCATENATED MODULE: ./src/facts/kms-document.ts
+
+
+
+
+
+
+
+
+/** Members of a key object. The paging members come from merging the `list-grants` output into it. */
+const KEY_OBJECT_MEMBERS = [
+    'KeyMetadata',
+    'Policy',
+    'PolicyName',
+    'Grants',
+    'Aliases',
+    'Tags'
+].concat(PAGING_MEMBERS);
+/** Members of the whole `get-key-policy` output. */
+const KEY_POLICY_OUTPUT_MEMBERS = ['Policy', 'PolicyName'];
+/** Reads a key object, or a list of them, into key facts in the document's order. */
+function readKmsDocument(document, warnings) {
+    const reader = new DocumentReader(document.source, document.index);
+    const { value } = document;
+    if (!Array.isArray(value))
+        return [readKeyObject(reader, value, warnings)];
+    return value.map((entry, position) => {
+        if (!isObject(entry) || !isObject(entry.KeyMetadata)) {
+            throw reader.error(`entry ${position + 1} of the key list must be a key object with KeyMetadata, found ${quote(entry)}`, value, position);
+        }
+        return readKeyObject(reader, entry, warnings);
+    });
+}
+function readKeyObject(reader, entry, warnings) {
+    const metadata = reader.optionalObject(entry, 'KeyMetadata', 'KeyMetadata');
+    if (!metadata)
+        throw reader.error('KeyMetadata must be an object, as "aws kms describe-key" prints it', entry);
+    const identity = readKeyIdentity(reader, metadata);
+    const reference = { arn: identity.arn, keyId: identity.keyId, owner: `key ${identity.arn}` };
+    checkMemberNames(reader, entry, KEY_OBJECT_MEMBERS, reference.owner, warnings);
+    const key = {
+        ...identity,
+        metadata: key_metadata_readKeyMetadata(reader, metadata, reference.owner),
+        aliases: kms_lists_readAliases(reader, entry, reference, warnings),
+        tags: readKeyTags(reader, entry, reference, warnings)
+    };
+    const policy = kms_document_readKeyPolicy(reader, entry, identity, warnings);
+    if (policy)
+        key.policy = policy;
+    const grants = readGrants(reader, entry, reference, warnings);
+    if (grants)
+        key.grants = grants;
+    const location = reader.locate(entry);
+    if (location)
+        key.location = location;
+    return key;
+}
+/** Takes account, Region and partition from the key ARN, and checks AWSAccountId and KeyId against it. */
+function readKeyIdentity(reader, metadata) {
+    const arn = reader.requireString(metadata, 'Arn', 'Arn of KeyMetadata');
+    const parts = parseArn(arn);
+    const keyId = parts?.resource.startsWith('key/') ? parts.resource.slice(4) : '';
+    const isKeyArn = parts?.service === 'kms' && parts.region !== '' && isAccountId(parts.accountId) && keyId !== '';
+    if (!parts || !isKeyArn) {
+        throw reader.error(`Arn of KeyMetadata must be a key ARN such as arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab, found ${quote(arn)}`, metadata, 'Arn');
+    }
+    const accountId = reader.optionalString(metadata, 'AWSAccountId', 'AWSAccountId of KeyMetadata');
+    if (accountId !== undefined && accountId !== parts.accountId) {
+        throw reader.error(`AWSAccountId "${accountId}" does not match the account in the key ARN ${arn}`, metadata, 'AWSAccountId');
+    }
+    const writtenKeyId = reader.optionalString(metadata, 'KeyId', 'KeyId of KeyMetadata');
+    if (writtenKeyId !== undefined && writtenKeyId !== keyId) {
+        throw reader.error(`KeyId "${writtenKeyId}" does not match the key ID in the key ARN ${arn}`, metadata, 'KeyId');
+    }
+    return {
+        arn,
+        keyId,
+        accountId: parts.accountId,
+        region: parts.region,
+        partition: parts.partition
+    };
+}
+/**
+ * Reads `Policy`: the policy as a JSON string (as `get-key-policy` prints it), as an
+ * object, or the whole `get-key-policy` output. Absent or null gives no policy.
+ */
+function kms_document_readKeyPolicy(reader, entry, identity, warnings) {
+    let container = entry;
+    let name = reader.optionalString(entry, 'PolicyName', `PolicyName of key ${identity.arn}`) ?? 'default';
+    const value = entry.Policy;
+    if (value === undefined || value === null)
+        return undefined;
+    if (isObject(value) && Object.hasOwn(value, 'Policy') && !Object.hasOwn(value, 'Statement')) {
+        const what = `the get-key-policy output of key ${identity.arn}`;
+        checkMemberNames(reader, value, KEY_POLICY_OUTPUT_MEMBERS, what, warnings);
+        container = value;
+        name = reader.optionalString(value, 'PolicyName', `PolicyName of key ${identity.arn}`) ?? name;
+        if (value.Policy === undefined || value.Policy === null)
+            return undefined;
+    }
+    return parseEmbeddedPolicy(reader, container, 'Policy', {
+        kind: 'key-policy',
+        name,
+        accountId: identity.accountId,
+        partition: identity.partition,
+        label: `key policy of ${identity.arn}`
+    });
+}
+
+;// CONCATENATED MODULE: ./src/facts/merge-by-id.ts
+
+
+/**
+ * Merges facts by ID and returns them sorted by ID. Inputs must come sorted by source,
+ * so the copy that is kept, and its location, do not depend on the order of files.
+ * Throws an `InputError` at the later copy when one ID has two different contents.
+ */
+function mergeById(items, naming) {
+    const byId = new Map();
+    for (const candidate of items) {
+        const id = naming.idOf(candidate.fact);
+        const known = byId.get(id);
+        if (!known) {
+            byId.set(id, candidate);
+            continue;
+        }
+        if (contentKey(known.fact) === contentKey(candidate.fact))
+            continue;
+        const places = known.source === candidate.source
+            ? `twice in ${known.source}`
+            : `in ${known.source} and ${candidate.source}`;
+        throw new InputError(`${naming.describe(candidate.fact)} is defined differently ${places}; keep one version of it`, candidate.fact.location);
+    }
+    return [...byId.values()]
+        .map(({ fact }) => fact)
+        .sort((left, right) => compareText(naming.idOf(left), naming.idOf(right)));
+}
+
+;// CONCATENATED MODULE: ./src/facts/merge-facts.ts
+
+
+/**
+ * Merges keys by ARN, sorted by ARN. Inputs must come sorted by source. Throws an
+ * `InputError` for a key defined differently twice, and for an alias that two keys of
+ * one account and Region claim.
+ */
+function mergeKeys(keys) {
+    const byArn = new Map();
+    for (const candidate of keys) {
+        const known = byArn.get(candidate.key.arn);
+        if (!known) {
+            byArn.set(candidate.key.arn, candidate);
+        }
+        else if (contentKey(known.key) !== contentKey(candidate.key)) {
+            const places = known.source === candidate.source
+                ? `twice in ${known.source}`
+                : `in ${known.source} and ${candidate.source}`;
+            throw new InputError(`key ${candidate.key.arn} is defined differently ${places}; keep one version of it`, candidate.key.location);
+        }
+    }
+    checkAliasOwners([...byArn.values()]);
+    return [...byArn.values()]
+        .map(({ key }) => key)
+        .sort((left, right) => compareText(left.arn, right.arn));
+}
+/**
+ * Throws when two keys claim the same alias in one account and Region. AWS lets an alias
+ * name one key only, so one of the two key objects is stale, and guessing which could
+ * resolve an expectation to the wrong key.
+ */
+function checkAliasOwners(keys) {
+    const owners = new Map();
+    for (const candidate of keys) {
+        const { key } = candidate;
+        for (const alias of key.aliases ?? []) {
+            const slot = [key.partition, key.accountId, key.region, alias].join(':');
+            const known = owners.get(slot);
+            if (!known) {
+                owners.set(slot, candidate);
+                continue;
+            }
+            throw new InputError(`${alias} names two keys in account ${key.accountId}, ${key.region}: ${known.key.arn} in ${known.source} and ${key.arn} in ${candidate.source}; an alias names one key, so remove the alias from the stale key object`, key.location);
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/facts/merge-organizations.ts
+
+
+/**
+ * Merges Organizations documents of the same organization (documents without an
+ * organization ID merge with each other). Inputs must come sorted by source. Throws an
+ * `InputError` for an account or policy defined differently, an account that is a member
+ * in one document and external in another, and an account that is a member of two
+ * organizations. Adds a warning for an organization that lists no account or names no
+ * management account, because its SCP and RCP results cannot be trusted.
+ */
+function mergeOrganizations(documents, warnings) {
+    const byId = new Map();
+    for (const document of documents) {
+        const id = document.organizationId ?? '';
+        const known = byId.get(id);
+        byId.set(id, known ? mergeOrganization(known, document) : document);
+    }
+    const organizations = [...byId.values()]
+        .map((organization) => ({
+        ...organization,
+        accounts: [...organization.accounts].sort((left, right) => compareText(left.accountId, right.accountId)),
+        externalAccounts: [...organization.externalAccounts].sort(compareText),
+        policies: [...organization.policies].sort((left, right) => compareText(policyKey(left), policyKey(right)))
+    }))
+        .sort((left, right) => compareText(left.organizationId ?? '', right.organizationId ?? ''));
+    checkMembershipsAcrossOrganizations(organizations);
+    for (const organization of organizations)
+        warnAboutMissingAccounts(organization, warnings);
+    return organizations;
+}
+function mergeOrganization(known, added) {
+    const conflict = (what) => new InputError(`${what} is defined differently in ${known.source} and ${added.source}; keep one version of it`);
+    if (known.managementAccountId !== undefined &&
+        added.managementAccountId !== undefined &&
+        known.managementAccountId !== added.managementAccountId) {
+        throw conflict(`the management account of organization ${known.organizationId ?? '(no ID)'}`);
+    }
+    const accounts = new Map(known.accounts.map((account) => [account.accountId, account]));
+    for (const account of added.accounts) {
+        const existing = accounts.get(account.accountId);
+        if (existing && contentKey(existing) !== contentKey(account))
+            throw conflict(`account ${account.accountId}`);
+        accounts.set(account.accountId, account);
+    }
+    const externalAccounts = new Set(known.externalAccounts.concat(added.externalAccounts));
+    for (const accountId of externalAccounts) {
+        if (accounts.has(accountId))
+            throw memberAndExternal(accountId, known, added);
+    }
+    const policies = new Map(known.policies.map((policy) => [policyKey(policy), policy]));
+    for (const policy of added.policies) {
+        const existing = policies.get(policyKey(policy));
+        if (existing && contentKey(existing) !== contentKey(policy))
+            throw conflict(`${policy.type.toUpperCase()} ${policyKey(policy)}`);
+        if (!existing)
+            policies.set(policyKey(policy), policy);
+    }
+    const merged = {
+        accounts: [...accounts.values()],
+        externalAccounts: [...externalAccounts],
+        policies: [...policies.values()],
+        source: [known.source, added.source].join(', ')
+    };
+    if (known.organizationId !== undefined)
+        merged.organizationId = known.organizationId;
+    const managementAccountId = known.managementAccountId ?? added.managementAccountId;
+    if (managementAccountId !== undefined)
+        merged.managementAccountId = managementAccountId;
+    return merged;
+}
+function memberAndExternal(accountId, known, added) {
+    const isMember = (organization) => organization.accounts.some((account) => account.accountId === accountId);
+    const memberSource = isMember(known) ? known.source : added.source;
+    const externalSource = isMember(known) ? added.source : known.source;
+    return new InputError(`account ${accountId} is in Accounts in ${memberSource} but in ExternalAccounts in ${externalSource}; an account is either in the organization or outside it, so keep it in one list`);
+}
+/** Throws when an account is a member of two organizations, because it can belong to one only. */
+function checkMembershipsAcrossOrganizations(organizations) {
+    const owners = new Map();
+    for (const organization of organizations) {
+        for (const { accountId } of organization.accounts) {
+            const known = owners.get(accountId);
+            if (known) {
+                throw new InputError(`account ${accountId} is a member of organization ${organizationName(known)} in ${known.source} and of organization ${organizationName(organization)} in ${organization.source}; an account belongs to one organization, so remove the stale entry`);
+            }
+            owners.set(accountId, organization);
+        }
+    }
+}
+function warnAboutMissingAccounts(organization, warnings) {
+    const name = `the Organizations facts in ${organization.source}`;
+    if (organization.accounts.length === 0 && organization.externalAccounts.length === 0) {
+        warnings.push({
+            code: 'facts',
+            message: `${name} list no account (neither Accounts nor ExternalAccounts), so SCP and RCP results will be unknown for every account; list member accounts with their parents under Accounts, and other accounts under ExternalAccounts`
+        });
+    }
+    if (organization.managementAccountId === undefined && organization.accounts.length > 0) {
+        warnings.push({
+            code: 'facts',
+            message: `${name} name no management account (Organization.MasterAccountId). SCPs and RCPs do not affect the management account, but without its ID it is checked like a member account if it is in Accounts; add Organization as "aws organizations describe-organization" prints it`
+        });
+    }
+}
+function organizationName(organization) {
+    return organization.organizationId ?? '(no ID)';
+}
+function policyKey(policy) {
+    return `${policy.type}:${policy.policy.arn ?? policy.policy.name}`;
+}
+
+;// CONCATENATED MODULE: ./src/facts/organization-document.ts
+
+
+
+
+const POLICY_TYPES = {
+    SERVICE_CONTROL_POLICY: 'scp',
+    RESOURCE_CONTROL_POLICY: 'rcp'
+};
+const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
+const ROOT_ID = /^r-[0-9a-z]{4,32}$/;
+const OU_ID = /^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/;
+/**
+ * Reads an Organizations document; policies of other types are skipped with a warning.
+ * Throws an `InputError` for a malformed `Organization`, and for an account listed both
+ * in `Accounts` and in `ExternalAccounts`.
+ */
+function readOrganizationDocument(document, warnings) {
+    const reader = new DocumentReader(document.source, document.index);
+    const root = document.value;
+    const { organizationId, managementAccountId, partition } = readOrganization(reader, root);
+    const accounts = readAccounts(reader, root);
+    const facts = {
+        accounts,
+        externalAccounts: readExternalAccounts(reader, root, accounts, managementAccountId),
+        policies: reader
+            .objectList(root, 'Policies', 'Policies')
+            .flatMap((entry) => readPolicy(reader, entry, { managementAccountId, partition }, warnings)),
+        source: document.source
+    };
+    if (organizationId !== undefined)
+        facts.organizationId = organizationId;
+    if (managementAccountId !== undefined)
+        facts.managementAccountId = managementAccountId;
+    return facts;
+}
+/**
+ * Reads `Organization`. It may be left out, but when present it must be what
+ * `describe-organization` prints, because without `MasterAccountId` the management
+ * account, which no SCP or RCP affects, would be checked like a member account.
+ */
+function readOrganization(reader, root) {
+    if (!Object.hasOwn(root, 'Organization'))
+        return { partition: 'aws' };
+    const organization = root.Organization;
+    const expected = 'expected the "Organization" object that "aws organizations describe-organization" prints, with Id and MasterAccountId, or no Organization member';
+    if (!isObject(organization)) {
+        throw reader.error(`Organization must be an object, found ${quote(organization)}; ${expected}`, root, 'Organization');
+    }
+    if (Object.keys(organization).length === 0) {
+        throw reader.error(`Organization is empty; ${expected}`, root, 'Organization');
+    }
+    const organizationId = reader.requireString(organization, 'Id', 'Id of Organization');
+    if (!ORGANIZATION_ID.test(organizationId)) {
+        throw reader.error(`Id of Organization must be an organization ID such as "o-a1b2c3d4e5", found ${quote(organizationId)}`, organization, 'Id');
+    }
+    const managementAccountId = reader.requireString(organization, 'MasterAccountId', 'MasterAccountId of Organization');
+    if (!isAccountId(managementAccountId)) {
+        throw reader.error(`MasterAccountId of Organization must be a 12-digit account ID, found ${quote(managementAccountId)}`, organization, 'MasterAccountId');
+    }
+    const organizationArn = reader.optionalString(organization, 'Arn', 'Arn of Organization');
+    const partition = (organizationArn && parseArn(organizationArn)?.partition) || 'aws';
+    return { organizationId, managementAccountId, partition };
+}
+/** Reads `ExternalAccounts`: 12-digit IDs of accounts outside the organization, sorted and without duplicates. */
+function readExternalAccounts(reader, root, members, managementAccountId) {
+    const written = reader.stringList(root, 'ExternalAccounts', 'ExternalAccounts');
+    const list = root.ExternalAccounts;
+    const memberIds = new Set(members.map((account) => account.accountId));
+    written.forEach((accountId, position) => {
+        if (!isAccountId(accountId)) {
+            throw reader.error(`entry ${position + 1} of ExternalAccounts must be a 12-digit account ID, found ${quote(accountId)}`, list, position);
+        }
+        if (memberIds.has(accountId)) {
+            throw reader.error(`account ${accountId} is listed in both Accounts and ExternalAccounts; an account is either in the organization or outside it, so keep it in one list`, list, position);
+        }
+        if (accountId === managementAccountId) {
+            throw reader.error(`account ${accountId} is the management account (Organization.MasterAccountId), so it cannot be in ExternalAccounts`, list, position);
+        }
+    });
+    return [...new Set(written)].sort(compareText);
+}
+/** Reads `Accounts`, sorted by ID. An account listed twice with different parents is an `InputError`. */
+function readAccounts(reader, root) {
+    const byId = new Map();
+    for (const entry of reader.objectList(root, 'Accounts', 'Accounts')) {
+        const account = readAccount(reader, entry);
+        const known = byId.get(account.accountId);
+        if (known && known.parents.join('/') !== account.parents.join('/')) {
+            throw reader.error(`account ${account.accountId} is listed twice in Accounts with different parents (${known.parents.join(', ')} and ${account.parents.join(', ')}); keep the current one`, entry);
+        }
+        byId.set(account.accountId, account);
+    }
+    return [...byId.values()].sort((left, right) => compareText(left.accountId, right.accountId));
+}
+function readAccount(reader, account) {
+    const accountId = reader.requireString(account, 'Id', 'Id of an Accounts entry');
+    if (!isAccountId(accountId)) {
+        throw reader.error(`Id of an Accounts entry must be a 12-digit account ID, found ${quote(accountId)}`, account, 'Id');
+    }
+    const written = account.Parents;
+    if (!Array.isArray(written) || written.length === 0) {
+        throw reader.error(`Parents of account ${accountId} must list the parent IDs from the root down, such as ["r-ab12", "ou-ab12-11111111"], found ${quote(written)}`, account, 'Parents');
+    }
+    const parents = written.map((parent, position) => {
+        const id = isObject(parent) ? parent.Id : parent;
+        const valid = typeof id === 'string' && (position === 0 ? ROOT_ID.test(id) : OU_ID.test(id));
+        if (!valid) {
+            const expected = position === 0 ? 'the root ID (r-...)' : 'an OU ID (ou-...-...)';
+            throw reader.error(`parent ${position + 1} of account ${accountId} must be ${expected}, found ${quote(parent)}; list the parents from the root down`, written, position);
+        }
+        return id;
+    });
+    return { accountId, parents };
+}
+function readPolicy(reader, entry, defaults, warnings) {
+    const described = reader.optionalObject(entry, 'Policy', 'Policy of a Policies entry');
+    if (!described)
+        throw reader.error('each Policies entry must hold "Policy", as "aws organizations describe-policy" prints it', entry);
+    const summary = reader.optionalObject(described, 'PolicySummary', 'PolicySummary');
+    if (!summary)
+        throw reader.error('Policy of a Policies entry must hold "PolicySummary"', described);
+    const id = reader.requireString(summary, 'Id', 'Id of a PolicySummary');
+    const arn = reader.optionalString(summary, 'Arn', `Arn of policy ${id}`);
+    const name = reader.optionalString(summary, 'Name', `Name of policy ${id}`) ?? id;
+    const type = reader.requireString(summary, 'Type', `Type of policy ${id}`);
+    const kind = readPolicyType(reader, summary, type, `${name} (${id})`);
+    if (!kind) {
+        warnings.push({
+            code: 'facts',
+            message: `policy ${name} (${id}) has type ${type}, which does not affect KMS access, so it is skipped`,
+            location: reader.locate(summary, 'Type')
+        });
+        return [];
+    }
+    if (described.Content === undefined) {
+        throw reader.error(`policy ${name} (${id}) has no Content; expected the policy JSON as a string`, described);
+    }
+    const policy = parseEmbeddedPolicy(reader, described, 'Content', {
+        kind,
+        name,
+        ...(arn !== undefined && { arn }),
+        ...(defaults.managementAccountId !== undefined && { accountId: defaults.managementAccountId }),
+        partition: (arn && parseArn(arn)?.partition) || defaults.partition,
+        label: `${kind.toUpperCase()} ${name} (${id})`
+    });
+    return [
+        {
+            type: kind,
+            policy,
+            targets: readTargets(reader, entry, `${kind.toUpperCase()} ${name} (${id})`)
+        }
+    ];
+}
+/**
+ * Returns the kind of an SCP or RCP type, in any case because the Organizations API
+ * prints upper case but other tools may not. Other types give undefined, except a type
+ * that names a control policy in another spelling: skipping a misspelled SCP could hide
+ * a Deny, so that is an `InputError`.
+ */
+function readPolicyType(reader, summary, type, policy) {
+    const kind = POLICY_TYPES[type.toUpperCase()];
+    if (kind || !/CONTROL/i.test(type))
+        return kind;
+    throw reader.error(`Type of policy ${policy} must be SERVICE_CONTROL_POLICY or RESOURCE_CONTROL_POLICY for a control policy, found ${quote(type)}`, summary, 'Type');
+}
+/** Reads target IDs, given as strings or as `list-targets-for-policy` entries. */
+function readTargets(reader, entry, owner) {
+    const written = entry.Targets;
+    if (written === undefined || written === null)
+        return [];
+    if (!Array.isArray(written)) {
+        throw reader.error(`Targets of ${owner} must be a list of root, OU or account IDs, found ${quote(written)}`, entry, 'Targets');
+    }
+    const targets = written.map((target, position) => {
+        const id = isObject(target) ? target.TargetId : target;
+        if (typeof id !== 'string' || !(ROOT_ID.test(id) || OU_ID.test(id) || isAccountId(id))) {
+            throw reader.error(`target ${position + 1} of ${owner} must be a root, OU or account ID, or an object with TargetId, found ${quote(target)}`, written, position);
+        }
+        return id;
+    });
+    return [...new Set(targets)].sort(compareText);
+}
+
+;// CONCATENATED MODULE: ./src/facts/session-policy-document.ts
+
+
+
+const DOCUMENT_MEMBERS = ['SessionPolicies'];
+const ENTRY_MEMBERS = ['SessionArn', 'Policy', 'PolicyArns'];
+/** Characters of IAM role, session and federated user names. */
+const IAM_NAME = '[\\w+=,.@-]+';
+/** A session ARN. Its groups capture the partition and the account ID. */
+const SESSION_ARN = new RegExp(`^arn:([a-z][a-z0-9-]*):sts::(\\d{12}):(?:assumed-role/${IAM_NAME}/${IAM_NAME}|federated-user/${IAM_NAME})$`);
+/**
+ * Reads the session policies of one document, in the document's order. Throws an
+ * `InputError` for a `SessionArn` that is not an assumed-role or federated-user ARN,
+ * a missing or malformed `Policy`, and an entry with managed session policies
+ * (`PolicyArns`), which are not read.
+ */
+function readSessionPolicyDocument(document, warnings) {
+    const reader = new DocumentReader(document.source, document.index);
+    const root = document.value;
+    checkMemberNames(reader, root, DOCUMENT_MEMBERS, 'the session policy file', warnings);
+    return reader
+        .objectList(root, 'SessionPolicies', 'SessionPolicies')
+        .map((entry) => ({ fact: readEntry(reader, entry, warnings), source: document.source }));
+}
+function readEntry(reader, entry, warnings) {
+    const sessionArn = reader.requireString(entry, 'SessionArn', 'SessionArn of a session policy');
+    const match = SESSION_ARN.exec(sessionArn);
+    if (!match) {
+        throw reader.error(`SessionArn must be an assumed-role or federated-user session ARN, such as "arn:aws:sts::111122223333:assumed-role/App/build", found ${quote(sessionArn)}; a session policy caps one session, so name the session, not the role`, entry, 'SessionArn');
+    }
+    const label = `session ${sessionArn}`;
+    rejectManagedPolicies(reader, entry, label);
+    checkMemberNames(reader, entry, ENTRY_MEMBERS, label, warnings);
+    if (entry.Policy === undefined || entry.Policy === null) {
+        throw reader.error(`${label} has no Policy; expected the session policy passed as --policy, as a JSON object or a JSON string`, entry);
+    }
+    const [, partition, accountId] = match;
+    const fact = {
+        sessionArn,
+        policy: parseEmbeddedPolicy(reader, entry, 'Policy', {
+            kind: 'session-policy',
+            name: sessionArn,
+            accountId,
+            partition,
+            label: `the session policy of ${sessionArn}`
+        })
+    };
+    const location = reader.locate(entry);
+    if (location)
+        fact.location = location;
+    return fact;
+}
+/**
+ * Rejects managed session policies. They cap the session as the inline one does, so
+ * skipping them could report an allow that AWS denies. An empty list or null caps nothing.
+ */
+function rejectManagedPolicies(reader, entry, label) {
+    const value = entry.PolicyArns;
+    if (value === undefined || value === null)
+        return;
+    if (Array.isArray(value) && value.length === 0)
+        return;
+    throw reader.error(`${label} has PolicyArns, but managed session policies are not supported, and ignoring them could report an allow that AWS denies; list only sessions created without --policy-arns`, entry, 'PolicyArns');
+}
+
+;// CONCATENATED MODULE: ./src/facts/simulation-document.ts
+
+
+
+const simulation_document_DOCUMENT_MEMBERS = [
+    'PolicySourceArn',
+    'Context',
+    'EvaluationResults',
+    'IsTruncated',
+    'Marker'
+];
+const DECISIONS = new Set(['allowed', 'explicitDeny', 'implicitDeny']);
+/** Reads one simulation document. Throws an `InputError` for a malformed one. */
+function readSimulationDocument(document, warnings) {
+    const reader = new DocumentReader(document.source, document.index);
+    const root = document.value;
+    checkMemberNames(reader, root, simulation_document_DOCUMENT_MEMBERS, 'the IAM simulation file', warnings);
+    const principalArn = reader.requireString(root, 'PolicySourceArn', 'PolicySourceArn');
+    if (!simulation_document_simulatedPrincipal(principalArn)) {
+        throw reader.error(`PolicySourceArn must be an IAM role or user ARN, such as "arn:aws:iam::111122223333:role/App", found ${quote(principalArn)}`, root, 'PolicySourceArn');
+    }
+    if (root.IsTruncated === true) {
+        throw reader.error('IsTruncated is true: the simulation output is one page of several; save every page (the AWS CLI does when --max-items is not set)', root, 'IsTruncated');
+    }
+    return {
+        principalArn,
+        context: simulation_document_readContext(reader, root),
+        results: reader
+            .objectList(root, 'EvaluationResults', 'EvaluationResults')
+            .flatMap((entry) => readResult(reader, entry)),
+        source: document.source
+    };
+}
+/** Reads `Context`: condition keys to a string or a list of strings. */
+function simulation_document_readContext(reader, root) {
+    const context = reader.optionalObject(root, 'Context', 'Context') ?? {};
+    const read = {};
+    for (const [key, value] of Object.entries(context)) {
+        if (typeof value === 'string')
+            read[key] = [value];
+        else if (Array.isArray(value) && value.every((item) => typeof item === 'string')) {
+            read[key] = value;
+        }
+        else {
+            throw reader.error(`Context value of ${key} must be a string or a list of strings, found ${quote(value)}`, context, key);
+        }
+    }
+    return read;
+}
+/** Reads one `EvaluationResults` entry into one result per resource. */
+function readResult(reader, entry) {
+    const action = reader.requireString(entry, 'EvalActionName', 'EvalActionName');
+    const specific = entry.ResourceSpecificResults;
+    if (Array.isArray(specific) && specific.length > 0) {
+        return reader
+            .objectList(entry, 'ResourceSpecificResults', 'ResourceSpecificResults')
+            .map((resource) => withDetails(reader, entry, {
+            action,
+            resourceArn: reader.requireString(resource, 'EvalResourceName', 'EvalResourceName'),
+            decision: simulation_document_readDecision(reader, resource, 'EvalResourceDecision'),
+            matchedStatements: readStatements(reader, resource),
+            missingContextValues: reader.stringList(resource, 'MissingContextValues', 'MissingContextValues')
+        }, resource));
+    }
+    return [
+        withDetails(reader, entry, {
+            action,
+            resourceArn: reader.requireString(entry, 'EvalResourceName', 'EvalResourceName'),
+            decision: simulation_document_readDecision(reader, entry, 'EvalDecision'),
+            matchedStatements: readStatements(reader, entry),
+            missingContextValues: reader.stringList(entry, 'MissingContextValues', 'MissingContextValues')
+        })
+    ];
+}
+/** Adds the boundary and Organizations details; a resource's own details win over its action's. */
+function withDetails(reader, action, result, resource) {
+    const boundary = detail(reader, resource, 'PermissionsBoundaryDecisionDetail', 'AllowedByPermissionsBoundary') ??
+        detail(reader, action, 'PermissionsBoundaryDecisionDetail', 'AllowedByPermissionsBoundary');
+    const organizations = detail(reader, action, 'OrganizationsDecisionDetail', 'AllowedByOrganizations');
+    return {
+        ...result,
+        ...(boundary === undefined ? {} : { allowedByPermissionsBoundary: boundary }),
+        ...(organizations === undefined ? {} : { allowedByOrganizations: organizations })
+    };
+}
+function detail(reader, container, member, flag) {
+    if (!container)
+        return undefined;
+    const object = reader.optionalObject(container, member, member);
+    return object ? reader.optionalBoolean(object, flag, `${member}.${flag}`) : undefined;
+}
+function simulation_document_readDecision(reader, container, member) {
+    const value = reader.requireString(container, member, member);
+    if (!DECISIONS.has(value)) {
+        throw reader.error(`${member} must be allowed, explicitDeny or implicitDeny, found ${quote(value)}`, container, member);
+    }
+    return value;
+}
+function readStatements(reader, container) {
+    return reader.objectList(container, 'MatchedStatements', 'MatchedStatements').map((entry) => {
+        const start = isObject(entry.StartPosition) ? entry.StartPosition : undefined;
+        const statement = {
+            sourcePolicyId: reader.optionalString(entry, 'SourcePolicyId', 'SourcePolicyId') ?? '',
+            sourcePolicyType: reader.optionalString(entry, 'SourcePolicyType', 'SourcePolicyType') ?? 'none'
+        };
+        if (typeof start?.Line === 'number')
+            statement.startLine = start.Line;
+        if (typeof start?.Column === 'number')
+            statement.startColumn = start.Column;
+        return statement;
+    });
+}
+/** True for the ARNs the simulator takes as PolicySourceArn that a KMS request can come from. */
+function simulation_document_simulatedPrincipal(arn) {
+    const parts = parseArn(arn);
+    if (parts?.service !== 'iam')
+        return false;
+    return parts.resource.startsWith('role/') || parts.resource.startsWith('user/');
+}
+/**
+ * Builds the entity of a principal known only through the simulator: its path and name come
+ * from the ARN, its tags are unknown, and its policies are the simulator's to evaluate.
+ */
+function simulatedEntity(principalArn, source) {
+    const parts = parseArn(principalArn);
+    if (!parts)
+        throw new Error(`not an ARN: ${principalArn}`);
+    const [type, ...rest] = parts.resource.split('/');
+    const name = rest[rest.length - 1] ?? '';
+    const path = rest.length > 1 ? `/${rest.slice(0, -1).join('/')}/` : '/';
+    const base = {
+        arn: principalArn,
+        name,
+        path,
+        accountId: parts.accountId,
+        policies: [],
+        missingPolicies: [],
+        tags: {},
+        tagsUnknown: true,
+        identitySource: 'simulator',
+        location: { file: source, line: 1, column: 1 }
+    };
+    return type === 'user' ? { ...base, kind: 'user', groups: [] } : { ...base, kind: 'role' };
+}
+/**
+ * Adds simulated principals to the IAM facts, for those that no authorization-details file
+ * defines (a principal read as documents keeps its documents). Returns new account facts.
+ */
+function addSimulatedEntities(accounts, entities) {
+    const byAccount = new Map(accounts.map((account) => [account.accountId, { ...account }]));
+    for (const entity of entities) {
+        const account = byAccount.get(entity.accountId) ?? {
+            accountId: entity.accountId,
+            roles: [],
+            users: [],
+            groups: [],
+            source: entity.location?.file ?? 'IAM policy simulator'
+        };
+        const known = [...account.roles, ...account.users].some((existing) => existing.arn === entity.arn);
+        if (!known) {
+            if (entity.kind === 'role')
+                account.roles = [...account.roles, entity];
+            else
+                account.users = [...account.users, entity];
+        }
+        byAccount.set(entity.accountId, account);
+    }
+    return [...byAccount.values()].sort((left, right) => left.accountId < right.accountId ? -1 : left.accountId > right.accountId ? 1 : 0);
+}
+
+;// CONCATENATED MODULE: ./src/facts/vpc-endpoint-document.ts
+
+
+
+
+
+const OUTPUT_MEMBERS = ['VpcEndpoints', 'NextToken'];
+/** Members of a `VpcEndpoints` entry as the EC2 API describes them; only some are read. */
+const ENDPOINT_MEMBERS = [
+    'VpcEndpointId',
+    'VpcEndpointType',
+    'VpcId',
+    'ServiceName',
+    'ServiceRegion',
+    'State',
+    'PolicyDocument',
+    'RouteTableIds',
+    'SubnetIds',
+    'Groups',
+    'IpAddressType',
+    'DnsOptions',
+    'PrivateDnsEnabled',
+    'RequesterManaged',
+    'NetworkInterfaceIds',
+    'DnsEntries',
+    'CreationTimestamp',
+    'Tags',
+    'OwnerId',
+    'LastError',
+    'Ipv4Prefixes',
+    'Ipv6Prefixes',
+    'FailureReason',
+    'ServiceNetworkArn',
+    'ResourceConfigurationArn'
+];
+const VPC_ENDPOINT_ID = /^vpce-[0-9a-f]+$/;
+/**
+ * The policy AWS attaches to an endpoint that has none set: full access. Built here, so
+ * statements parsed from it have no location.
+ */
+const DEFAULT_ENDPOINT_POLICY = {
+    Statement: [{ Effect: 'Allow', Principal: '*', Action: '*', Resource: '*' }]
+};
+/**
+ * Partitions by Region prefix, from the `regionRegex` of each partition in the AWS SDK for
+ * JavaScript v3 (`partitions.json`). Other Regions are in `aws`.
+ */
+const PARTITION_PREFIXES = [
+    ['cn-', 'aws-cn'],
+    ['us-gov-', 'aws-us-gov'],
+    ['us-iso-', 'aws-iso'],
+    ['us-isob-', 'aws-iso-b'],
+    ['eu-isoe-', 'aws-iso-e'],
+    ['us-isof-', 'aws-iso-f'],
+    ['eusc-', 'aws-eusc']
+];
+/**
+ * Reads the KMS endpoints of a `describe-vpc-endpoints` output, in the document's order.
+ * Throws an `InputError` at an endpoint ID that is not `vpce-` and hexadecimal digits, a
+ * missing service name, and a malformed endpoint policy. Warns about a partial list and
+ * about a KMS endpoint whose type is not `Interface`.
+ */
+function readVpcEndpointDocument(document, warnings) {
+    const reader = new DocumentReader(document.source, document.index);
+    const root = document.value;
+    checkMemberNames(reader, root, OUTPUT_MEMBERS, 'the describe-vpc-endpoints output', warnings);
+    warnAboutPartialList(reader, root, warnings);
+    const endpoints = [];
+    for (const entry of reader.objectList(root, 'VpcEndpoints', 'VpcEndpoints')) {
+        const endpoint = readEndpoint(reader, entry, warnings);
+        if (endpoint)
+            endpoints.push({ fact: endpoint, source: document.source });
+    }
+    return endpoints;
+}
+/**
+ * Warns when `NextToken` marks the output as one page: endpoints on other pages are then
+ * missing, and the engine treats a request through a missing endpoint as unknown.
+ */
+function warnAboutPartialList(reader, root, warnings) {
+    if (root.NextToken === undefined || root.NextToken === null)
+        return;
+    warnings.push({
+        code: 'facts',
+        message: 'the describe-vpc-endpoints output is one page of a longer list ("NextToken" is set), so requests through endpoints on other pages will be unknown; list every page (the AWS CLI does so unless you pass --max-items or --no-paginate)',
+        ...vpc_endpoint_document_locationOf(reader, root, 'NextToken')
+    });
+}
+/** Reads one entry; undefined for an endpoint of another service than KMS. */
+function readEndpoint(reader, entry, warnings) {
+    const vpcEndpointId = reader.requireString(entry, 'VpcEndpointId', 'VpcEndpointId of an endpoint');
+    if (!VPC_ENDPOINT_ID.test(vpcEndpointId)) {
+        throw reader.error(`VpcEndpointId must be "vpce-" followed by lowercase hexadecimal digits, such as "vpce-0123456789abcdef0", found ${quote(vpcEndpointId)}`, entry, 'VpcEndpointId');
+    }
+    const serviceName = reader.requireString(entry, 'ServiceName', `ServiceName of VPC endpoint ${vpcEndpointId}`);
+    if (!isKmsService(serviceName))
+        return undefined;
+    const label = `VPC endpoint ${vpcEndpointId}`;
+    checkMemberNames(reader, entry, ENDPOINT_MEMBERS, label, warnings);
+    warnAboutEndpointType(reader, entry, label, warnings);
+    const ownerId = readOwnerId(reader, entry, label);
+    const endpoint = {
+        vpcEndpointId,
+        serviceName,
+        policy: readEndpointPolicy(reader, entry, { vpcEndpointId, serviceName, ownerId })
+    };
+    const location = reader.locate(entry);
+    if (location)
+        endpoint.location = location;
+    return endpoint;
+}
+/** True for the KMS service names, such as `com.amazonaws.us-east-1.kms` and `com.amazonaws.us-east-1.kms-fips`. */
+function isKmsService(serviceName) {
+    return serviceName.endsWith('.kms') || serviceName.endsWith('.kms-fips');
+}
+function warnAboutEndpointType(reader, entry, label, warnings) {
+    const type = reader.optionalString(entry, 'VpcEndpointType', `VpcEndpointType of ${label}`);
+    if (type === undefined || type === 'Interface')
+        return;
+    warnings.push({
+        code: 'facts',
+        message: `${label} has type ${quote(type)}, but AWS KMS is reached only through Interface endpoints; its policy is still checked for requests that name it in aws:SourceVpce`,
+        ...vpc_endpoint_document_locationOf(reader, entry, 'VpcEndpointType')
+    });
+}
+function readOwnerId(reader, entry, label) {
+    const ownerId = reader.optionalString(entry, 'OwnerId', `OwnerId of ${label}`);
+    if (ownerId === undefined || isAccountId(ownerId))
+        return ownerId;
+    throw reader.error(`OwnerId of ${label} must be a 12-digit account ID, found ${quote(ownerId)}`, entry, 'OwnerId');
+}
+/** Parses `PolicyDocument`, or builds AWS's default policy when the endpoint has none. */
+function readEndpointPolicy(reader, entry, identity) {
+    const { vpcEndpointId, serviceName, ownerId } = identity;
+    const options = {
+        kind: 'vpce',
+        name: vpcEndpointId,
+        ...(ownerId !== undefined && { accountId: ownerId }),
+        partition: partitionOf(serviceName),
+        label: `the policy of VPC endpoint ${vpcEndpointId}`
+    };
+    if (entry.PolicyDocument === undefined || entry.PolicyDocument === null) {
+        return parsePolicyDocument(DEFAULT_ENDPOINT_POLICY, options);
+    }
+    return parseEmbeddedPolicy(reader, entry, 'PolicyDocument', options);
+}
+/**
+ * Returns the partition of the Region in a service name such as
+ * `cn.com.amazonaws.cn-north-1.kms`. It turns bare account IDs in the endpoint policy's
+ * principals into root ARNs of that partition.
+ */
+function partitionOf(serviceName) {
+    const parts = serviceName.split('.');
+    const region = parts[parts.length - 2] ?? '';
+    return PARTITION_PREFIXES.find(([prefix]) => region.startsWith(prefix))?.[1] ?? 'aws';
+}
+function vpc_endpoint_document_locationOf(reader, container, member) {
+    const location = reader.locate(container, member);
+    return location ? { location } : {};
+}
+
+;// CONCATENATED MODULE: ./src/facts/build-facts.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+/**
+ * Builds facts from in-memory documents. A document's `text` is parsed with positions,
+ * so statements, keys and principals get locations; a bare `value` gets none. The
+ * result does not depend on the order of `documents`: lists are sorted by ARN or ID.
+ * Throws an `InputError` for a document of no known shape, a malformed one, or two
+ * documents that define the same key, role, user, VPC endpoint or session differently.
+ */
+function buildFacts(documents, options = {}) {
+    const parsed = documents
+        .map(parseDocument)
+        .filter((document) => document !== undefined)
+        .sort((left, right) => compareText(left.source, right.source));
+    const warnings = [];
+    const read = readDocuments(parsed, warnings, options.iac ?? DEFAULT_IAC);
+    const facts = {
+        iam: addSimulatedEntities(buildIamFacts(read.iam, warnings), read.simulations.map((simulation) => simulatedEntity(simulation.principalArn, simulation.source))),
+        keys: mergeKeys(read.keys),
+        organizations: mergeOrganizations(read.organizations, warnings),
+        vpcEndpoints: mergeById(read.vpcEndpoints, {
+            idOf: (endpoint) => endpoint.vpcEndpointId,
+            describe: (endpoint) => `VPC endpoint ${endpoint.vpcEndpointId}`
+        }),
+        sessionPolicies: mergeById(read.sessionPolicies, {
+            idOf: (session) => session.sessionArn,
+            describe: (session) => `the session policy of ${session.sessionArn}`
+        }),
+        ...(read.simulations.length > 0 ? { iamSimulations: read.simulations } : {})
+    };
+    warnAboutNoKmsEndpoint(read.vpcEndpointSources, facts, warnings);
+    const withIac = overlayIacFacts(facts, read.iac, warnings);
+    return {
+        facts: withIac,
+        sources: [...new Set(parsed.map((document) => document.source))].sort(compareText),
+        warnings: sortWarnings([...warnings, ...policyWarnings(withIac)])
+    };
+}
+/** Without a manifest's values, templates resolve only what they fix themselves. */
+const DEFAULT_IAC = { context: { partition: 'aws', parameters: {}, imports: {} } };
+/** Reads each document with the reader of its shape; documents must come sorted by source. */
+function readDocuments(parsed, warnings, iac) {
+    const read = {
+        iam: [],
+        keys: [],
+        organizations: [],
+        vpcEndpoints: [],
+        vpcEndpointSources: [],
+        sessionPolicies: [],
+        simulations: [],
+        iac: []
+    };
+    for (const document of parsed) {
+        const iacShape = recognizeIacShape(document.value);
+        if (iacShape) {
+            read.iac.push(readIacDocument(document.source, document.text ?? '', iacShape, iac));
+            continue;
+        }
+        const shape = recognizeShape(document.value);
+        if (shape === undefined && document.optional)
+            continue;
+        if (shape === 'iam')
+            read.iam.push(readIamDocument(document, warnings));
+        else if (shape === 'kms') {
+            for (const key of readKmsDocument(document, warnings)) {
+                read.keys.push({ key, source: document.source });
+            }
+        }
+        else if (shape === 'organizations')
+            read.organizations.push(readOrganizationDocument(document, warnings));
+        else if (shape === 'vpc-endpoints') {
+            appendAll(read.vpcEndpoints, readVpcEndpointDocument(document, warnings));
+            read.vpcEndpointSources.push(document.source);
+        }
+        else if (shape === 'session-policies')
+            appendAll(read.sessionPolicies, readSessionPolicyDocument(document, warnings));
+        else if (shape === 'iam-simulation')
+            read.simulations.push(readSimulationDocument(document, warnings));
+        else
+            throw unknownShapeError(document);
+    }
+    return read;
+}
+/**
+ * Warns when VPC endpoint files were given but list no KMS endpoint. The facts then contain
+ * no endpoint, which the engine reads as "no endpoint facts supplied", so endpoint
+ * policies are not checked at all.
+ */
+function warnAboutNoKmsEndpoint(sources, facts, warnings) {
+    if (sources.length === 0 || facts.vpcEndpoints.length > 0)
+        return;
+    warnings.push({
+        code: 'facts',
+        message: `the VPC endpoint facts in ${[...new Set(sources)].join(', ')} list no KMS endpoint (a ServiceName ending in .kms or .kms-fips), so VPC endpoint policies are not checked; export the endpoints of the Regions whose keys the expectations name`
+    });
+}
+/** Parses a document's text with positions. A string value (a file that is one JSON string) is parsed once more. */
+function parseDocument(document) {
+    const { source } = document;
+    if (document.format === 'yaml')
+        return parseYamlDocument(document);
+    if (document.text === undefined) {
+        if (typeof document.value !== 'string')
+            return { source, value: document.value };
+        return parseDocument({ source, text: document.value });
+    }
+    const text = document.text.charCodeAt(0) === 0xfeff ? document.text.slice(1) : document.text;
+    const map = new FileTextMap(source, text);
+    const start = text.search(/\S/);
+    if (start < 0) {
+        throw new InputError(`fact file is empty; ${EXPECTED_SHAPES}`, map.locate(0));
+    }
+    const { value, index } = parseJson(text, map);
+    if (typeof value !== 'string')
+        return { source, value, index, text, optional: document.optional };
+    // The file contains its JSON as one string. Parse the string, keeping positions in the file.
+    const inner = decodeStringLiteral(text, start, map);
+    if (inner.text.search(/\S/) < 0)
+        throw new InputError('fact file contains an empty string; expected a JSON object', map.locate(start));
+    const parsed = parseJson(inner.text, inner.map);
+    return { source, value: parsed.value, index: parsed.index };
+}
+/**
+ * Parses a YAML file far enough to recognise a CloudFormation template; the template reader
+ * parses it again with positions. A YAML file found in a directory that does not parse is
+ * skipped, since a repository's folders hold many YAML files that are not facts.
+ */
+function parseYamlDocument(document) {
+    const text = document.text ?? '';
+    const parsed = parseYamlLoosely(text);
+    if (parsed.error !== undefined) {
+        if (document.optional)
+            return undefined;
+        throw new InputError(`${document.source} is not valid YAML: ${parsed.error}`);
+    }
+    return { source: document.source, value: parsed.value, text, optional: document.optional };
+}
+function unknownShapeError(document) {
+    const message = unknownShapeMessage(document.value);
+    if (document.index)
+        return new InputError(message, { file: document.source, line: 1, column: 1 });
+    return new InputError(`${document.source}: ${message}`);
+}
+/** Warnings of every policy in the facts, once each even when a policy is attached many times. */
+function policyWarnings(facts) {
+    const policies = [];
+    for (const account of facts.iam) {
+        for (const entities of [account.roles, account.users]) {
+            for (const entity of entities) {
+                appendAll(policies, entity.policies);
+                if (entity.permissionsBoundary?.policy)
+                    policies.push(entity.permissionsBoundary.policy);
+            }
+        }
+    }
+    for (const key of facts.keys)
+        if (key.policy)
+            policies.push(key.policy);
+    for (const organization of facts.organizations) {
+        for (const entry of organization.policies)
+            policies.push(entry.policy);
+    }
+    for (const endpoint of facts.vpcEndpoints)
+        policies.push(endpoint.policy);
+    for (const session of facts.sessionPolicies)
+        policies.push(session.policy);
+    const seen = new Set();
+    const warnings = [];
+    for (const warning of policies.flatMap((policy) => policy.warnings)) {
+        if (seen.has(warning))
+            continue;
+        seen.add(warning);
+        warnings.push({
+            code: warning.code,
+            message: warning.message,
+            ...(warning.location && { location: warning.location })
+        });
+    }
+    return warnings;
+}
+function sortWarnings(warnings) {
+    const sortKey = (warning) => {
+        const { file = '\uffff', line = 0, column = 0 } = warning.location ?? {};
+        return [
+            file,
+            String(line).padStart(10, '0'),
+            String(column).padStart(10, '0'),
+            warning.message
+        ].join('\u0000');
+    };
+    return [...warnings].sort((left, right) => compareText(sortKey(left), sortKey(right)));
+}
+
 ;// CONCATENATED MODULE: ./src/facts/load-facts.ts
 /**
  * Loads fact files: resolves the paths, directories and glob patterns the user gave,
@@ -51255,7 +55246,7 @@ function globSync(globInput, options) {
  * Throws an `InputError` for a path or pattern that matches no file, for entries whose
  * files are all excluded, a file that cannot be read, and anything `buildFacts` rejects.
  */
-async function loadFacts(paths, cwd) {
+async function loadFacts(paths, cwd, options = {}) {
     const includes = paths.filter((written) => !written.startsWith('!'));
     const excludes = paths.filter((written) => written.startsWith('!'));
     if (includes.length === 0) {
@@ -51263,17 +55254,62 @@ async function loadFacts(paths, cwd) {
     }
     const exclusions = await resolveExclusions(excludes, cwd);
     const files = new Set();
+    const scanned = new Set();
     for (const written of includes) {
-        for (const file of await resolveFactPath(written, cwd)) {
-            if (!exclusions.excludes(file))
-                files.add(file);
+        const resolved = await resolveFactPath(written, cwd);
+        for (const file of resolved.files) {
+            if (exclusions.excludes(file))
+                continue;
+            files.add(file);
+            if (resolved.scanned)
+                scanned.add(file);
         }
     }
     if (files.size === 0) {
         throw new InputError(`every fact file is excluded: the paths ${quoteAll(includes)} select only files that ${quoteAll(excludes)} exclude; remove an exclusion or add a path`);
     }
-    const documents = await Promise.all([...files].sort(compareText).map((file) => readFactFile(file, cwd)));
-    return buildFacts(documents);
+    // At a base revision, the directories may have held templates this change deletes.
+    for (const file of (await options.revision?.extraFiles(includes, cwd)) ?? []) {
+        if (!exclusions.excludes(file) && !files.has(file)) {
+            files.add(file);
+            scanned.add(file);
+        }
+    }
+    const read = options.revision?.read ?? ((file) => (0,promises_.readFile)(file, 'utf8'));
+    const documents = (await Promise.all([...files].sort(compareText).map((file) => readFactFile(file, cwd, scanned.has(file), read)))).filter((document) => document !== undefined);
+    const tfFiles = await terraformFilesByPlan(documents, cwd, read);
+    return buildFacts(documents, {
+        iac: {
+            context: options.iac ?? { partition: 'aws', parameters: {}, imports: {} },
+            tfFiles: (source) => tfFiles.get(source) ?? []
+        }
+    });
+}
+/** File names read from a fact directory: JSON facts and plans, and YAML templates. */
+const DIRECTORY_PATTERNS = ['**/*.json', '**/*.yaml', '**/*.yml', '**/*.template'];
+/**
+ * Reads the `.tf` files below each Terraform plan's directory, so that the plan reader can
+ * point at the lines of the configuration. `.terraform` (downloaded modules) is skipped.
+ */
+async function terraformFilesByPlan(documents, cwd, read) {
+    const byPlan = new Map();
+    for (const document of documents) {
+        if (document.format === 'yaml' || !document.text?.includes('"terraform_version"'))
+            continue;
+        const directory = external_node_path_default().dirname(external_node_path_default().resolve(cwd, document.source));
+        const found = await glob('**/*.tf', {
+            cwd: directory,
+            absolute: true,
+            onlyFiles: true,
+            ignore: ['**/.terraform/**']
+        });
+        const tfFiles = await Promise.all(found.sort(compareText).map(async (file) => {
+            const text = await read(file);
+            return text === undefined ? undefined : { path: displayPath(file, cwd), text };
+        }));
+        byPlan.set(document.source, tfFiles.filter((file) => file !== undefined));
+    }
+    return byPlan;
 }
 /** Resolves one path, directory or pattern, as written, to the absolute paths of its files. */
 async function resolveFactPath(written, cwd) {
@@ -51282,12 +55318,17 @@ async function resolveFactPath(written, cwd) {
     const absolute = external_node_path_default().resolve(cwd, written);
     const stats = await (0,promises_.stat)(absolute).catch(() => undefined);
     if (stats?.isFile())
-        return [absolute];
+        return { files: [absolute], scanned: false };
     if (stats?.isDirectory()) {
-        const found = await glob('**/*.json', { cwd: absolute, absolute: true, onlyFiles: true });
+        const found = await glob(DIRECTORY_PATTERNS, {
+            cwd: absolute,
+            absolute: true,
+            onlyFiles: true,
+            ignore: ['**/node_modules/**', '**/.terraform/**']
+        });
         if (found.length === 0)
-            throw new InputError(`fact directory "${written}" contains no .json file`);
-        return found.map((file) => external_node_path_default().resolve(file));
+            throw new InputError(`fact directory "${written}" contains no .json, .yaml, .yml or .template file`);
+        return { files: found.map((file) => external_node_path_default().resolve(file)), scanned: true };
     }
     if (isDynamicPattern(written)) {
         const found = await glob(written, {
@@ -51298,7 +55339,7 @@ async function resolveFactPath(written, cwd) {
         });
         if (found.length === 0)
             throw new InputError(`fact pattern "${written}" matches no file (relative to ${cwd})`);
-        return found.map((file) => external_node_path_default().resolve(file));
+        return { files: found.map((file) => external_node_path_default().resolve(file)), scanned: false };
     }
     throw new InputError(`fact file "${written}" not found (looked for ${absolute})`);
 }
@@ -51346,10 +55387,22 @@ async function resolveExclusions(excludes, cwd) {
     }
     return exclusions;
 }
-async function readFactFile(file, cwd) {
+async function readFactFile(file, cwd, scanned, read) {
     const source = displayPath(file, cwd);
+    const format = /\.(ya?ml|template)$/i.test(file) ? 'yaml' : 'json';
     try {
-        return { source, text: await (0,promises_.readFile)(file, 'utf8') };
+        const text = await read(file);
+        // A file missing at a base revision was added by the change: the base has no such facts.
+        if (text === undefined)
+            return undefined;
+        // A `.template` file may be JSON: read it as JSON when it looks like JSON.
+        const yaml = format === 'yaml' && !/^\s*\{/.test(text);
+        return {
+            source,
+            text,
+            ...(yaml ? { format: 'yaml' } : {}),
+            ...(scanned && yaml ? { optional: true } : {})
+        };
     }
     catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
@@ -51364,8 +55417,6 @@ function displayPath(file, cwd) {
     return relative.split((external_node_path_default()).sep).join('/');
 }
 
-// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(8815);
 ;// CONCATENATED MODULE: ./src/engine/kms-actions.ts
 /**
  * Facts the engine uses about each KMS action: where it is authorized, whether it works
@@ -51768,10 +55819,12 @@ const SERVICE = '[a-z0-9][a-z0-9-]*(?:\\.[a-z0-9-]+)*\\.amazonaws\\.com(?:\\.cn)
 const IAM_PRINCIPAL = `arn:${PARTITION}:iam::${ACCOUNT}:(?:root|(?:role|user)/(?:${manifest_formats_IAM_NAME}/)*${manifest_formats_IAM_NAME})`;
 const STS_PRINCIPAL = `arn:${PARTITION}:sts::${ACCOUNT}:(?:assumed-role/${manifest_formats_IAM_NAME}/${manifest_formats_IAM_NAME}|federated-user/${manifest_formats_IAM_NAME})`;
 const KMS_ARN_PREFIX = `arn:${PARTITION}:kms:${REGION}:${ACCOUNT}:`;
+/** A resource defined in code: `infra/app.yaml#AppKey` or `plan.json#aws_kms_key.app`. */
+const CODE_REFERENCE = '(?!arn:)[^#\\s]+#[^#\\s]+';
 const ACCOUNT_PATTERN = `^${ACCOUNT}$`;
 const REGION_PATTERN = `^${REGION}$`;
-const PRINCIPAL_PATTERN = `^(?:${IAM_PRINCIPAL}|${STS_PRINCIPAL}|${ACCOUNT}|${SERVICE})$`;
-const KEY_PATTERN = `^(?:${KMS_ARN_PREFIX}(?:key/${ARN_KEY_ID}|${ALIAS_NAME})|${KEY_ID}|${ALIAS_NAME})$`;
+const PRINCIPAL_PATTERN = `^(?:${IAM_PRINCIPAL}|${STS_PRINCIPAL}|${ACCOUNT}|${SERVICE}|${CODE_REFERENCE})$`;
+const KEY_PATTERN = `^(?:${KMS_ARN_PREFIX}(?:key/${ARN_KEY_ID}|${ALIAS_NAME})|${KEY_ID}|${ALIAS_NAME}|${CODE_REFERENCE})$`;
 /** Shape of an action name; whether the action exists is checked against the action table. */
 const ACTION_PATTERN = '^[Kk][Mm][Ss]:[A-Za-z]+$';
 /** `prefix:Name`, such as `kms:ViaService` or `kms:EncryptionContext:Department`. */
@@ -51785,6 +55838,7 @@ const KEY_ID_REGEX = whole(`^${KEY_ID}$`);
 const ALIAS_NAME_REGEX = whole(`^${ALIAS_NAME}$`);
 const SERVICE_REGEX = whole(`^${SERVICE}$`);
 const ARN_REGEX = /^arn:([^:]*):([^:]*):([^:]*):([^:]*):(.*)$/u;
+const CODE_REFERENCE_REGEX = whole(`^${CODE_REFERENCE}$`);
 /** Returns true for a 12-digit account ID. */
 function manifest_formats_isAccountId(value) {
     return ACCOUNT_REGEX.test(value);
@@ -51801,6 +55855,8 @@ function parsePrincipal(value) {
         return { kind: 'account', account: value };
     if (SERVICE_REGEX.test(value))
         return { kind: 'service' };
+    if (CODE_REFERENCE_REGEX.test(value))
+        return { kind: 'reference' };
     const [, partition, , , account, resource] = ARN_REGEX.exec(value) ?? [];
     const resourceType = resource === 'root' ? 'root' : resource.slice(0, resource.indexOf('/'));
     return { kind: resourceType, partition, account };
@@ -51813,16 +55869,18 @@ function parseKeyReference(value) {
         return { kind: 'key-id' };
     if (ALIAS_NAME_REGEX.test(value))
         return { kind: 'alias-name' };
+    if (CODE_REFERENCE_REGEX.test(value))
+        return { kind: 'reference' };
     const [, partition, , region, account, resource] = ARN_REGEX.exec(value) ?? [];
     const kind = resource.startsWith('alias/') ? 'alias-arn' : 'key-arn';
     return { kind, partition, region, account };
 }
 const PRINCIPAL_FORMS = 'expected an IAM role or user ARN, an assumed-role session ARN ' +
     '(arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION), a federated-user ARN, an account root ARN ' +
-    '(arn:aws:iam::ACCOUNT:root), a 12-digit account ID or a service principal such as ' +
-    'logs.amazonaws.com';
+    '(arn:aws:iam::ACCOUNT:root), a 12-digit account ID, a service principal such as ' +
+    'logs.amazonaws.com, or a role or user in a template or plan (infra/app.yaml#AppRole)';
 const KEY_FORMS = 'expected a key ARN, a key ID (a UUID or an mrk- multi-Region key ID), an alias name ' +
-    '(alias/NAME) or an alias ARN';
+    '(alias/NAME), an alias ARN, or a key in a template or plan (infra/app.yaml#AppKey)';
 /** Explains why `value` is not an accepted principal. */
 function explainInvalidPrincipal(value) {
     const quoted = `\`${value}\``;
@@ -51918,6 +55976,7 @@ function explainArnParts(partition, account) {
 
 
 
+
 /** Collects problems so that the first one in document order can be reported. */
 class ProblemList {
     source;
@@ -51970,7 +56029,7 @@ class ExpectationBuilder {
         this.checkPartition(raw.key, key.partition, nodeOf('key'));
         const region = raw.region ?? this.defaults.region;
         const account = this.resolveAccount(raw, principal, key, nodeOf);
-        if (key.region === undefined && region === undefined) {
+        if (key.kind !== 'reference' && key.region === undefined && region === undefined) {
             this.problems.add(nodeOf('key'), `\`${raw.key}\` is ${describeBareKey(key)}, which AWS resolves in one Region; ` +
                 `set \`defaults.region\` (or \`region\` on this expectation) or use the ${arnFormFor(key)}`);
         }
@@ -51981,8 +56040,8 @@ class ExpectationBuilder {
         }
         return {
             name: raw.name,
-            principal: raw.principal,
-            key: raw.key,
+            principal: principal.kind === 'reference' ? this.fromManifest(raw.principal) : raw.principal,
+            key: key.kind === 'reference' ? this.fromManifest(raw.key) : raw.key,
             actions: this.checkActions(raw.actions, [...path, 'actions']),
             expect: raw.expect,
             context: this.buildContext(raw.context ?? {}, [...path, 'context']),
@@ -51991,6 +56050,15 @@ class ExpectationBuilder {
             location: this.source.locationOf(this.source.nodeAt(path)),
             fieldLocations
         };
+    }
+    /**
+     * Rewrites a code reference's file part, written relative to the manifest's directory, to
+     * the path the fact loader gives the file (relative to the working directory).
+     */
+    fromManifest(reference) {
+        const [file, id] = reference.split('#');
+        const directory = external_node_path_default().posix.dirname(this.source.file.replaceAll('\\', '/'));
+        return `${external_node_path_default().posix.join(directory, file)}#${id}`;
     }
     checkUniqueName(name, node) {
         if (this.nameNodes.has(name)) {
@@ -52015,11 +56083,13 @@ class ExpectationBuilder {
      */
     resolveAccount(raw, principal, key, nodeOf) {
         const configured = raw.account ?? this.defaults.account;
-        const keyIsBare = key.account === undefined;
+        // A key in a template or plan carries its own account.
+        const keyIsBare = key.account === undefined && key.kind !== 'reference';
         if (principal.account === undefined) {
             if (keyIsBare && configured === undefined) {
                 this.problems.add(nodeOf('key'), `\`${raw.key}\` is ${describeBareKey(key)}, which AWS resolves in the caller's account, ` +
-                    `but the service principal \`${raw.principal}\` has no account; set \`defaults.account\` ` +
+                    `but ${principal.kind === 'reference' ? 'the principal' : 'the service principal'} \`${raw.principal}\` ` +
+                    `${principal.kind === 'reference' ? 'is named by its place in code, so its account is not known here' : 'has no account'}; set \`defaults.account\` ` +
                     `(or \`account\` on this expectation) or use the ${arnFormFor(key)}`);
             }
             return configured;
@@ -52094,7 +56164,7 @@ function arnFormFor(key) {
 // EXTERNAL MODULE: ./node_modules/ajv/dist/ajv.js
 var ajv = __nccwpck_require__(2463);
 ;// CONCATENATED MODULE: ./schema/manifest.schema.json
-const manifest_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","title":"kms-access-gate manifest","description":"Expectations about which AWS principals may use which AWS KMS keys. kms-access-gate checks each expectation against the key policy, IAM policies, grants, SCPs, RCPs, permissions boundaries and key state.","type":"object","additionalProperties":false,"required":["version","expectations"],"properties":{"version":{"description":"Manifest format version. This version of kms-access-gate reads version 1.","const":1},"defaults":{"description":"Values that apply to every expectation unless the expectation sets its own.","type":"object","additionalProperties":false,"properties":{"region":{"description":"AWS Region code, such as ap-northeast-1. Needed when an expectation names its key by key ID or alias name, because those resolve in one Region.","type":"string","pattern":"^[a-z]{2}(?:-[a-z]+)+-[0-9]+$","examples":["us-east-1","eu-west-1","ap-northeast-1"]},"account":{"description":"12-digit AWS account ID, in quotes so that YAML keeps leading zeros. A key ID or alias name resolves in the principal\'s account; this account is used only for service principals, which have none.","type":"string","pattern":"^[0-9]{12}$"},"partition":{"description":"AWS partition of every ARN in the manifest. Default: aws.","enum":["aws","aws-cn","aws-us-gov"],"default":"aws"}}},"facts":{"description":"Files, directories or glob patterns with the facts (key policies, IAM authorization details, grants, organization policies), relative to the manifest\'s directory. Used when no facts are given on the command line or in the action\'s facts input.","type":["string","array"],"minLength":1,"items":{"description":"A file, directory or glob pattern, relative to the manifest\'s directory. A leading ! excludes matches.","type":"string","minLength":1}},"live":{"description":"Settings for live runs (mode live or auto), which read key policies, grants and key metadata from AWS KMS and ask the IAM policy simulator about the principals.","type":"object","additionalProperties":false,"properties":{"accounts":{"description":"Roles the gate assumes to read other accounts, by 12-digit account ID. Key policies, aliases and principals can be read only in their own account, so each account other than the gate\'s own needs a role here.","type":"object","propertyNames":{"pattern":"^[0-9]{12}$"},"additionalProperties":{"description":"ARN of an IAM role in that account that trusts the gate\'s role, such as arn:aws:iam::444455556666:role/kms-access-gate-reader.","type":"string","pattern":"^arn:(?:aws|aws-cn|aws-us-gov):iam::[0-9]{12}:role/(?:[\\\\w+=,.@-]+/)*[\\\\w+=,.@-]+$"}},"concurrency":{"description":"Maximum number of AWS calls in flight at once. Default: 4.","type":"integer","minimum":1,"maximum":32},"confirm-with-dry-run":{"description":"After evaluating, assume each role principal (where its trust policy lets the gate) and ask KMS itself with DryRun, for the actions that support it; a disagreement between the engine and KMS is reported as an error. Default: false.","type":"boolean"}}},"expectations":{"description":"The checks to run: each says whether a principal may use a key for some actions.","type":"array","minItems":1,"items":{"description":"One expectation: a principal, a key, actions and whether the request must be allowed or denied.","type":"object","additionalProperties":false,"required":["name","principal","key","actions","expect"],"properties":{"name":{"description":"Name shown in reports and annotations. Unique within the manifest.","type":"string","pattern":"\\\\S"},"principal":{"description":"Who makes the request: an IAM role ARN (with path), IAM user ARN, assumed-role session ARN (arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION), federated-user ARN, account root ARN (arn:aws:iam::ACCOUNT:root), 12-digit account ID, or service principal (logs.amazonaws.com, logs.us-east-1.amazonaws.com). IAM groups and wildcards are not principals.","type":"string","pattern":"^(?:arn:(?:aws|aws-cn|aws-us-gov):iam::[0-9]{12}:(?:root|(?:role|user)/(?:[\\\\w+=,.@-]+/)*[\\\\w+=,.@-]+)|arn:(?:aws|aws-cn|aws-us-gov):sts::[0-9]{12}:(?:assumed-role/[\\\\w+=,.@-]+/[\\\\w+=,.@-]+|federated-user/[\\\\w+=,.@-]+)|[0-9]{12}|[a-z0-9][a-z0-9-]*(?:\\\\.[a-z0-9-]+)*\\\\.amazonaws\\\\.com(?:\\\\.cn)?)$","examples":["arn:aws:iam::123456789012:role/MyRole"]},"key":{"description":"The KMS key: a key ARN, key ID (UUID or mrk- multi-Region key ID), alias name (alias/NAME, including AWS managed aliases such as alias/aws/s3) or alias ARN. A key ID or alias name resolves in the principal\'s account and in the expectation\'s region (or defaults.region).","type":"string","pattern":"^(?:arn:(?:aws|aws-cn|aws-us-gov):kms:[a-z]{2}(?:-[a-z]+)+-[0-9]+:[0-9]{12}:(?:key/[A-Za-z0-9-]+|alias/[A-Za-z0-9/_-]+)|(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})|alias/[A-Za-z0-9/_-]+)$","examples":["arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab","alias/app"]},"actions":{"description":"KMS actions to check, such as kms:Decrypt, as one name or a list. Names match case-insensitively. Wildcards are not allowed, and only actions that a key policy authorizes are supported.","type":["string","array"],"pattern":"^[Kk][Mm][Ss]:[A-Za-z]+$","minItems":1,"uniqueItems":true,"items":{"description":"A KMS action, such as kms:Decrypt.","type":"string","pattern":"^[Kk][Mm][Ss]:[A-Za-z]+$","examples":["kms:Encrypt","kms:Decrypt","kms:ReEncryptFrom","kms:ReEncryptTo","kms:GenerateDataKey","kms:GenerateDataKeyWithoutPlaintext","kms:GenerateDataKeyPair","kms:GenerateDataKeyPairWithoutPlaintext","kms:Sign","kms:Verify","kms:GenerateMac","kms:VerifyMac","kms:DeriveSharedSecret","kms:GetPublicKey","kms:DescribeKey","kms:CreateGrant","kms:RetireGrant","kms:ListGrants","kms:RevokeGrant","kms:GetKeyRotationStatus","kms:CancelKeyDeletion","kms:DeleteImportedKeyMaterial","kms:DisableKey","kms:DisableKeyRotation","kms:EnableKey","kms:EnableKeyRotation","kms:GetKeyPolicy","kms:GetParametersForImport","kms:ImportKeyMaterial","kms:ListKeyPolicies","kms:ListKeyRotations","kms:ListResourceTags","kms:PutKeyPolicy","kms:ReplicateKey","kms:RotateKeyOnDemand","kms:ScheduleKeyDeletion","kms:SynchronizeMultiRegionKey","kms:TagResource","kms:UntagResource","kms:UpdateKeyDescription","kms:UpdatePrimaryRegion"]}},"expect":{"description":"allow: the request must be allowed. deny: the request must be denied.","enum":["allow","deny"]},"context":{"description":"The request context, named by AWS condition keys that the caller controls (kms:ViaService, kms:EncryptionContext:NAME, aws:SourceVpce, ...). A value is a string or a list of strings; numbers and booleans are read as strings. Keys that AWS derives from the principal, the key or the connection (aws:PrincipalArn, aws:PrincipalTag/NAME, kms:CallerAccount, aws:ResourceTag/NAME, kms:KeySpec, kms:RequestAlias, kms:EncryptionContextKeys and others) cannot be set here, because no request can set them. The tool fills them in from the principal, the key and the facts instead.","type":"object","propertyNames":{"pattern":"^[A-Za-z][A-Za-z0-9-]*:\\\\S(?:.*\\\\S)?$"},"additionalProperties":{"description":"The condition key\'s value, or a list of values for a multivalued key.","type":["string","number","boolean","array"],"minItems":1,"items":{"type":["string","number","boolean"]}}},"region":{"description":"AWS Region code for this expectation, overriding defaults.region.","type":"string","pattern":"^[a-z]{2}(?:-[a-z]+)+-[0-9]+$"},"account":{"description":"12-digit AWS account ID for this expectation, in quotes, overriding defaults.account. Used to resolve a key ID or alias name for a service principal; for other principals it must match the principal\'s account when the key is a key ID or alias name.","type":"string","pattern":"^[0-9]{12}$"}}}}}}');
+const manifest_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","title":"kms-access-gate manifest","description":"Expectations about which AWS principals may use which AWS KMS keys. kms-access-gate checks each expectation against the key policy, IAM policies, grants, SCPs, RCPs, permissions boundaries and key state.","type":"object","additionalProperties":false,"required":["version","expectations"],"properties":{"version":{"description":"Manifest format version. This version of kms-access-gate reads version 1.","const":1},"defaults":{"description":"Values that apply to every expectation unless the expectation sets its own.","type":"object","additionalProperties":false,"properties":{"region":{"description":"AWS Region code, such as ap-northeast-1. Needed when an expectation names its key by key ID or alias name, because those resolve in one Region.","type":"string","pattern":"^[a-z]{2}(?:-[a-z]+)+-[0-9]+$","examples":["us-east-1","eu-west-1","ap-northeast-1"]},"account":{"description":"12-digit AWS account ID, in quotes so that YAML keeps leading zeros. A key ID or alias name resolves in the principal\'s account; this account is used only for service principals, which have none.","type":"string","pattern":"^[0-9]{12}$"},"partition":{"description":"AWS partition of every ARN in the manifest. Default: aws.","enum":["aws","aws-cn","aws-us-gov"],"default":"aws"}}},"facts":{"description":"Files, directories or glob patterns with the facts (key policies, IAM authorization details, grants, organization policies), relative to the manifest\'s directory. Used when no facts are given on the command line or in the action\'s facts input.","type":["string","array"],"minLength":1,"items":{"description":"A file, directory or glob pattern, relative to the manifest\'s directory. A leading ! excludes matches.","type":"string","minLength":1}},"live":{"description":"Settings for live runs (mode live or auto), which read key policies, grants and key metadata from AWS KMS and ask the IAM policy simulator about the principals.","type":"object","additionalProperties":false,"properties":{"accounts":{"description":"Roles the gate assumes to read other accounts, by 12-digit account ID. Key policies, aliases and principals can be read only in their own account, so each account other than the gate\'s own needs a role here.","type":"object","propertyNames":{"pattern":"^[0-9]{12}$"},"additionalProperties":{"description":"ARN of an IAM role in that account that trusts the gate\'s role, such as arn:aws:iam::444455556666:role/kms-access-gate-reader.","type":"string","pattern":"^arn:(?:aws|aws-cn|aws-us-gov):iam::[0-9]{12}:role/(?:[\\\\w+=,.@-]+/)*[\\\\w+=,.@-]+$"}},"concurrency":{"description":"Maximum number of AWS calls in flight at once. Default: 4.","type":"integer","minimum":1,"maximum":32},"confirm-with-dry-run":{"description":"After evaluating, assume each role principal (where its trust policy lets the gate) and ask KMS itself with DryRun, for the actions that support it; a disagreement between the engine and KMS is reported as an error. Default: false.","type":"boolean"}}},"iac":{"description":"Values for reading CloudFormation templates and Terraform plans among the facts: what the templates leave to deployment time.","type":"object","additionalProperties":false,"properties":{"stack-name":{"description":"Stack name for AWS::StackName, which also names roles that a template creates without RoleName.","type":"string","pattern":"^[A-Za-z][A-Za-z0-9-]*$"},"parameters":{"description":"Template parameter values by name; they win over the parameters\' Default. A list gives a CommaDelimitedList or List<...> parameter.","type":"object","additionalProperties":{"type":["string","array"],"items":{"type":"string"}}},"imports":{"description":"Values of Fn::ImportValue by export name. An import without a value makes what uses it unknown.","type":"object","additionalProperties":{"type":"string"}}}},"expectations":{"description":"The checks to run: each says whether a principal may use a key for some actions.","type":"array","minItems":1,"items":{"description":"One expectation: a principal, a key, actions and whether the request must be allowed or denied.","type":"object","additionalProperties":false,"required":["name","principal","key","actions","expect"],"properties":{"name":{"description":"Name shown in reports and annotations. Unique within the manifest.","type":"string","pattern":"\\\\S"},"principal":{"description":"Who makes the request: an IAM role ARN (with path), IAM user ARN, assumed-role session ARN (arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION), federated-user ARN, account root ARN (arn:aws:iam::ACCOUNT:root), 12-digit account ID, or service principal (logs.amazonaws.com, logs.us-east-1.amazonaws.com). IAM groups and wildcards are not principals. Or a role or user defined in a template or Terraform plan in the facts: FILE#LOGICAL_ID (infra/app.yaml#AppRole) or FILE#ADDRESS (plan.json#aws_iam_role.app), with FILE relative to the manifest\'s directory.","type":"string","pattern":"^(?:arn:(?:aws|aws-cn|aws-us-gov):iam::[0-9]{12}:(?:root|(?:role|user)/(?:[\\\\w+=,.@-]+/)*[\\\\w+=,.@-]+)|arn:(?:aws|aws-cn|aws-us-gov):sts::[0-9]{12}:(?:assumed-role/[\\\\w+=,.@-]+/[\\\\w+=,.@-]+|federated-user/[\\\\w+=,.@-]+)|[0-9]{12}|[a-z0-9][a-z0-9-]*(?:\\\\.[a-z0-9-]+)*\\\\.amazonaws\\\\.com(?:\\\\.cn)?|(?!arn:)[^#\\\\s]+#[^#\\\\s]+)$","examples":["arn:aws:iam::123456789012:role/MyRole"]},"key":{"description":"The KMS key: a key ARN, key ID (UUID or mrk- multi-Region key ID), alias name (alias/NAME, including AWS managed aliases such as alias/aws/s3) or alias ARN. A key ID or alias name resolves in the principal\'s account and in the expectation\'s region (or defaults.region). Or a key defined in a template or Terraform plan in the facts: FILE#LOGICAL_ID (infra/app.yaml#AppKey) or FILE#ADDRESS (plan.json#aws_kms_key.app), with FILE relative to the manifest\'s directory.","type":"string","pattern":"^(?:arn:(?:aws|aws-cn|aws-us-gov):kms:[a-z]{2}(?:-[a-z]+)+-[0-9]+:[0-9]{12}:(?:key/[A-Za-z0-9-]+|alias/[A-Za-z0-9/_-]+)|(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})|alias/[A-Za-z0-9/_-]+|(?!arn:)[^#\\\\s]+#[^#\\\\s]+)$","examples":["arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab","alias/app"]},"actions":{"description":"KMS actions to check, such as kms:Decrypt, as one name or a list. Names match case-insensitively. Wildcards are not allowed, and only actions that a key policy authorizes are supported.","type":["string","array"],"pattern":"^[Kk][Mm][Ss]:[A-Za-z]+$","minItems":1,"uniqueItems":true,"items":{"description":"A KMS action, such as kms:Decrypt.","type":"string","pattern":"^[Kk][Mm][Ss]:[A-Za-z]+$","examples":["kms:Encrypt","kms:Decrypt","kms:ReEncryptFrom","kms:ReEncryptTo","kms:GenerateDataKey","kms:GenerateDataKeyWithoutPlaintext","kms:GenerateDataKeyPair","kms:GenerateDataKeyPairWithoutPlaintext","kms:Sign","kms:Verify","kms:GenerateMac","kms:VerifyMac","kms:DeriveSharedSecret","kms:GetPublicKey","kms:DescribeKey","kms:CreateGrant","kms:RetireGrant","kms:ListGrants","kms:RevokeGrant","kms:GetKeyRotationStatus","kms:CancelKeyDeletion","kms:DeleteImportedKeyMaterial","kms:DisableKey","kms:DisableKeyRotation","kms:EnableKey","kms:EnableKeyRotation","kms:GetKeyPolicy","kms:GetParametersForImport","kms:ImportKeyMaterial","kms:ListKeyPolicies","kms:ListKeyRotations","kms:ListResourceTags","kms:PutKeyPolicy","kms:ReplicateKey","kms:RotateKeyOnDemand","kms:ScheduleKeyDeletion","kms:SynchronizeMultiRegionKey","kms:TagResource","kms:UntagResource","kms:UpdateKeyDescription","kms:UpdatePrimaryRegion"]}},"expect":{"description":"allow: the request must be allowed. deny: the request must be denied.","enum":["allow","deny"]},"context":{"description":"The request context, named by AWS condition keys that the caller controls (kms:ViaService, kms:EncryptionContext:NAME, aws:SourceVpce, ...). A value is a string or a list of strings; numbers and booleans are read as strings. Keys that AWS derives from the principal, the key or the connection (aws:PrincipalArn, aws:PrincipalTag/NAME, kms:CallerAccount, aws:ResourceTag/NAME, kms:KeySpec, kms:RequestAlias, kms:EncryptionContextKeys and others) cannot be set here, because no request can set them. The tool fills them in from the principal, the key and the facts instead.","type":"object","propertyNames":{"pattern":"^[A-Za-z][A-Za-z0-9-]*:\\\\S(?:.*\\\\S)?$"},"additionalProperties":{"description":"The condition key\'s value, or a list of values for a multivalued key.","type":["string","number","boolean","array"],"minItems":1,"items":{"type":["string","number","boolean"]}}},"region":{"description":"AWS Region code for this expectation, overriding defaults.region.","type":"string","pattern":"^[a-z]{2}(?:-[a-z]+)+-[0-9]+$"},"account":{"description":"12-digit AWS account ID for this expectation, in quotes, overriding defaults.account. Used to resolve a key ID or alias name for a service principal; for other principals it must match the principal\'s account when the key is a key ID or alias name.","type":"string","pattern":"^[0-9]{12}$"}}}}}}');
 ;// CONCATENATED MODULE: ./src/inputs/manifest-schema.ts
 /**
  * Structural validation of a manifest against `schema/manifest.schema.json`, the same file
@@ -52171,7 +56241,8 @@ function unknownField(error, path, field, source) {
         manifest: ' at the top level',
         defaults: ' in `defaults`',
         expectation: ' in an expectation',
-        live: ' in `live`'
+        live: ' in `live`',
+        iac: ' in `iac`'
     }[field.kind];
     const message = `unknown field \`${unknown}\`${where ?? ''}` +
         (suggestion || `; expected one of: ${known.join(', ')}`);
@@ -52319,6 +56390,13 @@ function describeField(path) {
         if (second === undefined)
             return { kind: 'defaults', label: 'defaults', name: 'defaults' };
         return { kind: 'field', label: `defaults.${second}`, name: String(second) };
+    }
+    if (top === 'iac') {
+        if (second === undefined)
+            return { kind: 'iac', label: 'iac', name: 'iac' };
+        if (third !== undefined)
+            return { kind: 'field', label: `iac.${second}.${third}`, name: String(second) };
+        return { kind: 'field', label: `iac.${second}`, name: String(second) };
     }
     if (top === 'live') {
         if (second === undefined)
@@ -52542,6 +56620,11 @@ function parseManifest(text, file) {
         file,
         defaults,
         live: buildLive(raw.live, source),
+        iac: {
+            ...(raw.iac?.['stack-name'] ? { stackName: raw.iac['stack-name'] } : {}),
+            parameters: raw.iac?.parameters ?? {},
+            imports: raw.iac?.imports ?? {}
+        },
         expectations,
         factPaths: resolveFactPaths(raw.facts, file)
     };
@@ -52639,21 +56722,451 @@ function describeReadError(error, file, cwd) {
 /** The tool's version, kept equal to `version` in package.json (a test checks it). */
 const TOOL_VERSION = '0.1.0';
 
+;// CONCATENATED MODULE: ./src/check/baseline.ts
+/** Marks each result with its base status and what the change does to it. */
+function withBaseline(report, base, source) {
+    const baseStatus = new Map(base.results.map((result) => [resultKey(result), result.status]));
+    const results = report.results.map((result) => {
+        const before = baseStatus.get(resultKey(result));
+        if (before === undefined)
+            return result;
+        return { ...result, baseStatus: before, change: changeOf(before, result.status) };
+    });
+    const baseline = {
+        source,
+        counts: base.counts,
+        breaks: results.filter((result) => result.change === 'breaks').length,
+        fixes: results.filter((result) => result.change === 'fixes').length
+    };
+    return { ...report, results, baseline };
+}
+function resultKey(result) {
+    return `${result.expectation}\u0000${result.action}`;
+}
+function changeOf(before, after) {
+    if (before === 'pass' && after !== 'pass')
+        return 'breaks';
+    if (before !== 'pass' && after === 'pass')
+        return 'fixes';
+    return 'unchanged';
+}
+
+;// CONCATENATED MODULE: ./src/engine/arn.ts
+/**
+ * ARN parsing for principals and keys.
+ */
+/** Parses `arn:partition:service:region:account:resource`, or returns undefined. */
+function arn_parseArn(value) {
+    const parts = value.split(':');
+    if (parts.length < 6 || parts[0] !== 'arn')
+        return undefined;
+    return {
+        partition: parts[1],
+        service: parts[2],
+        region: parts[3],
+        accountId: parts[4],
+        resource: parts.slice(5).join(':')
+    };
+}
+const arn_ACCOUNT_ID = /^\d{12}$/;
+/** Returns the account principal ARN (`arn:aws:iam::A:root`) that stands for an account. */
+function arn_accountRootArn(accountId, partition = 'aws') {
+    return `arn:${partition}:iam::${accountId}:root`;
+}
+/** Returns the account of an account principal ARN (`…:root`) or bare account ID, or undefined. */
+function accountOfRootPrincipal(value) {
+    if (arn_ACCOUNT_ID.test(value))
+        return value;
+    const arn = arn_parseArn(value);
+    if (arn && arn.service === 'iam' && arn.resource === 'root')
+        return arn.accountId;
+    return undefined;
+}
+/** Returns true for a service principal such as `logs.us-east-1.amazonaws.com`. */
+function isServicePrincipal(value) {
+    return /^[a-z0-9][a-z0-9.-]*\.amazonaws\.com(\.cn)?$/i.test(value);
+}
+
+;// CONCATENATED MODULE: ./src/engine/principal.ts
+/**
+ * Resolving the expectation's principal against the IAM facts, and matching it against
+ * `Principal` and `NotPrincipal` elements.
+ */
+
+/** Resolves a principal string (ARN, account ID or service name) against the facts. */
+function resolvePrincipal(input, facts, partition) {
+    if (arn_ACCOUNT_ID.test(input))
+        return accountPrincipal(input, input, partition, facts);
+    if (isCodeReference(input))
+        return referencedPrincipal(input, facts, partition);
+    if (isServicePrincipal(input)) {
+        return { resolved: { input, kind: 'service', arn: input, partition } };
+    }
+    const arn = arn_parseArn(input);
+    if (!arn)
+        return unknownPrincipal(input, partition, `\`${input}\` is not an ARN, account ID or service principal.`);
+    const accountFacts = facts.iam.find((account) => account.accountId === arn.accountId);
+    const missingAccount = accountFacts
+        ? undefined
+        : `No IAM facts were supplied for account ${arn.accountId}.`;
+    if (arn.service === 'iam' && arn.resource === 'root') {
+        return accountPrincipal(input, arn.accountId, arn.partition, facts);
+    }
+    if (arn.service === 'iam' && arn.resource.startsWith('role/')) {
+        const role = findRoleByArn(accountFacts, input);
+        const serviceLinked = arn.resource.startsWith('role/aws-service-role/');
+        return {
+            resolved: {
+                input,
+                kind: serviceLinked ? 'service-linked-role' : 'role',
+                arn: role?.arn ?? input,
+                roleArn: role?.arn ?? input,
+                accountId: arn.accountId,
+                partition: arn.partition
+            },
+            role,
+            accountFacts,
+            missingFacts: missingAccount ?? (role ? undefined : missingRoleReason(input, arn.accountId, accountFacts))
+        };
+    }
+    if (arn.service === 'sts' && arn.resource.startsWith('assumed-role/')) {
+        return assumedRolePrincipal(input, arn.accountId, arn.partition, arn.resource, accountFacts, missingAccount);
+    }
+    if (arn.service === 'iam' && arn.resource.startsWith('user/')) {
+        const user = accountFacts?.users.find((candidate) => sameIamArn(candidate.arn, input));
+        return {
+            resolved: {
+                input,
+                kind: 'user',
+                arn: user?.arn ?? input,
+                accountId: arn.accountId,
+                partition: arn.partition
+            },
+            user,
+            accountFacts,
+            missingFacts: missingAccount ??
+                (user ? undefined : `User ${input} is not in the IAM facts of account ${arn.accountId}.`)
+        };
+    }
+    if (arn.service === 'sts' && arn.resource.startsWith('federated-user/')) {
+        return {
+            resolved: {
+                input,
+                kind: 'federated-user',
+                arn: input,
+                accountId: arn.accountId,
+                partition: arn.partition
+            },
+            accountFacts,
+            missingFacts: 'The policies of a federated user session (its caller and session policy) are not modelled.'
+        };
+    }
+    return unknownPrincipal(input, arn.partition, `\`${input}\` is not an IAM role, user, session or account ARN.`);
+}
+/**
+ * True for a reference to a resource defined in code: `infra/app.yaml#AppRole` (template and
+ * logical ID) or `plan.json#aws_iam_role.app` (plan and address).
+ */
+function isCodeReference(input) {
+    return !input.startsWith('arn:') && /^[^#\s]+#[^#\s]+$/.test(input);
+}
+/** Resolves a role or user that a template or plan defines, by its reference. */
+function referencedPrincipal(input, facts, partition) {
+    for (const accountFacts of facts.iam) {
+        const role = accountFacts.roles.find((candidate) => candidate.references?.includes(input));
+        if (role) {
+            const kind = role.path.startsWith('/aws-service-role/') ? 'service-linked-role' : 'role';
+            const resolved = {
+                input,
+                kind,
+                arn: role.arn,
+                roleArn: role.arn,
+                accountId: role.accountId,
+                partition
+            };
+            return { resolved, role, accountFacts };
+        }
+        const user = accountFacts.users.find((candidate) => candidate.references?.includes(input));
+        if (user) {
+            const resolved = {
+                input,
+                kind: 'user',
+                arn: user.arn,
+                accountId: user.accountId,
+                partition
+            };
+            return { resolved, user, accountFacts };
+        }
+    }
+    return unknownPrincipal(input, partition, `No template or plan in the facts defines a role or user \`${input}\`; check the file path (relative to the manifest) and the logical ID or address.`);
+}
+function accountPrincipal(input, accountId, partition, facts) {
+    return {
+        resolved: {
+            input,
+            kind: 'account',
+            arn: arn_accountRootArn(accountId, partition),
+            accountId,
+            partition
+        },
+        accountFacts: facts.iam.find((account) => account.accountId === accountId)
+    };
+}
+function assumedRolePrincipal(input, accountId, partition, resource, accountFacts, missingAccount) {
+    // A session ARN carries the role name but not its path; the path comes from the IAM facts.
+    const roleName = resource.split('/')[1] ?? '';
+    const role = accountFacts?.roles.find((candidate) => candidate.name.toLowerCase() === roleName.toLowerCase());
+    const roleArn = role?.arn ?? `arn:${partition}:iam::${accountId}:role/${roleName}`;
+    return {
+        resolved: { input, kind: 'assumed-role', arn: input, roleArn, accountId, partition },
+        role,
+        accountFacts,
+        missingFacts: missingAccount ??
+            (role
+                ? undefined
+                : `Role ${roleName} of session ${input} is not in the IAM facts of account ${accountId}.`)
+    };
+}
+/** Explains a role ARN that is not in the facts, naming a role of the same name on another path. */
+function missingRoleReason(input, accountId, accountFacts) {
+    const name = input.split('/').pop()?.toLowerCase();
+    const sameName = accountFacts?.roles.find((role) => role.name.toLowerCase() === name);
+    const hint = sameName
+        ? ` A role with that name exists as ${sameName.arn}: a role ARN must include the role's path.`
+        : '';
+    return `Role ${input} is not in the IAM facts of account ${accountId}.${hint}`;
+}
+function unknownPrincipal(input, partition, reason) {
+    return { resolved: { input, kind: 'unknown', arn: input, partition }, missingFacts: reason };
+}
+function findRoleByArn(accountFacts, arn) {
+    if (!accountFacts)
+        return undefined;
+    const exact = accountFacts.roles.find((role) => sameIamArn(role.arn, arn));
+    if (exact)
+        return exact;
+    // A role ARN written without its path still names the role only if the path is `/`.
+    return undefined;
+}
+/** IAM names are unique case-insensitively, and policies name principals by unique ID, so case does not matter. */
+function sameIamArn(left, right) {
+    return left.toLowerCase() === right.toLowerCase();
+}
+/** Returns the account principal ARN of the principal's account, if it has one. */
+function principalAccountRoot(identity) {
+    const { accountId, partition } = identity.resolved;
+    return accountId ? arn_accountRootArn(accountId, partition) : undefined;
+}
+/**
+ * Matches a `Principal` element. The most specific match wins: a session ARN before the role
+ * ARN before the account, because permissions boundaries cap some of these and not others.
+ */
+function matchPrincipal(set, identity) {
+    const { resolved, role, user } = identity;
+    if (resolved.kind === 'service') {
+        if (set.service.some((service) => service.toLowerCase() === resolved.arn.toLowerCase()))
+            return 'service';
+        return set.wildcard ? 'wildcard' : 'none';
+    }
+    const named = (candidate) => candidate !== undefined && set.aws.some((entry) => sameIamArn(entry, candidate));
+    if (resolved.kind === 'assumed-role' && named(resolved.arn))
+        return 'session-arn';
+    if ((resolved.kind === 'role' ||
+        resolved.kind === 'service-linked-role' ||
+        resolved.kind === 'assumed-role') &&
+        (named(resolved.roleArn) || named(role?.id))) {
+        return 'role-arn';
+    }
+    if (resolved.kind === 'user' && (named(resolved.arn) || named(user?.id)))
+        return 'user-arn';
+    if (resolved.kind === 'federated-user' &&
+        (named(resolved.arn) || set.federated.includes(resolved.arn)))
+        return 'federated';
+    if (set.wildcard)
+        return 'wildcard';
+    if (named(principalAccountRoot(identity)))
+        return 'account';
+    return 'none';
+}
+/**
+ * Returns true when a `NotPrincipal` element exempts the principal. AWS evaluates the request
+ * against each identity in the chain (account, role, session), so the element exempts the
+ * principal only when it lists all of them.
+ */
+function notPrincipalExempts(set, identity, effect = 'Deny') {
+    if (set.wildcard)
+        return true;
+    // A Deny with NotPrincipal always denies a principal that has a permissions boundary,
+    // whatever the element lists.
+    if (effect === 'Deny' && (identity.role ?? identity.user)?.permissionsBoundary)
+        return false;
+    const { resolved } = identity;
+    if (resolved.kind === 'service') {
+        return set.service.some((service) => service.toLowerCase() === resolved.arn.toLowerCase());
+    }
+    const chain = principalChain(identity);
+    return chain.every((identifiers) => identifiers.some((id) => set.aws.some((entry) => sameIamArn(entry, id))));
+}
+/** Lists the identities AWS checks for the principal, each with the identifiers that name it. */
+function principalChain(identity) {
+    const { resolved, role, user } = identity;
+    const chain = [];
+    const root = principalAccountRoot(identity);
+    if (root)
+        chain.push([root]);
+    if (resolved.roleArn)
+        chain.push([resolved.roleArn, ...(role?.id ? [role.id] : [])]);
+    if (resolved.kind === 'assumed-role' || resolved.kind === 'federated-user')
+        chain.push([resolved.arn]);
+    if (resolved.kind === 'user')
+        chain.push([resolved.arn, ...(user?.id ? [user.id] : [])]);
+    return chain;
+}
+
+;// CONCATENATED MODULE: ./src/engine/key.ts
+/**
+ * Resolving the expectation's key (key ARN, key ID, alias name or alias ARN) to a key in the
+ * facts. AWS resolves a bare key ID or alias name in the caller's account and Region.
+ */
+
+
+function resolveKey(input, facts, scope) {
+    if (isCodeReference(input))
+        return byReference(input, facts);
+    const arn = arn_parseArn(input);
+    if (arn && arn.service === 'kms' && arn.resource.startsWith('key/')) {
+        return byArn(input, facts, arn.accountId, arn.region);
+    }
+    if (arn && arn.service === 'kms' && arn.resource.startsWith('alias/')) {
+        return byAlias(input, arn.resource, facts, arn.accountId, arn.region);
+    }
+    if (input.startsWith('alias/')) {
+        return byAlias(input, input, facts, scope.callerAccountId, scope.region);
+    }
+    return byKeyId(input, facts, scope);
+}
+/** Resolves a key that a template or plan defines, by its reference (`infra/app.yaml#AppKey`). */
+function byReference(input, facts) {
+    const key = facts.keys.find((candidate) => candidate.references?.includes(input));
+    if (key) {
+        return {
+            resolved: {
+                input,
+                arn: key.arn,
+                accountId: key.accountId,
+                region: key.region,
+                keyId: key.keyId
+            },
+            key
+        };
+    }
+    return {
+        resolved: { input },
+        problem: {
+            kind: 'not-in-facts',
+            reason: `No template or plan in the facts defines a key \`${input}\`; check the file path (relative to the manifest) and the logical ID or address.`
+        }
+    };
+}
+function byArn(input, facts, accountId, region) {
+    const key = facts.keys.find((candidate) => candidate.arn === input);
+    const resolved = {
+        input,
+        arn: input,
+        accountId,
+        region,
+        keyId: input.split('/').pop()
+    };
+    if (key)
+        return { resolved: { ...resolved, keyId: key.keyId }, key };
+    return {
+        resolved,
+        problem: { kind: 'not-in-facts', reason: `Key ${input} is not in the facts.` }
+    };
+}
+function byAlias(input, aliasName, facts, accountId, region) {
+    const resolved = { input, alias: aliasName, accountId, region };
+    const key = facts.keys.find((candidate) => (candidate.aliases ?? []).includes(aliasName) &&
+        candidate.accountId === accountId &&
+        candidate.region === region);
+    if (key)
+        return { resolved: { ...resolved, arn: key.arn, keyId: key.keyId }, key };
+    const elsewhere = facts.keys.find((candidate) => (candidate.aliases ?? []).includes(aliasName));
+    if (elsewhere && input === aliasName) {
+        // The alias exists, but in another account or Region than the caller's: AWS would not find it.
+        return {
+            resolved,
+            problem: {
+                kind: 'not-found',
+                reason: `Alias ${aliasName} belongs to ${elsewhere.arn}, but a bare alias name is resolved in the caller's account ${accountId ?? '(unknown)'} and Region ${region ?? '(unknown)'}; use the alias ARN or key ARN.`
+            }
+        };
+    }
+    return {
+        resolved,
+        problem: {
+            kind: 'not-in-facts',
+            reason: `No key in the facts has alias ${aliasName} in account ${accountId ?? '(unknown)'}, Region ${region ?? '(unknown)'}.`
+        }
+    };
+}
+function byKeyId(input, facts, scope) {
+    const resolved = {
+        input,
+        keyId: input,
+        accountId: scope.callerAccountId,
+        region: scope.region
+    };
+    const key = facts.keys.find((candidate) => candidate.keyId === input &&
+        candidate.accountId === scope.callerAccountId &&
+        candidate.region === scope.region);
+    if (key)
+        return { resolved: { ...resolved, arn: key.arn }, key };
+    const elsewhere = facts.keys.find((candidate) => candidate.keyId === input);
+    if (elsewhere) {
+        return {
+            resolved,
+            problem: {
+                kind: 'not-found',
+                reason: `Key ID ${input} belongs to ${elsewhere.arn}, but a bare key ID is resolved in the caller's account ${scope.callerAccountId ?? '(unknown)'} and Region ${scope.region ?? '(unknown)'}; use the key ARN.`
+            }
+        };
+    }
+    return {
+        resolved,
+        problem: { kind: 'not-in-facts', reason: `Key ${input} is not in the facts.` }
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/check/combine-facts.ts
+/**
+ * Combining a live run's facts with fact files. What AWS said wins: a key read live
+ * replaces the same key from a file, a principal the simulator evaluated replaces the same
+ * principal from authorization details, and a key or principal that AWS could not give
+ * (not found, or not readable) is removed from the files too, so that its gap decides.
+ * Files still supply what a live run does not read, such as Organizations policies (for
+ * RCPs), VPC endpoints and session policies.
+ */
+
 function combineFacts(files, live) {
     const base = files?.facts;
     const liveKeyArns = new Set(live.keys.facts.keys.map((key) => key.arn));
+    const unreadKeyArns = keysBehindGaps(base?.keys ?? [], live.gaps);
+    const fileKeys = (base?.keys ?? []).filter((key) => !liveKeyArns.has(key.arn) && !unreadKeyArns.has(key.arn));
+    const simulated = new Set(live.simulations.map((simulation) => simulation.principalArn));
     const facts = {
-        iam: mergeIam(base?.iam ?? [], live.iam),
-        keys: [
-            ...live.keys.facts.keys,
-            ...(base?.keys ?? []).filter((key) => !liveKeyArns.has(key.arn))
-        ].sort((left, right) => combine_facts_compare(left.arn, right.arn)),
+        iam: mergeIam(withoutUnreadPrincipals(base?.iam ?? [], live.gaps), live.iam),
+        keys: [...live.keys.facts.keys, ...fileKeys].sort((left, right) => combine_facts_compare(left.arn, right.arn)),
         organizations: base?.organizations ?? [],
         vpcEndpoints: base?.vpcEndpoints ?? [],
         sessionPolicies: base?.sessionPolicies ?? [],
-        iamSimulations: [...(base?.iamSimulations ?? []), ...live.simulations],
-        gaps: live.gaps
+        // A saved simulation of a principal the live run simulated would be out of date.
+        iamSimulations: [
+            ...live.simulations,
+            ...(base?.iamSimulations ?? []).filter((simulation) => !simulated.has(simulation.principalArn))
+        ],
+        gaps: live.gaps,
+        ...(base?.unresolved ? { unresolved: base.unresolved } : {})
     };
     return {
         facts,
@@ -52661,6 +57174,59 @@ function combineFacts(files, live) {
         sources: files?.sources ?? [],
         warnings: [...(files?.warnings ?? []), ...live.keys.warnings]
     };
+}
+/**
+ * Returns the ARNs of file keys that a key gap names: the key as the expectation wrote it
+ * (ARN, alias or key ID), resolved in the files the way the engine would resolve it.
+ */
+function keysBehindGaps(keys, gaps) {
+    const facts = { iam: [], keys, organizations: [], vpcEndpoints: [], sessionPolicies: [] };
+    const arns = new Set();
+    for (const gap of gaps) {
+        if (gap.part !== 'key')
+            continue;
+        const resolution = resolveKey(gap.subject, facts, {
+            callerAccountId: gap.accountId,
+            region: gap.region
+        });
+        if (resolution.key)
+            arns.add(resolution.key.arn);
+    }
+    return arns;
+}
+/**
+ * Removes from the file facts the roles and users that AWS said do not exist or that the
+ * gate could not read, by account and name (a session ARN names its role without the path).
+ */
+function withoutUnreadPrincipals(accounts, gaps) {
+    const unread = gaps
+        .filter((gap) => gap.part === 'principal')
+        .map((gap) => entityOf(gap.subject))
+        .filter((entity) => entity !== undefined);
+    if (unread.length === 0)
+        return accounts;
+    const isUnread = (accountId, kind, name) => unread.some((entity) => entity.accountId === accountId && entity.kind === kind && entity.name === name);
+    return accounts.map((account) => ({
+        ...account,
+        roles: account.roles.filter((role) => !isUnread(account.accountId, 'role', role.name)),
+        users: account.users.filter((user) => !isUnread(account.accountId, 'user', user.name))
+    }));
+}
+/** Reads the account, kind and name of a role, user or session ARN. */
+function entityOf(arn) {
+    const parts = arn.split(':');
+    if (parts.length < 6)
+        return undefined;
+    const accountId = parts[4];
+    const resource = parts.slice(5).join(':');
+    const [type, ...rest] = resource.split('/');
+    if (type === 'assumed-role' && rest.length >= 2)
+        return { accountId, kind: 'role', name: rest[0] };
+    if (type === 'role' || type === 'user') {
+        const name = rest[rest.length - 1];
+        return name ? { accountId, kind: type, name } : undefined;
+    }
+    return undefined;
 }
 /** Merges the simulated principals into the file accounts, replacing principals with the same ARN. */
 function mergeIam(files, live) {
@@ -53456,239 +58022,6 @@ function conditionHint(entry, actual) {
     return undefined;
 }
 
-;// CONCATENATED MODULE: ./src/engine/arn.ts
-/**
- * ARN parsing for principals and keys.
- */
-/** Parses `arn:partition:service:region:account:resource`, or returns undefined. */
-function arn_parseArn(value) {
-    const parts = value.split(':');
-    if (parts.length < 6 || parts[0] !== 'arn')
-        return undefined;
-    return {
-        partition: parts[1],
-        service: parts[2],
-        region: parts[3],
-        accountId: parts[4],
-        resource: parts.slice(5).join(':')
-    };
-}
-const arn_ACCOUNT_ID = /^\d{12}$/;
-/** Returns the account principal ARN (`arn:aws:iam::A:root`) that stands for an account. */
-function arn_accountRootArn(accountId, partition = 'aws') {
-    return `arn:${partition}:iam::${accountId}:root`;
-}
-/** Returns the account of an account principal ARN (`…:root`) or bare account ID, or undefined. */
-function accountOfRootPrincipal(value) {
-    if (arn_ACCOUNT_ID.test(value))
-        return value;
-    const arn = arn_parseArn(value);
-    if (arn && arn.service === 'iam' && arn.resource === 'root')
-        return arn.accountId;
-    return undefined;
-}
-/** Returns true for a service principal such as `logs.us-east-1.amazonaws.com`. */
-function isServicePrincipal(value) {
-    return /^[a-z0-9][a-z0-9.-]*\.amazonaws\.com(\.cn)?$/i.test(value);
-}
-
-;// CONCATENATED MODULE: ./src/engine/principal.ts
-/**
- * Resolving the expectation's principal against the IAM facts, and matching it against
- * `Principal` and `NotPrincipal` elements.
- */
-
-/** Resolves a principal string (ARN, account ID or service name) against the facts. */
-function resolvePrincipal(input, facts, partition) {
-    if (arn_ACCOUNT_ID.test(input))
-        return accountPrincipal(input, input, partition, facts);
-    if (isServicePrincipal(input)) {
-        return { resolved: { input, kind: 'service', arn: input, partition } };
-    }
-    const arn = arn_parseArn(input);
-    if (!arn)
-        return unknownPrincipal(input, partition, `\`${input}\` is not an ARN, account ID or service principal.`);
-    const accountFacts = facts.iam.find((account) => account.accountId === arn.accountId);
-    const missingAccount = accountFacts
-        ? undefined
-        : `No IAM facts were supplied for account ${arn.accountId}.`;
-    if (arn.service === 'iam' && arn.resource === 'root') {
-        return accountPrincipal(input, arn.accountId, arn.partition, facts);
-    }
-    if (arn.service === 'iam' && arn.resource.startsWith('role/')) {
-        const role = findRoleByArn(accountFacts, input);
-        const serviceLinked = arn.resource.startsWith('role/aws-service-role/');
-        return {
-            resolved: {
-                input,
-                kind: serviceLinked ? 'service-linked-role' : 'role',
-                arn: role?.arn ?? input,
-                roleArn: role?.arn ?? input,
-                accountId: arn.accountId,
-                partition: arn.partition
-            },
-            role,
-            accountFacts,
-            missingFacts: missingAccount ?? (role ? undefined : missingRoleReason(input, arn.accountId, accountFacts))
-        };
-    }
-    if (arn.service === 'sts' && arn.resource.startsWith('assumed-role/')) {
-        return assumedRolePrincipal(input, arn.accountId, arn.partition, arn.resource, accountFacts, missingAccount);
-    }
-    if (arn.service === 'iam' && arn.resource.startsWith('user/')) {
-        const user = accountFacts?.users.find((candidate) => sameIamArn(candidate.arn, input));
-        return {
-            resolved: {
-                input,
-                kind: 'user',
-                arn: user?.arn ?? input,
-                accountId: arn.accountId,
-                partition: arn.partition
-            },
-            user,
-            accountFacts,
-            missingFacts: missingAccount ??
-                (user ? undefined : `User ${input} is not in the IAM facts of account ${arn.accountId}.`)
-        };
-    }
-    if (arn.service === 'sts' && arn.resource.startsWith('federated-user/')) {
-        return {
-            resolved: {
-                input,
-                kind: 'federated-user',
-                arn: input,
-                accountId: arn.accountId,
-                partition: arn.partition
-            },
-            accountFacts,
-            missingFacts: 'The policies of a federated user session (its caller and session policy) are not modelled.'
-        };
-    }
-    return unknownPrincipal(input, arn.partition, `\`${input}\` is not an IAM role, user, session or account ARN.`);
-}
-function accountPrincipal(input, accountId, partition, facts) {
-    return {
-        resolved: {
-            input,
-            kind: 'account',
-            arn: arn_accountRootArn(accountId, partition),
-            accountId,
-            partition
-        },
-        accountFacts: facts.iam.find((account) => account.accountId === accountId)
-    };
-}
-function assumedRolePrincipal(input, accountId, partition, resource, accountFacts, missingAccount) {
-    // A session ARN carries the role name but not its path; the path comes from the IAM facts.
-    const roleName = resource.split('/')[1] ?? '';
-    const role = accountFacts?.roles.find((candidate) => candidate.name.toLowerCase() === roleName.toLowerCase());
-    const roleArn = role?.arn ?? `arn:${partition}:iam::${accountId}:role/${roleName}`;
-    return {
-        resolved: { input, kind: 'assumed-role', arn: input, roleArn, accountId, partition },
-        role,
-        accountFacts,
-        missingFacts: missingAccount ??
-            (role
-                ? undefined
-                : `Role ${roleName} of session ${input} is not in the IAM facts of account ${accountId}.`)
-    };
-}
-/** Explains a role ARN that is not in the facts, naming a role of the same name on another path. */
-function missingRoleReason(input, accountId, accountFacts) {
-    const name = input.split('/').pop()?.toLowerCase();
-    const sameName = accountFacts?.roles.find((role) => role.name.toLowerCase() === name);
-    const hint = sameName
-        ? ` A role with that name exists as ${sameName.arn}: a role ARN must include the role's path.`
-        : '';
-    return `Role ${input} is not in the IAM facts of account ${accountId}.${hint}`;
-}
-function unknownPrincipal(input, partition, reason) {
-    return { resolved: { input, kind: 'unknown', arn: input, partition }, missingFacts: reason };
-}
-function findRoleByArn(accountFacts, arn) {
-    if (!accountFacts)
-        return undefined;
-    const exact = accountFacts.roles.find((role) => sameIamArn(role.arn, arn));
-    if (exact)
-        return exact;
-    // A role ARN written without its path still names the role only if the path is `/`.
-    return undefined;
-}
-/** IAM names are unique case-insensitively, and policies name principals by unique ID, so case does not matter. */
-function sameIamArn(left, right) {
-    return left.toLowerCase() === right.toLowerCase();
-}
-/** Returns the account principal ARN of the principal's account, if it has one. */
-function principalAccountRoot(identity) {
-    const { accountId, partition } = identity.resolved;
-    return accountId ? arn_accountRootArn(accountId, partition) : undefined;
-}
-/**
- * Matches a `Principal` element. The most specific match wins: a session ARN before the role
- * ARN before the account, because permissions boundaries cap some of these and not others.
- */
-function matchPrincipal(set, identity) {
-    const { resolved, role, user } = identity;
-    if (resolved.kind === 'service') {
-        if (set.service.some((service) => service.toLowerCase() === resolved.arn.toLowerCase()))
-            return 'service';
-        return set.wildcard ? 'wildcard' : 'none';
-    }
-    const named = (candidate) => candidate !== undefined && set.aws.some((entry) => sameIamArn(entry, candidate));
-    if (resolved.kind === 'assumed-role' && named(resolved.arn))
-        return 'session-arn';
-    if ((resolved.kind === 'role' ||
-        resolved.kind === 'service-linked-role' ||
-        resolved.kind === 'assumed-role') &&
-        (named(resolved.roleArn) || named(role?.id))) {
-        return 'role-arn';
-    }
-    if (resolved.kind === 'user' && (named(resolved.arn) || named(user?.id)))
-        return 'user-arn';
-    if (resolved.kind === 'federated-user' &&
-        (named(resolved.arn) || set.federated.includes(resolved.arn)))
-        return 'federated';
-    if (set.wildcard)
-        return 'wildcard';
-    if (named(principalAccountRoot(identity)))
-        return 'account';
-    return 'none';
-}
-/**
- * Returns true when a `NotPrincipal` element exempts the principal. AWS evaluates the request
- * against each identity in the chain (account, role, session), so the element exempts the
- * principal only when it lists all of them.
- */
-function notPrincipalExempts(set, identity, effect = 'Deny') {
-    if (set.wildcard)
-        return true;
-    // A Deny with NotPrincipal always denies a principal that has a permissions boundary,
-    // whatever the element lists.
-    if (effect === 'Deny' && (identity.role ?? identity.user)?.permissionsBoundary)
-        return false;
-    const { resolved } = identity;
-    if (resolved.kind === 'service') {
-        return set.service.some((service) => service.toLowerCase() === resolved.arn.toLowerCase());
-    }
-    const chain = principalChain(identity);
-    return chain.every((identifiers) => identifiers.some((id) => set.aws.some((entry) => sameIamArn(entry, id))));
-}
-/** Lists the identities AWS checks for the principal, each with the identifiers that name it. */
-function principalChain(identity) {
-    const { resolved, role, user } = identity;
-    const chain = [];
-    const root = principalAccountRoot(identity);
-    if (root)
-        chain.push([root]);
-    if (resolved.roleArn)
-        chain.push([resolved.roleArn, ...(role?.id ? [role.id] : [])]);
-    if (resolved.kind === 'assumed-role' || resolved.kind === 'federated-user')
-        chain.push([resolved.arn]);
-    if (resolved.kind === 'user')
-        chain.push([resolved.arn, ...(user?.id ? [user.id] : [])]);
-    return chain;
-}
-
 ;// CONCATENATED MODULE: ./src/engine/tri.ts
 function and3(values) {
     let result = true;
@@ -53719,6 +58052,7 @@ function not3(value) {
  * Matching one policy statement against a request: action, resource, principal and
  * conditions, with the parts that failed kept as data for near-miss explanations.
  */
+
 
 
 
@@ -53756,7 +58090,8 @@ function matchPolicy(policy, request) {
 }
 function matchStatement(policy, statement, request) {
     const mismatches = [];
-    const actionMatches = matchAction(statement, request.action);
+    const actionResult = matchAction(statement, request.action);
+    const actionMatches = actionResult !== false;
     if (!actionMatches) {
         mismatches.push({
             element: 'action',
@@ -53769,17 +58104,19 @@ function matchStatement(policy, statement, request) {
     const resourceMatches = resourceResult === true;
     if (resourceResult === false)
         mismatches.push(resourceMismatch(statement, request.resourceArn));
-    const principalMatch = matchStatementPrincipal(policy, statement, request.identity);
+    const principalMatch = withUnresolvedPrincipal(matchStatementPrincipal(policy, statement, request.identity), statement);
     if (principalMatch === 'none') {
         mismatches.push({
             element: 'principal',
             detail: statement.principal ? 'Principal' : 'NotPrincipal',
-            expected: principalValues(statement),
+            expected: statement_match_principalValues(statement),
             actual: [request.identity.resolved.arn]
         });
     }
     const missingKeys = [];
     const conditionResults = statement.conditions.map((entry) => {
+        if (hasUnresolved(entry.key) || entry.values.some(hasUnresolved))
+            return 'unknown';
         const outcome = evaluateCondition(entry, request.context, supportsVariables(policy));
         if (outcome.mismatch)
             mismatches.push(outcome.mismatch);
@@ -53788,7 +58125,8 @@ function matchStatement(policy, statement, request) {
         return outcome.result;
     });
     const conditionResult = and3(conditionResults);
-    const applies = and3([actionMatches, resourceResult, principalMatch !== 'none', conditionResult]);
+    const principalResult = principalMatch === 'unknown' ? 'unknown' : principalMatch !== 'none';
+    const applies = and3([actionResult, resourceResult, principalResult, conditionResult]);
     return {
         policy,
         request,
@@ -53807,19 +58145,35 @@ function matchStatement(policy, statement, request) {
 function supportsVariables(policy) {
     return policy.version === '2012-10-17';
 }
-/** Actions match case-insensitively, with wildcards. */
+/** Actions match case-insensitively, with wildcards. An unresolved action may be any action. */
 function matchAction(statement, action) {
+    const matchesPattern = (pattern) => hasUnresolved(pattern) ? 'unknown' : wildcardMatch(pattern, action, true);
     if (statement.action)
-        return statement.action.some((pattern) => wildcardMatch(pattern, action, true));
+        return or3(statement.action.map(matchesPattern));
     if (statement.notAction)
-        return !statement.notAction.some((pattern) => wildcardMatch(pattern, action, true));
+        return not3(or3(statement.notAction.map(matchesPattern)));
     return false;
+}
+/**
+ * Turns a principal element that did not name the caller into `unknown` when it holds a
+ * value a template or plan could not resolve: that value may be the caller.
+ */
+function withUnresolvedPrincipal(match, statement) {
+    const set = statement.principal ?? statement.notPrincipal;
+    if (!set?.aws.some(hasUnresolved))
+        return match;
+    // NotPrincipal: an unresolved entry may exempt the caller, so whether the statement applies is open.
+    if (statement.notPrincipal)
+        return 'unknown';
+    return match === 'none' ? 'unknown' : match;
 }
 function matchResource(policy, statement, request) {
     const matchesPattern = (pattern) => {
         // In a key policy, "*" means "this key".
         if (pattern === '*')
             return true;
+        if (hasUnresolved(pattern))
+            return 'unknown';
         const substituted = supportsVariables(policy)
             ? substituteVariables(pattern, request.context)
             : pattern;
@@ -53861,7 +58215,7 @@ function matchStatementPrincipal(policy, statement, identity) {
         return 'none';
     return 'not-applicable';
 }
-function principalValues(statement) {
+function statement_match_principalValues(statement) {
     const set = statement.principal ?? statement.notPrincipal;
     if (!set)
         return [];
@@ -53885,10 +58239,13 @@ function keyPolicyDoors(matches, identity) {
         return { keyDirectUncapped: 'unknown', keyDirectCapped: 'unknown', keyAccount: 'unknown' };
     const allows = allowsThatMayApply(matches);
     const isRootUser = identity.resolved.kind === 'account';
+    // An unresolved principal (from a template or plan) may open any of the three doors.
+    const unresolved = (match) => match.principalMatch === 'unknown';
     const uncapped = allows.filter((match) => UNCAPPED_DIRECT.has(match.principalMatch) ||
-        (isRootUser && match.principalMatch === 'account'));
-    const capped = allows.filter((match) => match.principalMatch === 'role-arn');
-    const account = allows.filter((match) => match.principalMatch === 'account' && !isRootUser);
+        (isRootUser && match.principalMatch === 'account') ||
+        unresolved(match));
+    const capped = allows.filter((match) => match.principalMatch === 'role-arn' || unresolved(match));
+    const account = allows.filter((match) => (match.principalMatch === 'account' && !isRootUser) || unresolved(match));
     return {
         keyDirectUncapped: or3(uncapped.map((match) => match.applies)),
         keyDirectCapped: or3(capped.map((match) => match.applies)),
@@ -53931,6 +58288,7 @@ function authorization(doors, crossAccount) {
 }
 
 ;// CONCATENATED MODULE: ./src/engine/locks.ts
+
 
 
 /** Maps a three-valued result to a lock status. */
@@ -54096,7 +58454,10 @@ function keyPolicyLock(state) {
         return {
             ...base,
             status: 'unknown',
-            reason: state.keyGaps['key-policy'] ?? `The key policy of ${key.arn} is not in the facts.`,
+            reason: state.keyGaps['key-policy'] ??
+                (key.policyUnresolved
+                    ? `The key policy of ${key.arn} is known only after apply: ${describeUnresolved([key.policyUnresolved], state.unresolved)}.`
+                    : `The key policy of ${key.arn} is not in the facts.`),
             statements: []
         };
     }
@@ -54516,95 +58877,6 @@ function checkConstraints(grant, context, mismatches) {
     return true;
 }
 
-;// CONCATENATED MODULE: ./src/engine/key.ts
-/**
- * Resolving the expectation's key (key ARN, key ID, alias name or alias ARN) to a key in the
- * facts. AWS resolves a bare key ID or alias name in the caller's account and Region.
- */
-
-function resolveKey(input, facts, scope) {
-    const arn = arn_parseArn(input);
-    if (arn && arn.service === 'kms' && arn.resource.startsWith('key/')) {
-        return byArn(input, facts, arn.accountId, arn.region);
-    }
-    if (arn && arn.service === 'kms' && arn.resource.startsWith('alias/')) {
-        return byAlias(input, arn.resource, facts, arn.accountId, arn.region);
-    }
-    if (input.startsWith('alias/')) {
-        return byAlias(input, input, facts, scope.callerAccountId, scope.region);
-    }
-    return byKeyId(input, facts, scope);
-}
-function byArn(input, facts, accountId, region) {
-    const key = facts.keys.find((candidate) => candidate.arn === input);
-    const resolved = {
-        input,
-        arn: input,
-        accountId,
-        region,
-        keyId: input.split('/').pop()
-    };
-    if (key)
-        return { resolved: { ...resolved, keyId: key.keyId }, key };
-    return {
-        resolved,
-        problem: { kind: 'not-in-facts', reason: `Key ${input} is not in the facts.` }
-    };
-}
-function byAlias(input, aliasName, facts, accountId, region) {
-    const resolved = { input, alias: aliasName, accountId, region };
-    const key = facts.keys.find((candidate) => (candidate.aliases ?? []).includes(aliasName) &&
-        candidate.accountId === accountId &&
-        candidate.region === region);
-    if (key)
-        return { resolved: { ...resolved, arn: key.arn, keyId: key.keyId }, key };
-    const elsewhere = facts.keys.find((candidate) => (candidate.aliases ?? []).includes(aliasName));
-    if (elsewhere && input === aliasName) {
-        // The alias exists, but in another account or Region than the caller's: AWS would not find it.
-        return {
-            resolved,
-            problem: {
-                kind: 'not-found',
-                reason: `Alias ${aliasName} belongs to ${elsewhere.arn}, but a bare alias name is resolved in the caller's account ${accountId ?? '(unknown)'} and Region ${region ?? '(unknown)'}; use the alias ARN or key ARN.`
-            }
-        };
-    }
-    return {
-        resolved,
-        problem: {
-            kind: 'not-in-facts',
-            reason: `No key in the facts has alias ${aliasName} in account ${accountId ?? '(unknown)'}, Region ${region ?? '(unknown)'}.`
-        }
-    };
-}
-function byKeyId(input, facts, scope) {
-    const resolved = {
-        input,
-        keyId: input,
-        accountId: scope.callerAccountId,
-        region: scope.region
-    };
-    const key = facts.keys.find((candidate) => candidate.keyId === input &&
-        candidate.accountId === scope.callerAccountId &&
-        candidate.region === scope.region);
-    if (key)
-        return { resolved: { ...resolved, arn: key.arn }, key };
-    const elsewhere = facts.keys.find((candidate) => candidate.keyId === input);
-    if (elsewhere) {
-        return {
-            resolved,
-            problem: {
-                kind: 'not-found',
-                reason: `Key ID ${input} belongs to ${elsewhere.arn}, but a bare key ID is resolved in the caller's account ${scope.callerAccountId ?? '(unknown)'} and Region ${scope.region ?? '(unknown)'}; use the key ARN.`
-            }
-        };
-    }
-    return {
-        resolved,
-        problem: { kind: 'not-in-facts', reason: `Key ${input} is not in the facts.` }
-    };
-}
-
 ;// CONCATENATED MODULE: ./src/engine/key-condition.ts
 function keyStateLock(key, action) {
     const base = { lock: 'key-state', accountId: key.accountId, statements: [], grants: [] };
@@ -54905,7 +59177,7 @@ function evaluateLevels(type, accountId, organization, request) {
 ;// CONCATENATED MODULE: ./src/engine/simulated-iam.ts
 
 /**
- * Returns the simulator's answer for this request, or undefined when the principal's
+ * Returns the simulator's result for this request, or undefined when the principal's
  * identity policies were read as documents (offline facts).
  */
 function simulatedIam(identity, request, supplied, facts) {
@@ -54924,17 +59196,17 @@ function simulatedIam(identity, request, supplied, facts) {
 }
 /** Finds the simulation made for this principal with the expectation's own context. */
 function findSimulation(simulations, principalArn, supplied) {
-    const wanted = contextFingerprint(supplied);
-    return simulations.find((simulation) => simulation.principalArn === principalArn && contextFingerprint(simulation.context) === wanted);
+    const expected = contextFingerprint(supplied);
+    return simulations.find((simulation) => simulation.principalArn === principalArn &&
+        contextFingerprint(simulation.context) === expected);
 }
 /**
- * A canonical form of a context: key names compared case-insensitively (as IAM compares
+ * Returns a canonical form of a context: key names compared case-insensitively (as IAM compares
  * them), value order kept, because a simulation is valid only for the values it was given.
  */
 function contextFingerprint(context) {
-    const entries = Object.entries(context)
-        .map(([key, value]) => [key.toLowerCase(), Array.isArray(value) ? value : [value]])
-        .sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0));
+    const entries = Object.entries(context).map(([key, value]) => [key.toLowerCase(), Array.isArray(value) ? value : [value]]);
+    entries.sort(([left], [right]) => left.localeCompare(right, 'en'));
     return JSON.stringify(entries);
 }
 /**
@@ -54961,7 +59233,9 @@ function noAnswer(principalArn, identity, request, facts) {
     };
 }
 function uncertainAnswer(result, request, keys) {
-    const reason = `The IAM policy simulator answered ${result.decision} without values for ${keys.join(', ')}, which a real request may carry; add them to the expectation's context.`;
+    const reason = keys.length > 0
+        ? `The IAM policy simulator answered ${result.decision} without values for ${keys.join(', ')}, which a real request may carry; add them to the expectation's context.`
+        : `The IAM policy simulator's answer for ${request.action} on ${request.resourceArn} cannot be used.`;
     const matches = result.matchedStatements.map((statement) => stubMatch(statement, 'Allow', 'unknown', request, keys));
     return {
         result,
@@ -54981,7 +59255,12 @@ function definiteAnswer(result, request) {
     const organizations = result.allowedByOrganizations;
     const hasBoundary = boundary !== undefined;
     const scp = organizationsOutcome(organizations, result.decision);
-    const who = request.identity.resolved.roleArn ?? request.identity.resolved.arn;
+    const principal = request.identity.resolved.roleArn ?? request.identity.resolved.arn;
+    if (result.decision === 'allowed' && (boundary === false || organizations === false)) {
+        // An allow that its own boundary or Organizations detail contradicts cannot be trusted.
+        const reason = `The IAM policy simulator answered allowed for ${request.action} on ${request.resourceArn}, but also that the ${boundary === false ? 'permissions boundary' : 'SCPs'} do not allow it; the answer contradicts itself.`;
+        return { ...uncertainAnswer(result, request, []), reason, unseenDenySources: [reason] };
+    }
     if (result.decision === 'allowed') {
         return {
             result,
@@ -54991,7 +59270,7 @@ function definiteAnswer(result, request) {
             scp,
             matches: result.matchedStatements.map((statement) => stubMatch(statement, 'Allow', true, request, [])),
             unseenDenySources: [],
-            reason: `The IAM policy simulator allows ${request.action} on ${request.resourceArn} for ${who}.`
+            reason: `The IAM policy simulator allows ${request.action} on ${request.resourceArn} for ${principal}.`
         };
     }
     // With the boundary or the SCPs closed, the simulator's decision does not tell whether the
@@ -55007,8 +59286,8 @@ function definiteAnswer(result, request) {
             matches: [],
             unseenDenySources: [],
             reason: identityAllow === false
-                ? `The IAM policy simulator finds no identity policy of ${who} that allows ${request.action} on ${request.resourceArn}.`
-                : `The IAM policy simulator denies ${request.action} for ${who}; ${boundary === false ? 'the permissions boundary' : 'the SCPs'} do not allow it.`
+                ? `The IAM policy simulator finds no identity policy of ${principal} that allows ${request.action} on ${request.resourceArn}.`
+                : `The IAM policy simulator denies ${request.action} for ${principal}; ${boundary === false ? 'the permissions boundary' : 'the SCPs'} do not allow it.`
         };
     }
     // explicitDeny: the matched statements are the Deny statements.
@@ -55020,10 +59299,10 @@ function definiteAnswer(result, request) {
         scp,
         matches: denyMatches(result, request),
         unseenDenySources: [],
-        reason: `The IAM policy simulator finds an explicit Deny for ${request.action} on ${request.resourceArn} by ${who}.`
+        reason: `The IAM policy simulator finds an explicit Deny for ${request.action} on ${request.resourceArn} by ${principal}.`
     };
 }
-/** The Deny stand-ins of an explicitDeny answer: the matched statements, else the guardrail. */
+/** Builds the Deny stand-ins of an explicitDeny result: the matched statements, else the guardrail's. */
 function denyMatches(result, request) {
     if (result.matchedStatements.length > 0) {
         return result.matchedStatements.map((statement) => stubMatch(statement, 'Deny', true, request, []));
@@ -55042,8 +59321,8 @@ function organizationsOutcome(allowed, decision) {
     }
     if (allowed)
         return guardrail('open', 'The IAM policy simulator finds that the SCPs allow it.');
-    const how = decision === 'explicitDeny' ? 'deny it explicitly' : 'do not allow it';
-    return guardrail('closed', `The IAM policy simulator finds that the SCPs ${how}.`);
+    const effect = decision === 'explicitDeny' ? 'deny it explicitly' : 'do not allow it';
+    return guardrail('closed', `The IAM policy simulator finds that the SCPs ${effect}.`);
 }
 function guardrail(status, reason) {
     return { status, reason, denies: [], allows: [], closedLevels: [] };
@@ -55123,6 +59402,7 @@ function stubMatch(matched, effect, applies, request, missingKeys) {
 
 
 
+
 /** Returns why an IAM principal is not in the facts, or undefined when it is (or needs no IAM facts). */
 function principalNotFound(identity, gap) {
     const kinds = ['role', 'assumed-role', 'user', 'service-linked-role', 'unknown'];
@@ -55131,6 +59411,30 @@ function principalNotFound(identity, gap) {
     if (identity.role || identity.user)
         return undefined;
     return gap ?? identity.missingFacts;
+}
+/**
+ * Returns why the key's or the principal's account or Region is unknown, when a template or
+ * plan left it unresolved: same-account and cross-account rules differ, so nothing can be
+ * decided. Set `defaults.account` and `defaults.region` in the manifest.
+ */
+function unplacedResources(identity, key, facts) {
+    const values = [key.arn, identity.resolved.accountId ?? ''].filter(hasUnresolved);
+    if (values.length === 0)
+        return undefined;
+    return `The account or Region of the key or the principal is not known (${describeUnresolved(values, facts.unresolved)}); set defaults.account and defaults.region in the manifest.`;
+}
+/** Adds where the key policy is written in code, so a fix can be written in that file's language. */
+function withKeyOrigin(resolved, key) {
+    const origin = key?.policy?.origin;
+    return origin ? { ...resolved, policyOrigin: origin } : resolved;
+}
+/** Adds where the principal's identity policies are written in code: its first such policy. */
+function withPrincipalOrigin(identity) {
+    const entity = identity.role ?? identity.user;
+    const origin = entity?.policies.find((policy) => policy.kind === 'identity' && policy.origin !== undefined)?.origin;
+    return origin
+        ? { ...identity, resolved: { ...identity.resolved, policyOrigin: origin } }
+        : identity;
 }
 /** Keeps only the grant path for operations that only a grant can authorize (kms:RetireGrant). */
 function grantOnlyAuthorization(authorized, grantOnly) {
@@ -55154,7 +59458,7 @@ function evaluateRequest(request, facts) {
         region: request.region
     });
     const action = kmsAction(request.action);
-    const base = emptyEvaluation(identity, keyResolution.resolved, request.action);
+    const base = emptyEvaluation(withPrincipalOrigin(identity), withKeyOrigin(keyResolution.resolved, keyResolution.key), request.action);
     if (action?.scope !== 'key') {
         return {
             ...base,
@@ -55186,6 +59490,9 @@ function evaluateRequest(request, facts) {
         };
     }
     const key = keyResolution.key;
+    const unplaced = unplacedResources(identity, key, facts);
+    if (unplaced)
+        return { ...base, decision: 'unknown', reasons: [unplaced] };
     const context = buildRequestContext(action.name, request.context, identity, keyResolution.resolved, key, facts);
     const matchRequest = {
         identity,
@@ -55223,8 +59530,7 @@ function evaluateRequest(request, facts) {
         identityMatches,
         boundaryMatches: boundary.matches,
         grantMatches,
-        scp: simulated?.scp ??
-            evaluateGuardrail('scp', principalAccount, facts, matchRequest, scpExemption(identity)),
+        scp: simulatedScp(simulated, () => evaluateGuardrail('scp', principalAccount, facts, matchRequest, scpExemption(identity)), facts),
         rcp: evaluateGuardrail('rcp', key.accountId, facts, matchRequest, rcpExemption(identity, key, action)),
         vpce: evaluateEndpoint(matchRequest, facts),
         session,
@@ -55240,6 +59546,7 @@ function evaluateRequest(request, facts) {
         grantOnly: action.grantOnly === true,
         ...(simulated ? { simulated } : {}),
         keyGaps: keyGaps(facts, key.arn),
+        ...(facts.unresolved ? { unresolved: facts.unresolved } : {}),
         principalGap: principalGap(facts, [
             request.principal,
             identity.resolved.arn,
@@ -55262,7 +59569,11 @@ function decide(state, base) {
         deniedBy: [...definiteDenies, ...possibleDenies].map((match) => match.ref),
         nearMisses: collectNearMisses(state),
         missingContextKeys: collectMissingKeys(state),
-        reasons: [...unknown.map((lock) => lock.reason), ...conditionGaps(state, unknown.length)]
+        reasons: [
+            ...unknown.map((lock) => lock.reason),
+            ...conditionGaps(state, unknown.length),
+            ...unresolvedReasons(state)
+        ]
     };
     // A principal that is not in the IAM facts may be a typo: any verdict about it, even a
     // denial, would tell nothing about the principal that was meant.
@@ -55318,6 +59629,25 @@ function conditionGaps(state, unknownLocks) {
     if (unknownLocks === 0)
         return [];
     return [state.keyGaps.aliases, state.keyGaps.tags].filter((reason) => reason !== undefined);
+}
+/**
+ * Names the template or plan values that left statements undecided, so the reader knows
+ * which expression to pin down (a parameter value, an import, a value known after apply).
+ */
+function unresolvedReasons(state) {
+    const undecided = [
+        ...(state.keyPolicyMatches ?? []),
+        ...(state.identityMatches ?? []),
+        ...(state.boundaryMatches ?? []),
+        ...state.scp.denies,
+        ...state.rcp.denies
+    ].filter((match) => match.applies === 'unknown');
+    const values = undecided.flatMap((match) => unresolvedInStatement(match.statement));
+    if (values.length === 0)
+        return [];
+    return [
+        `These values in templates or plans could not be resolved, so the statements that use them are undecided: ${describeUnresolved(values, state.unresolved)}.`
+    ];
 }
 /** Lists the Allow statements on the paths that let the request in. */
 function allowingStatements(state) {
@@ -55406,6 +59736,29 @@ function unseenDenySources(identity, identityMatches) {
         sources.push(`The permissions boundary ${boundary.arn} is not in the facts; it could hold a Deny.`);
     }
     return sources;
+}
+/**
+ * The SCP lock of a simulated principal: the simulator's Organizations detail, and also the
+ * SCPs of any Organizations fact files, the more restrictive of the two. Offline, the files only.
+ */
+function simulatedScp(simulated, fromFiles, facts) {
+    if (!simulated)
+        return fromFiles();
+    if (facts.organizations.length === 0)
+        return simulated.scp;
+    return moreRestrictive(simulated.scp, fromFiles());
+}
+const GUARDRAIL_STRICTNESS = [
+    'not-applicable',
+    'open',
+    'unknown',
+    'closed'
+];
+function moreRestrictive(left, right) {
+    const stricter = GUARDRAIL_STRICTNESS.indexOf(right.status) > GUARDRAIL_STRICTNESS.indexOf(left.status)
+        ? right
+        : left;
+    return { ...stricter, denies: [...left.denies, ...right.denies] };
 }
 function scpExemption(identity) {
     if (identity.resolved.kind === 'service')
@@ -55516,6 +59869,78 @@ function authorizationDetailsCommand(accountId) {
     return `aws iam get-account-authorization-details --output json > iam-${accountId}.json`;
 }
 
+;// CONCATENATED MODULE: ./src/remediation/snippets.ts
+/**
+ * A statement to paste, written in the language of the file that must change: YAML or JSON
+ * for a CloudFormation template, and for Terraform a `jsonencode` object, a `statement`
+ * block of a `data "aws_iam_policy_document"`, or JSON text, as the policy is written there.
+ */
+
+/** Writes `statement` the way the policy at `origin` is written. */
+function statementSnippet(statement, origin) {
+    if (origin.format === 'cloudformation-yaml') {
+        // A list item, ready to go under `Statement:`.
+        return { language: 'yaml', text: (0,dist/* stringify */.As)([statement], { lineWidth: 0 }).trimEnd() };
+    }
+    if (origin.format === 'cloudformation-json' || origin.terraformStyle === 'json') {
+        return { language: 'json', text: JSON.stringify(statement, null, 2) };
+    }
+    if (origin.terraformStyle === 'policy-document') {
+        return { language: 'hcl', text: policyDocumentStatement(statement) };
+    }
+    return { language: 'hcl', text: hclValue(statement, '') };
+}
+/** Writes a JSON value as an HCL expression, as inside `jsonencode(...)`. */
+function hclValue(value, indent) {
+    if (Array.isArray(value)) {
+        return `[${value.map((item) => hclValue(item, indent)).join(', ')}]`;
+    }
+    if (value !== null && typeof value === 'object') {
+        const entries = Object.entries(value);
+        const inner = `${indent}  `;
+        const width = Math.max(...entries.map(([key]) => hclKey(key).length));
+        const lines = entries.map(([key, item]) => `${inner}${hclKey(key).padEnd(width)} = ${hclValue(item, inner)}`);
+        return `{\n${lines.join('\n')}\n${indent}}`;
+    }
+    return JSON.stringify(value);
+}
+/** An object key: bare when it is an identifier, else quoted (condition keys contain `:`). */
+function hclKey(key) {
+    return /^[A-Za-z_][A-Za-z0-9_-]*$/.test(key) ? key : JSON.stringify(key);
+}
+/** Writes a statement as a `statement { ... }` block of `data "aws_iam_policy_document"`. */
+function policyDocumentStatement(statement) {
+    const lines = ['statement {'];
+    const attribute = (name, value) => lines.push(`  ${name} = ${JSON.stringify(value)}`);
+    if (typeof statement.Sid === 'string')
+        attribute('sid', statement.Sid);
+    attribute('effect', statement.Effect ?? 'Allow');
+    attribute('actions', asList(statement.Action));
+    attribute('resources', asList(statement.Resource));
+    const principal = statement.Principal;
+    if (principal !== undefined && principal !== null && typeof principal === 'object') {
+        for (const [type, identifiers] of Object.entries(principal)) {
+            lines.push('  principals {', `    type        = ${JSON.stringify(type)}`);
+            lines.push(`    identifiers = ${JSON.stringify(asList(identifiers))}`, '  }');
+        }
+    }
+    const conditions = (statement.Condition ?? {});
+    for (const [test, entries] of Object.entries(conditions)) {
+        for (const [variable, values] of Object.entries(entries)) {
+            lines.push('  condition {', `    test     = ${JSON.stringify(test)}`);
+            lines.push(`    variable = ${JSON.stringify(variable)}`);
+            lines.push(`    values   = ${JSON.stringify(asList(values))}`, '  }');
+        }
+    }
+    lines.push('}');
+    return lines.join('\n');
+}
+function asList(value) {
+    if (value === undefined)
+        return [];
+    return Array.isArray(value) ? value : [value];
+}
+
 ;// CONCATENATED MODULE: ./src/remediation/statements.ts
 /** Builds a Sid from the principal's name, as letters and digits only (Sids in IAM allow no spaces). */
 function sidFor(prefix, principalArn) {
@@ -55603,6 +60028,7 @@ function denyStatement(evaluation, actions, context) {
  * a guardrail, or the key itself. Changes come as statements to paste, plus commands that
  * check the fix.
  */
+
 
 
 /** Proposes the changes that make the expectation hold. Returns undefined when it already holds. */
@@ -55719,24 +60145,46 @@ function keyPolicyChange(input) {
         : evaluation.crossAccount
             ? ` The principal is in account ${evaluation.principal.accountId}, so its IAM policies must allow the actions as well.`
             : ' In the same account this statement alone is enough: no IAM allow is needed.';
-    return {
+    return withCodeLocation({
         side: 'key-policy',
         accountId: account,
         target: keyName(evaluation),
         description: `Add this statement to the key policy of ${keyName(evaluation)} in account ${account}, naming ${who(evaluation)}.${crossNote}`,
         statement
+    }, evaluation.key.policyOrigin);
+}
+/**
+ * Points a change at the policy's place in a template or plan, and writes its statement in
+ * that file's language.
+ */
+function withCodeLocation(change, origin) {
+    if (!origin || !change.statement)
+        return change;
+    const where = origin.statementsLocation
+        ? `${origin.file}:${origin.statementsLocation.line}`
+        : origin.file;
+    const place = origin.terraformStyle === 'policy-document'
+        ? `the data "aws_iam_policy_document" block at ${where}`
+        : origin.format === 'terraform-plan'
+            ? `the policy of ${origin.resource} at ${where}`
+            : `the Statement list of ${origin.resource} at ${where}`;
+    return {
+        ...change,
+        description: `${change.description} In code: add it to ${place}.`,
+        ...(origin.statementsLocation ? { location: origin.statementsLocation } : {}),
+        snippet: statementSnippet(change.statement, origin)
     };
 }
 function iamChange(input) {
     const { evaluation, actions, context } = input;
     const statement = identityStatement(evaluation, actions, context);
-    return {
+    return withCodeLocation({
         side: 'iam',
         accountId: evaluation.principal.accountId,
         target: who(evaluation),
         description: `Add this statement to a policy of ${who(evaluation)} in account ${evaluation.principal.accountId} (an inline policy or a managed policy attached to it). The Resource must be the key ARN.`,
         statement
-    };
+    }, evaluation.principal.policyOrigin);
 }
 function boundaryChange(input) {
     const { evaluation, actions, context } = input;
@@ -56115,6 +60563,79 @@ function collectWarnings(loaded, mode) {
     return warnings;
 }
 
+;// CONCATENATED MODULE: ./src/check/live-key-facts.ts
+
+
+/**
+ * Builds the facts of each key document. A document that does not build is built again
+ * without its policy, and a gap explains why the key policy is unknown; a key that does not
+ * build even then is left out with a gap.
+ */
+function buildLiveKeys(documents) {
+    const gaps = [];
+    const built = [];
+    for (const document of documents) {
+        const first = tryBuild(document);
+        if (first.loaded) {
+            built.push(first.loaded);
+            continue;
+        }
+        const arn = keyArnOf(document);
+        const withoutPolicy = tryBuild({ ...document, value: withoutMember(document.value, 'Policy') });
+        if (withoutPolicy.loaded) {
+            built.push(withoutPolicy.loaded);
+            gaps.push({
+                subject: arn,
+                part: 'key-policy',
+                kind: 'unreadable',
+                reason: `The key policy that kms:GetKeyPolicy returned for ${arn} cannot be read: ${first.error}`
+            });
+            continue;
+        }
+        gaps.push({
+            subject: arn,
+            part: 'key',
+            kind: 'unreadable',
+            reason: `What KMS returned for ${arn} cannot be read: ${first.error}`
+        });
+    }
+    return {
+        keys: {
+            facts: {
+                iam: [],
+                keys: built.flatMap((loaded) => loaded.facts.keys),
+                organizations: [],
+                vpcEndpoints: [],
+                sessionPolicies: []
+            },
+            sources: [],
+            warnings: built.flatMap((loaded) => loaded.warnings)
+        },
+        gaps
+    };
+}
+function tryBuild(document) {
+    try {
+        return { loaded: buildFacts([document]) };
+    }
+    catch (error) {
+        if (error instanceof InputError)
+            return { error: error.message };
+        throw error;
+    }
+}
+function keyArnOf(document) {
+    const value = document.value;
+    const arn = value?.KeyMetadata?.Arn;
+    return typeof arn === 'string' ? arn : document.source;
+}
+function withoutMember(value, member) {
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+        return value;
+    const { [member]: _removed, ...rest } = value;
+    return rest;
+}
+
 ;// CONCATENATED MODULE: ./src/check/live-options.ts
 /** Account roles from flags or action inputs win over the manifest's `live.accounts`. */
 function liveOptions(manifest, settings) {
@@ -56181,6 +60702,8 @@ function resolveMode(mode, env, homeDirectory = external_node_os_default().homed
 
 
 
+
+
 /** Loads and validates every input before evaluating anything. Throws `InputError` for bad input. */
 async function runCheck(settings, env = process.env) {
     const manifest = await loadManifest(settings.manifestPath, settings.cwd);
@@ -56193,21 +60716,63 @@ async function checkManifest(manifest, settings, env = process.env) {
     if (mode === 'offline' && effective.factPaths.length === 0) {
         throw new InputError(`no facts to check against: list fact files under \`facts\` in ${manifest.file}, or pass --facts PATH (action input \`facts\`)${settings.mode === 'auto' ? `; ${reason}` : ''}`);
     }
-    const files = effective.factPaths.length > 0 ? await loadFacts(effective.factPaths, settings.cwd) : undefined;
+    const files = effective.factPaths.length > 0
+        ? await loadFacts(effective.factPaths, settings.cwd, { iac: iacContext(manifest) })
+        : undefined;
     const options = {
         failOnUnknown: settings.failOnUnknown,
         toolVersion: TOOL_VERSION,
         ...(reason ? { modeReason: reason } : {})
     };
-    if (mode === 'offline' && files)
-        return evaluateManifest(manifest, files, options);
-    const { loaded, live } = await readLive(manifest, settings, files);
+    if (mode === 'offline' && files) {
+        const report = evaluateManifest(manifest, files, options);
+        return compareWithBase(report, manifest, settings, (base) => base ?? emptyFacts());
+    }
+    const { loaded, live, liveFacts } = await readLive(manifest, settings, files);
     const report = evaluateManifest(manifest, loaded, { ...options, mode: 'live', live });
-    if (!(settings.confirmWithDryRun ?? manifest.live.confirmWithDryRun))
-        return report;
-    return confirmReport(report, manifest, settings, loaded);
+    const confirmed = (settings.confirmWithDryRun ?? manifest.live.confirmWithDryRun)
+        ? await confirmReport(report, manifest, settings, loaded)
+        : report;
+    return compareWithBase(confirmed, manifest, settings, (base) => combineFacts(base, liveFacts));
 }
-/** Asks KMS itself with DryRun and lays its answers over the report. */
+/**
+ * Checks the base revision's facts too (with the same live facts in a live run) and marks
+ * what the change breaks and fixes. A base that cannot be read leaves a warning, never a
+ * failed check: the change itself was checked.
+ */
+async function compareWithBase(report, manifest, settings, overlay) {
+    const { baseRef, baseFactPaths = [] } = settings;
+    if (!baseRef && baseFactPaths.length === 0)
+        return report;
+    const source = baseFactPaths.length > 0 ? baseFactPaths.join(', ') : `git revision ${baseRef}`;
+    try {
+        const base = await loadBase(manifest, settings);
+        const baseReport = evaluateManifest(manifest, overlay(base), {
+            failOnUnknown: settings.failOnUnknown,
+            toolVersion: TOOL_VERSION
+        });
+        return withBaseline(report, baseReport, source);
+    }
+    catch (error) {
+        if (!(error instanceof InputError))
+            throw error;
+        const message = `The base (${source}) could not be checked, so the report does not say what this change breaks: ${error.format()}`;
+        return { ...report, warnings: [...report.warnings, { code: 'facts', message }] };
+    }
+}
+/** Loads the base facts: the given base paths, or the same fact paths as they were at the base revision. */
+async function loadBase(manifest, settings) {
+    const iac = iacContext(manifest);
+    if (settings.baseFactPaths && settings.baseFactPaths.length > 0) {
+        return loadFacts(settings.baseFactPaths, settings.cwd, { iac });
+    }
+    const paths = withManifestFacts(settings, manifest).factPaths;
+    if (paths.length === 0 || !settings.baseRef)
+        return undefined;
+    const revision = await revisionFiles(settings.baseRef, settings.cwd);
+    return loadFacts(paths, settings.cwd, { iac, revision });
+}
+/** Asks KMS itself with DryRun and adds its verdicts to the report. */
 async function confirmReport(report, manifest, settings, loaded) {
     const contexts = new Map(manifest.expectations.map((entry) => [entry.name, entry.context]));
     const { confirmations, calls } = await confirmWithDryRun(dryRunRequests(report, contexts, loaded.facts), liveOptions(manifest, settings));
@@ -56240,22 +60805,25 @@ function mergeCalls(left, right) {
     }
     return [...merged.values()].sort((a, b) => (a.operation < b.operation ? -1 : 1));
 }
-/** Reads AWS for the manifest's expectations and lays the answers over the fact files. */
+/** Reads AWS for the manifest's expectations and combines the result with the fact files. */
 async function readLive(manifest, settings, files) {
     const options = liveOptions(manifest, settings);
     const read = await readLiveFacts(manifest.expectations, manifest.defaults, options);
     if (!read.gateIdentity) {
-        // Without credentials every result would be unknown for the same reason: say it once.
+        // Without credentials every result would be unknown for the same reason, so report it once.
         throw new InputError(`a live run needs AWS credentials, and the gate could not identify its own (sts:GetCallerIdentity): ${read.identityProblem ?? 'no answer'}. Configure credentials (aws-actions/configure-aws-credentials in a workflow, AWS_PROFILE on a laptop), or run with --mode offline and fact files`);
     }
-    const loaded = combineFacts(files, {
-        keys: buildFacts(read.keyDocuments),
+    const built = buildLiveKeys(read.keyDocuments);
+    const liveFacts = {
+        keys: built.keys,
         iam: read.iam,
         simulations: read.simulations,
-        gaps: read.gaps
-    });
+        gaps: [...read.gaps, ...built.gaps]
+    };
+    const loaded = combineFacts(files, liveFacts);
     return {
         loaded,
+        liveFacts,
         live: {
             ...(read.gateIdentity ? { gateArn: read.gateIdentity.arn } : {}),
             assumedRoles: options.accountRoles,
@@ -56266,6 +60834,24 @@ async function readLive(manifest, settings, files) {
                 failures: operation.failures
             }))
         }
+    };
+}
+/** The values templates and plans are resolved with: the manifest's defaults and `iac` section. */
+function iacContext(manifest) {
+    return {
+        ...(manifest.defaults.account ? { accountId: manifest.defaults.account } : {}),
+        ...(manifest.defaults.region ? { region: manifest.defaults.region } : {}),
+        partition: manifest.defaults.partition,
+        ...(manifest.iac.stackName ? { stackName: manifest.iac.stackName } : {}),
+        parameters: manifest.iac.parameters,
+        imports: manifest.iac.imports
+    };
+}
+function emptyFacts() {
+    return {
+        facts: { iam: [], keys: [], organizations: [], vpcEndpoints: [], sessionPolicies: [] },
+        sources: [],
+        warnings: []
     };
 }
 
@@ -57064,6 +61650,16 @@ function fieldOrder() {
 }
 const LOCATION = { fields: fieldOrder()(['file', 'line', 'column']) };
 const POSITION = { fields: ['line', 'column'] };
+const POLICY_ORIGIN = {
+    fields: fieldOrder()([
+        'format',
+        'file',
+        'resource',
+        'statementsLocation',
+        'terraformStyle'
+    ]),
+    nested: { statementsLocation: LOCATION }
+};
 const STATEMENT_REF = {
     fields: fieldOrder()([
         'policyKind',
@@ -57107,11 +61703,22 @@ const PRINCIPAL = {
         'arn',
         'roleArn',
         'accountId',
-        'partition'
-    ])
+        'partition',
+        'policyOrigin'
+    ]),
+    nested: { policyOrigin: POLICY_ORIGIN }
 };
 const KEY = {
-    fields: fieldOrder()(['input', 'arn', 'accountId', 'region', 'keyId', 'alias'])
+    fields: fieldOrder()([
+        'input',
+        'arn',
+        'accountId',
+        'region',
+        'keyId',
+        'alias',
+        'policyOrigin'
+    ]),
+    nested: { policyOrigin: POLICY_ORIGIN }
 };
 const EVALUATION = {
     fields: fieldOrder()([
@@ -57147,10 +61754,17 @@ const REMEDIATION_CHANGE = {
         'target',
         'description',
         'statement',
-        'statements'
+        'statements',
+        'location',
+        'snippet'
     ]),
     // The statement is meant to be pasted into a policy, so it keeps the order it was written in.
-    nested: { statement: 'verbatim', statements: STATEMENT_REF }
+    nested: {
+        statement: 'verbatim',
+        statements: STATEMENT_REF,
+        location: LOCATION,
+        snippet: { fields: ['language', 'text'] }
+    }
 };
 const REMEDIATION = {
     fields: fieldOrder()(['summary', 'changes', 'verifyCommands']),
@@ -57170,6 +61784,8 @@ const RESULT = {
         'manifestLocation',
         'remediation',
         'dryRun',
+        'baseStatus',
+        'change',
         'evidence'
     ]),
     nested: {
@@ -57194,6 +61810,7 @@ const REPORT = {
         'mode',
         'modeReason',
         'live',
+        'baseline',
         'factSources',
         'passed',
         'failOnUnknown',
@@ -57210,6 +61827,10 @@ const REPORT = {
                     fields: fieldOrder()(['operation', 'calls', 'attempts', 'failures'])
                 }
             }
+        },
+        baseline: {
+            fields: fieldOrder()(['source', 'counts', 'breaks', 'fixes']),
+            nested: { counts: COUNTS }
         },
         counts: COUNTS,
         results: RESULT,
@@ -57313,9 +61934,11 @@ function statusWord(result) {
 /** Returns the results with failures first, then unknowns, then passes, each in report order. */
 function orderResults(results) {
     const rank = { fail: 0, unknown: 1, pass: 2 };
+    // What this change breaks comes first: that is what the pull request must fix.
+    const rankOf = (result) => result.change === 'breaks' ? -1 : rank[result.status];
     return results
         .map((result, position) => ({ result, position }))
-        .sort((a, b) => rank[a.result.status] - rank[b.result.status] || a.position - b.position)
+        .sort((a, b) => rankOf(a.result) - rankOf(b.result) || a.position - b.position)
         .map(({ result }) => result);
 }
 /** True when a `deny` expectation got in: the evidence is what allowed it, not what is closed. */
@@ -57376,12 +61999,12 @@ function describeRequest(result) {
  * arn:aws:sts::111122223333:assumed-role/gate/run (9 calls: ...)`.
  */
 function describeFactsOrigin(report) {
-    const why = report.modeReason ? ` (${report.modeReason})` : '';
+    const modeNote = report.modeReason ? ` (${report.modeReason})` : '';
     if (report.mode === 'offline') {
-        return `Facts read from ${format_plural(report.factSources.length, 'file')}${why}.`;
+        return `Facts read from ${format_plural(report.factSources.length, 'file')}${modeNote}.`;
     }
     const live = report.live;
-    const who = live?.gateArn ? ` as ${live.gateArn}` : '';
+    const identity = live?.gateArn ? ` as ${live.gateArn}` : '';
     const calls = live?.calls ?? [];
     const total = calls.reduce((sum, entry) => sum + entry.calls, 0);
     const retried = calls.reduce((sum, entry) => sum + entry.attempts - entry.calls, 0);
@@ -57394,7 +62017,7 @@ function describeFactsOrigin(report) {
         .filter((part) => part !== '')
         .join(', ');
     const files = report.factSources.length > 0 ? `, plus ${format_plural(report.factSources.length, 'fact file')}` : '';
-    return `Facts read live from AWS${who}${why}: ${format_plural(total, 'call')} (${list})${extra ? `; ${extra}` : ''}${files}.`;
+    return `Facts read live from AWS${identity}${modeNote}: ${format_plural(total, 'call')} (${list})${extra ? `; ${extra}` : ''}${files}.`;
 }
 /**
  * Sums up a live run's DryRun confirmations, such as `KMS DryRun: 3 agree, 1 disagrees, 2
@@ -57413,6 +62036,22 @@ function describeDryRun(report) {
     if (skipped > 0)
         parts.push(`${skipped} not checked`);
     return `KMS DryRun: ${parts.join(', ')}.`;
+}
+/**
+ * Says what the change does compared with its base, such as `Compared with git revision
+ * abc123, this change breaks 2 results and fixes 1.`; undefined without a baseline.
+ */
+function describeBaseline(report) {
+    const baseline = report.baseline;
+    if (!baseline)
+        return undefined;
+    const breaks = report.results.filter((result) => result.change === 'breaks');
+    const listed = breaks.map((result) => `${result.expectation} (${result.action})`).join('; ');
+    const effect = breaks.length > 0
+        ? `this change breaks ${format_plural(breaks.length, 'result')}: ${listed}`
+        : 'this change breaks no result';
+    const fixes = baseline.fixes > 0 ? `, and it fixes ${format_plural(baseline.fixes, 'result')}` : '';
+    return `Compared with ${baseline.source}, ${effect}${fixes}.`;
 }
 
 ;// CONCATENATED MODULE: ./src/reports/terminal.ts
@@ -57503,6 +62142,9 @@ function renderText(report, options) {
     const palette = createPalette(options.color);
     const ordered = orderResults(safeReport.results);
     const sections = [];
+    const baseline = describeBaseline(safeReport);
+    if (baseline)
+        sections.push(wrap(baseline, '', INDENT).join('\n'));
     for (const group of groupSameOutcome(ordered.filter((candidate) => candidate.status !== 'pass'))) {
         sections.push(renderProblem(group, palette).join('\n'));
     }
@@ -57682,10 +62324,9 @@ function renderChange(change, number) {
         ...wrap(`${heading}${account}: ${change.target}`, prefix, body),
         ...wrap(change.description, body, body)
     ];
-    if (change.statement) {
-        const json = JSON.stringify(change.statement, null, 2);
-        lines.push(...json.split('\n').map((line) => `${body}${line}`));
-    }
+    const code = change.snippet?.text ?? (change.statement && JSON.stringify(change.statement, null, 2));
+    if (code)
+        lines.push(...code.split('\n').map((line) => `${body}${line}`));
     if (change.statements && change.statements.length > 0) {
         lines.push(`${body}Statements to remove or narrow:`);
         for (const ref of change.statements)
@@ -57782,7 +62423,7 @@ function manifestFor(denied, settings, origin) {
     };
     return parseManifest((0,dist/* stringify */.As)(document), origin);
 }
-/** Prints what AWS said, then the check's report of the request. */
+/** Renders the cause from AWS's message, then the check's report of the request. */
 function renderExplanation(denied, report) {
     const lines = [`Request: ${denied.principal} ${denied.action} on ${report.results[0]?.key ?? ''}`];
     if (denied.cause)
@@ -57862,11 +62503,12 @@ async function readAccountDocument(run, accountId, entities, gaps) {
         pushGap(accountGap('principal', '', access.reason));
         return undefined;
     }
-    const pages = await readAllPages(run.context, 'iam:GetAccountAuthorizationDetails', async (marker) => {
-        const page = await access.iam.send(new client_iam_dist_cjs/* GetAccountAuthorizationDetailsCommand */.Qn1({ Marker: marker }));
+    const pages = await readAllPages(run.context, 'iam:GetAccountAuthorizationDetails', async (marker, abortSignal) => {
+        const page = await access.iam.send(new client_iam_dist_cjs/* GetAccountAuthorizationDetailsCommand */.Qn1({ Marker: marker }), { abortSignal });
         return {
             items: [page],
-            next: page.IsTruncated ? page.Marker : undefined,
+            truncated: page.IsTruncated === true,
+            next: page.Marker,
             $metadata: page.$metadata
         };
     });
@@ -57978,8 +62620,6 @@ async function writeJson(file, value) {
     }
 }
 
-// EXTERNAL MODULE: external "node:util"
-var external_node_util_ = __nccwpck_require__(7975);
 ;// CONCATENATED MODULE: ./src/inputs/account-roles.ts
 /**
  * `ACCOUNT=ROLE_ARN` pairs from the `--account-role` flag or the `account-roles` action
@@ -58040,6 +62680,8 @@ const OPTIONS = {
     mode: { type: 'string' },
     'account-role': { type: 'string', multiple: true },
     'confirm-dry-run': { type: 'boolean' },
+    'base-ref': { type: 'string' },
+    'base-facts': { type: 'string', multiple: true },
     out: { type: 'string' },
     key: { type: 'string' },
     region: { type: 'string' },
@@ -58057,7 +62699,9 @@ const COMMAND_OPTIONS = {
         'fail-on-unknown',
         'mode',
         'account-role',
-        'confirm-dry-run'
+        'confirm-dry-run',
+        'base-ref',
+        'base-facts'
     ],
     snapshot: ['manifest', 'out', 'account-role'],
     explain: ['input', 'key', 'region', 'facts', 'mode', 'account-role', 'format']
@@ -58095,6 +62739,11 @@ Options of check:
                         \`live.accounts\`.
   --confirm-dry-run     After evaluating (live), ask KMS itself with DryRun
                         where the gate may assume the principal's role.
+  --base-ref REF        Also check the fact files as they were at git revision
+                        REF (the pull request's base), and report which
+                        results this change breaks or fixes.
+  --base-facts PATH     Like --base-ref, with the base's facts given as paths
+                        (repeatable) instead of read from git.
   --format text|json    Report format. Default: text
   --output FILE         File to write the report to. Default: standard output
   --fail-on-unknown true|false
@@ -58223,6 +62872,10 @@ function buildSettings(values, cwd) {
         mode: parseMode(values.mode, 'offline'),
         accountRoles: parseAccountRoles(values['account-role'] ?? [], '--account-role'),
         ...(values['confirm-dry-run'] === true ? { confirmWithDryRun: true } : {}),
+        ...(values['base-ref'] === undefined ? {} : { baseRef: values['base-ref'] }),
+        ...(values['base-facts'] === undefined
+            ? {}
+            : { baseFactPaths: values['base-facts'] }),
         cwd
     };
 }
@@ -62955,7 +67608,7 @@ __webpack_unused_export__ = cst;
 __webpack_unused_export__ = lexer.Lexer;
 exports.HN = lineCounter.LineCounter;
 __webpack_unused_export__ = parser.Parser;
-__webpack_unused_export__ = publicApi.parse;
+exports.qg = publicApi.parse;
 __webpack_unused_export__ = publicApi.parseAllDocuments;
 exports.Tp = publicApi.parseDocument;
 exports.As = publicApi.stringify;

@@ -166,7 +166,9 @@ describe('loadFacts errors', () => {
 
   it('rejects a directory without JSON files', async () => {
     const error = await asyncInputErrorOf(() => loadFacts(['empty-dir'], cwd))
-    expect(error.message).toBe('fact directory "empty-dir" contains no .json file')
+    expect(error.message).toBe(
+      'fact directory "empty-dir" contains no .json, .yaml, .yml or .template file'
+    )
   })
 
   it('rejects an empty path', async () => {

@@ -388,8 +388,8 @@ describe('parseDeniedRequest rejects messages it cannot use', () => {
         'the caller is not a principal that explain can check: `anonymous` is not a valid ' +
         'principal; expected an IAM role or user ARN, an assumed-role session ARN ' +
         '(arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION), a federated-user ARN, an account root ' +
-        'ARN (arn:aws:iam::ACCOUNT:root), a 12-digit account ID or a service principal such as ' +
-        'logs.amazonaws.com',
+        'ARN (arn:aws:iam::ACCOUNT:root), a 12-digit account ID, a service principal such as ' +
+        'logs.amazonaws.com, or a role or user in a template or plan (infra/app.yaml#AppRole)',
       at: 'anonymous'
     },
     'resource that is not a KMS key': {
@@ -397,7 +397,7 @@ describe('parseDeniedRequest rejects messages it cannot use', () => {
       message:
         'the resource is not a KMS key that explain can check: `arn:aws:s3:::my-bucket` is not ' +
         "a KMS key: the ARN's service is `s3`; expected a key ARN, a key ID (a UUID or an mrk- " +
-        'multi-Region key ID), an alias name (alias/NAME) or an alias ARN',
+        'multi-Region key ID), an alias name (alias/NAME), an alias ARN, or a key in a template or plan (infra/app.yaml#AppKey)',
       at: 'arn:aws:s3'
     },
     'no action and no operation': {

@@ -220,7 +220,7 @@ describe('top-level errors', () => {
     'unknown top-level field without a suggestion': {
       text: `${BASE}owner: platform\n`,
       message:
-        'unknown field `owner` at the top level; expected one of: version, defaults, facts, live, expectations',
+        'unknown field `owner` at the top level; expected one of: version, defaults, facts, live, iac, expectations',
       line: 10,
       column: 1
     },
@@ -422,7 +422,7 @@ describe('principal errors', () => {
     'ARN of another service': {
       text: principal('arn:aws:s3:::bucket'),
       message:
-        "`arn:aws:s3:::bucket` is not a principal: the ARN's service is `s3`; expected an IAM role or user ARN, an assumed-role session ARN (arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION), a federated-user ARN, an account root ARN (arn:aws:iam::ACCOUNT:root), a 12-digit account ID or a service principal such as logs.amazonaws.com",
+        "`arn:aws:s3:::bucket` is not a principal: the ARN's service is `s3`; expected an IAM role or user ARN, an assumed-role session ARN (arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION), a federated-user ARN, an account root ARN (arn:aws:iam::ACCOUNT:root), a 12-digit account ID, a service principal such as logs.amazonaws.com, or a role or user in a template or plan (infra/app.yaml#AppRole)",
       line: 6,
       column: 16
     },
@@ -457,7 +457,7 @@ describe('principal errors', () => {
     'role name only': {
       text: principal('MyRole'),
       message:
-        '`MyRole` is not a valid principal; expected an IAM role or user ARN, an assumed-role session ARN (arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION), a federated-user ARN, an account root ARN (arn:aws:iam::ACCOUNT:root), a 12-digit account ID or a service principal such as logs.amazonaws.com',
+        '`MyRole` is not a valid principal; expected an IAM role or user ARN, an assumed-role session ARN (arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION), a federated-user ARN, an account root ARN (arn:aws:iam::ACCOUNT:root), a 12-digit account ID, a service principal such as logs.amazonaws.com, or a role or user in a template or plan (infra/app.yaml#AppRole)',
       line: 6,
       column: 16
     },
@@ -484,7 +484,7 @@ describe('principal errors', () => {
 describe('key errors', () => {
   const key = (value: string) => edit(['key: alias/app', `key: ${value}`])
   const KEY_FORMS =
-    'expected a key ARN, a key ID (a UUID or an mrk- multi-Region key ID), an alias name (alias/NAME) or an alias ARN'
+    'expected a key ARN, a key ID (a UUID or an mrk- multi-Region key ID), an alias name (alias/NAME), an alias ARN, or a key in a template or plan (infra/app.yaml#AppKey)'
 
   checkCases({
     'wildcard key': {

@@ -61,6 +61,7 @@ describe('parseManifest', () => {
       file: '.github/kms-access.yml',
       defaults: { region: 'ap-northeast-1', account: '123456789012', partition: 'aws' },
       live: { accounts: {}, confirmWithDryRun: false },
+      iac: { parameters: {}, imports: {} },
       factPaths: ['.github/facts/', '.github/more/*.json'],
       expectations: [
         {

@@ -103,7 +103,9 @@ function callCounts(report: CheckReport): Record<string, number> {
 
 /**
  * The calls a live run may make for these expectations: one simulation per IAM principal
- * (each example gives one context per principal), one DescribeKey per way a key is written
+ * and per set of operation keys its actions carry (each example gives one context per
+ * principal, and Decrypt and Encrypt on a symmetric key carry kms:EncryptionAlgorithm,
+ * which other actions do not), one DescribeKey per way a key is written
  * (a key ARN and an alias of the same key are two), one GetKeyPolicy per key, one
  * ListAliases per key named by an alias,
  * one ListGrants page per grant (the emulator pages one grant at a time) and at least one,
@@ -129,11 +131,30 @@ function expectedCalls(offline: CheckReport): Record<string, number> {
     'kms:ListGrants': keys.size,
     'sts:GetCallerIdentity': 1
   }
-  if (principals.size > 0) counts['iam:SimulatePrincipalPolicy'] = principals.size
+  const simulations = new Set(
+    offline.results
+      .filter((result) => ['role', 'assumed-role', 'user'].includes(result.evidence.principal.kind))
+      .map((result) => {
+        const { principal } = result.evidence
+        return `${principal.roleArn ?? principal.arn} ${operationKeys(result.action)}`
+      })
+  )
+  if (principals.size > 0) counts['iam:SimulatePrincipalPolicy'] = simulations.size
   if (sessions.size > 0) counts['iam:GetRole'] = sessions.size
   if (remote) counts['sts:AssumeRole'] = 1
   if (aliased.size > 0) counts['kms:ListAliases'] = aliased.size
   return counts
+}
+
+/** Names the operation keys the engine sets for an action on a symmetric key. */
+function operationKeys(action: string): string {
+  const name = action.toLowerCase()
+  if (['kms:encrypt', 'kms:decrypt', 'kms:reencryptfrom', 'kms:reencryptto'].includes(name)) {
+    return 'kms:EncryptionAlgorithm'
+  }
+  if (name === 'kms:derivesharedsecret') return 'kms:KeyAgreementAlgorithm'
+  if (name === 'kms:putkeypolicy') return 'kms:BypassPolicyLockoutSafetyCheck'
+  return 'none'
 }
 
 function verdicts(report: CheckReport) {

@@ -1,5 +1,5 @@
 /**
- * A scripted loopback AWS for hostile live-mode tests: every answer is written by the test,
+ * A scripted loopback AWS for hostile live-mode tests: every response is written by the test,
  * in the exact wire format (KMS awsJson1_1, IAM and STS awsQuery XML), so a test can send
  * what the emulator never would. Listens on 127.0.0.1 only.
  */
@@ -36,7 +36,7 @@ export interface WireCall {
   params: Record<string, unknown>
 }
 
-/** Answers one call; undefined falls through to the default world. */
+/** Returns the response to one call; undefined falls through to the default world. */
 export type Responder = (
   call: WireCall,
   index: number
@@ -50,7 +50,7 @@ export interface ScriptedKey {
   keyState?: string
 }
 
-/** A policy whose only statement trusts the key's account, so the IAM side decides. */
+/** Builds a key policy whose only statement trusts the key's account, so the IAM side decides. */
 export function trustAccountPolicy(account = ACCOUNT, extra: object[] = []): object {
   return {
     Version: '2012-10-17',
@@ -85,7 +85,7 @@ export function keyMetadata(key: ScriptedKey): Record<string, unknown> {
   }
 }
 
-/** A SimulatePrincipalPolicy answer: the `EvaluationResults` members and the paging members. */
+/** A SimulatePrincipalPolicy response: the `EvaluationResults` members and the paging members. */
 export interface SimulationPage {
   EvaluationResults: object[]
   IsTruncated?: boolean
@@ -112,7 +112,11 @@ export function allowAll(params: Record<string, unknown>): SimulationPage {
         EvalResourceName: resource,
         EvalDecision: 'allowed',
         MatchedStatements: [
-          { SourcePolicyId: 'use-keys', SourcePolicyType: 'role', StartPosition: { Line: 1, Column: 1 } }
+          {
+            SourcePolicyId: 'use-keys',
+            SourcePolicyType: 'role',
+            StartPosition: { Line: 1, Column: 1 }
+          }
         ],
         MissingContextValues: []
       }))
@@ -202,9 +206,16 @@ function defaultAnswer(world: ScriptedWorld, call: WireCall, index: number): Wir
       )
     case 'iam:GetRole': {
       const role = world.roles?.[String(params.RoleName)]
-      if (!role) return xmlError('iam', 404, 'NoSuchEntity', `The role ${params.RoleName} cannot be found.`)
+      if (!role)
+        return xmlError('iam', 404, 'NoSuchEntity', `The role ${params.RoleName} cannot be found.`)
       return xmlResponse('iam', 'GetRole', {
-        Role: { ...role, RoleName: params.RoleName, CreateDate: '2024-01-01T00:00:00Z', AssumeRolePolicyDocument: '%7B%7D', Tags: [] }
+        Role: {
+          ...role,
+          RoleName: params.RoleName,
+          CreateDate: '2024-01-01T00:00:00Z',
+          AssumeRolePolicyDocument: '%7B%7D',
+          Tags: []
+        }
       })
     }
     default:
@@ -238,8 +249,7 @@ export async function startScriptedAws(world: ScriptedWorld): Promise<ScriptedAw
       calls.push(call)
       const index = perOperation.get(call.operation) ?? 0
       perOperation.set(call.operation, index + 1)
-      const answer =
-        (await world.override?.(call, index)) ?? defaultAnswer(world, call, index)
+      const answer = (await world.override?.(call, index)) ?? defaultAnswer(world, call, index)
       if (response.destroyed) return
       response.writeHead(answer.status, answer.headers)
       response.end(answer.body)
@@ -286,7 +296,7 @@ export async function writeFiles(files: Record<string, unknown>): Promise<string
   return directory
 }
 
-/** A manifest with one expectation per entry, live mode, defaults in ACCOUNT and us-east-1. */
+/** Builds a manifest with one expectation per entry, live mode, defaults in ACCOUNT and us-east-1. */
 export function manifest(
   expectations: {
     principal: string
@@ -350,7 +360,7 @@ export async function liveCheck(
   }
 }
 
-/** The decisions of a report, one per result. */
+/** Returns the decisions of a report, one per result. */
 export function decisions(report: CheckReport): string[] {
   return report.results.map((result) => result.decision)
 }

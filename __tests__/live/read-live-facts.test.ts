@@ -179,8 +179,18 @@ describe('readLiveFacts simulations', () => {
       'aws:PrincipalArn=string',
       'aws:PrincipalAccount=string',
       'kms:CallerAccount=string',
+      'aws:PrincipalIsAWSService=boolean',
+      'aws:PrincipalType=string',
+      'aws:SecureTransport=boolean',
+      'aws:ViaAWSService=boolean',
       'aws:RequestedRegion=string',
-      'aws:ResourceAccount=string'
+      'aws:ResourceAccount=string',
+      'kms:KeySpec=string',
+      'kms:KeyUsage=string',
+      'kms:KeyOrigin=string',
+      'kms:KeyManager=string',
+      'kms:MultiRegion=boolean',
+      'kms:EncryptionAlgorithm=string'
     ])
     expect(facts.simulations[0].context).toEqual({
       'aws:SourceIp': ['10.0.0.1'],

@@ -1,10 +1,13 @@
 /**
  * Combining a live run's facts with fact files. What AWS said wins: a key read live
- * replaces the same key from a file, and a principal the simulator evaluated replaces the
- * same principal from authorization details. Files still supply what a live run does not
- * read, such as Organizations policies (for RCPs), VPC endpoints and session policies.
+ * replaces the same key from a file, a principal the simulator evaluated replaces the same
+ * principal from authorization details, and a key or principal that AWS could not give
+ * (not found, or not readable) is removed from the files too, so that its gap decides.
+ * Files still supply what a live run does not read, such as Organizations policies (for
+ * RCPs), VPC endpoints and session policies.
  */
-import type { AccountIamFacts, Facts } from '../engine/model.js'
+import { resolveKey } from '../engine/key.js'
+import type { AccountIamFacts, FactGap, Facts, KeyFact } from '../engine/model.js'
 import type { LoadedFacts } from '../facts/load-facts.js'
 
 /** A live run's facts, in the engine's terms. */
@@ -18,17 +21,29 @@ export interface LiveFactsForCheck {
 export function combineFacts(files: LoadedFacts | undefined, live: LiveFactsForCheck): LoadedFacts {
   const base = files?.facts
   const liveKeyArns = new Set(live.keys.facts.keys.map((key) => key.arn))
+  const unreadKeyArns = keysBehindGaps(base?.keys ?? [], live.gaps)
+  const fileKeys = (base?.keys ?? []).filter(
+    (key) => !liveKeyArns.has(key.arn) && !unreadKeyArns.has(key.arn)
+  )
+  const simulated = new Set(live.simulations.map((simulation) => simulation.principalArn))
+
   const facts: Facts = {
-    iam: mergeIam(base?.iam ?? [], live.iam),
-    keys: [
-      ...live.keys.facts.keys,
-      ...(base?.keys ?? []).filter((key) => !liveKeyArns.has(key.arn))
-    ].sort((left, right) => compare(left.arn, right.arn)),
+    iam: mergeIam(withoutUnreadPrincipals(base?.iam ?? [], live.gaps), live.iam),
+    keys: [...live.keys.facts.keys, ...fileKeys].sort((left, right) =>
+      compare(left.arn, right.arn)
+    ),
     organizations: base?.organizations ?? [],
     vpcEndpoints: base?.vpcEndpoints ?? [],
     sessionPolicies: base?.sessionPolicies ?? [],
-    iamSimulations: [...(base?.iamSimulations ?? []), ...live.simulations],
-    gaps: live.gaps
+    // A saved simulation of a principal the live run simulated would be out of date.
+    iamSimulations: [
+      ...live.simulations,
+      ...(base?.iamSimulations ?? []).filter(
+        (simulation) => !simulated.has(simulation.principalArn)
+      )
+    ],
+    gaps: live.gaps,
+    ...(base?.unresolved ? { unresolved: base.unresolved } : {})
   }
   return {
     facts,
@@ -36,6 +51,62 @@ export function combineFacts(files: LoadedFacts | undefined, live: LiveFactsForC
     sources: files?.sources ?? [],
     warnings: [...(files?.warnings ?? []), ...live.keys.warnings]
   }
+}
+
+/**
+ * Returns the ARNs of file keys that a key gap names: the key as the expectation wrote it
+ * (ARN, alias or key ID), resolved in the files the way the engine would resolve it.
+ */
+function keysBehindGaps(keys: KeyFact[], gaps: FactGap[]): Set<string> {
+  const facts: Facts = { iam: [], keys, organizations: [], vpcEndpoints: [], sessionPolicies: [] }
+  const arns = new Set<string>()
+  for (const gap of gaps) {
+    if (gap.part !== 'key') continue
+    const resolution = resolveKey(gap.subject, facts, {
+      callerAccountId: gap.accountId,
+      region: gap.region
+    })
+    if (resolution.key) arns.add(resolution.key.arn)
+  }
+  return arns
+}
+
+/**
+ * Removes from the file facts the roles and users that AWS said do not exist or that the
+ * gate could not read, by account and name (a session ARN names its role without the path).
+ */
+function withoutUnreadPrincipals(accounts: AccountIamFacts[], gaps: FactGap[]): AccountIamFacts[] {
+  const unread = gaps
+    .filter((gap) => gap.part === 'principal')
+    .map((gap) => entityOf(gap.subject))
+    .filter((entity) => entity !== undefined)
+  if (unread.length === 0) return accounts
+  const isUnread = (accountId: string, kind: 'role' | 'user', name: string) =>
+    unread.some(
+      (entity) => entity.accountId === accountId && entity.kind === kind && entity.name === name
+    )
+  return accounts.map((account) => ({
+    ...account,
+    roles: account.roles.filter((role) => !isUnread(account.accountId, 'role', role.name)),
+    users: account.users.filter((user) => !isUnread(account.accountId, 'user', user.name))
+  }))
+}
+
+/** Reads the account, kind and name of a role, user or session ARN. */
+function entityOf(
+  arn: string
+): { accountId: string; kind: 'role' | 'user'; name: string } | undefined {
+  const parts = arn.split(':')
+  if (parts.length < 6) return undefined
+  const accountId = parts[4]
+  const resource = parts.slice(5).join(':')
+  const [type, ...rest] = resource.split('/')
+  if (type === 'assumed-role' && rest.length >= 2) return { accountId, kind: 'role', name: rest[0] }
+  if (type === 'role' || type === 'user') {
+    const name = rest[rest.length - 1]
+    return name ? { accountId, kind: type, name } : undefined
+  }
+  return undefined
 }
 
 /** Merges the simulated principals into the file accounts, replacing principals with the same ARN. */

@@ -35,6 +35,10 @@ export interface RemediationChange {
   statement?: Record<string, unknown>
   /** Existing statements that must be removed or narrowed. */
   statements?: StatementRef[]
+  /** Where the change is made, when the policy is written in a template or plan. */
+  location?: SourceLocation
+  /** The statement written in that file's language (YAML, JSON or HCL). */
+  snippet?: { language: 'yaml' | 'json' | 'hcl'; text: string }
 }
 
 export interface Remediation {
@@ -74,6 +78,13 @@ export interface ExpectationResult {
   remediation?: Remediation
   /** Present when the live run confirmed the result with KMS's DryRun. */
   dryRun?: DryRunConfirmation
+  /** The result's status before the change (at the base revision), when the base was checked. */
+  baseStatus?: ResultStatus
+  /**
+   * What the change does to this result: `breaks` (passed before, not now), `fixes` (did
+   * not pass before, passes now) or `unchanged`.
+   */
+  change?: 'breaks' | 'fixes' | 'unchanged'
   /** Location of the expectation in the manifest. */
   manifestLocation: SourceLocation
 }
@@ -113,6 +124,17 @@ export interface LiveRun {
   calls: AwsCallCount[]
 }
 
+/** The check of the base revision, which the results are compared with. */
+export interface Baseline {
+  /** The base revision (`--base-ref`) or the base fact paths (`--base-facts`). */
+  source: string
+  counts: ResultCounts
+  /** Results that passed at the base and do not pass now. */
+  breaks: number
+  /** Results that did not pass at the base and pass now. */
+  fixes: number
+}
+
 export interface CheckReport {
   /** Version of this report format. */
   reportVersion: 1
@@ -123,6 +145,8 @@ export interface CheckReport {
   /** Why this mode was used, such as `mode auto: AWS credentials found in AWS_ACCESS_KEY_ID`. */
   modeReason?: string
   live?: LiveRun
+  /** Present when the base revision was checked too. */
+  baseline?: Baseline
   factSources: string[]
   /** True when the gate passes: no failures, and no unknowns unless `fail-on-unknown` is off. */
   passed: boolean

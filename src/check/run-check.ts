@@ -2,7 +2,9 @@
  * Runs a check end to end: reads the manifest and the facts (files, AWS, or both), then
  * evaluates.
  */
-import { buildFacts } from '../facts/build-facts.js'
+
+import { revisionFiles } from '../facts/git-revision.js'
+import type { IacContext } from '../facts/iac/read-iac.js'
 import { confirmWithDryRun } from '../facts/live/confirm-dry-run.js'
 import { readLiveFacts } from '../facts/live/read-live-facts.js'
 import { type LoadedFacts, loadFacts } from '../facts/load-facts.js'
@@ -10,9 +12,11 @@ import { InputError } from '../inputs/errors.js'
 import { type LoadedManifest, loadManifest, withManifestFacts } from '../inputs/manifest.js'
 import type { CheckSettings } from '../inputs/settings.js'
 import { TOOL_VERSION } from '../version.js'
-import { combineFacts } from './combine-facts.js'
+import { withBaseline } from './baseline.js'
+import { combineFacts, type LiveFactsForCheck } from './combine-facts.js'
 import { dryRunRequests, withDryRun } from './dry-run-results.js'
 import { evaluateManifest } from './evaluate-manifest.js'
+import { buildLiveKeys } from './live-key-facts.js'
 import { liveOptions } from './live-options.js'
 import type { CheckReport, LiveRun } from './results.js'
 import { resolveMode } from './run-mode.js'
@@ -29,7 +33,14 @@ export async function runCheck(
 /** The settings a check of an already loaded manifest needs. */
 export type CheckManifestSettings = Pick<
   CheckSettings,
-  'factPaths' | 'failOnUnknown' | 'mode' | 'accountRoles' | 'cwd' | 'confirmWithDryRun'
+  | 'factPaths'
+  | 'failOnUnknown'
+  | 'mode'
+  | 'accountRoles'
+  | 'cwd'
+  | 'confirmWithDryRun'
+  | 'baseRef'
+  | 'baseFactPaths'
 >
 
 /** Checks a loaded manifest (from a file, or built from an AccessDenied message). */
@@ -47,21 +58,72 @@ export async function checkManifest(
   }
 
   const files =
-    effective.factPaths.length > 0 ? await loadFacts(effective.factPaths, settings.cwd) : undefined
+    effective.factPaths.length > 0
+      ? await loadFacts(effective.factPaths, settings.cwd, { iac: iacContext(manifest) })
+      : undefined
   const options = {
     failOnUnknown: settings.failOnUnknown,
     toolVersion: TOOL_VERSION,
     ...(reason ? { modeReason: reason } : {})
   }
-  if (mode === 'offline' && files) return evaluateManifest(manifest, files, options)
+  if (mode === 'offline' && files) {
+    const report = evaluateManifest(manifest, files, options)
+    return compareWithBase(report, manifest, settings, (base) => base ?? emptyFacts())
+  }
 
-  const { loaded, live } = await readLive(manifest, settings, files)
+  const { loaded, live, liveFacts } = await readLive(manifest, settings, files)
   const report = evaluateManifest(manifest, loaded, { ...options, mode: 'live', live })
-  if (!(settings.confirmWithDryRun ?? manifest.live.confirmWithDryRun)) return report
-  return confirmReport(report, manifest, settings, loaded)
+  const confirmed =
+    (settings.confirmWithDryRun ?? manifest.live.confirmWithDryRun)
+      ? await confirmReport(report, manifest, settings, loaded)
+      : report
+  return compareWithBase(confirmed, manifest, settings, (base) => combineFacts(base, liveFacts))
 }
 
-/** Asks KMS itself with DryRun and lays its answers over the report. */
+/**
+ * Checks the base revision's facts too (with the same live facts in a live run) and marks
+ * what the change breaks and fixes. A base that cannot be read leaves a warning, never a
+ * failed check: the change itself was checked.
+ */
+async function compareWithBase(
+  report: CheckReport,
+  manifest: LoadedManifest,
+  settings: CheckManifestSettings,
+  overlay: (base: LoadedFacts | undefined) => LoadedFacts
+): Promise<CheckReport> {
+  const { baseRef, baseFactPaths = [] } = settings
+  if (!baseRef && baseFactPaths.length === 0) return report
+  const source = baseFactPaths.length > 0 ? baseFactPaths.join(', ') : `git revision ${baseRef}`
+  try {
+    const base = await loadBase(manifest, settings)
+    const baseReport = evaluateManifest(manifest, overlay(base), {
+      failOnUnknown: settings.failOnUnknown,
+      toolVersion: TOOL_VERSION
+    })
+    return withBaseline(report, baseReport, source)
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error
+    const message = `The base (${source}) could not be checked, so the report does not say what this change breaks: ${error.format()}`
+    return { ...report, warnings: [...report.warnings, { code: 'facts', message }] }
+  }
+}
+
+/** Loads the base facts: the given base paths, or the same fact paths as they were at the base revision. */
+async function loadBase(
+  manifest: LoadedManifest,
+  settings: CheckManifestSettings
+): Promise<LoadedFacts | undefined> {
+  const iac = iacContext(manifest)
+  if (settings.baseFactPaths && settings.baseFactPaths.length > 0) {
+    return loadFacts(settings.baseFactPaths, settings.cwd, { iac })
+  }
+  const paths = withManifestFacts(settings, manifest).factPaths
+  if (paths.length === 0 || !settings.baseRef) return undefined
+  const revision = await revisionFiles(settings.baseRef, settings.cwd)
+  return loadFacts(paths, settings.cwd, { iac, revision })
+}
+
+/** Asks KMS itself with DryRun and adds its verdicts to the report. */
 async function confirmReport(
   report: CheckReport,
   manifest: LoadedManifest,
@@ -103,28 +165,31 @@ function mergeCalls(left: LiveRun['calls'], right: LiveRun['calls']): LiveRun['c
   return [...merged.values()].sort((a, b) => (a.operation < b.operation ? -1 : 1))
 }
 
-/** Reads AWS for the manifest's expectations and lays the answers over the fact files. */
+/** Reads AWS for the manifest's expectations and combines the result with the fact files. */
 async function readLive(
   manifest: LoadedManifest,
   settings: CheckManifestSettings,
   files: LoadedFacts | undefined
-): Promise<{ loaded: LoadedFacts; live: LiveRun }> {
+): Promise<{ loaded: LoadedFacts; live: LiveRun; liveFacts: LiveFactsForCheck }> {
   const options = liveOptions(manifest, settings)
   const read = await readLiveFacts(manifest.expectations, manifest.defaults, options)
   if (!read.gateIdentity) {
-    // Without credentials every result would be unknown for the same reason: say it once.
+    // Without credentials every result would be unknown for the same reason, so report it once.
     throw new InputError(
       `a live run needs AWS credentials, and the gate could not identify its own (sts:GetCallerIdentity): ${read.identityProblem ?? 'no answer'}. Configure credentials (aws-actions/configure-aws-credentials in a workflow, AWS_PROFILE on a laptop), or run with --mode offline and fact files`
     )
   }
-  const loaded = combineFacts(files, {
-    keys: buildFacts(read.keyDocuments),
+  const built = buildLiveKeys(read.keyDocuments)
+  const liveFacts: LiveFactsForCheck = {
+    keys: built.keys,
     iam: read.iam,
     simulations: read.simulations,
-    gaps: read.gaps
-  })
+    gaps: [...read.gaps, ...built.gaps]
+  }
+  const loaded = combineFacts(files, liveFacts)
   return {
     loaded,
+    liveFacts,
     live: {
       ...(read.gateIdentity ? { gateArn: read.gateIdentity.arn } : {}),
       assumedRoles: options.accountRoles,
@@ -135,5 +200,25 @@ async function readLive(
         failures: operation.failures
       }))
     }
+  }
+}
+
+/** The values templates and plans are resolved with: the manifest's defaults and `iac` section. */
+export function iacContext(manifest: LoadedManifest): IacContext {
+  return {
+    ...(manifest.defaults.account ? { accountId: manifest.defaults.account } : {}),
+    ...(manifest.defaults.region ? { region: manifest.defaults.region } : {}),
+    partition: manifest.defaults.partition,
+    ...(manifest.iac.stackName ? { stackName: manifest.iac.stackName } : {}),
+    parameters: manifest.iac.parameters,
+    imports: manifest.iac.imports
+  }
+}
+
+function emptyFacts(): LoadedFacts {
+  return {
+    facts: { iam: [], keys: [], organizations: [], vpcEndpoints: [], sessionPolicies: [] },
+    sources: [],
+    warnings: []
   }
 }

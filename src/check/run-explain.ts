@@ -102,7 +102,7 @@ function manifestFor(
   return parseManifest(stringify(document), origin)
 }
 
-/** Prints what AWS said, then the check's report of the request. */
+/** Renders the cause from AWS's message, then the check's report of the request. */
 function renderExplanation(denied: DeniedRequest, report: CheckReport): string {
   const lines = [`Request: ${denied.principal} ${denied.action} on ${report.results[0]?.key ?? ''}`]
   if (denied.cause) lines.push(`AWS said: ${denied.cause.text}`)

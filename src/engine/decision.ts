@@ -1,7 +1,7 @@
 /**
  * The engine's output vocabulary. Reports render these values and never re-derive them.
  */
-import type { Effect, PolicyKind, SourceLocation } from './model.js'
+import type { Effect, PolicyKind, PolicyOrigin, SourceLocation } from './model.js'
 
 export type Decision = 'allowed' | 'explicit-deny' | 'implicit-deny' | 'unknown'
 
@@ -114,6 +114,8 @@ export interface ResolvedPrincipal {
   roleArn?: string
   accountId?: string
   partition: string
+  /** Where a new identity-policy statement for this principal is written in code, when it is defined there. */
+  policyOrigin?: PolicyOrigin
 }
 
 export interface ResolvedKey {
@@ -124,6 +126,8 @@ export interface ResolvedKey {
   keyId?: string
   /** Set when the expectation named the key through an alias. */
   alias?: string
+  /** Where the key policy is written in code, when a template or plan defines it. */
+  policyOrigin?: PolicyOrigin
 }
 
 /** Path by which the request got in, when it did. */

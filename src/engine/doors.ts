@@ -38,13 +38,18 @@ export function keyPolicyDoors(
   const allows = allowsThatMayApply(matches)
   const isRootUser = identity.resolved.kind === 'account'
 
+  // An unresolved principal (from a template or plan) may open any of the three doors.
+  const unresolved = (match: StatementMatch) => match.principalMatch === 'unknown'
   const uncapped = allows.filter(
     (match) =>
       UNCAPPED_DIRECT.has(match.principalMatch) ||
-      (isRootUser && match.principalMatch === 'account')
+      (isRootUser && match.principalMatch === 'account') ||
+      unresolved(match)
   )
-  const capped = allows.filter((match) => match.principalMatch === 'role-arn')
-  const account = allows.filter((match) => match.principalMatch === 'account' && !isRootUser)
+  const capped = allows.filter((match) => match.principalMatch === 'role-arn' || unresolved(match))
+  const account = allows.filter(
+    (match) => (match.principalMatch === 'account' && !isRootUser) || unresolved(match)
+  )
   return {
     keyDirectUncapped: or3(uncapped.map((match) => match.applies)),
     keyDirectCapped: or3(capped.map((match) => match.applies)),

@@ -29,6 +29,7 @@ import { type PrincipalIdentity, resolvePrincipal } from './principal.js'
 import { type SimulatedIam, simulatedIam } from './simulated-iam.js'
 import { type MatchRequest, matchPolicy, type StatementMatch } from './statement-match.js'
 import { or3, type Tri } from './tri.js'
+import { describeUnresolved, hasUnresolved, unresolvedInStatement } from './unresolved.js'
 
 export interface EvaluationRequest {
   principal: string
@@ -76,6 +77,8 @@ export interface EvaluationState {
   keyGaps: KeyGaps
   /** Why the principal could not be read in a live run. */
   principalGap?: string
+  /** Values of templates and plans that could not be resolved. */
+  unresolved?: Facts['unresolved']
 }
 
 /** Returns why an IAM principal is not in the facts, or undefined when it is (or needs no IAM facts). */
@@ -87,6 +90,38 @@ function principalNotFound(
   if (!kinds.includes(identity.resolved.kind)) return undefined
   if (identity.role || identity.user) return undefined
   return gap ?? identity.missingFacts
+}
+
+/**
+ * Returns why the key's or the principal's account or Region is unknown, when a template or
+ * plan left it unresolved: same-account and cross-account rules differ, so nothing can be
+ * decided. Set `defaults.account` and `defaults.region` in the manifest.
+ */
+function unplacedResources(
+  identity: PrincipalIdentity,
+  key: KeyFact,
+  facts: Facts
+): string | undefined {
+  const values = [key.arn, identity.resolved.accountId ?? ''].filter(hasUnresolved)
+  if (values.length === 0) return undefined
+  return `The account or Region of the key or the principal is not known (${describeUnresolved(values, facts.unresolved)}); set defaults.account and defaults.region in the manifest.`
+}
+
+/** Adds where the key policy is written in code, so a fix can be written in that file's language. */
+function withKeyOrigin(resolved: Evaluation['key'], key: KeyFact | undefined): Evaluation['key'] {
+  const origin = key?.policy?.origin
+  return origin ? { ...resolved, policyOrigin: origin } : resolved
+}
+
+/** Adds where the principal's identity policies are written in code: its first such policy. */
+function withPrincipalOrigin(identity: PrincipalIdentity): PrincipalIdentity {
+  const entity = identity.role ?? identity.user
+  const origin = entity?.policies.find(
+    (policy) => policy.kind === 'identity' && policy.origin !== undefined
+  )?.origin
+  return origin
+    ? { ...identity, resolved: { ...identity.resolved, policyOrigin: origin } }
+    : identity
 }
 
 /** Keeps only the grant path for operations that only a grant can authorize (kms:RetireGrant). */
@@ -114,7 +149,11 @@ export function evaluateRequest(request: EvaluationRequest, facts: Facts): Evalu
     region: request.region
   })
   const action = kmsAction(request.action)
-  const base = emptyEvaluation(identity, keyResolution.resolved, request.action)
+  const base = emptyEvaluation(
+    withPrincipalOrigin(identity),
+    withKeyOrigin(keyResolution.resolved, keyResolution.key),
+    request.action
+  )
 
   if (action?.scope !== 'key') {
     return {
@@ -154,6 +193,9 @@ export function evaluateRequest(request: EvaluationRequest, facts: Facts): Evalu
   }
 
   const key = keyResolution.key
+  const unplaced = unplacedResources(identity, key, facts)
+  if (unplaced) return { ...base, decision: 'unknown', reasons: [unplaced] }
+
   const context = buildRequestContext(
     action.name,
     request.context,
@@ -204,9 +246,11 @@ export function evaluateRequest(request: EvaluationRequest, facts: Facts): Evalu
     identityMatches,
     boundaryMatches: boundary.matches,
     grantMatches,
-    scp:
-      simulated?.scp ??
-      evaluateGuardrail('scp', principalAccount, facts, matchRequest, scpExemption(identity)),
+    scp: simulatedScp(
+      simulated,
+      () => evaluateGuardrail('scp', principalAccount, facts, matchRequest, scpExemption(identity)),
+      facts
+    ),
     rcp: evaluateGuardrail(
       'rcp',
       key.accountId,
@@ -228,6 +272,7 @@ export function evaluateRequest(request: EvaluationRequest, facts: Facts): Evalu
     grantOnly: action.grantOnly === true,
     ...(simulated ? { simulated } : {}),
     keyGaps: keyGaps(facts, key.arn),
+    ...(facts.unresolved ? { unresolved: facts.unresolved } : {}),
     principalGap: principalGap(facts, [
       request.principal,
       identity.resolved.arn,
@@ -253,7 +298,11 @@ function decide(state: EvaluationState, base: Evaluation): Evaluation {
     deniedBy: [...definiteDenies, ...possibleDenies].map((match) => match.ref),
     nearMisses: collectNearMisses(state),
     missingContextKeys: collectMissingKeys(state),
-    reasons: [...unknown.map((lock) => lock.reason), ...conditionGaps(state, unknown.length)]
+    reasons: [
+      ...unknown.map((lock) => lock.reason),
+      ...conditionGaps(state, unknown.length),
+      ...unresolvedReasons(state)
+    ]
   }
 
   // A principal that is not in the IAM facts may be a typo: any verdict about it, even a
@@ -320,6 +369,25 @@ function conditionGaps(state: EvaluationState, unknownLocks: number): string[] {
   return [state.keyGaps.aliases, state.keyGaps.tags].filter(
     (reason): reason is string => reason !== undefined
   )
+}
+
+/**
+ * Names the template or plan values that left statements undecided, so the reader knows
+ * which expression to pin down (a parameter value, an import, a value known after apply).
+ */
+function unresolvedReasons(state: EvaluationState): string[] {
+  const undecided = [
+    ...(state.keyPolicyMatches ?? []),
+    ...(state.identityMatches ?? []),
+    ...(state.boundaryMatches ?? []),
+    ...state.scp.denies,
+    ...state.rcp.denies
+  ].filter((match) => match.applies === 'unknown')
+  const values = undecided.flatMap((match) => unresolvedInStatement(match.statement))
+  if (values.length === 0) return []
+  return [
+    `These values in templates or plans could not be resolved, so the statements that use them are undecided: ${describeUnresolved(values, state.unresolved)}.`
+  ]
 }
 
 /** Lists the Allow statements on the paths that let the request in. */
@@ -429,6 +497,35 @@ function unseenDenySources(
     )
   }
   return sources
+}
+
+/**
+ * The SCP lock of a simulated principal: the simulator's Organizations detail, and also the
+ * SCPs of any Organizations fact files, the more restrictive of the two. Offline, the files only.
+ */
+function simulatedScp(
+  simulated: SimulatedIam | undefined,
+  fromFiles: () => GuardrailOutcome,
+  facts: Facts
+): GuardrailOutcome {
+  if (!simulated) return fromFiles()
+  if (facts.organizations.length === 0) return simulated.scp
+  return moreRestrictive(simulated.scp, fromFiles())
+}
+
+const GUARDRAIL_STRICTNESS: GuardrailOutcome['status'][] = [
+  'not-applicable',
+  'open',
+  'unknown',
+  'closed'
+]
+
+function moreRestrictive(left: GuardrailOutcome, right: GuardrailOutcome): GuardrailOutcome {
+  const stricter =
+    GUARDRAIL_STRICTNESS.indexOf(right.status) > GUARDRAIL_STRICTNESS.indexOf(left.status)
+      ? right
+      : left
+  return { ...stricter, denies: [...left.denies, ...right.denies] }
 }
 
 function scpExemption(identity: PrincipalIdentity): string | undefined {

@@ -5,6 +5,7 @@
 import { parseArn } from './arn.js'
 import type { ResolvedKey } from './decision.js'
 import type { Facts, KeyFact } from './model.js'
+import { isCodeReference } from './principal.js'
 
 export interface KeyResolution {
   resolved: ResolvedKey
@@ -20,6 +21,7 @@ export interface KeyLookupScope {
 }
 
 export function resolveKey(input: string, facts: Facts, scope: KeyLookupScope): KeyResolution {
+  if (isCodeReference(input)) return byReference(input, facts)
   const arn = parseArn(input)
   if (arn && arn.service === 'kms' && arn.resource.startsWith('key/')) {
     return byArn(input, facts, arn.accountId, arn.region)
@@ -31,6 +33,30 @@ export function resolveKey(input: string, facts: Facts, scope: KeyLookupScope): 
     return byAlias(input, input, facts, scope.callerAccountId, scope.region)
   }
   return byKeyId(input, facts, scope)
+}
+
+/** Resolves a key that a template or plan defines, by its reference (`infra/app.yaml#AppKey`). */
+function byReference(input: string, facts: Facts): KeyResolution {
+  const key = facts.keys.find((candidate) => candidate.references?.includes(input))
+  if (key) {
+    return {
+      resolved: {
+        input,
+        arn: key.arn,
+        accountId: key.accountId,
+        region: key.region,
+        keyId: key.keyId
+      },
+      key
+    }
+  }
+  return {
+    resolved: { input },
+    problem: {
+      kind: 'not-in-facts',
+      reason: `No template or plan in the facts defines a key \`${input}\`; check the file path (relative to the manifest) and the logical ID or address.`
+    }
+  }
 }
 
 function byArn(input: string, facts: Facts, accountId: string, region: string): KeyResolution {

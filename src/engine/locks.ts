@@ -10,6 +10,7 @@ import type { GuardrailOutcome } from './organizations.js'
 import type { SimulatedIam } from './simulated-iam.js'
 import { allowsThatMayApply, type StatementMatch } from './statement-match.js'
 import { or3, type Tri } from './tri.js'
+import { describeUnresolved } from './unresolved.js'
 
 /** Maps a three-valued result to a lock status. */
 export function statusOf(value: Tri): LockStatus {
@@ -191,7 +192,11 @@ function keyPolicyLock(state: EvaluationState): LockCheck {
     return {
       ...base,
       status: 'unknown',
-      reason: state.keyGaps['key-policy'] ?? `The key policy of ${key.arn} is not in the facts.`,
+      reason:
+        state.keyGaps['key-policy'] ??
+        (key.policyUnresolved
+          ? `The key policy of ${key.arn} is known only after apply: ${describeUnresolved([key.policyUnresolved], state.unresolved)}.`
+          : `The key policy of ${key.arn} is not in the facts.`),
       statements: []
     }
   }

@@ -72,6 +72,24 @@ export interface PolicyWarning {
   location?: SourceLocation
 }
 
+/**
+ * Where a policy is written in infrastructure as code, so that a fix is written in that
+ * file's language and annotations point at the right line.
+ */
+export interface PolicyOrigin {
+  format: 'cloudformation-yaml' | 'cloudformation-json' | 'terraform-plan'
+  file: string
+  /** The CloudFormation logical ID or the Terraform resource address. */
+  resource: string
+  /** Where a new statement belongs: the `Statement` list, or the Terraform resource block. */
+  statementsLocation?: SourceLocation
+  /**
+   * How a Terraform policy is written: `jsonencode({...})`, a `data "aws_iam_policy_document"`
+   * (then `statementsLocation` is that data block), or JSON text.
+   */
+  terraformStyle?: 'jsonencode' | 'policy-document' | 'json'
+}
+
 export interface Policy {
   kind: PolicyKind
   /** Human-readable name: the inline policy name, the managed policy name, or `default` for a key policy. */
@@ -88,6 +106,8 @@ export interface Policy {
   version?: string
   location?: SourceLocation
   warnings: PolicyWarning[]
+  /** Set for policies read from templates and plans. */
+  origin?: PolicyOrigin
 }
 
 /** A permissions boundary reference. `policy` is absent when its document was not in the facts. */
@@ -115,6 +135,10 @@ interface IamEntityFact {
   tags: Record<string, string>
   /** True when the tags were not read (live runs read them only when a key policy tests them). */
   tagsUnknown?: boolean
+  /** Names by which the manifest may refer to an entity defined in code: `infra/app.yaml#AppRole`. */
+  references?: string[]
+  /** True when this change creates the entity, so an ARN without a fixed name is synthetic. */
+  pending?: boolean
   /**
    * `simulator`: the identity policies, permissions boundary and SCPs were not read as
    * documents; the IAM policy simulator evaluated them (see `Facts.iamSimulations`), and
@@ -183,6 +207,15 @@ export interface KeyFact {
   /** Tags by key; absent when the tags were not supplied, so aws:ResourceTag conditions are unknown. */
   tags?: Record<string, string>
   location?: SourceLocation
+  /** Names by which the manifest may refer to a key defined in code: `infra/app.yaml#AppKey`. */
+  references?: string[]
+  /** True when this change creates the key: its ARN is synthetic (`key/pending:AppKey`). */
+  pending?: boolean
+  /**
+   * The unresolved marker of a key policy that the change sets but whose text is known only
+   * after apply; `policy` is then absent, and the old policy must not be used either.
+   */
+  policyUnresolved?: string
 }
 
 export interface OrganizationPolicyFact {
@@ -287,6 +320,17 @@ export interface FactGap {
   reason: string
 }
 
+/**
+ * A value in a template or plan that could not be resolved. Policies carry it as the marker
+ * `${kms-access-gate:unresolved/ID}`, and anything that tests a marker is `unknown`.
+ */
+export interface UnresolvedValue {
+  id: string
+  /** The expression as written, such as `!ImportValue shared-key-arn` or `aws_iam_role.app.arn (known after apply)`. */
+  expression: string
+  location?: SourceLocation
+}
+
 /** Everything known about the accounts the expectations touch. */
 export interface Facts {
   iam: AccountIamFacts[]
@@ -299,4 +343,6 @@ export interface Facts {
   iamSimulations?: IamSimulationFact[]
   /** Facts a live run could not read, with the reason. */
   gaps?: FactGap[]
+  /** Values in templates and plans that could not be resolved. */
+  unresolved?: UnresolvedValue[]
 }

@@ -30,6 +30,8 @@ export type PrincipalMatchKind =
   | 'wildcard'
   | 'service'
   | 'federated'
+  /** The element holds a value a template or plan could not resolve: it may name the caller. */
+  | 'unknown'
   | 'none'
 
 /** Resolves a principal string (ARN, account ID or service name) against the facts. */
@@ -39,6 +41,7 @@ export function resolvePrincipal(
   partition: string
 ): PrincipalIdentity {
   if (ACCOUNT_ID.test(input)) return accountPrincipal(input, input, partition, facts)
+  if (isCodeReference(input)) return referencedPrincipal(input, facts, partition)
   if (isServicePrincipal(input)) {
     return { resolved: { input, kind: 'service', arn: input, partition } }
   }
@@ -122,6 +125,49 @@ export function resolvePrincipal(
     input,
     arn.partition,
     `\`${input}\` is not an IAM role, user, session or account ARN.`
+  )
+}
+
+/**
+ * True for a reference to a resource defined in code: `infra/app.yaml#AppRole` (template and
+ * logical ID) or `plan.json#aws_iam_role.app` (plan and address).
+ */
+export function isCodeReference(input: string): boolean {
+  return !input.startsWith('arn:') && /^[^#\s]+#[^#\s]+$/.test(input)
+}
+
+/** Resolves a role or user that a template or plan defines, by its reference. */
+function referencedPrincipal(input: string, facts: Facts, partition: string): PrincipalIdentity {
+  for (const accountFacts of facts.iam) {
+    const role = accountFacts.roles.find((candidate) => candidate.references?.includes(input))
+    if (role) {
+      const kind = role.path.startsWith('/aws-service-role/') ? 'service-linked-role' : 'role'
+      const resolved = {
+        input,
+        kind,
+        arn: role.arn,
+        roleArn: role.arn,
+        accountId: role.accountId,
+        partition
+      } as const
+      return { resolved, role, accountFacts }
+    }
+    const user = accountFacts.users.find((candidate) => candidate.references?.includes(input))
+    if (user) {
+      const resolved = {
+        input,
+        kind: 'user',
+        arn: user.arn,
+        accountId: user.accountId,
+        partition
+      } as const
+      return { resolved, user, accountFacts }
+    }
+  }
+  return unknownPrincipal(
+    input,
+    partition,
+    `No template or plan in the facts defines a role or user \`${input}\`; check the file path (relative to the manifest) and the logical ID or address.`
   )
 }
 

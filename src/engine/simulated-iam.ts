@@ -1,6 +1,6 @@
 /**
  * The IAM side of a live run: for principals whose identity policies were not read as
- * documents, the IAM policy simulator's answer (iam:SimulatePrincipalPolicy) stands in for
+ * documents, the IAM policy simulator's result (iam:SimulatePrincipalPolicy) replaces
  * the identity policies, the permissions boundary and the SCPs. The key policy, grants,
  * RCPs and key state are still evaluated by the engine, because the simulator does not
  * model key policies for roles.
@@ -20,7 +20,7 @@ import type { PrincipalIdentity } from './principal.js'
 import type { MatchRequest, StatementMatch } from './statement-match.js'
 import type { Tri } from './tri.js'
 
-/** What the simulator's answer means for the doors and locks of one request. */
+/** The simulator's result, as doors and locks of one request. */
 export interface SimulatedIam {
   result?: SimulatedResult
   identityAllow: Tri
@@ -31,7 +31,7 @@ export interface SimulatedIam {
   scp: GuardrailOutcome
   /** Stand-ins for the statements the simulator matched, so denies and evidence read as usual. */
   matches: StatementMatch[]
-  /** Reasons the answer cannot rule out a Deny; empty when it can. */
+  /** Reasons the result cannot rule out a Deny; empty when it can. */
   unseenDenySources: string[]
   /** One sentence for the IAM lock. */
   reason: string
@@ -40,7 +40,7 @@ export interface SimulatedIam {
 type SuppliedContext = Record<string, string | string[]>
 
 /**
- * Returns the simulator's answer for this request, or undefined when the principal's
+ * Returns the simulator's result for this request, or undefined when the principal's
  * identity policies were read as documents (offline facts).
  */
 export function simulatedIam(
@@ -71,21 +71,23 @@ function findSimulation(
   principalArn: string,
   supplied: SuppliedContext
 ): IamSimulationFact | undefined {
-  const wanted = contextFingerprint(supplied)
+  const expected = contextFingerprint(supplied)
   return simulations.find(
     (simulation) =>
-      simulation.principalArn === principalArn && contextFingerprint(simulation.context) === wanted
+      simulation.principalArn === principalArn &&
+      contextFingerprint(simulation.context) === expected
   )
 }
 
 /**
- * A canonical form of a context: key names compared case-insensitively (as IAM compares
+ * Returns a canonical form of a context: key names compared case-insensitively (as IAM compares
  * them), value order kept, because a simulation is valid only for the values it was given.
  */
 export function contextFingerprint(context: SuppliedContext): string {
-  const entries = Object.entries(context)
-    .map(([key, value]) => [key.toLowerCase(), Array.isArray(value) ? value : [value]] as const)
-    .sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0))
+  const entries = Object.entries(context).map(
+    ([key, value]) => [key.toLowerCase(), Array.isArray(value) ? value : [value]] as const
+  )
+  entries.sort(([left], [right]) => left.localeCompare(right, 'en'))
   return JSON.stringify(entries)
 }
 
@@ -127,7 +129,10 @@ function uncertainAnswer(
   request: MatchRequest,
   keys: string[]
 ): SimulatedIam {
-  const reason = `The IAM policy simulator answered ${result.decision} without values for ${keys.join(', ')}, which a real request may carry; add them to the expectation's context.`
+  const reason =
+    keys.length > 0
+      ? `The IAM policy simulator answered ${result.decision} without values for ${keys.join(', ')}, which a real request may carry; add them to the expectation's context.`
+      : `The IAM policy simulator's answer for ${request.action} on ${request.resourceArn} cannot be used.`
   const matches = result.matchedStatements.map((statement) =>
     stubMatch(statement, 'Allow', 'unknown', request, keys)
   )
@@ -151,8 +156,13 @@ function definiteAnswer(result: SimulatedResult, request: MatchRequest): Simulat
   const organizations = result.allowedByOrganizations
   const hasBoundary = boundary !== undefined
   const scp = organizationsOutcome(organizations, result.decision)
-  const who = request.identity.resolved.roleArn ?? request.identity.resolved.arn
+  const principal = request.identity.resolved.roleArn ?? request.identity.resolved.arn
 
+  if (result.decision === 'allowed' && (boundary === false || organizations === false)) {
+    // An allow that its own boundary or Organizations detail contradicts cannot be trusted.
+    const reason = `The IAM policy simulator answered allowed for ${request.action} on ${request.resourceArn}, but also that the ${boundary === false ? 'permissions boundary' : 'SCPs'} do not allow it; the answer contradicts itself.`
+    return { ...uncertainAnswer(result, request, []), reason, unseenDenySources: [reason] }
+  }
   if (result.decision === 'allowed') {
     return {
       result,
@@ -164,7 +174,7 @@ function definiteAnswer(result: SimulatedResult, request: MatchRequest): Simulat
         stubMatch(statement, 'Allow', true, request, [])
       ),
       unseenDenySources: [],
-      reason: `The IAM policy simulator allows ${request.action} on ${request.resourceArn} for ${who}.`
+      reason: `The IAM policy simulator allows ${request.action} on ${request.resourceArn} for ${principal}.`
     }
   }
 
@@ -182,8 +192,8 @@ function definiteAnswer(result: SimulatedResult, request: MatchRequest): Simulat
       unseenDenySources: [],
       reason:
         identityAllow === false
-          ? `The IAM policy simulator finds no identity policy of ${who} that allows ${request.action} on ${request.resourceArn}.`
-          : `The IAM policy simulator denies ${request.action} for ${who}; ${boundary === false ? 'the permissions boundary' : 'the SCPs'} do not allow it.`
+          ? `The IAM policy simulator finds no identity policy of ${principal} that allows ${request.action} on ${request.resourceArn}.`
+          : `The IAM policy simulator denies ${request.action} for ${principal}; ${boundary === false ? 'the permissions boundary' : 'the SCPs'} do not allow it.`
     }
   }
 
@@ -196,11 +206,11 @@ function definiteAnswer(result: SimulatedResult, request: MatchRequest): Simulat
     scp,
     matches: denyMatches(result, request),
     unseenDenySources: [],
-    reason: `The IAM policy simulator finds an explicit Deny for ${request.action} on ${request.resourceArn} by ${who}.`
+    reason: `The IAM policy simulator finds an explicit Deny for ${request.action} on ${request.resourceArn} by ${principal}.`
   }
 }
 
-/** The Deny stand-ins of an explicitDeny answer: the matched statements, else the guardrail. */
+/** Builds the Deny stand-ins of an explicitDeny result: the matched statements, else the guardrail's. */
 function denyMatches(result: SimulatedResult, request: MatchRequest): StatementMatch[] {
   if (result.matchedStatements.length > 0) {
     return result.matchedStatements.map((statement) =>
@@ -233,8 +243,8 @@ function organizationsOutcome(
     )
   }
   if (allowed) return guardrail('open', 'The IAM policy simulator finds that the SCPs allow it.')
-  const how = decision === 'explicitDeny' ? 'deny it explicitly' : 'do not allow it'
-  return guardrail('closed', `The IAM policy simulator finds that the SCPs ${how}.`)
+  const effect = decision === 'explicitDeny' ? 'deny it explicitly' : 'do not allow it'
+  return guardrail('closed', `The IAM policy simulator finds that the SCPs ${effect}.`)
 }
 
 function guardrail(status: GuardrailOutcome['status'], reason: string): GuardrailOutcome {

@@ -14,6 +14,7 @@ import {
 } from './principal.js'
 import type { RequestContextValues } from './request-context.js'
 import { and3, not3, or3, type Tri } from './tri.js'
+import { hasUnresolved } from './unresolved.js'
 import { arnMatch, wildcardMatch } from './wildcard.js'
 
 export interface MatchRequest {
@@ -83,7 +84,8 @@ export function matchStatement(
 ): StatementMatch {
   const mismatches: Mismatch[] = []
 
-  const actionMatches = matchAction(statement, request.action)
+  const actionResult = matchAction(statement, request.action)
+  const actionMatches = actionResult !== false
   if (!actionMatches) {
     mismatches.push({
       element: 'action',
@@ -97,7 +99,10 @@ export function matchStatement(
   const resourceMatches = resourceResult === true
   if (resourceResult === false) mismatches.push(resourceMismatch(statement, request.resourceArn))
 
-  const principalMatch = matchStatementPrincipal(policy, statement, request.identity)
+  const principalMatch = withUnresolvedPrincipal(
+    matchStatementPrincipal(policy, statement, request.identity),
+    statement
+  )
   if (principalMatch === 'none') {
     mismatches.push({
       element: 'principal',
@@ -109,6 +114,7 @@ export function matchStatement(
 
   const missingKeys: string[] = []
   const conditionResults: Tri[] = statement.conditions.map((entry) => {
+    if (hasUnresolved(entry.key) || entry.values.some(hasUnresolved)) return 'unknown'
     const outcome = evaluateCondition(entry, request.context, supportsVariables(policy))
     if (outcome.mismatch) mismatches.push(outcome.mismatch)
     if (outcome.missingKey) missingKeys.push(outcome.missingKey)
@@ -116,7 +122,8 @@ export function matchStatement(
   })
   const conditionResult = and3(conditionResults)
 
-  const applies = and3([actionMatches, resourceResult, principalMatch !== 'none', conditionResult])
+  const principalResult: Tri = principalMatch === 'unknown' ? 'unknown' : principalMatch !== 'none'
+  const applies = and3([actionResult, resourceResult, principalResult, conditionResult])
   return {
     policy,
     request,
@@ -137,19 +144,35 @@ function supportsVariables(policy: Policy): boolean {
   return policy.version === '2012-10-17'
 }
 
-/** Actions match case-insensitively, with wildcards. */
-function matchAction(statement: Statement, action: string): boolean {
-  if (statement.action)
-    return statement.action.some((pattern) => wildcardMatch(pattern, action, true))
-  if (statement.notAction)
-    return !statement.notAction.some((pattern) => wildcardMatch(pattern, action, true))
+/** Actions match case-insensitively, with wildcards. An unresolved action may be any action. */
+function matchAction(statement: Statement, action: string): Tri {
+  const matchesPattern = (pattern: string): Tri =>
+    hasUnresolved(pattern) ? 'unknown' : wildcardMatch(pattern, action, true)
+  if (statement.action) return or3(statement.action.map(matchesPattern))
+  if (statement.notAction) return not3(or3(statement.notAction.map(matchesPattern)))
   return false
+}
+
+/**
+ * Turns a principal element that did not name the caller into `unknown` when it holds a
+ * value a template or plan could not resolve: that value may be the caller.
+ */
+function withUnresolvedPrincipal(
+  match: PrincipalMatchKind | 'not-applicable',
+  statement: Statement
+): PrincipalMatchKind | 'not-applicable' {
+  const set = statement.principal ?? statement.notPrincipal
+  if (!set?.aws.some(hasUnresolved)) return match
+  // NotPrincipal: an unresolved entry may exempt the caller, so whether the statement applies is open.
+  if (statement.notPrincipal) return 'unknown'
+  return match === 'none' ? 'unknown' : match
 }
 
 function matchResource(policy: Policy, statement: Statement, request: MatchRequest): Tri {
   const matchesPattern = (pattern: string): Tri => {
     // In a key policy, "*" means "this key".
     if (pattern === '*') return true
+    if (hasUnresolved(pattern)) return 'unknown'
     const substituted = supportsVariables(policy)
       ? substituteVariables(pattern, request.context)
       : pattern

@@ -17,6 +17,14 @@ import { appendAll } from './append.js'
 import { compareText } from './content-key.js'
 import { EXPECTED_SHAPES, recognizeShape, unknownShapeMessage } from './fact-shape.js'
 import type { FactDocument, FactWarning, LoadedFacts, ParsedDocument } from './fact-types.js'
+import {
+  type IacDocumentFacts,
+  type IacOptions,
+  overlayIacFacts,
+  readIacDocument,
+  recognizeIacShape
+} from './iac/read-iac.js'
+import { parseYamlLoosely } from './iac/yaml-shape.js'
 import { type IamDocumentDraft, readIamDocument } from './iam-document.js'
 import { buildIamFacts } from './iam-facts.js'
 import { parseJson } from './json-parser.js'
@@ -43,12 +51,13 @@ export type { FactDocument, FactWarning, LoadedFacts } from './fact-types.js'
  * Throws an `InputError` for a document of no known shape, a malformed one, or two
  * documents that define the same key, role, user, VPC endpoint or session differently.
  */
-export function buildFacts(documents: FactDocument[]): LoadedFacts {
+export function buildFacts(documents: FactDocument[], options: BuildOptions = {}): LoadedFacts {
   const parsed = documents
     .map(parseDocument)
+    .filter((document): document is ParsedDocument => document !== undefined)
     .sort((left, right) => compareText(left.source, right.source))
   const warnings: FactWarning[] = []
-  const read = readDocuments(parsed, warnings)
+  const read = readDocuments(parsed, warnings, options.iac ?? DEFAULT_IAC)
 
   const facts: Facts = {
     iam: addSimulatedEntities(
@@ -70,12 +79,21 @@ export function buildFacts(documents: FactDocument[]): LoadedFacts {
     ...(read.simulations.length > 0 ? { iamSimulations: read.simulations } : {})
   }
   warnAboutNoKmsEndpoint(read.vpcEndpointSources, facts, warnings)
+  const withIac = overlayIacFacts(facts, read.iac, warnings)
   return {
-    facts,
+    facts: withIac,
     sources: [...new Set(parsed.map((document) => document.source))].sort(compareText),
-    warnings: sortWarnings([...warnings, ...policyWarnings(facts)])
+    warnings: sortWarnings([...warnings, ...policyWarnings(withIac)])
   }
 }
+
+/** How to read templates and plans among the documents. */
+export interface BuildOptions {
+  iac?: IacOptions
+}
+
+/** Without a manifest's values, templates resolve only what they fix themselves. */
+const DEFAULT_IAC: IacOptions = { context: { partition: 'aws', parameters: {}, imports: {} } }
 
 /** The facts read from the documents, by shape, before merging. */
 interface ReadDocuments {
@@ -87,10 +105,15 @@ interface ReadDocuments {
   vpcEndpointSources: string[]
   sessionPolicies: Sourced<SessionPolicyFact>[]
   simulations: IamSimulationFact[]
+  iac: IacDocumentFacts[]
 }
 
 /** Reads each document with the reader of its shape; documents must come sorted by source. */
-function readDocuments(parsed: ParsedDocument[], warnings: FactWarning[]): ReadDocuments {
+function readDocuments(
+  parsed: ParsedDocument[],
+  warnings: FactWarning[],
+  iac: IacOptions
+): ReadDocuments {
   const read: ReadDocuments = {
     iam: [],
     keys: [],
@@ -98,10 +121,17 @@ function readDocuments(parsed: ParsedDocument[], warnings: FactWarning[]): ReadD
     vpcEndpoints: [],
     vpcEndpointSources: [],
     sessionPolicies: [],
-    simulations: []
+    simulations: [],
+    iac: []
   }
   for (const document of parsed) {
+    const iacShape = recognizeIacShape(document.value)
+    if (iacShape) {
+      read.iac.push(readIacDocument(document.source, document.text ?? '', iacShape, iac))
+      continue
+    }
     const shape = recognizeShape(document.value)
+    if (shape === undefined && document.optional) continue
     if (shape === 'iam') read.iam.push(readIamDocument(document, warnings))
     else if (shape === 'kms') {
       for (const key of readKmsDocument(document, warnings)) {
@@ -135,8 +165,9 @@ function warnAboutNoKmsEndpoint(sources: string[], facts: Facts, warnings: FactW
 }
 
 /** Parses a document's text with positions. A string value (a file that is one JSON string) is parsed once more. */
-function parseDocument(document: FactDocument): ParsedDocument {
+function parseDocument(document: FactDocument): ParsedDocument | undefined {
   const { source } = document
+  if (document.format === 'yaml') return parseYamlDocument(document)
   if (document.text === undefined) {
     if (typeof document.value !== 'string') return { source, value: document.value }
     return parseDocument({ source, text: document.value })
@@ -149,7 +180,7 @@ function parseDocument(document: FactDocument): ParsedDocument {
     throw new InputError(`fact file is empty; ${EXPECTED_SHAPES}`, map.locate(0))
   }
   const { value, index } = parseJson(text, map)
-  if (typeof value !== 'string') return { source, value, index }
+  if (typeof value !== 'string') return { source, value, index, text, optional: document.optional }
 
   // The file contains its JSON as one string. Parse the string, keeping positions in the file.
   const inner = decodeStringLiteral(text, start, map)
@@ -160,6 +191,21 @@ function parseDocument(document: FactDocument): ParsedDocument {
     )
   const parsed = parseJson(inner.text, inner.map)
   return { source, value: parsed.value, index: parsed.index }
+}
+
+/**
+ * Parses a YAML file far enough to recognise a CloudFormation template; the template reader
+ * parses it again with positions. A YAML file found in a directory that does not parse is
+ * skipped, since a repository's folders hold many YAML files that are not facts.
+ */
+function parseYamlDocument(document: FactDocument): ParsedDocument | undefined {
+  const text = document.text ?? ''
+  const parsed = parseYamlLoosely(text)
+  if (parsed.error !== undefined) {
+    if (document.optional) return undefined
+    throw new InputError(`${document.source} is not valid YAML: ${parsed.error}`)
+  }
+  return { source: document.source, value: parsed.value, text, optional: document.optional }
 }
 
 function unknownShapeError(document: ParsedDocument): InputError {

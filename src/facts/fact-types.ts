@@ -25,6 +25,10 @@ export interface FactDocument {
   source: string
   text?: string
   value?: unknown
+  /** `yaml` for a YAML file (CloudFormation templates); JSON otherwise. */
+  format?: 'json' | 'yaml'
+  /** True for a file found by scanning a directory: a YAML file that is no template is skipped. */
+  optional?: boolean
 }
 
 /** A parsed fact document, ready to be read by the loader of its shape. */
@@ -32,4 +36,7 @@ export interface ParsedDocument {
   source: string
   value: unknown
   index?: JsonIndex
+  /** The text, for readers that parse it themselves (templates and plans). */
+  text?: string
+  optional?: boolean
 }

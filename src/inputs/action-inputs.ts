@@ -27,6 +27,7 @@ export function readActionInputs(): CheckSettings {
     mode: readMode(),
     accountRoles: parseAccountRoles(readLines('account-roles'), 'input `account-roles` entry'),
     ...(readBoolean('confirm-dry-run', false) ? { confirmWithDryRun: true } : {}),
+    ...baseInputs(),
     cwd: process.env.GITHUB_WORKSPACE || process.cwd()
   }
 }
@@ -69,5 +70,15 @@ function readBoolean(name: string, defaultValue: boolean): boolean {
     return core.getBooleanInput(name)
   } catch {
     throw new InputError(`input \`${name}\` must be true or false; got \`${value}\``)
+  }
+}
+
+/** Reads `base-ref` and `base-facts`, which compare the check with the pull request's base. */
+function baseInputs(): { baseRef?: string; baseFactPaths?: string[] } {
+  const baseRef = core.getInput('base-ref').trim()
+  const baseFactPaths = readLines('base-facts')
+  return {
+    ...(baseRef === '' ? {} : { baseRef }),
+    ...(baseFactPaths.length === 0 ? {} : { baseFactPaths })
   }
 }

@@ -35,6 +35,8 @@ const OPTIONS = {
   mode: { type: 'string' },
   'account-role': { type: 'string', multiple: true },
   'confirm-dry-run': { type: 'boolean' },
+  'base-ref': { type: 'string' },
+  'base-facts': { type: 'string', multiple: true },
   out: { type: 'string' },
   key: { type: 'string' },
   region: { type: 'string' },
@@ -55,7 +57,9 @@ const COMMAND_OPTIONS: Record<string, OptionName[]> = {
     'fail-on-unknown',
     'mode',
     'account-role',
-    'confirm-dry-run'
+    'confirm-dry-run',
+    'base-ref',
+    'base-facts'
   ],
   snapshot: ['manifest', 'out', 'account-role'],
   explain: ['input', 'key', 'region', 'facts', 'mode', 'account-role', 'format']
@@ -94,6 +98,11 @@ Options of check:
                         \`live.accounts\`.
   --confirm-dry-run     After evaluating (live), ask KMS itself with DryRun
                         where the gate may assume the principal's role.
+  --base-ref REF        Also check the fact files as they were at git revision
+                        REF (the pull request's base), and report which
+                        results this change breaks or fixes.
+  --base-facts PATH     Like --base-ref, with the base's facts given as paths
+                        (repeatable) instead of read from git.
   --format text|json    Report format. Default: text
   --output FILE         File to write the report to. Default: standard output
   --fail-on-unknown true|false
@@ -251,6 +260,10 @@ function buildSettings(values: ParsedValues, cwd: string): CheckSettings {
       '--account-role'
     ),
     ...(values['confirm-dry-run'] === true ? { confirmWithDryRun: true } : {}),
+    ...(values['base-ref'] === undefined ? {} : { baseRef: values['base-ref'] as string }),
+    ...(values['base-facts'] === undefined
+      ? {}
+      : { baseFactPaths: values['base-facts'] as string[] }),
     cwd
   }
 }

@@ -4,6 +4,7 @@
  * resolved, and context keys that only AWS can set. They turn the plain data into typed
  * `Expectation`s.
  */
+import path from 'node:path'
 import { isSeq, type Node } from 'yaml'
 import type { InputError } from './errors.js'
 import { checkAction } from './manifest-actions.js'
@@ -103,7 +104,7 @@ class ExpectationBuilder {
 
     const region = raw.region ?? this.defaults.region
     const account = this.resolveAccount(raw, principal, key, nodeOf)
-    if (key.region === undefined && region === undefined) {
+    if (key.kind !== 'reference' && key.region === undefined && region === undefined) {
       this.problems.add(
         nodeOf('key'),
         `\`${raw.key}\` is ${describeBareKey(key)}, which AWS resolves in one Region; ` +
@@ -118,8 +119,8 @@ class ExpectationBuilder {
 
     return {
       name: raw.name,
-      principal: raw.principal,
-      key: raw.key,
+      principal: principal.kind === 'reference' ? this.fromManifest(raw.principal) : raw.principal,
+      key: key.kind === 'reference' ? this.fromManifest(raw.key) : raw.key,
       actions: this.checkActions(raw.actions, [...path, 'actions']),
       expect: raw.expect,
       context: this.buildContext(raw.context ?? {}, [...path, 'context']),
@@ -128,6 +129,16 @@ class ExpectationBuilder {
       location: this.source.locationOf(this.source.nodeAt(path)),
       fieldLocations
     }
+  }
+
+  /**
+   * Rewrites a code reference's file part, written relative to the manifest's directory, to
+   * the path the fact loader gives the file (relative to the working directory).
+   */
+  private fromManifest(reference: string): string {
+    const [file, id] = reference.split('#')
+    const directory = path.posix.dirname(this.source.file.replaceAll('\\', '/'))
+    return `${path.posix.join(directory, file)}#${id}`
   }
 
   private checkUniqueName(name: string, node: Node | undefined): void {
@@ -165,14 +176,16 @@ class ExpectationBuilder {
     nodeOf: (field: string) => Node | undefined
   ): string | undefined {
     const configured = raw.account ?? this.defaults.account
-    const keyIsBare = key.account === undefined
+    // A key in a template or plan carries its own account.
+    const keyIsBare = key.account === undefined && key.kind !== 'reference'
 
     if (principal.account === undefined) {
       if (keyIsBare && configured === undefined) {
         this.problems.add(
           nodeOf('key'),
           `\`${raw.key}\` is ${describeBareKey(key)}, which AWS resolves in the caller's account, ` +
-            `but the service principal \`${raw.principal}\` has no account; set \`defaults.account\` ` +
+            `but ${principal.kind === 'reference' ? 'the principal' : 'the service principal'} \`${raw.principal}\` ` +
+            `${principal.kind === 'reference' ? 'is named by its place in code, so its account is not known here' : 'has no account'}; set \`defaults.account\` ` +
             `(or \`account\` on this expectation) or use the ${arnFormFor(key)}`
         )
       }

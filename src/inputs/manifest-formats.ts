@@ -24,11 +24,13 @@ const SERVICE = '[a-z0-9][a-z0-9-]*(?:\\.[a-z0-9-]+)*\\.amazonaws\\.com(?:\\.cn)
 const IAM_PRINCIPAL = `arn:${PARTITION}:iam::${ACCOUNT}:(?:root|(?:role|user)/(?:${IAM_NAME}/)*${IAM_NAME})`
 const STS_PRINCIPAL = `arn:${PARTITION}:sts::${ACCOUNT}:(?:assumed-role/${IAM_NAME}/${IAM_NAME}|federated-user/${IAM_NAME})`
 const KMS_ARN_PREFIX = `arn:${PARTITION}:kms:${REGION}:${ACCOUNT}:`
+/** A resource defined in code: `infra/app.yaml#AppKey` or `plan.json#aws_kms_key.app`. */
+const CODE_REFERENCE = '(?!arn:)[^#\\s]+#[^#\\s]+'
 
 export const ACCOUNT_PATTERN = `^${ACCOUNT}$`
 export const REGION_PATTERN = `^${REGION}$`
-export const PRINCIPAL_PATTERN = `^(?:${IAM_PRINCIPAL}|${STS_PRINCIPAL}|${ACCOUNT}|${SERVICE})$`
-export const KEY_PATTERN = `^(?:${KMS_ARN_PREFIX}(?:key/${ARN_KEY_ID}|${ALIAS_NAME})|${KEY_ID}|${ALIAS_NAME})$`
+export const PRINCIPAL_PATTERN = `^(?:${IAM_PRINCIPAL}|${STS_PRINCIPAL}|${ACCOUNT}|${SERVICE}|${CODE_REFERENCE})$`
+export const KEY_PATTERN = `^(?:${KMS_ARN_PREFIX}(?:key/${ARN_KEY_ID}|${ALIAS_NAME})|${KEY_ID}|${ALIAS_NAME}|${CODE_REFERENCE})$`
 /** Shape of an action name; whether the action exists is checked against the action table. */
 export const ACTION_PATTERN = '^[Kk][Mm][Ss]:[A-Za-z]+$'
 /** `prefix:Name`, such as `kms:ViaService` or `kms:EncryptionContext:Department`. */
@@ -44,6 +46,7 @@ const KEY_ID_REGEX = whole(`^${KEY_ID}$`)
 const ALIAS_NAME_REGEX = whole(`^${ALIAS_NAME}$`)
 const SERVICE_REGEX = whole(`^${SERVICE}$`)
 const ARN_REGEX = /^arn:([^:]*):([^:]*):([^:]*):([^:]*):(.*)$/u
+const CODE_REFERENCE_REGEX = whole(`^${CODE_REFERENCE}$`)
 
 export type PrincipalKind =
   | 'role'
@@ -53,6 +56,7 @@ export type PrincipalKind =
   | 'root'
   | 'account'
   | 'service'
+  | 'reference'
 
 /** A principal as the manifest names it. Service principals have no partition or account. */
 export interface ParsedPrincipal {
@@ -61,7 +65,7 @@ export interface ParsedPrincipal {
   account?: string
 }
 
-export type KeyReferenceKind = 'key-arn' | 'alias-arn' | 'key-id' | 'alias-name'
+export type KeyReferenceKind = 'key-arn' | 'alias-arn' | 'key-id' | 'alias-name' | 'reference'
 
 /** A key as the manifest names it. Only ARNs carry a partition, Region and account. */
 export interface ParsedKeyReference {
@@ -86,6 +90,7 @@ export function parsePrincipal(value: string): ParsedPrincipal | undefined {
   if (!whole(PRINCIPAL_PATTERN).test(value)) return undefined
   if (isAccountId(value)) return { kind: 'account', account: value }
   if (SERVICE_REGEX.test(value)) return { kind: 'service' }
+  if (CODE_REFERENCE_REGEX.test(value)) return { kind: 'reference' }
 
   const [, partition, , , account, resource] = ARN_REGEX.exec(value) ?? []
   const resourceType = resource === 'root' ? 'root' : resource.slice(0, resource.indexOf('/'))
@@ -97,6 +102,7 @@ export function parseKeyReference(value: string): ParsedKeyReference | undefined
   if (!whole(KEY_PATTERN).test(value)) return undefined
   if (KEY_ID_REGEX.test(value)) return { kind: 'key-id' }
   if (ALIAS_NAME_REGEX.test(value)) return { kind: 'alias-name' }
+  if (CODE_REFERENCE_REGEX.test(value)) return { kind: 'reference' }
 
   const [, partition, , region, account, resource] = ARN_REGEX.exec(value) ?? []
   const kind = resource.startsWith('alias/') ? 'alias-arn' : 'key-arn'
@@ -106,12 +112,12 @@ export function parseKeyReference(value: string): ParsedKeyReference | undefined
 const PRINCIPAL_FORMS =
   'expected an IAM role or user ARN, an assumed-role session ARN ' +
   '(arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION), a federated-user ARN, an account root ARN ' +
-  '(arn:aws:iam::ACCOUNT:root), a 12-digit account ID or a service principal such as ' +
-  'logs.amazonaws.com'
+  '(arn:aws:iam::ACCOUNT:root), a 12-digit account ID, a service principal such as ' +
+  'logs.amazonaws.com, or a role or user in a template or plan (infra/app.yaml#AppRole)'
 
 const KEY_FORMS =
   'expected a key ARN, a key ID (a UUID or an mrk- multi-Region key ID), an alias name ' +
-  '(alias/NAME) or an alias ARN'
+  '(alias/NAME), an alias ARN, or a key in a template or plan (infra/app.yaml#AppKey)'
 
 /** Explains why `value` is not an accepted principal. */
 export function explainInvalidPrincipal(value: string): string {

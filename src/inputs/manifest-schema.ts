@@ -33,6 +33,7 @@ type FieldKind =
   | 'context-value'
   | 'live'
   | 'live-account'
+  | 'iac'
   | 'field'
 
 interface Field {
@@ -128,7 +129,8 @@ function unknownField(
     manifest: ' at the top level',
     defaults: ' in `defaults`',
     expectation: ' in an expectation',
-    live: ' in `live`'
+    live: ' in `live`',
+    iac: ' in `iac`'
   }[field.kind as string]
   const message =
     `unknown field \`${unknown}\`${where ?? ''}` +
@@ -287,6 +289,12 @@ function describeField(path: PathSegment[]): Field {
   if (top === 'defaults') {
     if (second === undefined) return { kind: 'defaults', label: 'defaults', name: 'defaults' }
     return { kind: 'field', label: `defaults.${second}`, name: String(second) }
+  }
+  if (top === 'iac') {
+    if (second === undefined) return { kind: 'iac', label: 'iac', name: 'iac' }
+    if (third !== undefined)
+      return { kind: 'field', label: `iac.${second}.${third}`, name: String(second) }
+    return { kind: 'field', label: `iac.${second}`, name: String(second) }
   }
   if (top === 'live') {
     if (second === undefined) return { kind: 'live', label: 'live', name: 'live' }

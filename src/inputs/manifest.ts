@@ -36,6 +36,11 @@ interface RawManifest {
   defaults?: RawDefaults
   facts?: string | string[]
   live?: RawLive
+  iac?: {
+    'stack-name'?: string
+    parameters?: Record<string, string | string[]>
+    imports?: Record<string, string>
+  }
   expectations: RawExpectation[]
 }
 
@@ -67,6 +72,11 @@ export function parseManifest(text: string, file: string): LoadedManifest {
     file,
     defaults,
     live: buildLive(raw.live, source),
+    iac: {
+      ...(raw.iac?.['stack-name'] ? { stackName: raw.iac['stack-name'] } : {}),
+      parameters: raw.iac?.parameters ?? {},
+      imports: raw.iac?.imports ?? {}
+    },
     expectations,
     factPaths: resolveFactPaths(raw.facts, file)
   }

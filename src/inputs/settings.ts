@@ -49,11 +49,19 @@ export interface LiveManifestSettings {
   confirmWithDryRun: boolean
 }
 
+/** Values for resolving templates and plans, from the manifest's `iac` section. */
+export interface IacManifestSettings {
+  stackName?: string
+  parameters: Record<string, string | string[]>
+  imports: Record<string, string>
+}
+
 export interface Manifest {
   version: 1
   file: string
   defaults: ManifestDefaults
   live: LiveManifestSettings
+  iac: IacManifestSettings
   expectations: Expectation[]
 }
 
@@ -82,6 +90,10 @@ export interface CheckSettings {
   accountRoles: Record<string, string>
   /** Forces DryRun confirmation on (the manifest can turn it on as well). */
   confirmWithDryRun?: boolean
+  /** A git revision (the pull request's base) whose fact files are checked too, to show what the change breaks. */
+  baseRef?: string
+  /** Fact paths of the base state, instead of reading the fact files at `baseRef`. */
+  baseFactPaths?: string[]
   /** Directory that relative paths and globs are resolved from. */
   cwd: string
 }

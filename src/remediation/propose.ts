@@ -7,6 +7,7 @@
 
 import type { Remediation, RemediationChange } from '../check/results.js'
 import type { Evaluation, LockCheck, NearMiss, StatementRef } from '../engine/decision.js'
+import type { PolicyOrigin } from '../engine/model.js'
 import type { Expect, RequestContext } from '../inputs/settings.js'
 import {
   authorizationDetailsCommand,
@@ -15,6 +16,7 @@ import {
   listGrantsCommand,
   simulateCommand
 } from './commands.js'
+import { statementSnippet } from './snippets.js'
 import {
   denyStatement,
   identityDenyStatement,
@@ -147,25 +149,57 @@ function keyPolicyChange(input: RemediationInput): RemediationChange {
       : evaluation.crossAccount
         ? ` The principal is in account ${evaluation.principal.accountId}, so its IAM policies must allow the actions as well.`
         : ' In the same account this statement alone is enough: no IAM allow is needed.'
+  return withCodeLocation(
+    {
+      side: 'key-policy',
+      accountId: account,
+      target: keyName(evaluation),
+      description: `Add this statement to the key policy of ${keyName(evaluation)} in account ${account}, naming ${who(evaluation)}.${crossNote}`,
+      statement
+    },
+    evaluation.key.policyOrigin
+  )
+}
+
+/**
+ * Points a change at the policy's place in a template or plan, and writes its statement in
+ * that file's language.
+ */
+function withCodeLocation(
+  change: RemediationChange,
+  origin: PolicyOrigin | undefined
+): RemediationChange {
+  if (!origin || !change.statement) return change
+  const where = origin.statementsLocation
+    ? `${origin.file}:${origin.statementsLocation.line}`
+    : origin.file
+  const place =
+    origin.terraformStyle === 'policy-document'
+      ? `the data "aws_iam_policy_document" block at ${where}`
+      : origin.format === 'terraform-plan'
+        ? `the policy of ${origin.resource} at ${where}`
+        : `the Statement list of ${origin.resource} at ${where}`
   return {
-    side: 'key-policy',
-    accountId: account,
-    target: keyName(evaluation),
-    description: `Add this statement to the key policy of ${keyName(evaluation)} in account ${account}, naming ${who(evaluation)}.${crossNote}`,
-    statement
+    ...change,
+    description: `${change.description} In code: add it to ${place}.`,
+    ...(origin.statementsLocation ? { location: origin.statementsLocation } : {}),
+    snippet: statementSnippet(change.statement, origin)
   }
 }
 
 function iamChange(input: RemediationInput): RemediationChange {
   const { evaluation, actions, context } = input
   const statement = identityStatement(evaluation, actions, context)
-  return {
-    side: 'iam',
-    accountId: evaluation.principal.accountId,
-    target: who(evaluation),
-    description: `Add this statement to a policy of ${who(evaluation)} in account ${evaluation.principal.accountId} (an inline policy or a managed policy attached to it). The Resource must be the key ARN.`,
-    statement
-  }
+  return withCodeLocation(
+    {
+      side: 'iam',
+      accountId: evaluation.principal.accountId,
+      target: who(evaluation),
+      description: `Add this statement to a policy of ${who(evaluation)} in account ${evaluation.principal.accountId} (an inline policy or a managed policy attached to it). The Resource must be the key ARN.`,
+      statement
+    },
+    evaluation.principal.policyOrigin
+  )
 }
 
 function boundaryChange(input: RemediationInput): RemediationChange {

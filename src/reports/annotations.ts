@@ -47,7 +47,62 @@ export function buildAnnotations(report: CheckReport): Annotation[] {
     orderResults(report.results).filter((result) => result.status !== 'pass')
   )
   const resultAnnotations = groups.map((group) => annotateGroup(group, report.failOnUnknown))
-  return [...resultAnnotations, ...report.warnings.map(annotateWarning)]
+  const codeAnnotations = uniqueAnnotations(groups.flatMap(annotateCode))
+  return [...resultAnnotations, ...codeAnnotations, ...report.warnings.map(annotateWarning)]
+}
+
+/**
+ * Annotations in templates and plans: on the line where a missing statement belongs (with
+ * the statement in that file's language) and on each blocking statement, so the pull
+ * request diff shows them next to the change.
+ */
+function annotateCode(group: ResultGroup): Annotation[] {
+  const [first] = group
+  if (first.status !== 'fail') return []
+  const changes = first.remediation?.changes ?? []
+  const fixes = changes
+    .filter((change) => change.location && change.snippet)
+    .map(
+      (change): Annotation => ({
+        level: 'error',
+        title: `Fix for "${first.expectation}": ${change.side} must allow ${unique(group.map((result) => result.action)).join(', ')}`,
+        message: fitLines(
+          [change.description, '', ...(change.snippet?.text.split('\n') ?? [])],
+          MAX_ANNOTATION_MESSAGE_LENGTH
+        ),
+        file: change.location?.file,
+        startLine: change.location?.line,
+        startColumn: change.location?.column
+      })
+    )
+  const inCode = Boolean(first.evidence.key.policyOrigin || first.evidence.principal.policyOrigin)
+  const blocking = inCode
+    ? first.evidence.deniedBy
+        .filter((ref) => ref.location)
+        .map(
+          (ref): Annotation => ({
+            level: 'error',
+            title: `Blocks "${first.expectation}": ${ref.effect} statement`,
+            message: `${describeStatement(ref)} denies ${first.principal} ${unique(group.map((result) => result.action)).join(', ')} on ${first.key}.`,
+            file: ref.location?.file,
+            startLine: ref.location?.line,
+            startColumn: ref.location?.column
+          })
+        )
+    : []
+  return [...fixes, ...blocking]
+}
+
+function uniqueAnnotations(annotations: Annotation[]): Annotation[] {
+  const seen = new Set<string>()
+  return annotations.filter((annotation) => {
+    const key = [annotation.file, annotation.startLine, annotation.title, annotation.message].join(
+      '\u0000'
+    )
+    if (seen.has(key)) return false
+    seen.add(key)
+    return true
+  })
 }
 
 /** Results of one expectation with one status, in report order. */
@@ -86,11 +141,12 @@ function titleFor(group: ResultGroup): string {
     const reason = group.flatMap((result) => result.evidence.reasons)[0]
     return `Unknown: ${shorten(reason ?? 'the check could not decide', MAX_UNKNOWN_REASON_LENGTH)}`
   }
-  if (isUnexpectedAccess(first)) return 'Unexpected access'
+  const broken = first.change === 'breaks' ? 'Broken by this change: ' : ''
+  if (isUnexpectedAccess(first)) return `${broken}Unexpected access`
 
   const locks = unique<Lock>(group.flatMap((result) => result.closedLocks))
-  if (locks.length === 0) return 'Expectation failed'
-  return `${locks.length === 1 ? 'Closed lock' : 'Closed locks'}: ${locks.join(', ')}`
+  if (locks.length === 0) return `${broken}Expectation failed`
+  return `${broken}${locks.length === 1 ? 'Closed lock' : 'Closed locks'}: ${locks.join(', ')}`
 }
 
 function messageLines(group: ResultGroup): string[] {

@@ -79,9 +79,12 @@ export function statusWord(result: ExpectationResult): string {
 /** Returns the results with failures first, then unknowns, then passes, each in report order. */
 export function orderResults(results: readonly ExpectationResult[]): ExpectationResult[] {
   const rank = { fail: 0, unknown: 1, pass: 2 } as const
+  // What this change breaks comes first: that is what the pull request must fix.
+  const rankOf = (result: ExpectationResult) =>
+    result.change === 'breaks' ? -1 : rank[result.status]
   return results
     .map((result, position) => ({ result, position }))
-    .sort((a, b) => rank[a.result.status] - rank[b.result.status] || a.position - b.position)
+    .sort((a, b) => rankOf(a.result) - rankOf(b.result) || a.position - b.position)
     .map(({ result }) => result)
 }
 
@@ -149,12 +152,12 @@ export function describeRequest(result: ExpectationResult): string {
  * arn:aws:sts::111122223333:assumed-role/gate/run (9 calls: ...)`.
  */
 export function describeFactsOrigin(report: CheckReport): string {
-  const why = report.modeReason ? ` (${report.modeReason})` : ''
+  const modeNote = report.modeReason ? ` (${report.modeReason})` : ''
   if (report.mode === 'offline') {
-    return `Facts read from ${plural(report.factSources.length, 'file')}${why}.`
+    return `Facts read from ${plural(report.factSources.length, 'file')}${modeNote}.`
   }
   const live = report.live
-  const who = live?.gateArn ? ` as ${live.gateArn}` : ''
+  const identity = live?.gateArn ? ` as ${live.gateArn}` : ''
   const calls = live?.calls ?? []
   const total = calls.reduce((sum, entry) => sum + entry.calls, 0)
   const retried = calls.reduce((sum, entry) => sum + entry.attempts - entry.calls, 0)
@@ -168,7 +171,7 @@ export function describeFactsOrigin(report: CheckReport): string {
     .join(', ')
   const files =
     report.factSources.length > 0 ? `, plus ${plural(report.factSources.length, 'fact file')}` : ''
-  return `Facts read live from AWS${who}${why}: ${plural(total, 'call')} (${list})${extra ? `; ${extra}` : ''}${files}.`
+  return `Facts read live from AWS${identity}${modeNote}: ${plural(total, 'call')} (${list})${extra ? `; ${extra}` : ''}${files}.`
 }
 
 /**
@@ -185,4 +188,21 @@ export function describeDryRun(report: CheckReport): string | undefined {
   const skipped = confirmed.length - checked.length
   if (skipped > 0) parts.push(`${skipped} not checked`)
   return `KMS DryRun: ${parts.join(', ')}.`
+}
+
+/**
+ * Says what the change does compared with its base, such as `Compared with git revision
+ * abc123, this change breaks 2 results and fixes 1.`; undefined without a baseline.
+ */
+export function describeBaseline(report: CheckReport): string | undefined {
+  const baseline = report.baseline
+  if (!baseline) return undefined
+  const breaks = report.results.filter((result) => result.change === 'breaks')
+  const listed = breaks.map((result) => `${result.expectation} (${result.action})`).join('; ')
+  const effect =
+    breaks.length > 0
+      ? `this change breaks ${plural(breaks.length, 'result')}: ${listed}`
+      : 'this change breaks no result'
+  const fixes = baseline.fixes > 0 ? `, and it fixes ${plural(baseline.fixes, 'result')}` : ''
+  return `Compared with ${baseline.source}, ${effect}${fixes}.`
 }

@@ -5,6 +5,7 @@
  */
 import type {
   AwsCallCount,
+  Baseline,
   CheckReport,
   DryRunConfirmation,
   ExpectationResult,
@@ -24,7 +25,7 @@ import type {
   ResolvedPrincipal,
   StatementRef
 } from '../engine/decision.js'
-import type { SourceLocation } from '../engine/model.js'
+import type { PolicyOrigin, SourceLocation } from '../engine/model.js'
 
 /** How to order one object type: its fields in print order and the shapes of nested objects. */
 interface Shape {
@@ -49,6 +50,17 @@ function fieldOrder<T>() {
 const LOCATION: Shape = { fields: fieldOrder<SourceLocation>()(['file', 'line', 'column']) }
 
 const POSITION: Shape = { fields: ['line', 'column'] }
+
+const POLICY_ORIGIN: Shape = {
+  fields: fieldOrder<PolicyOrigin>()([
+    'format',
+    'file',
+    'resource',
+    'statementsLocation',
+    'terraformStyle'
+  ]),
+  nested: { statementsLocation: LOCATION }
+}
 
 const STATEMENT_REF: Shape = {
   fields: fieldOrder<StatementRef>()([
@@ -98,12 +110,23 @@ const PRINCIPAL: Shape = {
     'arn',
     'roleArn',
     'accountId',
-    'partition'
-  ])
+    'partition',
+    'policyOrigin'
+  ]),
+  nested: { policyOrigin: POLICY_ORIGIN }
 }
 
 const KEY: Shape = {
-  fields: fieldOrder<ResolvedKey>()(['input', 'arn', 'accountId', 'region', 'keyId', 'alias'])
+  fields: fieldOrder<ResolvedKey>()([
+    'input',
+    'arn',
+    'accountId',
+    'region',
+    'keyId',
+    'alias',
+    'policyOrigin'
+  ]),
+  nested: { policyOrigin: POLICY_ORIGIN }
 }
 
 const EVALUATION: Shape = {
@@ -141,10 +164,17 @@ const REMEDIATION_CHANGE: Shape = {
     'target',
     'description',
     'statement',
-    'statements'
+    'statements',
+    'location',
+    'snippet'
   ]),
   // The statement is meant to be pasted into a policy, so it keeps the order it was written in.
-  nested: { statement: 'verbatim', statements: STATEMENT_REF }
+  nested: {
+    statement: 'verbatim',
+    statements: STATEMENT_REF,
+    location: LOCATION,
+    snippet: { fields: ['language', 'text'] }
+  }
 }
 
 const REMEDIATION: Shape = {
@@ -166,6 +196,8 @@ const RESULT: Shape = {
     'manifestLocation',
     'remediation',
     'dryRun',
+    'baseStatus',
+    'change',
     'evidence'
   ]),
   nested: {
@@ -193,6 +225,7 @@ const REPORT: Shape = {
     'mode',
     'modeReason',
     'live',
+    'baseline',
     'factSources',
     'passed',
     'failOnUnknown',
@@ -209,6 +242,10 @@ const REPORT: Shape = {
           fields: fieldOrder<AwsCallCount>()(['operation', 'calls', 'attempts', 'failures'])
         }
       }
+    },
+    baseline: {
+      fields: fieldOrder<Baseline>()(['source', 'counts', 'breaks', 'fixes']),
+      nested: { counts: COUNTS }
     },
     counts: COUNTS,
     results: RESULT,

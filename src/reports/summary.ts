@@ -15,6 +15,7 @@ import { codeBlock, escapeHtml, escapeMarkdown, inlineCode } from './escape.js'
 import {
   closedLockChecks,
   decidingStatements,
+  describeBaseline,
   describeDryRun,
   describeFactsOrigin,
   describeGate,
@@ -123,6 +124,9 @@ function renderHeadline(report: CheckReport): string {
     `**${formatCounts(report.counts)}** (${plural(results, 'result')} from ` +
       `${plural(expectations, 'expectation')} in ` +
       `${inlineCode(report.manifest)}). ${describeGate(report)}`,
+    ...(describeBaseline(report)
+      ? ['', `**${escapeMarkdown(describeBaseline(report) ?? '')}**`]
+      : []),
     '',
     escapeMarkdown([describeFactsOrigin(report), describeDryRun(report)].filter(Boolean).join(' '))
   ].join('\n')
@@ -317,7 +321,9 @@ function renderChange(change: RemediationChange, number: number): string {
     `**Change ${number}: ${change.side}**${account} on ${inlineCode(change.target)}`,
     escapeMarkdown(change.description)
   ]
-  if (change.statement) parts.push(codeBlock(JSON.stringify(change.statement, null, 2), 'json'))
+  if (change.snippet) parts.push(codeBlock(change.snippet.text, change.snippet.language))
+  else if (change.statement)
+    parts.push(codeBlock(JSON.stringify(change.statement, null, 2), 'json'))
   if (change.statements && change.statements.length > 0) {
     const refs = change.statements.map((ref) => `- ${describeStatementMarkdown(ref)}`)
     parts.push(['Statements to remove or narrow:', '', ...refs].join('\n'))

@@ -14,6 +14,7 @@ import {
   closedLockChecks,
   decidingStatements,
   describeActualValues,
+  describeBaseline,
   describeDryRun,
   describeFactsOrigin,
   describeGate,
@@ -51,6 +52,8 @@ export function renderText(report: CheckReport, options: TextOptions): string {
   const palette = createPalette(options.color)
   const ordered = orderResults(safeReport.results)
   const sections: string[] = []
+  const baseline = describeBaseline(safeReport)
+  if (baseline) sections.push(wrap(baseline, '', INDENT).join('\n'))
 
   for (const group of groupSameOutcome(
     ordered.filter((candidate) => candidate.status !== 'pass')
@@ -252,10 +255,9 @@ function renderChange(change: RemediationChange, number: number): string[] {
     ...wrap(change.description, body, body)
   ]
 
-  if (change.statement) {
-    const json = JSON.stringify(change.statement, null, 2)
-    lines.push(...json.split('\n').map((line) => `${body}${line}`))
-  }
+  const code =
+    change.snippet?.text ?? (change.statement && JSON.stringify(change.statement, null, 2))
+  if (code) lines.push(...code.split('\n').map((line) => `${body}${line}`))
   if (change.statements && change.statements.length > 0) {
     lines.push(`${body}Statements to remove or narrow:`)
     for (const ref of change.statements)

@@ -44,13 +44,29 @@ interface Credentials {
   expiration?: Date
 }
 
-/**
- * Calls sts:GetCallerIdentity once with the default credential chain and prepares the
- * clients. Roles are assumed on first use, once per account. No endpoint is set here: the
- * SDK takes `AWS_ENDPOINT_URL` from the environment when it is set.
- */
 /** Defaults of the live options: concurrent calls, SDK attempts per call, timeout per attempt (ms). */
 export const LIVE_DEFAULTS = { concurrency: 4, maxAttempts: 5, requestTimeoutMs: 10_000 }
+
+/**
+ * The maximum backoff the SDK's standard retry mode waits before one retry, in ms
+ * (`MAXIMUM_RETRY_DELAY` of `@smithy/core` 3.41, the retry code of `@aws-sdk/*` 3.1178).
+ */
+export const SDK_MAX_RETRY_DELAY_MS = 20_000
+
+/**
+ * Returns the deadline of one call with all its attempts, in ms: per attempt the connection
+ * timeout and the request timeout (both `requestTimeoutMs`), plus the longest backoff
+ * before each retry. With the defaults (5 attempts, 10 s) that is 5 x 2 x 10 s + 4 x 20 s
+ * = 180 s. The SDK's request timeout only measures silence on the socket, so without this
+ * deadline a response that trickles in never times out. A call that stays silent fails
+ * first with the SDK's own `TimeoutError`.
+ */
+export function callTimeoutMs(
+  settings: Pick<ClientSettings, 'maxAttempts' | 'requestTimeoutMs'>
+): number {
+  const attempts = Math.max(1, settings.maxAttempts)
+  return attempts * 2 * settings.requestTimeoutMs + (attempts - 1) * SDK_MAX_RETRY_DELAY_MS
+}
 
 /**
  * The settings every AWS client of a run gets: the SDK's standard retry mode (backoff with
@@ -71,6 +87,11 @@ export function sdkClientSettings(
   }
 }
 
+/**
+ * Calls sts:GetCallerIdentity once with the default credential chain and prepares the
+ * clients. Roles are assumed on first use, once per account. No endpoint is set here: the
+ * SDK takes `AWS_ENDPOINT_URL` from the environment when it is set.
+ */
 export async function openLiveClients(
   settings: ClientSettings,
   context: CallContext
@@ -86,8 +107,8 @@ export async function openLiveClients(
   const regionOption = settings.region ? { region: settings.region } : {}
   const sts = track(new STSClient({ ...common, ...regionOption }))
 
-  const identity = await callAws(context, 'sts:GetCallerIdentity', () =>
-    sts.send(new GetCallerIdentityCommand({}))
+  const identity = await callAws(context, 'sts:GetCallerIdentity', (abortSignal) =>
+    sts.send(new GetCallerIdentityCommand({}), { abortSignal })
   )
   const gateIdentity =
     identity.ok && identity.value.Arn && identity.value.Account
@@ -118,8 +139,10 @@ export async function openLiveClients(
 
   const accounts = new Map<string, Promise<AccountAccess | { reason: string }>>()
   const assume = async (accountId: string, roleArn: string) => {
-    const assumed = await callAws(context, 'sts:AssumeRole', () =>
-      sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'kms-access-gate' }))
+    const assumed = await callAws(context, 'sts:AssumeRole', (abortSignal) =>
+      sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'kms-access-gate' }), {
+        abortSignal
+      })
     )
     if (!assumed.ok) {
       const gate = gateIdentity ? roleArnOfIdentity(gateIdentity.arn) : 'the gate credentials'

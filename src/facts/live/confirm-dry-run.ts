@@ -18,7 +18,7 @@ import {
   failureText
 } from './aws-call.js'
 import { CallRecorder, type CallSummary } from './call-summary.js'
-import { LIVE_DEFAULTS, roleArnOfIdentity, sdkClientSettings } from './clients.js'
+import { callTimeoutMs, LIVE_DEFAULTS, roleArnOfIdentity, sdkClientSettings } from './clients.js'
 import { canonicalContext } from './context-entries.js'
 import { buildDryRunRequest, type DryRunRequest } from './dry-run-requests.js'
 import type { LiveOptions } from './read-live-facts.js'
@@ -59,7 +59,8 @@ export async function confirmWithDryRun(
 ): Promise<{ confirmations: Map<number, DryRunConfirmation>; calls: CallSummary }> {
   const context: CallContext = {
     recorder: new CallRecorder(),
-    limit: pLimit(options.concurrency ?? LIVE_DEFAULTS.concurrency)
+    limit: pLimit(options.concurrency ?? LIVE_DEFAULTS.concurrency),
+    callTimeoutMs: callTimeoutMs(attemptSettings(options))
   }
   const sessions = new RoleSessions(options, context)
   const sent = new Map<string, Promise<KmsVerdict>>()
@@ -74,6 +75,14 @@ export async function confirmWithDryRun(
     sessions.destroy()
   }
   return { confirmations, calls: context.recorder.summary() }
+}
+
+/** Returns the attempts and the timeout per attempt of the options, with the defaults filled in. */
+function attemptSettings(options: LiveOptions) {
+  return {
+    maxAttempts: options.maxAttempts ?? LIVE_DEFAULTS.maxAttempts,
+    requestTimeoutMs: options.requestTimeoutMs ?? LIVE_DEFAULTS.requestTimeoutMs
+  }
 }
 
 /** KMS's verdict on one request, or why there is none. */
@@ -175,8 +184,8 @@ async function askKms(
 
   const subject = `${target.action} on ${target.keyArn} as ${roleArn}`
   const client = session.kms(region)
-  const result = await callAws(sessions.context, request.operation, () =>
-    sendForVerdict(request, client)
+  const result = await callAws(sessions.context, request.operation, (abortSignal) =>
+    sendForVerdict(request, client, abortSignal)
   )
   if (!result.ok) return { kms: 'not-checked', detail: failureText(result.failure, subject) }
   const { verdict } = result.value
@@ -204,10 +213,11 @@ const VERDICT_CODES = new Set([
  */
 async function sendForVerdict(
   request: DryRunRequest,
-  client: KMSClient
+  client: KMSClient,
+  abortSignal: AbortSignal
 ): Promise<{ $metadata?: { attempts?: number }; verdict?: AwsFailure }> {
   try {
-    const output = await request.send(client)
+    const output = await request.send(client, abortSignal)
     return { $metadata: output.$metadata ?? {} }
   } catch (error) {
     const failure = describeFailure(request.operation, error)
@@ -300,9 +310,10 @@ class RoleSessions {
   }
 
   private async startSession(roleArn: string): Promise<RoleSession | { reason: string }> {
-    const assumed = await callAws(this.context, 'sts:AssumeRole', () =>
+    const assumed = await callAws(this.context, 'sts:AssumeRole', (abortSignal) =>
       this.sts.send(
-        new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: DRY_RUN_SESSION_NAME })
+        new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: DRY_RUN_SESSION_NAME }),
+        { abortSignal }
       )
     )
     if (!assumed.ok) {
@@ -340,8 +351,8 @@ class RoleSessions {
 
   /** Returns the role ARN of the gate's credentials, or a description when it is unknown. */
   private nameGate(): Promise<string> {
-    this.gateArn ??= callAws(this.context, 'sts:GetCallerIdentity', () =>
-      this.sts.send(new GetCallerIdentityCommand({}))
+    this.gateArn ??= callAws(this.context, 'sts:GetCallerIdentity', (abortSignal) =>
+      this.sts.send(new GetCallerIdentityCommand({}), { abortSignal })
     ).then((identity) =>
       identity.ok && identity.value.Arn
         ? roleArnOfIdentity(identity.value.Arn)
@@ -351,10 +362,7 @@ class RoleSessions {
   }
 
   private clientSettings() {
-    return sdkClientSettings({
-      maxAttempts: this.options.maxAttempts ?? LIVE_DEFAULTS.maxAttempts,
-      requestTimeoutMs: this.options.requestTimeoutMs ?? LIVE_DEFAULTS.requestTimeoutMs
-    })
+    return sdkClientSettings(attemptSettings(this.options))
   }
 
   private track<T extends { destroy(): void }>(client: T): T {

@@ -13,6 +13,7 @@ const BOOLEAN_KEYS = new Set([
   'aws:securetransport',
   'aws:viaawsservice',
   'aws:principalisawsservice',
+  'kms:bypasspolicylockoutsafetycheck',
   'kms:grantisforawsresource',
   'kms:multiregion',
   'kms:reencryptonsamekey'
@@ -31,7 +32,8 @@ const MULTI_VALUE_KEYS = new Set([
   'aws:principalservicenameslist',
   'aws:principalorgpaths',
   'kms:resourcealiases',
-  'kms:grantoperations'
+  'kms:grantoperations',
+  'kms:encryptioncontextkeys'
 ])
 
 const IP_KEYS = new Set(['aws:sourceip', 'aws:vpcsourceip'])
@@ -64,32 +66,34 @@ export function contextAsLists(context: RequestContext): Record<string, string[]
 
 /**
  * Builds the entries: the expectation's context, then each implicit value whose key the
- * context does not set (condition keys are case-insensitive).
+ * context does not set (condition keys are case-insensitive). Each entry is typed by its
+ * condition key.
  */
 export function buildContextEntries(
   context: RequestContext,
-  implicit: Record<string, string>
+  implicit: RequestContext
 ): ContextEntry[] {
   const lists = contextAsLists(context)
-  const entries: ContextEntry[] = Object.entries(lists).map(([key, values]) => ({
+  const contextKeys = new Set(Object.keys(lists).map((key) => key.toLowerCase()))
+  const implicitLists = Object.entries(contextAsLists(implicit)).filter(
+    ([key]) => !contextKeys.has(key.toLowerCase())
+  )
+  return [...Object.entries(lists), ...implicitLists].map(([key, values]) => ({
     ContextKeyName: key,
     ContextKeyValues: values,
     ContextKeyType: contextKeyType(key, values.length)
   }))
-  const contextKeys = new Set(Object.keys(lists).map((key) => key.toLowerCase()))
-  for (const [key, value] of Object.entries(implicit)) {
-    if (contextKeys.has(key.toLowerCase())) continue
-    entries.push({ ContextKeyName: key, ContextKeyValues: [value], ContextKeyType: 'string' })
-  }
-  return entries
 }
 
-/** Serialises a context with sorted keys, so equal contexts give equal text. */
+/**
+ * Serialises a context so that contexts IAM evaluates alike give equal text: key names in
+ * lower case (IAM compares condition key names case-insensitively) and sorted, values in
+ * their order and case (values are compared as given).
+ */
 export function canonicalContext(context: RequestContext): string {
-  const lists = contextAsLists(context)
-  return JSON.stringify(
-    Object.keys(lists)
-      .sort()
-      .map((key) => [key, lists[key]])
+  const lists = Object.entries(contextAsLists(context)).map(
+    ([key, values]) => [key.toLowerCase(), values] as const
   )
+  lists.sort(([left], [right]) => left.localeCompare(right, 'en'))
+  return JSON.stringify(lists)
 }

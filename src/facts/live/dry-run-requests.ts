@@ -36,7 +36,8 @@ import type { RequestContext } from '../../inputs/settings.js'
 export interface DryRunRequest {
   /** The KMS API operation, such as `kms:Decrypt`, under which the call is counted. */
   operation: string
-  send(client: KMSClient): Promise<{ $metadata?: { attempts?: number } }>
+  /** Sends the request; `abortSignal` ends the call at the run's call deadline. */
+  send(client: KMSClient, abortSignal: AbortSignal): Promise<{ $metadata?: { attempts?: number } }>
   /**
    * Set when an AccessDeniedException does not show which permission is missing, because
    * the request needs a second permission on the same key besides the expectation's action.
@@ -288,7 +289,7 @@ const PLAN_LIST: OperationPlan[] = [
   symmetricPlan('kms:Decrypt', 'kms:Decrypt', (input, values) => {
     const algorithm = encryptionAlgorithm(input, values)
     if (isReason(algorithm)) return algorithm
-    return dryRun('kms:Decrypt', (client) =>
+    return dryRun('kms:Decrypt', (client, abortSignal) =>
       client.send(
         new DecryptCommand({
           KeyId: input.keyArn,
@@ -297,14 +298,15 @@ const PLAN_LIST: OperationPlan[] = [
           DryRunModifiers: IGNORE_CIPHERTEXT,
           ...(algorithm && { EncryptionAlgorithm: algorithm }),
           ...(values.encryptionContext && { EncryptionContext: values.encryptionContext })
-        })
+        }),
+        { abortSignal }
       )
     )
   }),
   symmetricPlan('kms:Encrypt', 'kms:Encrypt', (input, values) => {
     const algorithm = encryptionAlgorithm(input, values)
     if (isReason(algorithm)) return algorithm
-    return dryRun('kms:Encrypt', (client) =>
+    return dryRun('kms:Encrypt', (client, abortSignal) =>
       client.send(
         new EncryptCommand({
           KeyId: input.keyArn,
@@ -312,7 +314,8 @@ const PLAN_LIST: OperationPlan[] = [
           DryRun: true,
           ...(algorithm && { EncryptionAlgorithm: algorithm }),
           ...(values.encryptionContext && { EncryptionContext: values.encryptionContext })
-        })
+        }),
+        { abortSignal }
       )
     )
   }),
@@ -328,7 +331,7 @@ const PLAN_LIST: OperationPlan[] = [
         // kms:ReEncryptTo on the destination key, and both are this key here.
         return dryRun(
           'kms:ReEncrypt',
-          (client) =>
+          (client, abortSignal) =>
             client.send(
               new ReEncryptCommand({
                 SourceKeyId: input.keyArn,
@@ -344,7 +347,8 @@ const PLAN_LIST: OperationPlan[] = [
                   SourceEncryptionContext: values.encryptionContext,
                   DestinationEncryptionContext: values.encryptionContext
                 })
-              })
+              }),
+              { abortSignal }
             ),
           `a ReEncrypt dry run also needs ${other} on the same key, so a denial does not show which of the two is missing`
         )
@@ -364,10 +368,10 @@ const PLAN_LIST: OperationPlan[] = [
         DryRun: true,
         ...(values.encryptionContext && { EncryptionContext: values.encryptionContext })
       }
-      return dryRun(`kms:${name}`, (client) =>
+      return dryRun(`kms:${name}`, (client, abortSignal) =>
         name === 'GenerateDataKey'
-          ? client.send(new GenerateDataKeyCommand(request))
-          : client.send(new GenerateDataKeyWithoutPlaintextCommand(request))
+          ? client.send(new GenerateDataKeyCommand(request), { abortSignal })
+          : client.send(new GenerateDataKeyWithoutPlaintextCommand(request), { abortSignal })
       )
     }
   })),
@@ -385,10 +389,10 @@ const PLAN_LIST: OperationPlan[] = [
         DryRun: true,
         ...(values.encryptionContext && { EncryptionContext: values.encryptionContext })
       }
-      return dryRun(`kms:${name}`, (client) =>
+      return dryRun(`kms:${name}`, (client, abortSignal) =>
         name === 'GenerateDataKeyPair'
-          ? client.send(new GenerateDataKeyPairCommand(request))
-          : client.send(new GenerateDataKeyPairWithoutPlaintextCommand(request))
+          ? client.send(new GenerateDataKeyPairCommand(request), { abortSignal })
+          : client.send(new GenerateDataKeyPairWithoutPlaintextCommand(request), { abortSignal })
       )
     }
   })),
@@ -409,10 +413,10 @@ const PLAN_LIST: OperationPlan[] = [
         ...(messageType && { MessageType: messageType as MessageType }),
         DryRun: true
       }
-      return dryRun(`kms:${name}`, (client) =>
+      return dryRun(`kms:${name}`, (client, abortSignal) =>
         name === 'Sign'
-          ? client.send(new SignCommand(request))
-          : client.send(new VerifyCommand({ ...request, Signature: DUMMY_BYTES }))
+          ? client.send(new SignCommand(request), { abortSignal })
+          : client.send(new VerifyCommand({ ...request, Signature: DUMMY_BYTES }), { abortSignal })
       )
     }
   })),
@@ -430,10 +434,10 @@ const PLAN_LIST: OperationPlan[] = [
         MacAlgorithm: algorithm,
         DryRun: true
       }
-      return dryRun(`kms:${name}`, (client) =>
+      return dryRun(`kms:${name}`, (client, abortSignal) =>
         name === 'GenerateMac'
-          ? client.send(new GenerateMacCommand(request))
-          : client.send(new VerifyMacCommand({ ...request, Mac: DUMMY_BYTES }))
+          ? client.send(new GenerateMacCommand(request), { abortSignal })
+          : client.send(new VerifyMacCommand({ ...request, Mac: DUMMY_BYTES }), { abortSignal })
       )
     }
   })),
@@ -455,14 +459,15 @@ const PLAN_LIST: OperationPlan[] = [
         type: 'spki',
         format: 'der'
       })
-      return dryRun('kms:DeriveSharedSecret', (client) =>
+      return dryRun('kms:DeriveSharedSecret', (client, abortSignal) =>
         client.send(
           new DeriveSharedSecretCommand({
             KeyId: input.keyArn,
             KeyAgreementAlgorithm: 'ECDH',
             PublicKey: new Uint8Array(publicKey),
             DryRun: true
-          })
+          }),
+          { abortSignal }
         )
       )
     }
@@ -484,7 +489,7 @@ const PLAN_LIST: OperationPlan[] = [
             "a CreateGrant request needs the grantee and the grant operations; give kms:GranteePrincipal and kms:GrantOperations in the expectation's context"
         }
       }
-      return dryRun('kms:CreateGrant', (client) =>
+      return dryRun('kms:CreateGrant', (client, abortSignal) =>
         client.send(
           new CreateGrantCommand({
             KeyId: input.keyArn,
@@ -492,7 +497,8 @@ const PLAN_LIST: OperationPlan[] = [
             Operations: operations as GrantOperation[],
             ...(retiring && { RetiringPrincipal: retiring }),
             DryRun: true
-          })
+          }),
+          { abortSignal }
         )
       )
     }

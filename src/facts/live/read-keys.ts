@@ -18,7 +18,7 @@ import { type AwsResult, type CallContext, callAws } from './aws-call.js'
 import { toCliJson } from './cli-json.js'
 import type { AccountAccess, LiveClients } from './clients.js'
 import { accountGap, kmsGap } from './gap-reasons.js'
-import { readAllPages } from './pages.js'
+import { type Page, readAllPages } from './pages.js'
 import { findKeyPolicyTests, type KeyPolicyTests } from './policy-tests.js'
 import type { KeyReference } from './references.js'
 
@@ -112,8 +112,10 @@ async function describe(
     gaps.push(accountGap('key', reference.written, access.reason, place))
     return undefined
   }
-  const output = await callAws(context, 'kms:DescribeKey', () =>
-    access.kms(reference.region).send(new DescribeKeyCommand({ KeyId: reference.keyId }))
+  const output = await callAws(context, 'kms:DescribeKey', (abortSignal) =>
+    access
+      .kms(reference.region)
+      .send(new DescribeKeyCommand({ KeyId: reference.keyId }), { abortSignal })
   )
   if (!output.ok) {
     const gap = kmsGap('key', reference.written, output.failure, access.gateArn, access.accountId)
@@ -155,16 +157,14 @@ async function readKeyParts(
 
   const value: Record<string, unknown> = { KeyMetadata: toCliJson(metadata) }
   const [policy, grants] = await Promise.all([
-    callAws(context, 'kms:GetKeyPolicy', () =>
-      kms.send(new GetKeyPolicyCommand({ KeyId: arn, PolicyName: 'default' }))
+    callAws(context, 'kms:GetKeyPolicy', (abortSignal) =>
+      kms.send(new GetKeyPolicyCommand({ KeyId: arn, PolicyName: 'default' }), { abortSignal })
     ),
-    readAllPages(context, 'kms:ListGrants', async (marker) => {
-      const page = await kms.send(new ListGrantsCommand({ KeyId: arn, Marker: marker }))
-      return {
-        items: page.Grants ?? [],
-        next: page.Truncated ? page.NextMarker : undefined,
-        $metadata: page.$metadata
-      }
+    readAllPages(context, 'kms:ListGrants', async (marker, abortSignal) => {
+      const page = await kms.send(new ListGrantsCommand({ KeyId: arn, Marker: marker }), {
+        abortSignal
+      })
+      return kmsPage(page.Grants, page)
     })
   ])
 
@@ -210,13 +210,11 @@ function readAliases(
   kms: ReturnType<AccountAccess['kms']>,
   context: CallContext
 ): Promise<AwsResult<unknown[]>> {
-  return readAllPages(context, 'kms:ListAliases', async (marker) => {
-    const page = await kms.send(new ListAliasesCommand({ KeyId: arn, Marker: marker }))
-    return {
-      items: page.Aliases ?? [],
-      next: page.Truncated ? page.NextMarker : undefined,
-      $metadata: page.$metadata
-    }
+  return readAllPages(context, 'kms:ListAliases', async (marker, abortSignal) => {
+    const page = await kms.send(new ListAliasesCommand({ KeyId: arn, Marker: marker }), {
+      abortSignal
+    })
+    return kmsPage(page.Aliases, page)
   })
 }
 
@@ -225,12 +223,23 @@ function readTags(
   kms: ReturnType<AccountAccess['kms']>,
   context: CallContext
 ): Promise<AwsResult<unknown[]>> {
-  return readAllPages(context, 'kms:ListResourceTags', async (marker) => {
-    const page = await kms.send(new ListResourceTagsCommand({ KeyId: arn, Marker: marker }))
-    return {
-      items: page.Tags ?? [],
-      next: page.Truncated ? page.NextMarker : undefined,
-      $metadata: page.$metadata
-    }
+  return readAllPages(context, 'kms:ListResourceTags', async (marker, abortSignal) => {
+    const page = await kms.send(new ListResourceTagsCommand({ KeyId: arn, Marker: marker }), {
+      abortSignal
+    })
+    return kmsPage(page.Tags, page)
   })
+}
+
+/** Reduces a KMS list output to a page: its items, `Truncated` and `NextMarker`. */
+function kmsPage<T>(
+  items: T[] | undefined,
+  output: { Truncated?: boolean; NextMarker?: string; $metadata?: { attempts?: number } }
+): Page<T> {
+  return {
+    items: items ?? [],
+    truncated: output.Truncated === true,
+    next: output.NextMarker,
+    $metadata: output.$metadata
+  }
 }

@@ -15,7 +15,7 @@ import type { Expectation, ManifestDefaults } from '../../inputs/settings.js'
 import type { FactDocument } from '../fact-types.js'
 import type { CallContext } from './aws-call.js'
 import { CallRecorder, type CallSummary } from './call-summary.js'
-import { LIVE_DEFAULTS, type LiveClients, openLiveClients } from './clients.js'
+import { callTimeoutMs, LIVE_DEFAULTS, type LiveClients, openLiveClients } from './clients.js'
 import { canonicalContext } from './context-entries.js'
 import { planReads, type ReadPlan, uniqueGaps } from './plan.js'
 import { type KeyReadResult, readKeys, referenceId } from './read-keys.js'
@@ -35,7 +35,10 @@ export interface LiveOptions {
   concurrency?: number
   /** SDK attempts per call including retries (default 5; standard retry mode with backoff). */
   maxAttempts?: number
-  /** Per-attempt socket timeout in ms (default 10000). */
+  /**
+   * Per-attempt socket timeout in ms (default 10000). Each call as a whole, retries
+   * included, is also bounded (see `callTimeoutMs`).
+   */
   requestTimeoutMs?: number
 }
 
@@ -69,17 +72,17 @@ export async function startLiveRun(
   defaults: ManifestDefaults,
   options: LiveOptions
 ): Promise<LiveRun> {
+  const attempts = {
+    maxAttempts: options.maxAttempts ?? LIVE_DEFAULTS.maxAttempts,
+    requestTimeoutMs: options.requestTimeoutMs ?? LIVE_DEFAULTS.requestTimeoutMs
+  }
   const context: CallContext = {
     recorder: new CallRecorder(),
-    limit: pLimit(options.concurrency ?? LIVE_DEFAULTS.concurrency)
+    limit: pLimit(options.concurrency ?? LIVE_DEFAULTS.concurrency),
+    callTimeoutMs: callTimeoutMs(attempts)
   }
   const clients = await openLiveClients(
-    {
-      region: options.region ?? defaults.region,
-      maxAttempts: options.maxAttempts ?? LIVE_DEFAULTS.maxAttempts,
-      requestTimeoutMs: options.requestTimeoutMs ?? LIVE_DEFAULTS.requestTimeoutMs,
-      accountRoles: options.accountRoles
-    },
+    { region: options.region ?? defaults.region, ...attempts, accountRoles: options.accountRoles },
     context
   )
   return { context, clients, plan: planReads(expectations, defaults, options.region) }
@@ -169,6 +172,7 @@ function simulationGroups(
   principals: Map<string, ReadPrincipal>
 ): SimulationGroup[] {
   const groups = new Map<string, SimulationGroup>()
+  const keyObjects = new Map(keys.documents.map((document) => [document.keyArn, document.value]))
   for (const planned of plan.expectations) {
     if (!planned.entity || !planned.key) continue
     const principal = principals.get(entityId(planned.entity))
@@ -181,7 +185,7 @@ function simulationGroups(
     const id = `${principal.arn}\u0000${canonicalContext(context)}`
     let group = groups.get(id)
     if (!group) {
-      group = { principal, context, actions: [], keyArns: [] }
+      group = { principal, context, actions: [], keyArns: [], keys: keyObjects }
       groups.set(id, group)
     }
     for (const action of actions) {

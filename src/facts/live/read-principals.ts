@@ -97,13 +97,17 @@ interface EntityDetails {
 
 async function getEntity(entity: SimulatedPrincipal, access: AccountAccess, context: CallContext) {
   if (entity.kind === 'role') {
-    return callAws(context, 'iam:GetRole', async (): Promise<EntityDetails> => {
-      const output = await access.iam.send(new GetRoleCommand({ RoleName: entity.name }))
+    return callAws(context, 'iam:GetRole', async (abortSignal): Promise<EntityDetails> => {
+      const output = await access.iam.send(new GetRoleCommand({ RoleName: entity.name }), {
+        abortSignal
+      })
       return { ...output.Role, id: output.Role?.RoleId, $metadata: output.$metadata }
     })
   }
-  return callAws(context, 'iam:GetUser', async (): Promise<EntityDetails> => {
-    const output = await access.iam.send(new GetUserCommand({ UserName: entity.name }))
+  return callAws(context, 'iam:GetUser', async (abortSignal): Promise<EntityDetails> => {
+    const output = await access.iam.send(new GetUserCommand({ UserName: entity.name }), {
+      abortSignal
+    })
     return { ...output.User, id: output.User?.UserId, $metadata: output.$metadata }
   })
 }

@@ -1,7 +1,7 @@
 /**
- * iam:SimulatePrincipalPolicy for one principal and one request context, with every
- * action and key of that group in one request, read into `SimulatedResult`s per action
- * and key.
+ * iam:SimulatePrincipalPolicy for one principal and one request context, with the actions
+ * and keys of that group in as few requests as their implicit contexts allow, read into
+ * `SimulatedResult`s per action and key.
  */
 import {
   type EvaluationResult,
@@ -16,10 +16,10 @@ import type {
   SimulatedStatement
 } from '../../engine/model.js'
 import type { RequestContext } from '../../inputs/settings.js'
-import { parseArn } from '../arn.js'
 import type { CallContext } from './aws-call.js'
-import { buildContextEntries, contextAsLists } from './context-entries.js'
+import { buildContextEntries, canonicalContext, contextAsLists } from './context-entries.js'
 import { iamGap } from './gap-reasons.js'
+import { implicitContext, type KeyObject } from './implicit-context.js'
 import { readAllPages } from './pages.js'
 import type { ReadPrincipal } from './read-principals.js'
 
@@ -31,13 +31,25 @@ export interface SimulationGroup {
   /** Actions as written, without duplicates that differ only in case. */
   actions: string[]
   keyArns: string[]
+  /** Key objects read live, by key ARN; a key DescribeKey did not resolve has none. */
+  keys: Map<string, KeyObject>
+}
+
+/** One SimulatePrincipalPolicy request: the action and key pairs that share an implicit context. */
+interface SimulationRequest {
+  implicit: RequestContext
+  actions: string[]
+  keyArns: string[]
+  /** The pairs (see `pairId`) whose results this request supplies; it may return results for more. */
+  pairs: Set<string>
 }
 
 /**
  * Runs the simulation of one group and returns its fact, or undefined with gaps pushed
- * when the call failed. The API documents no maximum count of actions or resources per
- * request (only the length of each name), so a group is sent whole. Large responses come
- * in pages, which are followed through `Marker`.
+ * when a call failed. The API documents no maximum count of actions or resources per
+ * request (only the length of each name), so pairs are sent together, one request per
+ * distinct implicit context (usually one for the whole group). Large responses come in
+ * pages, which are followed through `Marker`.
  */
 export async function simulateGroup(
   group: SimulationGroup,
@@ -45,32 +57,26 @@ export async function simulateGroup(
   gaps: FactGap[]
 ): Promise<IamSimulationFact | undefined> {
   const { principal } = group
-  const entries = buildContextEntries(group.context, implicitContext(group))
-  const pages = await readAllPages(context, 'iam:SimulatePrincipalPolicy', async (marker) => {
-    const page = await principal.access.iam.send(
-      new SimulatePrincipalPolicyCommand({
-        PolicySourceArn: principal.arn,
-        ActionNames: group.actions,
-        ResourceArns: group.keyArns,
-        ContextEntries: entries,
-        Marker: marker
-      })
-    )
-    return {
-      items: page.EvaluationResults ?? [],
-      next: page.IsTruncated ? page.Marker : undefined,
-      $metadata: page.$metadata
-    }
-  })
-  if (!pages.ok) {
-    const { gateArn, accountId } = principal.access
-    const gap = iamGap('iam-simulation', principal.arn, pages.failure, gateArn, accountId)
-    for (const subject of principal.written) gaps.push({ ...gap, subject })
-    return undefined
-  }
+  const requests = planRequests(group)
+  const responses = await Promise.all(
+    requests.map((request) => sendSimulation(group, request, context))
+  )
 
-  const results = readEvaluationResults(pages.value, group.actions, group.keyArns)
-  reportMissingResults(group, results, gaps)
+  const results: SimulatedResult[] = []
+  const problems = new Map<string, string>()
+  for (const [index, response] of responses.entries()) {
+    if (!response.ok) {
+      const { gateArn, accountId } = principal.access
+      const gap = iamGap('iam-simulation', principal.arn, response.failure, gateArn, accountId)
+      for (const subject of principal.written) gaps.push({ ...gap, subject })
+      return undefined
+    }
+    const { actions, keyArns, pairs } = requests[index]
+    const read = readSimulation(response.value, actions, keyArns, pairs)
+    results.push(...read.results)
+    for (const [pair, reason] of read.problems) problems.set(pair, reason)
+  }
+  reportMissingResults(group, results, problems, gaps)
   return {
     principalArn: principal.arn,
     context: contextAsLists(group.context),
@@ -79,56 +85,132 @@ export async function simulateGroup(
   }
 }
 
+function sendSimulation(group: SimulationGroup, request: SimulationRequest, context: CallContext) {
+  const { principal } = group
+  const entries = buildContextEntries(group.context, request.implicit)
+  return readAllPages(context, 'iam:SimulatePrincipalPolicy', async (marker, abortSignal) => {
+    const page = await principal.access.iam.send(
+      new SimulatePrincipalPolicyCommand({
+        PolicySourceArn: principal.arn,
+        ActionNames: request.actions,
+        ResourceArns: request.keyArns,
+        ContextEntries: entries,
+        Marker: marker
+      }),
+      { abortSignal }
+    )
+    return {
+      items: page.EvaluationResults ?? [],
+      truncated: page.IsTruncated === true,
+      next: page.Marker,
+      $metadata: page.$metadata
+    }
+  })
+}
+
 /**
- * Values a real request carries whatever the manifest sets: the principal and its
- * account, and the key's account and Region when every key of the group shares them
- * (one request has one Region and one resource account).
+ * Splits the group's action and key pairs by the implicit context each needs, because one
+ * request carries one context for all its pairs.
  */
-function implicitContext(group: SimulationGroup): Record<string, string> {
-  const { fact } = group.principal
-  const implicit: Record<string, string> = {
-    'aws:PrincipalArn': fact.arn,
-    'aws:PrincipalAccount': fact.accountId,
-    'kms:CallerAccount': fact.accountId
+function planRequests(group: SimulationGroup): SimulationRequest[] {
+  const requests = new Map<string, SimulationRequest>()
+  for (const action of group.actions) {
+    for (const keyArn of group.keyArns) {
+      const implicit = implicitContext(
+        group.principal.fact,
+        group.context,
+        action,
+        keyArn,
+        group.keys.get(keyArn)
+      )
+      const id = canonicalContext(implicit)
+      let request = requests.get(id)
+      if (!request) {
+        request = { implicit, actions: [], keyArns: [], pairs: new Set() }
+        requests.set(id, request)
+      }
+      if (!request.actions.includes(action)) request.actions.push(action)
+      if (!request.keyArns.includes(keyArn)) request.keyArns.push(keyArn)
+      request.pairs.add(pairId(action, keyArn))
+    }
   }
-  const keyParts = group.keyArns.map((arn) => parseArn(arn))
-  const regions = new Set(keyParts.map((parts) => parts?.region))
-  const accounts = new Set(keyParts.map((parts) => parts?.accountId))
-  const [region] = regions
-  const [account] = accounts
-  if (regions.size === 1 && region) {
-    implicit['aws:RequestedRegion'] = region
-    if (accounts.size === 1 && account) implicit['aws:ResourceAccount'] = account
-  }
-  return implicit
+  return [...requests.values()]
+}
+
+function pairId(action: string, keyArn: string): string {
+  return `${action}\u0000${keyArn}`
 }
 
 /**
  * Reads both response shapes: one result per action and resource (with
  * `EvalResourceName`), and one per action whose `ResourceSpecificResults` hold the
  * decision per resource. Results for resources not asked about, and decisions the
- * model does not know, are skipped; the missing pair is then reported as a gap.
+ * model does not know, are skipped. A pair whose results contradict each other gets no
+ * result. The caller reports a missing pair as a gap.
  */
 export function readEvaluationResults(
   evaluations: EvaluationResult[],
   actions: string[],
   keyArns: string[]
 ): SimulatedResult[] {
+  return readSimulation(evaluations, actions, keyArns).results
+}
+
+/** The results of a simulation, and why the pairs without a result have none. */
+interface SimulationReading {
+  results: SimulatedResult[]
+  /** Reason by pair (see `pairId`) for the pairs whose results contradict each other. */
+  problems: Map<string, string>
+}
+
+const STRICTNESS = { allowed: 0, implicitDeny: 1, explicitDeny: 2 } as const
+
+/**
+ * Reads the evaluation results of every page of one request. With `ResourceSpecificResults`
+ * the action-level `EvalDecision` is the aggregate over the resources, which the IAM API
+ * Reference defines as the most restrictive of their decisions (explicitDeny over
+ * implicitDeny over allowed), and its `MissingContextValues` apply to each resource. An
+ * action whose aggregate is not that decision gets no result for any of its resources.
+ * Answers for the same pair that repeat (within a page or across pages) collapse when they
+ * are equal, and give no result when they differ.
+ */
+function readSimulation(
+  evaluations: EvaluationResult[],
+  actions: string[],
+  keyArns: string[],
+  pairs?: Set<string>
+): SimulationReading {
   const actionByName = new Map(actions.map((action) => [action.toLowerCase(), action]))
   const requested = new Set(keyArns)
-  const results: SimulatedResult[] = []
+  const candidates = new Map<string, SimulatedResult[]>()
+  const problems = new Map<string, string>()
+  const wanted = (action: string, resourceArn: string | undefined): resourceArn is string =>
+    resourceArn !== undefined &&
+    requested.has(resourceArn) &&
+    (pairs === undefined || pairs.has(pairId(action, resourceArn)))
+
   for (const evaluation of evaluations) {
     const action = actionByName.get((evaluation.EvalActionName ?? '').toLowerCase())
     if (!action) continue
-    const organizations = evaluation.OrganizationsDecisionDetail?.AllowedByOrganizations
     const specific = evaluation.ResourceSpecificResults ?? []
     const perResource =
       specific.length > 0
         ? specific.map((entry) => fromResourceSpecific(entry, evaluation))
         : [fromEvaluation(evaluation)]
+
+    const contradiction =
+      specific.length > 0 ? aggregateProblem(evaluation, perResource) : undefined
+    const organizations = evaluation.OrganizationsDecisionDetail?.AllowedByOrganizations
     for (const entry of perResource) {
-      if (!entry.resourceArn || !requested.has(entry.resourceArn) || !entry.decision) continue
-      results.push({
+      if (!wanted(action, entry.resourceArn)) continue
+      const pair = pairId(action, entry.resourceArn)
+      if (contradiction) {
+        problems.set(pair, contradiction)
+        continue
+      }
+      if (!entry.decision) continue
+      const list = candidates.get(pair) ?? []
+      list.push({
         action,
         resourceArn: entry.resourceArn,
         decision: entry.decision,
@@ -137,9 +219,47 @@ export function readEvaluationResults(
         ...(entry.boundary !== undefined && { allowedByPermissionsBoundary: entry.boundary }),
         ...(organizations !== undefined && { allowedByOrganizations: organizations })
       })
+      candidates.set(pair, list)
     }
   }
-  return results
+
+  const results: SimulatedResult[] = []
+  for (const [pair, list] of candidates) {
+    if (problems.has(pair)) continue
+    const distinct = new Set(list.map((result) => JSON.stringify(result)))
+    if (distinct.size > 1) {
+      const decisions = [...new Set(list.map((result) => result.decision))].join(', ')
+      problems.set(
+        pair,
+        `it returned ${distinct.size} different answers for the same action and key (${decisions})`
+      )
+      continue
+    }
+    results.push(list[0])
+  }
+  return { results, problems }
+}
+
+/**
+ * Returns why an action-level result does not agree with its per-resource results, or
+ * undefined when its `EvalDecision` is the most restrictive of theirs. Per-resource
+ * decisions the model does not know are left out of the comparison, since those
+ * resources get no result anyway.
+ */
+function aggregateProblem(
+  evaluation: EvaluationResult,
+  perResource: ResourceDecision[]
+): string | undefined {
+  const decisions = perResource
+    .map((entry) => entry.decision)
+    .filter((decision) => decision !== undefined)
+  if (decisions.length === 0) return undefined
+  const strictest = decisions.reduce((left, right) =>
+    STRICTNESS[right] > STRICTNESS[left] ? right : left
+  )
+  const aggregate = readDecision(evaluation.EvalDecision)
+  if (aggregate === strictest) return undefined
+  return `its action-level decision ${String(evaluation.EvalDecision)} is not the most restrictive of its per-resource decisions (${[...new Set(decisions)].join(', ')})`
 }
 
 interface ResourceDecision {
@@ -160,18 +280,25 @@ function fromEvaluation(evaluation: EvaluationResult): ResourceDecision {
   }
 }
 
-/** Reads a resource-specific entry, taking the action's boundary detail when the entry has none. */
+/**
+ * Reads a resource-specific entry, taking the action's boundary detail when the entry has
+ * none, and adding the action's missing context values to the entry's.
+ */
 function fromResourceSpecific(
   entry: ResourceSpecificResult,
   evaluation: EvaluationResult
 ): ResourceDecision {
   const boundary =
     entry.PermissionsBoundaryDecisionDetail ?? evaluation.PermissionsBoundaryDecisionDetail
+  // The action-level missing keys are those of the aggregate, so each resource may lack them.
+  const missing = [
+    ...new Set([...(entry.MissingContextValues ?? []), ...(evaluation.MissingContextValues ?? [])])
+  ]
   return {
     resourceArn: entry.EvalResourceName,
     decision: readDecision(entry.EvalResourceDecision),
     statements: entry.MatchedStatements,
-    missing: entry.MissingContextValues,
+    missing,
     boundary: boundary?.AllowedByPermissionsBoundary
   }
 }
@@ -195,21 +322,45 @@ function readStatement(statement: Statement): SimulatedStatement {
   }
 }
 
-/** Pushes a gap for each action and key the simulator returned no usable decision for. */
-function reportMissingResults(group: SimulationGroup, results: SimulatedResult[], gaps: FactGap[]) {
-  const answered = new Set(results.map((result) => `${result.action}\u0000${result.resourceArn}`))
-  const missing = group.actions.flatMap((action) =>
-    group.keyArns
-      .filter((keyArn) => !answered.has(`${action}\u0000${keyArn}`))
-      .map((keyArn) => `${action} on ${keyArn}`)
-  )
-  if (missing.length === 0) return
+/**
+ * Pushes a gap for the actions and keys the simulator returned no usable decision for,
+ * naming those whose answer contradicts itself.
+ */
+function reportMissingResults(
+  group: SimulationGroup,
+  results: SimulatedResult[],
+  problems: Map<string, string>,
+  gaps: FactGap[]
+) {
+  const answered = new Set(results.map((result) => pairId(result.action, result.resourceArn)))
+  const missing: string[] = []
+  const contradicted: string[] = []
+  for (const action of group.actions) {
+    for (const keyArn of group.keyArns) {
+      const pair = pairId(action, keyArn)
+      if (answered.has(pair)) continue
+      const problem = problems.get(pair)
+      if (problem) contradicted.push(`${action} on ${keyArn}: ${problem}`)
+      else missing.push(`${action} on ${keyArn}`)
+    }
+  }
+  if (missing.length === 0 && contradicted.length === 0) return
+
+  const operation = `iam:SimulatePrincipalPolicy for ${group.principal.arn}`
+  const sentences = [
+    ...(missing.length > 0 ? [`${operation} returned no decision for ${missing.join(', ')}.`] : []),
+    ...(contradicted.length > 0
+      ? [
+          `The answer of ${operation} contradicts itself, so it is not used for ${contradicted.join('; ')}.`
+        ]
+      : [])
+  ]
   for (const subject of group.principal.written) {
     gaps.push({
       subject,
       part: 'iam-simulation',
       kind: 'unreadable',
-      reason: `iam:SimulatePrincipalPolicy for ${group.principal.arn} returned no decision for ${missing.join(', ')}`
+      reason: sentences.join(' ')
     })
   }
 }

@@ -110,13 +110,15 @@ async function readAccountDocument(
   const pages = await readAllPages(
     run.context,
     'iam:GetAccountAuthorizationDetails',
-    async (marker) => {
+    async (marker, abortSignal) => {
       const page = await access.iam.send(
-        new GetAccountAuthorizationDetailsCommand({ Marker: marker })
+        new GetAccountAuthorizationDetailsCommand({ Marker: marker }),
+        { abortSignal }
       )
       return {
         items: [page],
-        next: page.IsTruncated ? page.Marker : undefined,
+        truncated: page.IsTruncated === true,
+        next: page.Marker,
         $metadata: page.$metadata
       }
     }

@@ -1,0 +1,303 @@
+/**
+ * State shared by the readers of one plan: the parsed plan, its instances, the `.tf`
+ * files, the unresolved values found so far, and the account and Region of new resources.
+ */
+import type { Policy, PolicyKind, SourceLocation, UnresolvedValue } from '../../../engine/model.js'
+import { InputError } from '../../../inputs/errors.js'
+import { isAccountId, parseArn } from '../../arn.js'
+import { type DocumentReader, isObject, type JsonObject } from '../../document-reader.js'
+import { parseEmbeddedPolicy } from '../../embedded-policy.js'
+import type { FactWarning } from '../../fact-types.js'
+import { parsePolicyDocument } from '../../policy-document.js'
+import { UnresolvedRegistry } from '../unresolved-registry.js'
+import type { HclBlock } from './hcl-scanner.js'
+import { attributeLocation, findResourceBlock, type TfFile } from './locate-address.js'
+import { dataSourceValues, type ResourceInstance } from './plan-resources.js'
+import {
+  configExpressions,
+  expressionReferences,
+  knownAfterApply,
+  type PlannedValue,
+  plannedValue
+} from './plan-values.js'
+import { describeReferences } from './references.js'
+
+/** Values the manifest supplies for templates and plans. */
+export interface IacContext {
+  accountId?: string
+  region?: string
+  partition: string
+  stackName?: string
+  parameters: Record<string, string | string[]>
+  imports: Record<string, string>
+}
+
+/** The declaration of an instance in the `.tf` files, and the file that names it in origins. */
+interface Declaration {
+  block?: HclBlock
+  file: string
+}
+
+export class PlanContext {
+  private readonly registry: UnresolvedRegistry
+  readonly warnings: FactWarning[] = []
+  private readonly declarations = new Map<string, Declaration>()
+
+  constructor(
+    readonly source: string,
+    readonly root: JsonObject,
+    readonly reader: DocumentReader,
+    readonly instances: ResourceInstance[],
+    readonly context: IacContext,
+    private readonly tfFiles: TfFile[]
+  ) {
+    this.registry = new UnresolvedRegistry(source)
+  }
+
+  get partition(): string {
+    return this.context.partition
+  }
+
+  ofType(...types: string[]): ResourceInstance[] {
+    return this.instances.filter((instance) => types.includes(instance.type))
+  }
+
+  value(instance: ResourceInstance, name: string): PlannedValue {
+    return plannedValue(instance, name)
+  }
+
+  /** Returns a known string value, or undefined when it is unknown, absent, null or empty. */
+  knownString(instance: ResourceInstance, name: string): string | undefined {
+    const planned = plannedValue(instance, name)
+    return planned.known && typeof planned.value === 'string' && planned.value !== ''
+      ? planned.value
+      : undefined
+  }
+
+  /** Names the manifest may use for a resource of this plan. */
+  references(instance: ResourceInstance): string[] {
+    return [`${this.source}#${instance.address}`]
+  }
+
+  /** Values known only after apply that this plan's facts contain as markers. */
+  get unresolved(): UnresolvedValue[] {
+    return this.registry.list()
+  }
+
+  /** Records an unresolved value and returns its marker. One expression at one place gives one entry. */
+  addUnresolved(expression: string, location?: SourceLocation): string {
+    return this.registry.marker(expression, location)
+  }
+
+  /**
+   * Records that attribute `name` of `instance` is known only after apply and returns its
+   * marker. `expressions` are those of a nested block when the attribute is in one.
+   */
+  markUnknown(
+    instance: ResourceInstance,
+    name: string,
+    location: SourceLocation | undefined,
+    expressions?: JsonObject
+  ): string {
+    const attribute = name.replace(/\[.*$/, '')
+    const written = expressionReferences(
+      expressions ?? configExpressions(instance.config),
+      attribute.replace(/^.*\./, '')
+    )
+    const subject = `${instance.address}.${name}`
+    return this.addUnresolved(
+      knownAfterApply(subject, describeReferences(this.root, instance.steps, written)),
+      location
+    )
+  }
+
+  warn(message: string, location?: SourceLocation) {
+    this.warnings.push({ code: 'facts', message, ...(location && { location }) })
+  }
+
+  /** Returns the file that declares `instance`: its `.tf` file when found, else the plan. */
+  fileOf(instance: ResourceInstance): string {
+    return this.declaration(instance).file
+  }
+
+  /** Location of the resource block, else of the instance in the plan. */
+  blockLocation(instance: ResourceInstance): SourceLocation | undefined {
+    return this.declaration(instance).block?.location ?? this.reader.locate(instance.values)
+  }
+
+  /** Location of attribute or nested block `name` in the `.tf` file, else the resource block's. */
+  attributeLocation(
+    instance: ResourceInstance,
+    name: string,
+    block?: HclBlock
+  ): SourceLocation | undefined {
+    const resource = this.declaration(instance).block
+    const found = block
+      ? attributeLocation(block, name)
+      : resource && attributeLocation(resource, name)
+    return found ?? block?.location ?? this.blockLocation(instance)
+  }
+
+  /** Returns the nested blocks of type `type` in the resource block of `instance`. */
+  nestedBlocks(instance: ResourceInstance, type: string): HclBlock[] {
+    return this.declaration(instance).block?.blocks.filter((block) => block.type === type) ?? []
+  }
+
+  /**
+   * Parses the policy JSON at `container[key]` (a planned value). Statement locations are
+   * the `.tf` location of the policy attribute when the `.tf` files declare the resource,
+   * because positions inside the plan's one-line JSON string name no line of the configuration; else they
+   * point into the plan.
+   */
+  parsePolicy(
+    instance: ResourceInstance,
+    container: JsonObject,
+    key: string,
+    options: { kind: PolicyKind; name: string; arn?: string; accountId?: string; label: string },
+    attribute: SourceLocation | undefined
+  ): Policy {
+    const policy = parseEmbeddedPolicy(this.reader, container, key, {
+      ...options,
+      partition: this.partition
+    })
+    return this.placePolicy(instance, policy, attribute)
+  }
+
+  /** Parses a policy built here, such as the default key policy, located at `attribute`. */
+  parseBuiltPolicy(
+    instance: ResourceInstance,
+    document: JsonObject,
+    options: { kind: PolicyKind; name: string; accountId?: string; label: string },
+    attribute: SourceLocation | undefined
+  ): Policy {
+    const policy = parsePolicyDocument(document, { ...options, partition: this.partition })
+    return this.placePolicy(instance, policy, attribute)
+  }
+
+  /** Returns the account of new resources: the manifest's, else the one `data.aws_caller_identity` or the plan's ARNs show. */
+  accountId(what: string, location: SourceLocation | undefined): string {
+    if (this.context.accountId) return this.context.accountId
+    const found = this.planAccountId()
+    if (found) return found
+    throw new InputError(
+      `cannot tell the AWS account of ${what}: the plan contains no data.aws_caller_identity and no ARN with an account ID; set the default account in the manifest`,
+      location
+    )
+  }
+
+  /** Returns the Region of a new resource: its provider's `region`, the manifest's, or `data.aws_region`. */
+  region(instance: ResourceInstance, location: SourceLocation | undefined): string {
+    const region = this.providerRegion(instance) ?? this.context.region ?? this.planRegion()
+    if (region) return region
+    throw new InputError(
+      `cannot tell the AWS Region of ${instance.address}: its provider sets no constant region and the plan contains no data.aws_region; set the default region in the manifest`,
+      location
+    )
+  }
+
+  private placePolicy(
+    instance: ResourceInstance,
+    policy: Policy,
+    attribute: SourceLocation | undefined
+  ): Policy {
+    const declaration = this.declaration(instance)
+    const written = declaration.block?.attributes.find(
+      (candidate) =>
+        attribute !== undefined &&
+        candidate.location.line === attribute.line &&
+        candidate.location.column === attribute.column
+    )
+    const style = terraformStyle(written?.valueText)
+    const document =
+      style === 'policy-document' ? this.policyDocumentBlock(written?.valueText ?? '') : undefined
+    const statementsLocation = document ?? attribute ?? this.blockLocation(instance)
+    if (declaration.block && statementsLocation) {
+      for (const statement of policy.statements) statement.location = statementsLocation
+      for (const warning of policy.warnings) warning.location = statementsLocation
+      policy.location = statementsLocation
+    }
+    policy.origin = {
+      format: 'terraform-plan',
+      file: document?.file ?? declaration.file,
+      resource: instance.address,
+      ...(statementsLocation && { statementsLocation }),
+      ...(style && { terraformStyle: style })
+    }
+    return policy
+  }
+
+  /** Location of the `data "aws_iam_policy_document"` block a policy attribute refers to. */
+  private policyDocumentBlock(valueText: string): SourceLocation | undefined {
+    const name = /data\.aws_iam_policy_document\.([A-Za-z0-9_-]+)/.exec(valueText)?.[1]
+    if (!name) return undefined
+    return findResourceBlock(`data.aws_iam_policy_document.${name}`, this.root, this.tfFiles)
+      ?.location
+  }
+
+  private declaration(instance: ResourceInstance): Declaration {
+    let found = this.declarations.get(instance.address)
+    if (!found) {
+      const block = findResourceBlock(instance.address, this.root, this.tfFiles)
+      found = block ? { block, file: block.location.file } : { file: this.source }
+      this.declarations.set(instance.address, found)
+    }
+    return found
+  }
+
+  private planAccountId(): string | undefined {
+    for (const identity of dataSourceValues(this.root, 'aws_caller_identity')) {
+      if (typeof identity.account_id === 'string' && isAccountId(identity.account_id))
+        return identity.account_id
+    }
+    const accounts = new Set<string>()
+    for (const instance of this.instances) {
+      const arn = this.knownString(instance, 'arn')
+      const accountId = arn ? parseArn(arn)?.accountId : undefined
+      if (accountId && isAccountId(accountId)) accounts.add(accountId)
+    }
+    return accounts.size === 1 ? [...accounts][0] : undefined
+  }
+
+  private planRegion(): string | undefined {
+    for (const region of dataSourceValues(this.root, 'aws_region')) {
+      const name = region.region ?? region.name
+      if (typeof name === 'string' && name !== '') return name
+    }
+    return undefined
+  }
+
+  /** Returns the constant `region` of the instance's provider configuration, or a root variable it names. */
+  private providerRegion(instance: ResourceInstance): string | undefined {
+    const configuration = isObject(this.root.configuration) ? this.root.configuration : {}
+    const providers = isObject(configuration.provider_config) ? configuration.provider_config : {}
+    const key =
+      typeof instance.config?.provider_config_key === 'string'
+        ? instance.config.provider_config_key
+        : 'aws'
+    // Terraform 0.12 to 0.14 prefix the key with the module name (`kms:aws`).
+    const provider = providers[key] ?? providers[key.replace(/^.*:/, '')]
+    const expressions =
+      isObject(provider) && isObject(provider.expressions) ? provider.expressions : {}
+    const region = isObject(expressions.region) ? expressions.region : {}
+    if (typeof region.constant_value === 'string') return region.constant_value
+    const references = Array.isArray(region.references) ? region.references : []
+    const variable = references.find(
+      (reference) => typeof reference === 'string' && reference.startsWith('var.')
+    )
+    const variables = isObject(this.root.variables) ? this.root.variables : {}
+    const entry = typeof variable === 'string' ? variables[variable.slice(4)] : undefined
+    if (isObject(entry) && typeof entry.value === 'string') return entry.value
+    return undefined
+  }
+}
+
+/** Tells how a policy attribute is written, from its value's text in the `.tf` file. */
+function terraformStyle(
+  valueText: string | undefined
+): 'jsonencode' | 'policy-document' | 'json' | undefined {
+  if (valueText === undefined) return undefined
+  if (/^jsonencode\s*\(/.test(valueText)) return 'jsonencode'
+  if (/data\.aws_iam_policy_document\./.test(valueText)) return 'policy-document'
+  if (/^(<<|")/.test(valueText)) return 'json'
+  return undefined
+}

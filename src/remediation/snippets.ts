@@ -1,0 +1,85 @@
+/**
+ * A statement to paste, written in the language of the file that must change: YAML or JSON
+ * for a CloudFormation template, and for Terraform a `jsonencode` object, a `statement`
+ * block of a `data "aws_iam_policy_document"`, or JSON text, as the policy is written there.
+ */
+import { stringify } from 'yaml'
+import type { PolicyOrigin } from '../engine/model.js'
+
+export interface Snippet {
+  language: 'yaml' | 'json' | 'hcl'
+  text: string
+}
+
+type JsonStatement = Record<string, unknown>
+
+/** Writes `statement` the way the policy at `origin` is written. */
+export function statementSnippet(statement: JsonStatement, origin: PolicyOrigin): Snippet {
+  if (origin.format === 'cloudformation-yaml') {
+    // A list item, ready to go under `Statement:`.
+    return { language: 'yaml', text: stringify([statement], { lineWidth: 0 }).trimEnd() }
+  }
+  if (origin.format === 'cloudformation-json' || origin.terraformStyle === 'json') {
+    return { language: 'json', text: JSON.stringify(statement, null, 2) }
+  }
+  if (origin.terraformStyle === 'policy-document') {
+    return { language: 'hcl', text: policyDocumentStatement(statement) }
+  }
+  return { language: 'hcl', text: hclValue(statement, '') }
+}
+
+/** Writes a JSON value as an HCL expression, as inside `jsonencode(...)`. */
+function hclValue(value: unknown, indent: string): string {
+  if (Array.isArray(value)) {
+    return `[${value.map((item) => hclValue(item, indent)).join(', ')}]`
+  }
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+    const inner = `${indent}  `
+    const width = Math.max(...entries.map(([key]) => hclKey(key).length))
+    const lines = entries.map(
+      ([key, item]) => `${inner}${hclKey(key).padEnd(width)} = ${hclValue(item, inner)}`
+    )
+    return `{\n${lines.join('\n')}\n${indent}}`
+  }
+  return JSON.stringify(value)
+}
+
+/** An object key: bare when it is an identifier, else quoted (condition keys contain `:`). */
+function hclKey(key: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_-]*$/.test(key) ? key : JSON.stringify(key)
+}
+
+/** Writes a statement as a `statement { ... }` block of `data "aws_iam_policy_document"`. */
+function policyDocumentStatement(statement: JsonStatement): string {
+  const lines: string[] = ['statement {']
+  const attribute = (name: string, value: unknown) =>
+    lines.push(`  ${name} = ${JSON.stringify(value)}`)
+
+  if (typeof statement.Sid === 'string') attribute('sid', statement.Sid)
+  attribute('effect', statement.Effect ?? 'Allow')
+  attribute('actions', asList(statement.Action))
+  attribute('resources', asList(statement.Resource))
+  const principal = statement.Principal
+  if (principal !== undefined && principal !== null && typeof principal === 'object') {
+    for (const [type, identifiers] of Object.entries(principal as Record<string, unknown>)) {
+      lines.push('  principals {', `    type        = ${JSON.stringify(type)}`)
+      lines.push(`    identifiers = ${JSON.stringify(asList(identifiers))}`, '  }')
+    }
+  }
+  const conditions = (statement.Condition ?? {}) as Record<string, Record<string, unknown>>
+  for (const [test, entries] of Object.entries(conditions)) {
+    for (const [variable, values] of Object.entries(entries)) {
+      lines.push('  condition {', `    test     = ${JSON.stringify(test)}`)
+      lines.push(`    variable = ${JSON.stringify(variable)}`)
+      lines.push(`    values   = ${JSON.stringify(asList(values))}`, '  }')
+    }
+  }
+  lines.push('}')
+  return lines.join('\n')
+}
+
+function asList(value: unknown): unknown[] {
+  if (value === undefined) return []
+  return Array.isArray(value) ? value : [value]
+}
