@@ -84587,10 +84587,17 @@ function recognizeIacShape(value) {
 }
 /** Reads a template or plan. Throws an `InputError` for a malformed one. */
 function readIacDocument(source, text, shape, options) {
-    const read = shape === 'cloudformation'
-        ? readCloudFormationTemplate(source, text, options.context)
-        : readTerraformPlan(source, text, options.context, options.tfFiles?.(source) ?? []);
-    return { source, ...read };
+    if (shape === 'terraform-plan') {
+        return {
+            source,
+            ...readTerraformPlan(source, text, options.context, options.tfFiles?.(source) ?? [])
+        };
+    }
+    const read = readCloudFormationTemplate(source, text, options.context);
+    // CloudFormation has no grant resource: the grants a template's key has are those made at
+    // run time, which the template cannot show. A key created by the change has none.
+    const keys = read.keys.map((key) => key.grants === undefined ? { ...key, grants: [], grantsFromCodeOnly: true } : key);
+    return { source, ...read, keys };
 }
 /**
  * Lays templates and plans over the facts: their keys replace keys with the same ARN, their
@@ -90767,7 +90774,11 @@ function unplacedResources(identity, key, facts) {
 /** Adds where the key policy is written in code, so a fix can be written in that file's language. */
 function withKeyOrigin(resolved, key) {
     const origin = key?.policy?.origin;
-    return origin ? { ...resolved, policyOrigin: origin } : resolved;
+    return {
+        ...resolved,
+        ...(origin ? { policyOrigin: origin } : {}),
+        ...(key?.grantsFromCodeOnly ? { grantsFromCodeOnly: true } : {})
+    };
 }
 /** Adds where the principal's identity policies are written in code: its first such policy. */
 function withPrincipalOrigin(identity) {
@@ -91252,7 +91263,8 @@ function hclKey(key) {
 /** Writes a statement as a `statement { ... }` block of `data "aws_iam_policy_document"`. */
 function policyDocumentStatement(statement) {
     const lines = ['statement {'];
-    const attribute = (name, value) => lines.push(`  ${name} = ${JSON.stringify(value)}`);
+    // Aligned as `terraform fmt` aligns the attributes of one block.
+    const attribute = (name, value) => lines.push(`  ${name.padEnd('resources'.length)} = ${JSON.stringify(value)}`);
     if (typeof statement.Sid === 'string')
         attribute('sid', statement.Sid);
     attribute('effect', statement.Effect ?? 'Allow');
@@ -91789,6 +91801,10 @@ function uniqueReasons(reasons) {
 }
 function verifyCommands(input) {
     const { evaluation, actions, context } = input;
+    // A key the change creates has no ARN yet: AWS commands can check it only after deployment.
+    if (evaluation.key.arn?.includes(':key/pending:')) {
+        return input.manifestFile ? [`npx kms-access-gate check --manifest ${input.manifestFile}`] : [];
+    }
     const keyAccount = evaluation.key.accountId;
     const withKeyAccount = keyAccount ? `  # with credentials of account ${keyAccount}` : '';
     const commands = [`${keyPolicyCommand(evaluation)}${withKeyAccount}`];
@@ -91837,7 +91853,7 @@ function evaluateManifest(manifest, loaded, options) {
     };
 }
 function evaluateExpectation(expectation, manifest, facts) {
-    const evaluations = expectation.actions.map((action) => evaluateRequest({
+    const evaluations = expectation.actions.map((action) => withRuntimeGrants(expectation, evaluateRequest({
         principal: expectation.principal,
         action,
         key: expectation.key,
@@ -91845,7 +91861,7 @@ function evaluateExpectation(expectation, manifest, facts) {
         region: expectation.region ?? manifest.defaults.region,
         account: expectation.account ?? manifest.defaults.account,
         partition: manifest.defaults.partition
-    }, facts));
+    }, facts)));
     return evaluations.map((evaluation) => {
         const status = evaluate_manifest_statusOf(evaluation, expectation);
         // Actions that fail the same way share one statement, so the fix lists them together.
@@ -91876,6 +91892,24 @@ function evaluateExpectation(expectation, manifest, facts) {
             manifestLocation: expectation.location
         };
     });
+}
+/**
+ * A template shows only the grants its code creates. A denial is then certain for an allow
+ * expectation (a grant made at run time could only add access that the code does not give),
+ * but not for a deny expectation: such a grant could let the principal in.
+ */
+function withRuntimeGrants(expectation, evaluation) {
+    if (expectation.expect !== 'deny' || evaluation.decision !== 'implicit-deny')
+        return evaluation;
+    if (!evaluation.key.grantsFromCodeOnly)
+        return evaluation;
+    const reason = `The key is defined in a template, which cannot show grants made at run time; one could let ${evaluation.principal.arn} in. Check the deployed key live (mode live) or with its exported grants.`;
+    return {
+        ...evaluation,
+        decision: 'unknown',
+        closedLocks: [...evaluation.closedLocks, 'grant'],
+        reasons: [reason, ...evaluation.reasons]
+    };
 }
 function evaluate_manifest_statusOf(evaluation, expectation) {
     if (evaluation.decision === 'unknown')
@@ -93172,7 +93206,8 @@ const KEY = {
         'region',
         'keyId',
         'alias',
-        'policyOrigin'
+        'policyOrigin',
+        'grantsFromCodeOnly'
     ]),
     nested: { policyOrigin: POLICY_ORIGIN }
 };
@@ -93364,15 +93399,19 @@ function removeControlCharacters(text) {
 function withoutControlCharacters(value) {
     return clean(value, false);
 }
-function clean(value, keepVerbatim) {
+function clean(value, keepVerbatim, field = '') {
     if (keepVerbatim)
         return value;
+    // A snippet is code on several lines: keep its line breaks, clean each line.
+    if (typeof value === 'string' && field === 'text') {
+        return value.split('\n').map(removeControlCharacters).join('\n');
+    }
     if (typeof value === 'string')
         return removeControlCharacters(value);
     if (Array.isArray(value))
         return value.map((item) => clean(item, false));
     if (value !== null && typeof value === 'object') {
-        return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, clean(item, key === 'statement')]));
+        return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, clean(item, key === 'statement', key)]));
     }
     return value;
 }

@@ -128,6 +128,8 @@ export interface ResolvedKey {
   alias?: string
   /** Where the key policy is written in code, when a template or plan defines it. */
   policyOrigin?: PolicyOrigin
+  /** True when only the grants the code creates are known (see `KeyFact.grantsFromCodeOnly`). */
+  grantsFromCodeOnly?: boolean
 }
 
 /** Path by which the request got in, when it did. */

@@ -110,7 +110,11 @@ function unplacedResources(
 /** Adds where the key policy is written in code, so a fix can be written in that file's language. */
 function withKeyOrigin(resolved: Evaluation['key'], key: KeyFact | undefined): Evaluation['key'] {
   const origin = key?.policy?.origin
-  return origin ? { ...resolved, policyOrigin: origin } : resolved
+  return {
+    ...resolved,
+    ...(origin ? { policyOrigin: origin } : {}),
+    ...(key?.grantsFromCodeOnly ? { grantsFromCodeOnly: true } : {})
+  }
 }
 
 /** Adds where the principal's identity policies are written in code: its first such policy. */

@@ -216,6 +216,11 @@ export interface KeyFact {
    * after apply; `policy` is then absent, and the old policy must not be used either.
    */
   policyUnresolved?: string
+  /**
+   * True when `grants` lists only the grants the code creates: a template cannot show grants
+   * made at run time, so a denial that relies on there being none is not certain.
+   */
+  grantsFromCodeOnly?: boolean
 }
 
 export interface OrganizationPolicyFact {

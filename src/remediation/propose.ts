@@ -513,6 +513,10 @@ function uniqueReasons(reasons: string[]): string[] {
 
 function verifyCommands(input: RemediationInput): string[] {
   const { evaluation, actions, context } = input
+  // A key the change creates has no ARN yet: AWS commands can check it only after deployment.
+  if (evaluation.key.arn?.includes(':key/pending:')) {
+    return input.manifestFile ? [`npx kms-access-gate check --manifest ${input.manifestFile}`] : []
+  }
   const keyAccount = evaluation.key.accountId
   const withKeyAccount = keyAccount ? `  # with credentials of account ${keyAccount}` : ''
   const commands = [`${keyPolicyCommand(evaluation)}${withKeyAccount}`]

@@ -53,8 +53,9 @@ function hclKey(key: string): string {
 /** Writes a statement as a `statement { ... }` block of `data "aws_iam_policy_document"`. */
 function policyDocumentStatement(statement: JsonStatement): string {
   const lines: string[] = ['statement {']
+  // Aligned as `terraform fmt` aligns the attributes of one block.
   const attribute = (name: string, value: unknown) =>
-    lines.push(`  ${name} = ${JSON.stringify(value)}`)
+    lines.push(`  ${name.padEnd('resources'.length)} = ${JSON.stringify(value)}`)
 
   if (typeof statement.Sid === 'string') attribute('sid', statement.Sid)
   attribute('effect', statement.Effect ?? 'Allow')

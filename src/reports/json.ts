@@ -124,7 +124,8 @@ const KEY: Shape = {
     'region',
     'keyId',
     'alias',
-    'policyOrigin'
+    'policyOrigin',
+    'grantsFromCodeOnly'
   ]),
   nested: { policyOrigin: POLICY_ORIGIN }
 }

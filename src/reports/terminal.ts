@@ -55,13 +55,17 @@ export function withoutControlCharacters<T>(value: T): T {
   return clean(value, false) as T
 }
 
-function clean(value: unknown, keepVerbatim: boolean): unknown {
+function clean(value: unknown, keepVerbatim: boolean, field = ''): unknown {
   if (keepVerbatim) return value
+  // A snippet is code on several lines: keep its line breaks, clean each line.
+  if (typeof value === 'string' && field === 'text') {
+    return value.split('\n').map(removeControlCharacters).join('\n')
+  }
   if (typeof value === 'string') return removeControlCharacters(value)
   if (Array.isArray(value)) return value.map((item) => clean(item, false))
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [key, clean(item, key === 'statement')])
+      Object.entries(value).map(([key, item]) => [key, clean(item, key === 'statement', key)])
     )
   }
   return value

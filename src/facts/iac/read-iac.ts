@@ -57,11 +57,19 @@ export function readIacDocument(
   shape: IacShape,
   options: IacOptions
 ): IacDocumentFacts {
-  const read =
-    shape === 'cloudformation'
-      ? readCloudFormationTemplate(source, text, options.context)
-      : readTerraformPlan(source, text, options.context, options.tfFiles?.(source) ?? [])
-  return { source, ...read }
+  if (shape === 'terraform-plan') {
+    return {
+      source,
+      ...readTerraformPlan(source, text, options.context, options.tfFiles?.(source) ?? [])
+    }
+  }
+  const read = readCloudFormationTemplate(source, text, options.context)
+  // CloudFormation has no grant resource: the grants a template's key has are those made at
+  // run time, which the template cannot show. A key created by the change has none.
+  const keys = read.keys.map((key) =>
+    key.grants === undefined ? { ...key, grants: [], grantsFromCodeOnly: true } : key
+  )
+  return { source, ...read, keys }
 }
 
 /**
