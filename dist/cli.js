@@ -62026,7 +62026,13 @@ function format_shorten(text, maxLength) {
 }
 /** Formats the request on one line: `principal → action → key`. */
 function describeRequest(result) {
-    return `${result.principal} → ${result.action} → ${result.key}`;
+    return `${withReference(result.evidence.principal.input, result.principal)} → ${result.action} → ${withReference(result.evidence.key.input, result.key)}`;
+}
+/** Shows a resource named by its place in code with the ARN it resolves to: `infra/app.yaml#Key (arn:…)`. */
+function withReference(input, arn) {
+    return input.includes('#') && !input.startsWith('arn:') && input !== arn
+        ? `${input} (${arn})`
+        : arn;
 }
 /**
  * Says where the facts came from, in one sentence: fact files, or AWS with the gate's
@@ -62256,9 +62262,9 @@ function renderRequest(result) {
     if (oneLine.length <= TEXT_WIDTH)
         return [oneLine];
     return [
-        `${INDENT}${result.principal}`,
+        `${INDENT}${withReference(result.evidence.principal.input, result.principal)}`,
         `${INDENT}${INDENT}→ ${result.action}`,
-        `${INDENT}${INDENT}→ ${result.key}`
+        `${INDENT}${INDENT}→ ${withReference(result.evidence.key.input, result.key)}`
     ];
 }
 function renderLocks(result, palette) {

@@ -92473,7 +92473,13 @@ function shorten(text, maxLength) {
 }
 /** Formats the request on one line: `principal → action → key`. */
 function describeRequest(result) {
-    return `${result.principal} → ${result.action} → ${result.key}`;
+    return `${withReference(result.evidence.principal.input, result.principal)} → ${result.action} → ${withReference(result.evidence.key.input, result.key)}`;
+}
+/** Shows a resource named by its place in code with the ARN it resolves to: `infra/app.yaml#Key (arn:…)`. */
+function withReference(input, arn) {
+    return input.includes('#') && !input.startsWith('arn:') && input !== arn
+        ? `${input} (${arn})`
+        : arn;
 }
 /**
  * Says where the facts came from, in one sentence: fact files, or AWS with the gate's
@@ -92902,9 +92908,9 @@ function renderTableRow(result) {
     const cells = [
         `${STATUS_ICONS[result.status]} ${statusWord(result)}`,
         escapeMarkdown(result.expectation),
-        escapeMarkdown(result.principal),
+        escapeMarkdown(withReference(result.evidence.principal.input, result.principal)),
         escapeMarkdown(result.action),
-        escapeMarkdown(result.key),
+        escapeMarkdown(withReference(result.evidence.key.input, result.key)),
         result.expect,
         result.decision,
         result.closedLocks.length > 0 ? result.closedLocks.join(', ') : '–'
@@ -92943,9 +92949,9 @@ function interleaveBlankLines(sections) {
 }
 function renderFacts(result) {
     return [
-        `- **Principal:** ${inlineCode(result.principal)}`,
+        `- **Principal:** ${inlineCode(withReference(result.evidence.principal.input, result.principal))}`,
         `- **Action:** ${inlineCode(result.action)}`,
-        `- **Key:** ${inlineCode(result.key)}`,
+        `- **Key:** ${inlineCode(withReference(result.evidence.key.input, result.key))}`,
         `- **Expected:** ${result.expect}; **decision:** ${result.decision}`,
         `- **Manifest:** ${inlineCode(formatLocation(result.manifestLocation))}`
     ].join('\n');
@@ -93526,9 +93532,9 @@ function renderRequest(result) {
     if (oneLine.length <= TEXT_WIDTH)
         return [oneLine];
     return [
-        `${INDENT}${result.principal}`,
+        `${INDENT}${withReference(result.evidence.principal.input, result.principal)}`,
         `${INDENT}${INDENT}→ ${result.action}`,
-        `${INDENT}${INDENT}→ ${result.key}`
+        `${INDENT}${INDENT}→ ${withReference(result.evidence.key.input, result.key)}`
     ];
 }
 function text_renderLocks(result, palette) {

@@ -143,7 +143,14 @@ export function shorten(text: string, maxLength: number): string {
 
 /** Formats the request on one line: `principal → action → key`. */
 export function describeRequest(result: ExpectationResult): string {
-  return `${result.principal} → ${result.action} → ${result.key}`
+  return `${withReference(result.evidence.principal.input, result.principal)} → ${result.action} → ${withReference(result.evidence.key.input, result.key)}`
+}
+
+/** Shows a resource named by its place in code with the ARN it resolves to: `infra/app.yaml#Key (arn:…)`. */
+export function withReference(input: string, arn: string): string {
+  return input.includes('#') && !input.startsWith('arn:') && input !== arn
+    ? `${input} (${arn})`
+    : arn
 }
 
 /**

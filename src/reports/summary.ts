@@ -26,7 +26,8 @@ import {
   orderResults,
   plural,
   statementId,
-  statusWord
+  statusWord,
+  withReference
 } from './format.js'
 
 /** GitHub rejects a step summary larger than 1024 KiB. */
@@ -141,9 +142,9 @@ function renderTableRow(result: ExpectationResult): string {
   const cells = [
     `${STATUS_ICONS[result.status]} ${statusWord(result)}`,
     escapeMarkdown(result.expectation),
-    escapeMarkdown(result.principal),
+    escapeMarkdown(withReference(result.evidence.principal.input, result.principal)),
     escapeMarkdown(result.action),
-    escapeMarkdown(result.key),
+    escapeMarkdown(withReference(result.evidence.key.input, result.key)),
     result.expect,
     result.decision,
     result.closedLocks.length > 0 ? result.closedLocks.join(', ') : '–'
@@ -187,9 +188,9 @@ function interleaveBlankLines(sections: readonly string[]): string[] {
 
 function renderFacts(result: ExpectationResult): string {
   return [
-    `- **Principal:** ${inlineCode(result.principal)}`,
+    `- **Principal:** ${inlineCode(withReference(result.evidence.principal.input, result.principal))}`,
     `- **Action:** ${inlineCode(result.action)}`,
-    `- **Key:** ${inlineCode(result.key)}`,
+    `- **Key:** ${inlineCode(withReference(result.evidence.key.input, result.key))}`,
     `- **Expected:** ${result.expect}; **decision:** ${result.decision}`,
     `- **Manifest:** ${inlineCode(formatLocation(result.manifestLocation))}`
   ].join('\n')

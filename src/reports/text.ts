@@ -26,7 +26,8 @@ import {
   isUnexpectedAccess,
   orderResults,
   plural,
-  statusWord
+  statusWord,
+  withReference
 } from './format.js'
 import {
   createPalette,
@@ -136,9 +137,9 @@ function renderRequest(result: ExpectationResult): string[] {
   const oneLine = `${INDENT}${describeRequest(result)}`
   if (oneLine.length <= TEXT_WIDTH) return [oneLine]
   return [
-    `${INDENT}${result.principal}`,
+    `${INDENT}${withReference(result.evidence.principal.input, result.principal)}`,
     `${INDENT}${INDENT}→ ${result.action}`,
-    `${INDENT}${INDENT}→ ${result.key}`
+    `${INDENT}${INDENT}→ ${withReference(result.evidence.key.input, result.key)}`
   ]
 }
 
