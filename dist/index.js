@@ -86415,7 +86415,7 @@ function buildFacts(documents, options = {}) {
     const withIac = overlayIacFacts(facts, read.iac, warnings);
     return {
         facts: withIac,
-        sources: [...new Set(parsed.map((document) => document.source))].sort(compareText),
+        sources: [...new Set(read.used)].sort(compareText),
         warnings: sortWarnings([...warnings, ...policyWarnings(withIac)])
     };
 }
@@ -86431,17 +86431,21 @@ function readDocuments(parsed, warnings, iac) {
         vpcEndpointSources: [],
         sessionPolicies: [],
         simulations: [],
-        iac: []
+        iac: [],
+        used: []
     };
     for (const document of parsed) {
         const iacShape = recognizeIacShape(document.value);
         if (iacShape) {
+            read.used.push(document.source);
             read.iac.push(readIacDocument(document.source, document.text ?? '', iacShape, iac));
             continue;
         }
         const shape = recognizeShape(document.value);
-        if (shape === undefined && document.optional)
+        const skipped = document.optional || (document.scanned && isCdkAssemblyFile(document.value));
+        if (shape === undefined && skipped)
             continue;
+        read.used.push(document.source);
         if (shape === 'iam')
             read.iam.push(readIamDocument(document, warnings));
         else if (shape === 'kms') {
@@ -86495,7 +86499,7 @@ function parseDocument(document) {
     }
     const { value, index } = parseJson(text, map);
     if (typeof value !== 'string')
-        return { source, value, index, text, optional: document.optional };
+        return { source, value, index, text, optional: document.optional, scanned: document.scanned };
     // The file contains its JSON as one string. Parse the string, keeping positions in the file.
     const inner = decodeStringLiteral(text, start, map);
     if (inner.text.search(/\S/) < 0)
@@ -86572,6 +86576,18 @@ function sortWarnings(warnings) {
         ].join('\u0000');
     };
     return [...warnings].sort((left, right) => compareText(sortKey(left), sortKey(right)));
+}
+/**
+ * True for the files a CDK cloud assembly (`cdk.out/`) holds beside its templates: the
+ * assembly manifest, the construct tree and the asset manifests. A scan of `cdk.out/` skips them.
+ */
+function isCdkAssemblyFile(value) {
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+        return false;
+    const members = value;
+    if (typeof members.version !== 'string')
+        return false;
+    return ['artifacts', 'tree', 'files', 'dockerImages'].some((member) => member in members);
 }
 
 ;// CONCATENATED MODULE: ./src/facts/load-facts.ts
@@ -86749,7 +86765,8 @@ async function readFactFile(file, cwd, scanned, read) {
             source,
             text,
             ...(yaml ? { format: 'yaml' } : {}),
-            ...(scanned && yaml ? { optional: true } : {})
+            ...(scanned && yaml ? { optional: true } : {}),
+            ...(scanned ? { scanned: true } : {})
         };
     }
     catch (error) {
@@ -88496,15 +88513,24 @@ function byKeyId(input, facts, scope) {
  * RCPs), VPC endpoints and session policies.
  */
 
+
 function combineFacts(files, live) {
     const base = files?.facts;
+    // Keys and principals from templates and plans describe the state the change deploys: they
+    // are laid over what AWS says, not replaced by it.
+    const fromCode = (base?.keys ?? []).filter(isFromCode);
+    const codeKeys = new Map(fromCode.map((key) => [key.arn, key]));
+    const liveKeys = live.keys.facts.keys.map((key) => {
+        const code = codeKeys.get(key.arn);
+        return code ? mergeKey(key, code) : key;
+    });
     const liveKeyArns = new Set(live.keys.facts.keys.map((key) => key.arn));
     const unreadKeyArns = keysBehindGaps(base?.keys ?? [], live.gaps);
     const fileKeys = (base?.keys ?? []).filter((key) => !liveKeyArns.has(key.arn) && !unreadKeyArns.has(key.arn));
     const simulated = new Set(live.simulations.map((simulation) => simulation.principalArn));
     const facts = {
-        iam: mergeIam(withoutUnreadPrincipals(base?.iam ?? [], live.gaps), live.iam),
-        keys: [...live.keys.facts.keys, ...fileKeys].sort((left, right) => combine_facts_compare(left.arn, right.arn)),
+        iam: mergeIam(withoutUnreadPrincipals(base?.iam ?? [], live.gaps), withoutCodeEntities(live.iam, base?.iam ?? [])),
+        keys: [...liveKeys, ...fileKeys].sort((left, right) => combine_facts_compare(left.arn, right.arn)),
         organizations: base?.organizations ?? [],
         vpcEndpoints: base?.vpcEndpoints ?? [],
         sessionPolicies: base?.sessionPolicies ?? [],
@@ -88522,6 +88548,23 @@ function combineFacts(files, live) {
         sources: files?.sources ?? [],
         warnings: [...(files?.warnings ?? []), ...live.keys.warnings]
     };
+}
+/** True for a key or principal that a template or plan defines. */
+function isFromCode(fact) {
+    return (fact.references?.length ?? 0) > 0;
+}
+/** Drops the live principals that a template or plan defines: the code's version is the one checked. */
+function withoutCodeEntities(live, files) {
+    const inCode = new Set(files
+        .flatMap((account) => [...account.roles, ...account.users].filter(isFromCode))
+        .map((entity) => entity.arn));
+    if (inCode.size === 0)
+        return live;
+    return live.map((account) => ({
+        ...account,
+        roles: account.roles.filter((role) => !inCode.has(role.arn)),
+        users: account.users.filter((user) => !inCode.has(user.arn))
+    }));
 }
 /**
  * Returns the ARNs of file keys that a key gap names: the key as the expectation wrote it
@@ -89880,7 +89923,7 @@ function iamLock(state) {
         return {
             ...base,
             status: 'unknown',
-            reason: `Attached policies are not in the facts: ${missing.join(', ')}.`,
+            reason: `Attached policies are not in the facts: ${describeMissingPolicies(missing, state)}.`,
             statements: []
         };
     }
@@ -90006,6 +90049,12 @@ function grantLock(state) {
             : 'No grant names the principal or its account.',
         grants: []
     };
+}
+/** Names missing policies; a policy a template or plan leaves unresolved is named by its expression. */
+function describeMissingPolicies(missing, state) {
+    return missing
+        .map((entry) => (hasUnresolved(entry) ? describeUnresolved([entry], state.unresolved) : entry))
+        .join(', ');
 }
 
 ;// CONCATENATED MODULE: ./src/engine/endpoint-and-session.ts
@@ -90894,7 +90943,7 @@ function evaluateRequest(request, facts) {
         notCrossAccountAction,
         unseenDenySources: simulated
             ? simulated.unseenDenySources
-            : unseenDenySources(identity, identityMatches),
+            : unseenDenySources(identity, identityMatches, facts.unresolved),
         grantOnly: action.grantOnly === true,
         ...(simulated ? { simulated } : {}),
         keyGaps: keyGaps(facts, key.arn),
@@ -91071,7 +91120,7 @@ function boundaryState(identity, request) {
  * explicit Deny, which wins even when the key policy names the principal, so the request
  * cannot be allowed for certain.
  */
-function unseenDenySources(identity, identityMatches) {
+function unseenDenySources(identity, identityMatches, unresolved) {
     const kind = identity.resolved.kind;
     if (kind === 'service' || kind === 'account')
         return [];
@@ -91080,7 +91129,7 @@ function unseenDenySources(identity, identityMatches) {
         const entity = identity.role ?? identity.user;
         const missing = entity?.missingPolicies ?? [];
         sources.push(missing.length > 0
-            ? `Policies attached to ${identity.resolved.roleArn ?? identity.resolved.arn} are not in the facts (${missing.join(', ')}); one could hold a Deny.`
+            ? `Policies attached to ${identity.resolved.roleArn ?? identity.resolved.arn} are not in the facts (${missing.map((entry) => (hasUnresolved(entry) ? describeUnresolved([entry], unresolved) : entry)).join(', ')}); one could hold a Deny.`
             : `${identity.missingFacts ?? "The principal's identity policies are not in the facts."} Its policies could hold a Deny.`);
     }
     const boundary = (identity.role ?? identity.user)?.permissionsBoundary;
@@ -91770,6 +91819,14 @@ function unknownRemediation(input) {
     const { evaluation } = input;
     const changes = [];
     const principalAccount = evaluation.principal.accountId;
+    const inCode = /could not be resolved|known only after apply|kms-access-gate:unresolved/.test(evaluation.reasons.join(' '));
+    if (inCode) {
+        changes.push({
+            side: 'expectation',
+            target: evaluation.key.input,
+            description: 'Give the values that templates or plans leave open: template parameters and Fn::ImportValue exports under `iac.parameters` and `iac.imports` in the manifest, `defaults.account` and `defaults.region` for pseudo parameters; for Terraform values known only after apply, check again after apply (mode live).'
+        });
+    }
     const iamUnknown = evaluation.locks.some((check) => (check.lock === 'iam' || check.lock === 'permissions-boundary') && check.status === 'unknown');
     if (iamUnknown && principalAccount) {
         changes.push({
@@ -91781,7 +91838,8 @@ function unknownRemediation(input) {
     }
     const keyFactsUnknown = evaluation.locks.some((check) => ['key-not-found', 'key-policy', 'grant', 'key-state', 'key-usage'].includes(check.lock) &&
         check.status === 'unknown');
-    if (keyFactsUnknown) {
+    // A key named by its place in code has no ARN to give AWS commands.
+    if (keyFactsUnknown && !evaluation.key.input.includes('#')) {
         changes.push({
             side: 'key',
             accountId: evaluation.key.accountId,
@@ -92818,6 +92876,7 @@ function codeBlock(text, language) {
 const MAX_SUMMARY_BYTES = 1024 * 1024;
 /** Room kept free for the notes that state what was left out. */
 const OMISSION_NOTE_RESERVE_BYTES = 1024;
+/** The icon shown before each status in tables and headings. */
 const STATUS_ICONS = { pass: '✅', fail: '❌', unknown: '❔' };
 /**
  * Renders the job summary. When the whole summary would exceed `maxBytes`, it keeps the
@@ -92900,10 +92959,12 @@ function renderHeadline(report) {
         escapeMarkdown([describeFactsOrigin(report), describeDryRun(report)].filter(Boolean).join(' '))
     ].join('\n');
 }
+/** The header of the results table that `renderTableRow` fills. */
 const TABLE_HEADER = [
     '| Status | Expectation | Principal | Action | Key | Expected | Decision | Closed locks |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |'
 ].join('\n');
+/** Renders one row of the results table, with every text from the manifest and facts escaped. */
 function renderTableRow(result) {
     const cells = [
         `${STATUS_ICONS[result.status]} ${statusWord(result)}`,
@@ -92921,6 +92982,10 @@ function renderWarning(warning) {
     const location = warning.location ? `${inlineCode(formatLocation(warning.location))}: ` : '';
     return `- ${location}${escapeMarkdown(warning.message)} (${warning.code})`;
 }
+/**
+ * Renders a collapsible `<details>` block for a failing or unknown result: the request, the
+ * locks, the deciding statements, the reasons and near misses, and the fix with its checks.
+ */
 function renderDetails(result) {
     const summary = `${STATUS_ICONS[result.status]} ${statusWord(result)}: ${escapeHtml(result.expectation)}: ` +
         escapeHtml(result.action);

@@ -41,6 +41,11 @@ beforeAll(() => {
     )
   )
   write('empty-dir/notes.txt', 'nothing here')
+  write('cdk.out/manifest.json', JSON.stringify({ version: '36.0.0', artifacts: {} }))
+  write('cdk.out/tree.json', JSON.stringify({ version: 'tree-0.1', tree: {} }))
+  write('cdk.out/App.assets.json', JSON.stringify({ version: '36.0.0', files: {} }))
+  write('cdk.out/keys/app.json', cliText(keyObject({}, 'cdk')))
+  write('cdk.out/docker-compose.yml', 'services:\n  web:\n    image: nginx\n')
   writeFileSync(path.join(root, 'outside.json'), cliText(keyObject({}, 'outside')))
 })
 
@@ -94,6 +99,18 @@ describe('loadFacts paths', () => {
         location: expect.objectContaining({ file: 'facts/warn.json' })
       })
     ])
+  })
+})
+
+describe('loadFacts directory scans', () => {
+  it('skips the metadata of a CDK cloud assembly and YAML that is no template', async () => {
+    const loaded = await loadFacts(['cdk.out'], cwd)
+    expect(loaded.sources).toEqual(['cdk.out/keys/app.json'])
+  })
+
+  it('rejects a CDK manifest named explicitly, which holds no facts', async () => {
+    const error = await asyncInputErrorOf(() => loadFacts(['cdk.out/manifest.json'], cwd))
+    expect(error.message).toContain('unrecognised fact file')
   })
 })
 

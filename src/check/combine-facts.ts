@@ -8,6 +8,7 @@
  */
 import { resolveKey } from '../engine/key.js'
 import type { AccountIamFacts, FactGap, Facts, KeyFact } from '../engine/model.js'
+import { mergeKey } from '../facts/iac/read-iac.js'
 import type { LoadedFacts } from '../facts/load-facts.js'
 
 /** A live run's facts, in the engine's terms. */
@@ -20,6 +21,14 @@ export interface LiveFactsForCheck {
 
 export function combineFacts(files: LoadedFacts | undefined, live: LiveFactsForCheck): LoadedFacts {
   const base = files?.facts
+  // Keys and principals from templates and plans describe the state the change deploys: they
+  // are laid over what AWS says, not replaced by it.
+  const fromCode = (base?.keys ?? []).filter(isFromCode)
+  const codeKeys = new Map(fromCode.map((key) => [key.arn, key]))
+  const liveKeys = live.keys.facts.keys.map((key) => {
+    const code = codeKeys.get(key.arn)
+    return code ? mergeKey(key, code) : key
+  })
   const liveKeyArns = new Set(live.keys.facts.keys.map((key) => key.arn))
   const unreadKeyArns = keysBehindGaps(base?.keys ?? [], live.gaps)
   const fileKeys = (base?.keys ?? []).filter(
@@ -28,10 +37,11 @@ export function combineFacts(files: LoadedFacts | undefined, live: LiveFactsForC
   const simulated = new Set(live.simulations.map((simulation) => simulation.principalArn))
 
   const facts: Facts = {
-    iam: mergeIam(withoutUnreadPrincipals(base?.iam ?? [], live.gaps), live.iam),
-    keys: [...live.keys.facts.keys, ...fileKeys].sort((left, right) =>
-      compare(left.arn, right.arn)
+    iam: mergeIam(
+      withoutUnreadPrincipals(base?.iam ?? [], live.gaps),
+      withoutCodeEntities(live.iam, base?.iam ?? [])
     ),
+    keys: [...liveKeys, ...fileKeys].sort((left, right) => compare(left.arn, right.arn)),
     organizations: base?.organizations ?? [],
     vpcEndpoints: base?.vpcEndpoints ?? [],
     sessionPolicies: base?.sessionPolicies ?? [],
@@ -51,6 +61,26 @@ export function combineFacts(files: LoadedFacts | undefined, live: LiveFactsForC
     sources: files?.sources ?? [],
     warnings: [...(files?.warnings ?? []), ...live.keys.warnings]
   }
+}
+
+/** True for a key or principal that a template or plan defines. */
+function isFromCode(fact: { references?: string[] }): boolean {
+  return (fact.references?.length ?? 0) > 0
+}
+
+/** Drops the live principals that a template or plan defines: the code's version is the one checked. */
+function withoutCodeEntities(live: AccountIamFacts[], files: AccountIamFacts[]): AccountIamFacts[] {
+  const inCode = new Set(
+    files
+      .flatMap((account) => [...account.roles, ...account.users].filter(isFromCode))
+      .map((entity) => entity.arn)
+  )
+  if (inCode.size === 0) return live
+  return live.map((account) => ({
+    ...account,
+    roles: account.roles.filter((role) => !inCode.has(role.arn)),
+    users: account.users.filter((user) => !inCode.has(user.arn))
+  }))
 }
 
 /**

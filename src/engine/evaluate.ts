@@ -272,7 +272,7 @@ export function evaluateRequest(request: EvaluationRequest, facts: Facts): Evalu
     notCrossAccountAction,
     unseenDenySources: simulated
       ? simulated.unseenDenySources
-      : unseenDenySources(identity, identityMatches),
+      : unseenDenySources(identity, identityMatches, facts.unresolved),
     grantOnly: action.grantOnly === true,
     ...(simulated ? { simulated } : {}),
     keyGaps: keyGaps(facts, key.arn),
@@ -480,7 +480,8 @@ function boundaryState(
  */
 function unseenDenySources(
   identity: PrincipalIdentity,
-  identityMatches: StatementMatch[] | undefined
+  identityMatches: StatementMatch[] | undefined,
+  unresolved?: Facts['unresolved']
 ): string[] {
   const kind = identity.resolved.kind
   if (kind === 'service' || kind === 'account') return []
@@ -490,7 +491,7 @@ function unseenDenySources(
     const missing = entity?.missingPolicies ?? []
     sources.push(
       missing.length > 0
-        ? `Policies attached to ${identity.resolved.roleArn ?? identity.resolved.arn} are not in the facts (${missing.join(', ')}); one could hold a Deny.`
+        ? `Policies attached to ${identity.resolved.roleArn ?? identity.resolved.arn} are not in the facts (${missing.map((entry) => (hasUnresolved(entry) ? describeUnresolved([entry], unresolved) : entry)).join(', ')}); one could hold a Deny.`
         : `${identity.missingFacts ?? "The principal's identity policies are not in the facts."} Its policies could hold a Deny.`
     )
   }

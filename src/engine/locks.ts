@@ -10,7 +10,7 @@ import type { GuardrailOutcome } from './organizations.js'
 import type { SimulatedIam } from './simulated-iam.js'
 import { allowsThatMayApply, type StatementMatch } from './statement-match.js'
 import { or3, type Tri } from './tri.js'
-import { describeUnresolved } from './unresolved.js'
+import { describeUnresolved, hasUnresolved } from './unresolved.js'
 
 /** Maps a three-valued result to a lock status. */
 export function statusOf(value: Tri): LockStatus {
@@ -276,7 +276,7 @@ function iamLock(state: EvaluationState): LockCheck {
     return {
       ...base,
       status: 'unknown',
-      reason: `Attached policies are not in the facts: ${missing.join(', ')}.`,
+      reason: `Attached policies are not in the facts: ${describeMissingPolicies(missing, state)}.`,
       statements: []
     }
   }
@@ -412,4 +412,11 @@ function grantLock(state: EvaluationState): LockCheck {
       : 'No grant names the principal or its account.',
     grants: []
   }
+}
+
+/** Names missing policies; a policy a template or plan leaves unresolved is named by its expression. */
+function describeMissingPolicies(missing: string[], state: EvaluationState): string {
+  return missing
+    .map((entry) => (hasUnresolved(entry) ? describeUnresolved([entry], state.unresolved) : entry))
+    .join(', ')
 }

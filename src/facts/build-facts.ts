@@ -82,7 +82,7 @@ export function buildFacts(documents: FactDocument[], options: BuildOptions = {}
   const withIac = overlayIacFacts(facts, read.iac, warnings)
   return {
     facts: withIac,
-    sources: [...new Set(parsed.map((document) => document.source))].sort(compareText),
+    sources: [...new Set(read.used)].sort(compareText),
     warnings: sortWarnings([...warnings, ...policyWarnings(withIac)])
   }
 }
@@ -106,6 +106,8 @@ interface ReadDocuments {
   sessionPolicies: Sourced<SessionPolicyFact>[]
   simulations: IamSimulationFact[]
   iac: IacDocumentFacts[]
+  /** Sources of the documents read, without those a directory scan skipped. */
+  used: string[]
 }
 
 /** Reads each document with the reader of its shape; documents must come sorted by source. */
@@ -122,16 +124,20 @@ function readDocuments(
     vpcEndpointSources: [],
     sessionPolicies: [],
     simulations: [],
-    iac: []
+    iac: [],
+    used: []
   }
   for (const document of parsed) {
     const iacShape = recognizeIacShape(document.value)
     if (iacShape) {
+      read.used.push(document.source)
       read.iac.push(readIacDocument(document.source, document.text ?? '', iacShape, iac))
       continue
     }
     const shape = recognizeShape(document.value)
-    if (shape === undefined && document.optional) continue
+    const skipped = document.optional || (document.scanned && isCdkAssemblyFile(document.value))
+    if (shape === undefined && skipped) continue
+    read.used.push(document.source)
     if (shape === 'iam') read.iam.push(readIamDocument(document, warnings))
     else if (shape === 'kms') {
       for (const key of readKmsDocument(document, warnings)) {
@@ -180,7 +186,8 @@ function parseDocument(document: FactDocument): ParsedDocument | undefined {
     throw new InputError(`fact file is empty; ${EXPECTED_SHAPES}`, map.locate(0))
   }
   const { value, index } = parseJson(text, map)
-  if (typeof value !== 'string') return { source, value, index, text, optional: document.optional }
+  if (typeof value !== 'string')
+    return { source, value, index, text, optional: document.optional, scanned: document.scanned }
 
   // The file contains its JSON as one string. Parse the string, keeping positions in the file.
   const inner = decodeStringLiteral(text, start, map)
@@ -257,4 +264,15 @@ function sortWarnings(warnings: FactWarning[]): FactWarning[] {
     ].join('\u0000')
   }
   return [...warnings].sort((left, right) => compareText(sortKey(left), sortKey(right)))
+}
+
+/**
+ * True for the files a CDK cloud assembly (`cdk.out/`) holds beside its templates: the
+ * assembly manifest, the construct tree and the asset manifests. A scan of `cdk.out/` skips them.
+ */
+function isCdkAssemblyFile(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
+  const members = value as Record<string, unknown>
+  if (typeof members.version !== 'string') return false
+  return ['artifacts', 'tree', 'files', 'dockerImages'].some((member) => member in members)
 }

@@ -29,6 +29,8 @@ export interface FactDocument {
   format?: 'json' | 'yaml'
   /** True for a file found by scanning a directory: a YAML file that is no template is skipped. */
   optional?: boolean
+  /** True for a file found by scanning a directory. */
+  scanned?: boolean
 }
 
 /** A parsed fact document, ready to be read by the loader of its shape. */
@@ -39,4 +41,5 @@ export interface ParsedDocument {
   /** The text, for readers that parse it themselves (templates and plans). */
   text?: string
   optional?: boolean
+  scanned?: boolean
 }

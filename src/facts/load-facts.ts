@@ -231,7 +231,8 @@ async function readFactFile(
       source,
       text,
       ...(yaml ? { format: 'yaml' as const } : {}),
-      ...(scanned && yaml ? { optional: true } : {})
+      ...(scanned && yaml ? { optional: true } : {}),
+      ...(scanned ? { scanned: true } : {})
     }
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error)

@@ -468,6 +468,17 @@ function unknownRemediation(input: RemediationInput): Remediation {
   const { evaluation } = input
   const changes: RemediationChange[] = []
   const principalAccount = evaluation.principal.accountId
+  const inCode = /could not be resolved|known only after apply|kms-access-gate:unresolved/.test(
+    evaluation.reasons.join(' ')
+  )
+  if (inCode) {
+    changes.push({
+      side: 'expectation',
+      target: evaluation.key.input,
+      description:
+        'Give the values that templates or plans leave open: template parameters and Fn::ImportValue exports under `iac.parameters` and `iac.imports` in the manifest, `defaults.account` and `defaults.region` for pseudo parameters; for Terraform values known only after apply, check again after apply (mode live).'
+    })
+  }
   const iamUnknown = evaluation.locks.some(
     (check) =>
       (check.lock === 'iam' || check.lock === 'permissions-boundary') && check.status === 'unknown'
@@ -485,7 +496,8 @@ function unknownRemediation(input: RemediationInput): Remediation {
       ['key-not-found', 'key-policy', 'grant', 'key-state', 'key-usage'].includes(check.lock) &&
       check.status === 'unknown'
   )
-  if (keyFactsUnknown) {
+  // A key named by its place in code has no ARN to give AWS commands.
+  if (keyFactsUnknown && !evaluation.key.input.includes('#')) {
     changes.push({
       side: 'key',
       accountId: evaluation.key.accountId,

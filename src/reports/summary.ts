@@ -41,7 +41,8 @@ export interface SummaryOptions {
   maxBytes?: number
 }
 
-const STATUS_ICONS = { pass: '✅', fail: '❌', unknown: '❔' } as const
+/** The icon shown before each status in tables and headings. */
+export const STATUS_ICONS = { pass: '✅', fail: '❌', unknown: '❔' } as const
 
 /**
  * Renders the job summary. When the whole summary would exceed `maxBytes`, it keeps the
@@ -133,12 +134,14 @@ function renderHeadline(report: CheckReport): string {
   ].join('\n')
 }
 
-const TABLE_HEADER = [
+/** The header of the results table that `renderTableRow` fills. */
+export const TABLE_HEADER = [
   '| Status | Expectation | Principal | Action | Key | Expected | Decision | Closed locks |',
   '| --- | --- | --- | --- | --- | --- | --- | --- |'
 ].join('\n')
 
-function renderTableRow(result: ExpectationResult): string {
+/** Renders one row of the results table, with every text from the manifest and facts escaped. */
+export function renderTableRow(result: ExpectationResult): string {
   const cells = [
     `${STATUS_ICONS[result.status]} ${statusWord(result)}`,
     escapeMarkdown(result.expectation),
@@ -157,7 +160,11 @@ function renderWarning(warning: ReportWarning): string {
   return `- ${location}${escapeMarkdown(warning.message)} (${warning.code})`
 }
 
-function renderDetails(result: ExpectationResult): string {
+/**
+ * Renders a collapsible `<details>` block for a failing or unknown result: the request, the
+ * locks, the deciding statements, the reasons and near misses, and the fix with its checks.
+ */
+export function renderDetails(result: ExpectationResult): string {
   const summary =
     `${STATUS_ICONS[result.status]} ${statusWord(result)}: ${escapeHtml(result.expectation)}: ` +
     escapeHtml(result.action)

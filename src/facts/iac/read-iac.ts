@@ -142,7 +142,7 @@ export function overlayIacFacts(
  * taken whole; for an existing key, the code sets what it manages (its policy, aliases,
  * grants, settings) and the rest comes from the other facts.
  */
-function mergeKey(existing: KeyFact | undefined, fromCode: KeyFact): KeyFact {
+export function mergeKey(existing: KeyFact | undefined, fromCode: KeyFact): KeyFact {
   if (!existing || fromCode.pending) return fromCode
   const { policy: _oldPolicy, ...withoutPolicy } = existing
   return {
