@@ -45171,7 +45171,7 @@ exports.basename = (path, { windows } = {}) => {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5066);
+/* harmony import */ var _run_cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9863);
 // Entry point of the `kms-access-gate` command.
 
 // The bundled AWS SDK warns on Node 20 that its future versions will need Node 22. The
@@ -45195,7 +45195,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5066:
+/***/ 9863:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -45699,13 +45699,13 @@ function callCount(summary, operation) {
  */
 function renderCallSummary(summary) {
     const width = Math.max(0, ...summary.operations.map((entry) => entry.operation.length));
-    const lines = summary.operations.map((entry) => `${entry.operation.padEnd(width)}  ${plural(entry.calls, 'call')}, ${plural(entry.attempts, 'attempt')}, ${plural(entry.failures, 'failure')}`);
+    const lines = summary.operations.map((entry) => `${entry.operation.padEnd(width)}  ${call_summary_plural(entry.calls, 'call')}, ${call_summary_plural(entry.attempts, 'attempt')}, ${call_summary_plural(entry.failures, 'failure')}`);
     for (const identity of summary.identities) {
         lines.push(`account ${identity.accountId} read as ${identity.arn}`);
     }
     return lines;
 }
-function plural(count, noun) {
+function call_summary_plural(count, noun) {
     return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
@@ -49634,6 +49634,14 @@ function parse_template_setMember(target, key, value) {
 
 /** What `AWS::NoValue` resolves to: the member or list entry is removed. */
 const NO_VALUE = Symbol('AWS::NoValue');
+/** Shows a resolved value in a message; unlike `quote`, it accepts `NO_VALUE`. */
+function shown(value) {
+    if (value === NO_VALUE)
+        return 'AWS::NoValue';
+    if (typeof value === 'symbol' || typeof value === 'function')
+        return String(value);
+    return quote(value);
+}
 const PSEUDO_PARAMETERS = new Set([
     'AWS::AccountId',
     'AWS::Region',
@@ -49655,6 +49663,8 @@ class TemplateResolver {
     offsets = new WeakMap();
     conditions = new Map();
     evaluating = new Set();
+    /** `Fn::FindInMap` lookups being resolved, to reject one that leads back to itself. */
+    lookingUp = new Set();
     steps = 0;
     resources;
     constructor(parsed, template, context, registry) {
@@ -49678,6 +49688,13 @@ class TemplateResolver {
     /** Records an unresolved value at `site` and returns its marker. */
     unresolved(site) {
         return this.registry.marker(site.expression ?? this.written(site.node), this.locate(site.node));
+    }
+    /** True when `list` is written in YAML flow style (`[a, b]`), where new entries cannot go on lines of their own. */
+    isFlowList(list) {
+        if (this.parsed.format !== 'cloudformation-yaml')
+            return false;
+        const offset = this.offsetOf(list);
+        return offset !== undefined && this.parsed.text[offset] === '[';
     }
     /** Records the offsets of a generated object, such as a policy built from a SAM policy template. */
     place(container, offsets) {
@@ -49719,14 +49736,31 @@ class TemplateResolver {
         this.offsets.set(resolved, { start: this.offsetOf(value) ?? 0, members });
         return resolved;
     }
-    /** Resolves `value` and requires a string; a marker string is a string. */
+    /**
+     * Resolves `value` and requires a string; a marker string is a string. A value that
+     * `AWS::NoValue` removes is missing, so it is an `InputError` here: properties that may be
+     * absent use `resolveOptionalString`.
+     */
     resolveString(value, what, container, key) {
+        const resolved = this.resolveOptionalString(value, what, container, key);
+        if (resolved !== undefined)
+            return resolved;
+        throw this.error(value === undefined
+            ? `${what} is missing`
+            : `${what} is missing: AWS::NoValue removes it, and the resource needs it`, container, key);
+    }
+    /** Resolves `value` as a string; undefined when it is absent or `AWS::NoValue` removes it. */
+    resolveOptionalString(value, what, container, key) {
+        if (value === undefined)
+            return undefined;
         const resolved = this.resolve(value);
+        if (resolved === NO_VALUE)
+            return undefined;
         if (typeof resolved === 'string')
             return resolved;
         if (typeof resolved === 'number' || typeof resolved === 'boolean')
             return String(resolved);
-        throw this.error(`${what} must be a string, found ${quote(resolved)}`, container, key);
+        throw this.error(`${what} must be a string, found ${shown(resolved)}`, container, key);
     }
     /** Resolves a list of strings; a marker in place of the whole list stays one entry. */
     resolveStringList(value, what, container, key) {
@@ -49736,12 +49770,12 @@ class TemplateResolver {
         if (typeof resolved === 'string')
             return [resolved];
         if (!Array.isArray(resolved)) {
-            throw this.error(`${what} must be a list of strings, found ${quote(resolved)}`, container, key);
+            throw this.error(`${what} must be a list of strings, found ${shown(resolved)}`, container, key);
         }
         return resolved.map((entry, position) => {
             if (typeof entry === 'string')
                 return entry;
-            throw this.error(`each entry of ${what} must be a string, found ${quote(entry)}`, resolved, position);
+            throw this.error(`each entry of ${what} must be a string, found ${shown(entry)}`, resolved, position);
         });
     }
     /** Evaluates condition `name`: true, false, or undefined when it depends on an unresolved value. */
@@ -49765,13 +49799,13 @@ class TemplateResolver {
         if (!isObject(value) || Object.keys(value).length !== 1) {
             if (typeof value === 'boolean')
                 return value;
-            throw this.error(`a condition must be Fn::Equals, Fn::Not, Fn::And, Fn::Or or Condition, found ${quote(value)}`, container, key);
+            throw this.error(`a condition must be Fn::Equals, Fn::Not, Fn::And, Fn::Or or Condition, found ${shown(value)}`, container, key);
         }
         const [name] = Object.keys(value);
         const argument = value[name];
         if (name === 'Condition') {
             if (typeof argument !== 'string') {
-                throw this.error(`Condition must name a condition, found ${quote(argument)}`, value, name);
+                throw this.error(`Condition must name a condition, found ${shown(argument)}`, value, name);
             }
             return this.condition(argument, value);
         }
@@ -49803,7 +49837,7 @@ class TemplateResolver {
             return resolved === 'true';
         if (containsMarker(resolved))
             return undefined;
-        throw this.error(`a condition must be true or false, found ${quote(resolved)}`, container, key);
+        throw this.error(`a condition must be true or false, found ${shown(resolved)}`, container, key);
     }
     resolveList(list) {
         const resolved = [];
@@ -49851,7 +49885,7 @@ class TemplateResolver {
             case 'Fn::Base64': {
                 const text = this.resolve(argument);
                 if (typeof text !== 'string')
-                    throw this.error(`Fn::Base64 needs a string, found ${quote(text)}`, node, name);
+                    throw this.error(`Fn::Base64 needs a string, found ${shown(text)}`, node, name);
                 return hasUnresolved(text)
                     ? this.unresolved({ node })
                     : Buffer.from(text).toString('base64');
@@ -49860,8 +49894,15 @@ class TemplateResolver {
                 const list = this.resolve(argument);
                 return Array.isArray(list) ? list.length : this.unresolved({ node });
             }
-            case 'Fn::ToJsonString':
-                return JSON.stringify(this.resolve(argument));
+            case 'Fn::ToJsonString': {
+                const value = this.resolve(argument);
+                if (typeof value === 'string' && hasUnresolved(value))
+                    return this.unresolved({ node });
+                if (!isObject(value) && !Array.isArray(value)) {
+                    throw this.error(`Fn::ToJsonString needs a mapping or a list, found ${shown(value)}`, node, name);
+                }
+                return JSON.stringify(value);
+            }
             case 'Fn::Equals':
             case 'Fn::Not':
             case 'Fn::And':
@@ -49921,9 +49962,9 @@ class TemplateResolver {
             return this.unresolved(site);
         const isList = type === 'CommaDelimitedList' || type.startsWith('List<');
         if (isList) {
-            if (Array.isArray(value))
-                return value.map(String);
-            return String(value).split(',');
+            // CloudFormation trims the spaces around each member of a list parameter.
+            const members = Array.isArray(value) ? value.map(String) : String(value).split(',');
+            return members.map((member) => member.trim());
         }
         return Array.isArray(value) ? value.join(',') : String(value);
     }
@@ -49938,15 +49979,15 @@ class TemplateResolver {
             parts = argument;
         }
         else {
-            throw this.error(`Fn::GetAtt needs [LogicalId, Attribute], found ${quote(argument)}`, node, 'Fn::GetAtt');
+            throw this.error(`Fn::GetAtt needs [LogicalId, Attribute], found ${shown(argument)}`, node, 'Fn::GetAtt');
         }
         const [logicalId, attribute] = parts;
         if (parts.length !== 2 || typeof logicalId !== 'string') {
-            throw this.error(`Fn::GetAtt needs [LogicalId, Attribute], found ${quote(argument)}`, node, 'Fn::GetAtt');
+            throw this.error(`Fn::GetAtt needs [LogicalId, Attribute], found ${shown(argument)}`, node, 'Fn::GetAtt');
         }
         const attributeName = this.resolve(attribute);
         if (typeof attributeName !== 'string') {
-            throw this.error(`the attribute of Fn::GetAtt must be a string, found ${quote(attributeName)}`, node, 'Fn::GetAtt');
+            throw this.error(`the attribute of Fn::GetAtt must be a string, found ${shown(attributeName)}`, node, 'Fn::GetAtt');
         }
         if (hasUnresolved(attributeName))
             return this.unresolved({ node });
@@ -49964,28 +50005,41 @@ class TemplateResolver {
         let variables = {};
         if (Array.isArray(argument)) {
             if (argument.length !== 2 || !isObject(argument[1])) {
-                throw this.error(`Fn::Sub needs a string or [string, {variables}], found ${quote(argument)}`, node, 'Fn::Sub');
+                throw this.error(`Fn::Sub needs a string or [string, {variables}], found ${shown(argument)}`, node, 'Fn::Sub');
             }
             template = argument[0];
             variables = argument[1];
         }
         if (typeof template !== 'string') {
-            throw this.error(`the text of Fn::Sub must be a string, found ${quote(template)}`, node, 'Fn::Sub');
+            throw this.error(`the text of Fn::Sub must be a string, found ${shown(template)}`, node, 'Fn::Sub');
         }
         return template.replace(/\$\{([^}]*)\}/g, (whole, inner) => {
             if (inner.startsWith('!'))
                 return `\${${inner.slice(1)}}`;
             const name = inner.trim();
             const site = { node, expression: whole };
-            const value = Object.hasOwn(variables, name)
-                ? this.resolve(variables[name])
-                : this.subVariable(name, site);
+            const isVariable = Object.hasOwn(variables, name);
+            const value = isVariable ? this.resolve(variables[name]) : this.subVariable(name, site);
+            if (value === NO_VALUE)
+                return this.subNoValue(node, name, isVariable, site);
             if (typeof value === 'string')
                 return value;
             if (typeof value === 'number' || typeof value === 'boolean')
                 return String(value);
-            throw this.error(`\${${name}} in Fn::Sub must be a string, found ${quote(value)}`, node, 'Fn::Sub');
+            throw this.error(`\${${name}} in Fn::Sub must be a string, found ${shown(value)}`, node, 'Fn::Sub');
         });
+    }
+    /**
+     * `AWS::NoValue` in `Fn::Sub`. CloudFormation rejects it as a value of the variable map
+     * ("every value of the context object of every Fn::Sub object must be a string or a
+     * function that returns a string"). What `${AWS::NoValue}` written in the text becomes is
+     * not documented, so that part of the text is unknown.
+     */
+    subNoValue(node, name, isVariable, site) {
+        if (isVariable) {
+            throw this.error(`variable ${name} of Fn::Sub is AWS::NoValue, but each variable must be a string`, node, 'Fn::Sub');
+        }
+        return this.unresolved(site);
     }
     subVariable(name, site) {
         const dot = name.indexOf('.');
@@ -49997,13 +50051,13 @@ class TemplateResolver {
     join(node) {
         const [delimiter, list] = this.argumentList(node, 'Fn::Join', 2);
         if (typeof delimiter !== 'string') {
-            throw this.error(`the delimiter of Fn::Join must be a string, found ${quote(delimiter)}`, node, 'Fn::Join');
+            throw this.error(`the delimiter of Fn::Join must be a string, found ${shown(delimiter)}`, node, 'Fn::Join');
         }
         const values = this.resolve(list);
         if (typeof values === 'string' && hasUnresolved(values))
             return values;
         if (!Array.isArray(values)) {
-            throw this.error(`Fn::Join needs a list to join, found ${quote(values)}`, node, 'Fn::Join');
+            throw this.error(`Fn::Join needs a list to join, found ${shown(values)}`, node, 'Fn::Join');
         }
         return values
             .map((value) => {
@@ -50011,7 +50065,7 @@ class TemplateResolver {
                 return value;
             if (typeof value === 'number' || typeof value === 'boolean')
                 return String(value);
-            throw this.error(`Fn::Join can only join strings, found ${quote(value)}`, node, 'Fn::Join');
+            throw this.error(`Fn::Join can only join strings, found ${shown(value)}`, node, 'Fn::Join');
         })
             .join(delimiter);
     }
@@ -50029,7 +50083,7 @@ class TemplateResolver {
             !Number.isInteger(number) ||
             number < 0 ||
             number >= values.length) {
-            throw this.error(`Fn::Select index ${quote(index)} is not a position in ${quote(values)}`, node, 'Fn::Select');
+            throw this.error(`Fn::Select index ${shown(index)} is not a position in ${shown(values)}`, node, 'Fn::Select');
         }
         return values[number];
     }
@@ -50047,7 +50101,7 @@ class TemplateResolver {
     ifValue(node) {
         const [name, whenTrue, whenFalse] = this.argumentList(node, 'Fn::If', 3);
         if (typeof name !== 'string') {
-            throw this.error(`Fn::If needs a condition name first, found ${quote(name)}`, node, 'Fn::If');
+            throw this.error(`Fn::If needs a condition name first, found ${shown(name)}`, node, 'Fn::If');
         }
         const decided = this.condition(name, node);
         if (decided === true)
@@ -50064,7 +50118,7 @@ class TemplateResolver {
     findInMap(node) {
         const argument = node['Fn::FindInMap'];
         if (!Array.isArray(argument) || argument.length < 3 || argument.length > 4) {
-            throw this.error(`Fn::FindInMap needs [MapName, TopLevelKey, SecondLevelKey], found ${quote(argument)}`, node, 'Fn::FindInMap');
+            throw this.error(`Fn::FindInMap needs [MapName, TopLevelKey, SecondLevelKey], found ${shown(argument)}`, node, 'Fn::FindInMap');
         }
         const keys = argument.slice(0, 3).map((key) => this.resolve(key));
         if (keys.some(containsMarker))
@@ -50073,8 +50127,18 @@ class TemplateResolver {
         const mappings = isObject(this.template.Mappings) ? this.template.Mappings : {};
         const mapping = mappings[mapName];
         const top = isObject(mapping) && Object.hasOwn(mapping, topKey) ? mapping[topKey] : undefined;
-        if (isObject(top) && Object.hasOwn(top, secondKey))
-            return this.resolve(top[secondKey]);
+        if (isObject(top) && Object.hasOwn(top, secondKey)) {
+            // CloudFormation allows no intrinsics in Mappings; a lookup that leads back to itself
+            // would otherwise recurse until the stack overflows.
+            const path = JSON.stringify([mapName, topKey, secondKey]);
+            if (this.lookingUp.has(path)) {
+                throw this.error(`Fn::FindInMap: the value at ${mapName} / ${topKey} / ${secondKey} refers to itself`, node, 'Fn::FindInMap');
+            }
+            this.lookingUp.add(path);
+            const value = this.resolve(top[secondKey]);
+            this.lookingUp.delete(path);
+            return value;
+        }
         const options = argument[3];
         if (isObject(options) && Object.hasOwn(options, 'DefaultValue'))
             return this.resolve(options.DefaultValue);
@@ -50084,14 +50148,14 @@ class TemplateResolver {
         const argument = node[name];
         if (typeof argument === 'string' && argument !== '')
             return argument;
-        throw this.error(`${name} needs a name, found ${quote(argument)}`, node, name);
+        throw this.error(`${name} needs a name, found ${shown(argument)}`, node, name);
     }
     argumentList(node, name, length) {
         const argument = node[name];
         if (Array.isArray(argument) && (length === undefined || argument.length === length))
             return argument;
         const expected = length === undefined ? 'a list' : `a list of ${length} values`;
-        throw this.error(`${name} needs ${expected}, found ${quote(argument)}`, node, name);
+        throw this.error(`${name} needs ${expected}, found ${shown(argument)}`, node, name);
     }
 }
 function isIntrinsicName(key) {
@@ -50585,18 +50649,43 @@ function parseResolvedPolicy(reader, resolved, options) {
         // undecidable Fn::If) leaves the whole document unknown.
         if (error instanceof InputError && containsMarker(resolved))
             return undefined;
+        // An error in JSON text has no position in the template: place it at the text.
+        if (error instanceof InputError && !error.location && options.at) {
+            throw resolver.error(error.message, options.at.container, options.at.key);
+        }
         throw error;
     }
-    const statementsLocation = isObject(resolved)
-        ? (resolver.locate(resolved, 'Statement') ?? resolver.locate(resolved))
-        : undefined;
-    policy.origin = {
+    const origin = {
         format: reader.format,
         file: reader.source,
-        resource: options.logicalId,
-        ...(statementsLocation && { statementsLocation })
+        resource: options.logicalId
     };
+    if (isText) {
+        placeTextPolicy(reader, policy, origin, options);
+    }
+    else if (isObject(resolved)) {
+        const where = resolver.locate(resolved, 'Statement') ?? resolver.locate(resolved);
+        if (where)
+            origin.statementsLocation = where;
+        if (Array.isArray(resolved.Statement) && resolver.isFlowList(resolved.Statement)) {
+            origin.flowStyleStatements = true;
+        }
+    }
+    policy.origin = origin;
     return policy;
+}
+/** Points a policy written as JSON text, and each of its statements, at that text in the template. */
+function placeTextPolicy(reader, policy, origin, options) {
+    origin.policyIsText = true;
+    const where = options.at && reader.resolver.locate(options.at.container, options.at.key);
+    if (!where)
+        return;
+    origin.statementsLocation = where;
+    policy.location = where;
+    for (const statement of policy.statements)
+        statement.location = where;
+    for (const warning of policy.warnings)
+        warning.location ??= where;
 }
 
 ;// CONCATENATED MODULE: ./src/facts/iac/cloudformation/sam-function.ts
@@ -50817,11 +50906,12 @@ function readIamResources(reader, resources, globals) {
         .filter((resource) => ENTITY_TYPES[resource.type])
         .map((resource) => readEntity(reader, resource));
     const find = (kind, name) => entities.find((entity) => entity.kind === kind && entity.identity.name === name);
+    const outside = { attachments: [], groupAdditions: [] };
     for (const resource of resources) {
         if (resource.type === 'AWS::Serverless::Function')
             addSamPolicies(reader, resource, globals, entities);
         else
-            attachPolicyResource(reader, resource, find);
+            attachPolicyResource(reader, resource, { find, managed, outside });
     }
     for (const entity of entities) {
         for (const arn of entity.managedArns) {
@@ -50832,6 +50922,9 @@ function readIamResources(reader, resources, globals) {
                 entity.missing.push(arn);
         }
     }
+    // Group policies are complete only now, with their managed policies.
+    for (const addition of outside.groupAdditions)
+        addOutsideUserToGroup(reader, addition, find, outside);
     const groups = entities.filter((entity) => entity.kind === 'group');
     const toFact = (entity) => ({
         arn: entity.identity.arn,
@@ -50841,6 +50934,7 @@ function readIamResources(reader, resources, globals) {
         policies: [...new Set(entity.policies)],
         missingPolicies: [...new Set(entity.missing)].sort(),
         tags: entity.tags,
+        ...(entity.tagsUnknown && { tagsUnknown: true }),
         references: [`${reader.source}#${entity.logicalId}`],
         pending: true,
         ...(entity.boundaryArn !== undefined && {
@@ -50858,7 +50952,8 @@ function readIamResources(reader, resources, globals) {
             addGroupPolicies(reader, user, groups);
             return { kind: 'user', ...toFact(user), groups: [...user.groups].sort() };
         }),
-        groups: groups.map((group) => group.identity.name).sort()
+        groups: groups.map((group) => group.identity.name).sort(),
+        attachments: outside.attachments
     };
 }
 function readManagedPolicies(reader, resources) {
@@ -50883,6 +50978,7 @@ function readEntity(reader, resource) {
     const { properties, logicalId } = resource;
     const kind = ENTITY_TYPES[resource.type];
     const location = resolver.locate(resource.node);
+    const tags = readIamTags(reader, resource);
     const entity = {
         kind,
         logicalId,
@@ -50890,140 +50986,198 @@ function readEntity(reader, resource) {
         policies: [],
         managedArns: resolver.resolveStringList(properties.ManagedPolicyArns, `ManagedPolicyArns of ${logicalId}`, properties, 'ManagedPolicyArns'),
         missing: [],
-        tags: readIamTags(reader, resource),
+        tags: tags.tags,
+        tagsUnknown: tags.unknown,
         groups: kind === 'user'
-            ? resolver.resolveStringList(properties.Groups, `Groups of ${logicalId}`, properties, 'Groups')
+            ? resolver
+                .resolveStringList(properties.Groups, `Groups of ${logicalId}`, properties, 'Groups')
+                .map(entityName)
             : [],
         ...(location && { location })
     };
-    if (properties.PermissionsBoundary !== undefined) {
-        const boundary = resolver.resolve(properties.PermissionsBoundary);
-        if (boundary !== NO_VALUE)
-            entity.boundaryArn = String(boundary);
-    }
+    const boundary = resolver.resolveOptionalString(properties.PermissionsBoundary, `PermissionsBoundary of ${logicalId}`, properties, 'PermissionsBoundary');
+    if (boundary !== undefined)
+        entity.boundaryArn = boundary;
     readInlinePolicies(reader, resource, entity);
     return entity;
 }
-/** Reads `Policies`: a list of PolicyName and PolicyDocument. */
+/**
+ * Reads `Policies`: a list of PolicyName and PolicyDocument. The list is resolved first,
+ * because `Fn::If` may choose the whole list or any entry.
+ */
 function readInlinePolicies(reader, resource, entity) {
     const { properties, logicalId } = resource;
     if (properties.Policies === undefined)
         return;
-    const list = properties.Policies;
+    const list = reader.resolver.resolve(properties.Policies);
+    if (list === NO_VALUE)
+        return;
+    if (typeof list === 'string' && hasUnresolved(list)) {
+        entity.missing.push(`the Policies of ${logicalId} (unresolved)`);
+        return;
+    }
     if (!Array.isArray(list)) {
-        throw reader.resolver.error(`Policies of ${logicalId} must be a list, found ${quote(list)}`, properties, 'Policies');
+        throw reader.resolver.error(`Policies of ${logicalId} must be a list, found ${shown(list)}`, properties, 'Policies');
     }
     list.forEach((entry, position) => {
-        if (!isObject(entry)) {
-            throw reader.resolver.error(`each entry of Policies of ${logicalId} must be a mapping, found ${quote(entry)}`, list, position);
-        }
-        if (isObject(entry) && Object.keys(entry).some((key) => key.startsWith('Fn::'))) {
-            // An entry chosen by Fn::If: resolve it first.
-            const resolved = reader.resolver.resolve(entry);
-            if (resolved === NO_VALUE)
-                return;
-            if (!isObject(resolved)) {
-                entity.missing.push(`policy ${position + 1} of ${logicalId} (unresolved)`);
-                return;
-            }
-            addInlinePolicy(reader, logicalId, resolved, entity);
+        if (typeof entry === 'string' && hasUnresolved(entry)) {
+            entity.missing.push(`policy ${position + 1} of ${logicalId} (unresolved)`);
             return;
+        }
+        if (!isObject(entry)) {
+            throw reader.resolver.error(`each entry of Policies of ${logicalId} must be a mapping, found ${shown(entry)}`, list, position);
         }
         addInlinePolicy(reader, logicalId, entry, entity);
     });
 }
+/** Adds one resolved entry of `Policies` to `entity`. */
 function addInlinePolicy(reader, logicalId, entry, entity) {
     const name = reader.resolver.resolveString(entry.PolicyName, `PolicyName of a policy of ${logicalId}`, entry, 'PolicyName');
-    const policy = readTemplatePolicy(reader, entry.PolicyDocument, {
-        kind: 'identity',
-        name,
-        logicalId,
-        label: `inline policy "${name}" of ${logicalId}`
-    });
+    const document = entry.PolicyDocument;
+    const policy = typeof document === 'string' && hasUnresolved(document)
+        ? undefined
+        : parseResolvedPolicy(reader, document, {
+            kind: 'identity',
+            name,
+            logicalId,
+            label: `inline policy "${name}" of ${logicalId}`,
+            at: { container: entry, key: 'PolicyDocument' }
+        });
     if (policy)
         entity.policies.push(policy);
     else
         entity.missing.push(`inline policy ${name} of ${logicalId} (unresolved)`);
 }
-/** Attaches an `AWS::IAM::Policy`, `RolePolicy`, `UserPolicy`, `GroupPolicy` or `ManagedPolicy` to its entities. */
-function attachPolicyResource(reader, resource, find) {
-    const { resolver } = reader;
-    const { properties, logicalId, type } = resource;
-    const targets = [];
-    const single = {
-        'AWS::IAM::RolePolicy': ['RoleName', 'role'],
-        'AWS::IAM::UserPolicy': ['UserName', 'user'],
-        'AWS::IAM::GroupPolicy': ['GroupName', 'group']
-    };
-    if (type === 'AWS::IAM::Policy' || type === 'AWS::IAM::ManagedPolicy') {
-        for (const [list, kind] of ATTACHMENT_LISTS) {
-            for (const name of resolver.resolveStringList(properties[list], `${list} of ${logicalId}`, properties, list)) {
-                targets.push([kind, name, list]);
-            }
-        }
-    }
-    else if (single[type]) {
-        const [member, kind] = single[type];
-        targets.push([
-            kind,
-            resolver.resolveString(properties[member], `${member} of ${logicalId}`, properties, member),
-            member
-        ]);
-    }
-    else if (type === 'AWS::IAM::UserToGroupAddition') {
-        const group = resolver.resolveString(properties.GroupName, `GroupName of ${logicalId}`, properties, 'GroupName');
-        for (const name of resolver.resolveStringList(properties.Users, `Users of ${logicalId}`, properties, 'Users')) {
-            const user = find('user', name);
-            if (user)
-                user.groups.push(group);
-            else
-                warnOutside(reader, resource, 'user', name, 'Users');
-        }
+const SINGLE_TARGETS = {
+    'AWS::IAM::RolePolicy': ['RoleName', 'role'],
+    'AWS::IAM::UserPolicy': ['UserName', 'user'],
+    'AWS::IAM::GroupPolicy': ['GroupName', 'group']
+};
+/**
+ * Attaches an `AWS::IAM::Policy`, `RolePolicy`, `UserPolicy`, `GroupPolicy` or
+ * `ManagedPolicy` to its entities, and records a `UserToGroupAddition`. An entity the
+ * template does not define gets a `PolicyAttachment` instead.
+ */
+function attachPolicyResource(reader, resource, context) {
+    const { type } = resource;
+    if (type === 'AWS::IAM::UserToGroupAddition') {
+        addUsersToGroup(reader, resource, context);
         return;
     }
-    else {
+    if (type !== 'AWS::IAM::Policy' && type !== 'AWS::IAM::ManagedPolicy' && !SINGLE_TARGETS[type])
         return;
-    }
-    let policy;
-    let managedArn;
-    if (type === 'AWS::IAM::ManagedPolicy') {
-        managedArn = reader.resources.iamIdentity(resource).arn;
-    }
-    else {
-        const name = resolver.resolveString(properties.PolicyName, `PolicyName of ${logicalId}`, properties, 'PolicyName');
-        policy = readTemplatePolicy(reader, properties.PolicyDocument, {
-            kind: 'identity',
-            name,
-            logicalId,
-            label: `policy "${name}" (${logicalId})`
-        });
-    }
+    const targets = attachmentTargets(reader, resource);
+    const attached = attachedPolicy(reader, resource, context.managed);
     for (const [kind, name, member] of targets) {
-        const entity = find(kind, name);
+        const entity = context.find(kind, name);
         if (!entity) {
-            warnOutside(reader, resource, kind, name, member);
-            continue;
+            context.outside.attachments.push(outsideAttachment(reader, resource, kind, name, member, attached));
         }
-        if (managedArn) {
-            if (!entity.managedArns.includes(managedArn))
-                entity.managedArns.push(managedArn);
+        else if (type === 'AWS::IAM::ManagedPolicy') {
+            const { arn } = reader.resources.iamIdentity(resource);
+            if (!entity.managedArns.includes(arn))
+                entity.managedArns.push(arn);
         }
-        else if (policy)
-            entity.policies.push(policy);
-        else
-            entity.missing.push(`policy ${logicalId} (unresolved)`);
+        else if ('policy' in attached) {
+            entity.policies.push(attached.policy);
+        }
+        else {
+            entity.missing.push(`policy ${resource.logicalId} (unresolved)`);
+        }
     }
 }
-/** Warns about a policy attached to an entity this template does not create. */
-function warnOutside(reader, resource, kind, name, member) {
-    const location = reader.resolver.locate(resource.properties, member);
-    const shown = hasUnresolved(name) ? 'a name that cannot be resolved' : `${kind} ${name}`;
-    // NOTE: facts cannot yet add a policy to an entity defined elsewhere, so this attachment is lost.
-    reader.warnings.push({
-        code: 'facts',
-        message: `${resource.logicalId} attaches to ${shown}, which this template does not create; the attachment is not in the facts, so results for that ${kind} do not include it`,
-        ...(location && { location })
+/** Returns the entities a policy resource names: kind, name and the property that names it. */
+function attachmentTargets(reader, resource) {
+    const { resolver } = reader;
+    const { properties, logicalId, type } = resource;
+    const single = SINGLE_TARGETS[type];
+    if (single) {
+        const [member, kind] = single;
+        const name = resolver.resolveString(properties[member], `${member} of ${logicalId}`, properties, member);
+        return [[kind, entityName(name), member]];
+    }
+    return ATTACHMENT_LISTS.flatMap(([list, kind]) => resolver
+        .resolveStringList(properties[list], `${list} of ${logicalId}`, properties, list)
+        .map((name) => [kind, entityName(name), list]));
+}
+/** Returns the document of a policy resource, taking a managed policy's from `managed`. */
+function attachedPolicy(reader, resource, managed) {
+    const { resolver } = reader;
+    const { properties, logicalId } = resource;
+    if (resource.type === 'AWS::IAM::ManagedPolicy') {
+        const { arn } = reader.resources.iamIdentity(resource);
+        const policy = managed.get(arn)?.policy;
+        return policy ? { policy } : { missingPolicy: arn };
+    }
+    const name = resolver.resolveString(properties.PolicyName, `PolicyName of ${logicalId}`, properties, 'PolicyName');
+    const policy = readTemplatePolicy(reader, properties.PolicyDocument, {
+        kind: 'identity',
+        name,
+        logicalId,
+        label: `policy "${name}" (${logicalId})`,
+        at: { container: properties, key: 'PolicyDocument' }
     });
+    if (policy)
+        return { policy };
+    const location = resolver.locate(properties, 'PolicyDocument') ?? resolver.locate(resource.node);
+    return { missingPolicy: resolver.registry.marker(`PolicyDocument of ${logicalId}`, location) };
+}
+/** Builds the attachment of a policy to a role, user or group that this template does not create. */
+function outsideAttachment(reader, resource, kind, name, member, attached) {
+    const location = reader.resolver.locate(resource.properties, member) ?? reader.resolver.locate(resource.node);
+    return {
+        accountId: reader.resources.account(),
+        kind,
+        name,
+        ...attached,
+        ...(location && { location })
+    };
+}
+/** Reads an `AWS::IAM::UserToGroupAddition`; users outside the template are handled at the end. */
+function addUsersToGroup(reader, resource, context) {
+    const { resolver } = reader;
+    const { properties, logicalId } = resource;
+    const group = entityName(resolver.resolveString(properties.GroupName, `GroupName of ${logicalId}`, properties, 'GroupName'));
+    const users = resolver.resolveStringList(properties.Users, `Users of ${logicalId}`, properties, 'Users');
+    for (const user of users.map(entityName)) {
+        const entity = context.find('user', user);
+        if (entity)
+            entity.groups.push(group);
+        else
+            context.outside.groupAdditions.push({ resource, user, group });
+    }
+}
+/**
+ * Adds a user the template does not create to a group: the group's policies become
+ * attachments of that user. A group outside the template has policies this template does
+ * not show, so its ARN is a missing policy of the user.
+ */
+function addOutsideUserToGroup(reader, addition, find, outside) {
+    const { resource, user, group } = addition;
+    const attach = (attached) => outside.attachments.push(outsideAttachment(reader, resource, 'user', user, 'Users', attached));
+    const entity = find('group', group);
+    if (!entity) {
+        const { partition } = reader.resolver.context;
+        attach({ missingPolicy: `arn:${partition}:iam::${reader.resources.account()}:group/${group}` });
+        return;
+    }
+    for (const policy of new Set(entity.policies))
+        attach({ policy });
+    for (const missing of new Set(entity.missing))
+        attach({ missingPolicy: missing });
+}
+/**
+ * Returns the entity name in `value`: a name as written, or the name at the end of a role,
+ * user or group ARN. An unresolved name stays as it is.
+ */
+function entityName(value) {
+    const match = /^arn:[^:]+:iam::.*?:(?:role|user|group)\/(.+)$/.exec(value);
+    if (!match)
+        return value;
+    const rest = match[1];
+    if (hasUnresolved(rest))
+        return rest;
+    return rest.slice(rest.lastIndexOf('/') + 1);
 }
 function addSamPolicies(reader, fn, globals, entities) {
     const role = entities.find((entity) => entity.logicalId === `${fn.logicalId}Role` && entity.kind === 'role');
@@ -51053,177 +51207,29 @@ function boundaryRef(arn, managed) {
         return { arn };
     return { arn, policy: { ...policy, kind: 'permissions-boundary' } };
 }
+/**
+ * Reads the `Tags` of a role or user. Tags that do not resolve to a list leave the tags
+ * unknown, and so does any tag whose key or value is unresolved. The known tags are kept.
+ */
 function readIamTags(reader, resource) {
     const { properties } = resource;
-    if (properties.Tags === undefined)
-        return {};
-    const resolved = reader.resolver.resolve(properties.Tags);
-    if (!Array.isArray(resolved))
-        return {};
     const tags = {};
+    if (properties.Tags === undefined)
+        return { tags, unknown: false };
+    const resolved = reader.resolver.resolve(properties.Tags);
+    if (resolved === NO_VALUE)
+        return { tags, unknown: false };
+    if (!Array.isArray(resolved))
+        return { tags, unknown: true };
+    let unknown = false;
     for (const tag of resolved) {
-        if (isObject(tag) && typeof tag.Key === 'string' && !containsMarker(tag.Value)) {
-            tags[tag.Key] = tag.Value === undefined ? '' : String(tag.Value);
+        if (!isObject(tag) || typeof tag.Key !== 'string' || containsMarker(tag)) {
+            unknown = true;
+            continue;
         }
+        tags[tag.Key] = tag.Value === undefined ? '' : String(tag.Value);
     }
-    return tags;
-}
-
-;// CONCATENATED MODULE: ./src/facts/iac/cloudformation/resources.ts
-/**
- * Names and ARNs of the resources a template creates, as `Ref` and `Fn::GetAtt` return
- * them. A resource without a fixed name gets the synthetic name
- * `<StackName>-<LogicalId>-pending`, and a key the synthetic key ID `pending:<LogicalId>`,
- * so every reference to one resource gives the same string.
- */
-
-const IAM_NAMES = {
-    'AWS::IAM::Role': { nameProperty: 'RoleName', arnType: 'role' },
-    'AWS::IAM::User': { nameProperty: 'UserName', arnType: 'user' },
-    'AWS::IAM::Group': { nameProperty: 'GroupName', arnType: 'group' },
-    'AWS::IAM::ManagedPolicy': { nameProperty: 'ManagedPolicyName', arnType: 'policy' }
-};
-const KEY_TYPES = new Set(['AWS::KMS::Key', 'AWS::KMS::ReplicaKey']);
-const FUNCTION_TYPES = new Set(['AWS::Serverless::Function', 'AWS::Lambda::Function']);
-/** The resources of a template, and the values `Ref` and `Fn::GetAtt` give for them. */
-class TemplateResources {
-    resolver;
-    byId = new Map();
-    identities = new Map();
-    computing = new Set();
-    constructor(resolver, resources) {
-        this.resolver = resolver;
-        for (const resource of resources)
-            this.byId.set(resource.logicalId, resource);
-    }
-    has(logicalId) {
-        return this.byId.has(logicalId);
-    }
-    get(logicalId) {
-        return this.byId.get(logicalId);
-    }
-    list() {
-        return [...this.byId.values()];
-    }
-    /** Adds a resource that a transform creates, such as the role SAM creates for a function. */
-    add(resource) {
-        this.byId.set(resource.logicalId, resource);
-    }
-    ref(logicalId, site) {
-        const resource = this.byId.get(logicalId);
-        if (IAM_NAMES[resource.type]) {
-            const identity = this.iamIdentity(resource);
-            return resource.type === 'AWS::IAM::ManagedPolicy' ? identity.arn : identity.name;
-        }
-        if (KEY_TYPES.has(resource.type))
-            return pendingKeyId(logicalId);
-        if (resource.type === 'AWS::KMS::Alias') {
-            return this.resolver.resolve(resource.properties.AliasName);
-        }
-        if (FUNCTION_TYPES.has(resource.type))
-            return this.functionName(resource);
-        return this.resolver.unresolved(site);
-    }
-    getAtt(logicalId, attribute, site) {
-        const resource = this.byId.get(logicalId);
-        const names = IAM_NAMES[resource.type];
-        if (names &&
-            (attribute === 'Arn' || (names.arnType === 'policy' && attribute === 'PolicyArn'))) {
-            return this.iamIdentity(resource).arn;
-        }
-        if (KEY_TYPES.has(resource.type)) {
-            if (attribute === 'Arn')
-                return this.keyArn(logicalId);
-            if (attribute === 'KeyId')
-                return pendingKeyId(logicalId);
-        }
-        if (FUNCTION_TYPES.has(resource.type) && attribute === 'Arn') {
-            const { partition } = this.resolver.context;
-            return `arn:${partition}:lambda:${this.region()}:${this.account()}:function:${this.functionName(resource)}`;
-        }
-        // RoleId, UniqueId and the attributes of other and custom resources exist only after deployment.
-        return this.resolver.unresolved(site);
-    }
-    /** Name, path and ARN of an IAM role, user, group or managed policy of the template. */
-    iamIdentity(resource) {
-        const known = this.identities.get(resource.logicalId);
-        if (known)
-            return known;
-        if (this.computing.has(resource.logicalId)) {
-            throw this.resolver.error(`the name of ${resource.logicalId} depends on itself`, resource.node);
-        }
-        this.computing.add(resource.logicalId);
-        const { nameProperty, arnType } = IAM_NAMES[resource.type];
-        const { properties } = resource;
-        const what = `${nameProperty} of ${resource.logicalId}`;
-        const name = properties[nameProperty] === undefined
-            ? this.pendingName(resource.logicalId)
-            : this.resolver.resolveString(properties[nameProperty], what, properties, nameProperty);
-        const path = properties.Path === undefined
-            ? '/'
-            : this.resolver.resolveString(properties.Path, `Path of ${resource.logicalId}`, properties, 'Path');
-        const { partition } = this.resolver.context;
-        const identity = {
-            name,
-            path,
-            arn: `arn:${partition}:iam::${this.account()}:${arnType}${path}${name}`
-        };
-        this.computing.delete(resource.logicalId);
-        this.identities.set(resource.logicalId, identity);
-        return identity;
-    }
-    /** The synthetic key ARN: `arn:PARTITION:kms:REGION:ACCOUNT:key/pending:<LogicalId>`. */
-    keyArn(logicalId) {
-        const { partition } = this.resolver.context;
-        return `arn:${partition}:kms:${this.region()}:${this.account()}:key/${pendingKeyId(logicalId)}`;
-    }
-    /** The stack's account, or its marker. */
-    account() {
-        return this.resolver.context.accountId ?? this.resolver.registry.marker('AWS::AccountId');
-    }
-    /** The stack's Region, or its marker. */
-    region() {
-        return this.resolver.context.region ?? this.resolver.registry.marker('AWS::Region');
-    }
-    /** The name CloudFormation generates, written as `<StackName>-<LogicalId>-pending`. */
-    pendingName(logicalId) {
-        const { stackName } = this.resolver.context;
-        return stackName ? `${stackName}-${logicalId}-pending` : `${logicalId}-pending`;
-    }
-    functionName(resource) {
-        const { properties } = resource;
-        if (properties.FunctionName === undefined)
-            return this.pendingName(resource.logicalId);
-        return this.resolver.resolveString(properties.FunctionName, `FunctionName of ${resource.logicalId}`, properties, 'FunctionName');
-    }
-}
-/** The synthetic ID of a key the template creates, because KMS generates the real one. */
-function pendingKeyId(logicalId) {
-    return `pending:${logicalId}`;
-}
-/** Reads the `Resources` section into entries; throws an `InputError` for a malformed one. */
-function readResources(resolver, template) {
-    const resources = template.Resources;
-    if (!isObject(resources)) {
-        throw resolver.error(`Resources must be a mapping of logical IDs to resources, found ${resources_describe(resources)}`, template, 'Resources');
-    }
-    return Object.entries(resources).map(([logicalId, node]) => {
-        if (!isObject(node) || typeof node.Type !== 'string') {
-            throw resolver.error(`resource ${logicalId} must be a mapping with a Type such as AWS::KMS::Key`, resources, logicalId);
-        }
-        const properties = node.Properties ?? {};
-        if (!isObject(properties)) {
-            throw resolver.error(`Properties of ${logicalId} must be a mapping`, node, 'Properties');
-        }
-        return { logicalId, type: node.Type, properties, node };
-    });
-}
-function resources_describe(value) {
-    if (value === undefined)
-        return 'nothing';
-    if (Array.isArray(value))
-        return 'a list';
-    return JSON.stringify(value).slice(0, 60);
+    return { tags, unknown };
 }
 
 ;// CONCATENATED MODULE: ./src/facts/iac/cloudformation/key-resources.ts
@@ -51231,9 +51237,8 @@ function resources_describe(value) {
 
 
 
-
 /**
- * Reads a key the template creates. Its ARN is synthetic (`key/pending:<LogicalId>`),
+ * Reads a key the template creates. Its ARN is synthetic (`key/pending:<source>#<LogicalId>`),
  * because KMS generates the key ID. Without `KeyPolicy`, the key gets the default key
  * policy that KMS attaches to keys created through the API (CloudFormation calls
  * CreateKey): one statement that allows the account (`:root`) every KMS action, which
@@ -51248,7 +51253,7 @@ function readKey(reader, resource) {
     }
     const key = {
         arn: resources.keyArn(logicalId),
-        keyId: pendingKeyId(logicalId),
+        keyId: resources.keyId(logicalId),
         accountId: resources.account(),
         region: resources.region(),
         partition: resolver.context.partition,
@@ -51278,7 +51283,8 @@ function readKeyPolicy(reader, resource, key) {
         kind: 'key-policy',
         name: 'default',
         logicalId,
-        label: `key policy of ${logicalId}`
+        label: `key policy of ${logicalId}`,
+        at: { container: properties, key: 'KeyPolicy' }
     };
     if (properties.KeyPolicy !== undefined) {
         const resolved = reader.resolver.resolve(properties.KeyPolicy);
@@ -51370,12 +51376,12 @@ function key_resources_readTags(reader, resource) {
     if (containsMarker(resolved))
         return undefined;
     if (!Array.isArray(resolved)) {
-        throw reader.resolver.error(`Tags of ${resource.logicalId} must be a list of Key and Value, found ${quote(resolved)}`, properties, 'Tags');
+        throw reader.resolver.error(`Tags of ${resource.logicalId} must be a list of Key and Value, found ${shown(resolved)}`, properties, 'Tags');
     }
     const tags = {};
     for (const tag of resolved) {
         if (!isObject(tag) || typeof tag.Key !== 'string') {
-            throw reader.resolver.error(`each tag of ${resource.logicalId} needs a Key, found ${quote(tag)}`, resolved);
+            throw reader.resolver.error(`each tag of ${resource.logicalId} needs a Key, found ${shown(tag)}`, resolved);
         }
         tags[tag.Key] = tag.Value === undefined ? '' : String(tag.Value);
     }
@@ -51403,6 +51409,198 @@ function addAlias(reader, resource, keys) {
     });
 }
 
+;// CONCATENATED MODULE: ./src/facts/iac/cloudformation/resources.ts
+/**
+ * Names and ARNs of the resources a template creates, as `Ref` and `Fn::GetAtt` return
+ * them. A resource without a fixed name gets a synthetic name, and a key a synthetic key
+ * ID. Both start with `pending:` and name the template file, so every reference to one
+ * resource gives the same string and two templates never give the same one.
+ */
+
+const IAM_NAMES = {
+    'AWS::IAM::Role': { nameProperty: 'RoleName', arnType: 'role' },
+    'AWS::IAM::User': { nameProperty: 'UserName', arnType: 'user' },
+    'AWS::IAM::Group': { nameProperty: 'GroupName', arnType: 'group' },
+    'AWS::IAM::ManagedPolicy': { nameProperty: 'ManagedPolicyName', arnType: 'policy' }
+};
+const KEY_TYPES = new Set(['AWS::KMS::Key', 'AWS::KMS::ReplicaKey']);
+const FUNCTION_TYPES = new Set(['AWS::Serverless::Function', 'AWS::Lambda::Function']);
+/** The resources of a template, and the values `Ref` and `Fn::GetAtt` give for them. */
+class TemplateResources {
+    resolver;
+    source;
+    byId = new Map();
+    identities = new Map();
+    names = new Map();
+    /** Logical IDs whose name is being resolved, in order, to name a reference cycle. */
+    computing = [];
+    /** `source` is the template's path as the fact loader names it. */
+    constructor(resolver, resources, source) {
+        this.resolver = resolver;
+        this.source = source;
+        for (const resource of resources)
+            this.byId.set(resource.logicalId, resource);
+    }
+    has(logicalId) {
+        return this.byId.has(logicalId);
+    }
+    get(logicalId) {
+        return this.byId.get(logicalId);
+    }
+    list() {
+        return [...this.byId.values()];
+    }
+    /** Adds a resource that a transform creates, such as the role SAM creates for a function. */
+    add(resource) {
+        this.byId.set(resource.logicalId, resource);
+    }
+    ref(logicalId, site) {
+        const resource = this.byId.get(logicalId);
+        if (IAM_NAMES[resource.type]) {
+            const identity = this.iamIdentity(resource);
+            return resource.type === 'AWS::IAM::ManagedPolicy' ? identity.arn : identity.name;
+        }
+        if (KEY_TYPES.has(resource.type))
+            return this.keyId(logicalId);
+        if (resource.type === 'AWS::KMS::Alias')
+            return this.aliasName(resource);
+        if (FUNCTION_TYPES.has(resource.type))
+            return this.functionName(resource);
+        return this.resolver.unresolved(site);
+    }
+    getAtt(logicalId, attribute, site) {
+        const resource = this.byId.get(logicalId);
+        const names = IAM_NAMES[resource.type];
+        if (names &&
+            (attribute === 'Arn' || (names.arnType === 'policy' && attribute === 'PolicyArn'))) {
+            return this.iamIdentity(resource).arn;
+        }
+        if (KEY_TYPES.has(resource.type)) {
+            if (attribute === 'Arn')
+                return this.keyArn(logicalId);
+            if (attribute === 'KeyId')
+                return this.keyId(logicalId);
+        }
+        if (FUNCTION_TYPES.has(resource.type) && attribute === 'Arn') {
+            const { partition } = this.resolver.context;
+            return `arn:${partition}:lambda:${this.region()}:${this.account()}:function:${this.functionName(resource)}`;
+        }
+        // RoleId, UniqueId and the attributes of other and custom resources exist only after deployment.
+        return this.resolver.unresolved(site);
+    }
+    /** Name, path and ARN of an IAM role, user, group or managed policy of the template. */
+    iamIdentity(resource) {
+        const known = this.identities.get(resource.logicalId);
+        if (known)
+            return known;
+        const identity = this.guarded(resource, () => {
+            const { nameProperty, arnType } = IAM_NAMES[resource.type];
+            const { properties, logicalId } = resource;
+            const name = this.resolver.resolveOptionalString(properties[nameProperty], `${nameProperty} of ${logicalId}`, properties, nameProperty) ?? this.pendingName(logicalId);
+            // AWS::NoValue removes Path, and IAM then uses the root path.
+            const path = this.resolver.resolveOptionalString(properties.Path, `Path of ${logicalId}`, properties, 'Path') ?? '/';
+            const { partition } = this.resolver.context;
+            return { name, path, arn: `arn:${partition}:iam::${this.account()}:${arnType}${path}${name}` };
+        });
+        this.identities.set(resource.logicalId, identity);
+        return identity;
+    }
+    /** Returns the synthetic key ID of a key the template creates (see `pendingKeyId`). */
+    keyId(logicalId) {
+        return pendingKeyId(this.source, logicalId);
+    }
+    /** Returns the synthetic key ARN: `arn:PARTITION:kms:REGION:ACCOUNT:key/<keyId>`. */
+    keyArn(logicalId) {
+        const { partition } = this.resolver.context;
+        return `arn:${partition}:kms:${this.region()}:${this.account()}:key/${this.keyId(logicalId)}`;
+    }
+    /** The stack's account, or its marker. */
+    account() {
+        return this.resolver.context.accountId ?? this.resolver.registry.marker('AWS::AccountId');
+    }
+    /** The stack's Region, or its marker. */
+    region() {
+        return this.resolver.context.region ?? this.resolver.registry.marker('AWS::Region');
+    }
+    /**
+     * Returns the name CloudFormation generates, written as
+     * `pending:<source>#<StackName>-<LogicalId>` with the source percent-encoded (see
+     * `pendingKeyId`). IAM names cannot contain `:` or `#`, so it never equals an existing name.
+     */
+    pendingName(logicalId) {
+        const { stackName } = this.resolver.context;
+        const generated = stackName ? `${stackName}-${logicalId}` : logicalId;
+        return `pending:${encodeURIComponent(this.source)}#${generated}`;
+    }
+    aliasName(resource) {
+        return this.cachedName(resource, () => this.resolver.resolveString(resource.properties.AliasName, `AliasName of ${resource.logicalId}`, resource.properties, 'AliasName'));
+    }
+    functionName(resource) {
+        return this.cachedName(resource, () => {
+            const { properties, logicalId } = resource;
+            return (this.resolver.resolveOptionalString(properties.FunctionName, `FunctionName of ${logicalId}`, properties, 'FunctionName') ?? this.pendingName(logicalId));
+        });
+    }
+    cachedName(resource, compute) {
+        const known = this.names.get(resource.logicalId);
+        if (known !== undefined)
+            return known;
+        const name = this.guarded(resource, compute);
+        this.names.set(resource.logicalId, name);
+        return name;
+    }
+    /**
+     * Computes a value of `resource` that may refer to other resources, and throws an
+     * `InputError` naming the cycle when it leads back to `resource`.
+     */
+    guarded(resource, compute) {
+        const position = this.computing.indexOf(resource.logicalId);
+        if (position >= 0) {
+            const cycle = [...this.computing.slice(position), resource.logicalId].join(' -> ');
+            throw this.resolver.error(`the name of ${resource.logicalId} depends on itself: ${cycle}`, resource.node);
+        }
+        this.computing.push(resource.logicalId);
+        try {
+            return compute();
+        }
+        finally {
+            this.computing.pop();
+        }
+    }
+}
+/**
+ * Returns the synthetic ID of a key the template creates, because KMS generates the real one:
+ * `pending:<source>#<LogicalId>`. The source is percent-encoded (`encodeURIComponent`), so
+ * the ID contains no `/` and two sources never give the same ID.
+ */
+function pendingKeyId(source, logicalId) {
+    return `pending:${encodeURIComponent(source)}#${logicalId}`;
+}
+/** Reads the `Resources` section into entries; throws an `InputError` for a malformed one. */
+function readResources(resolver, template) {
+    const resources = template.Resources;
+    if (!isObject(resources)) {
+        throw resolver.error(`Resources must be a mapping of logical IDs to resources, found ${resources_describe(resources)}`, template, 'Resources');
+    }
+    return Object.entries(resources).map(([logicalId, node]) => {
+        if (!isObject(node) || typeof node.Type !== 'string') {
+            throw resolver.error(`resource ${logicalId} must be a mapping with a Type such as AWS::KMS::Key`, resources, logicalId);
+        }
+        const properties = node.Properties ?? {};
+        if (!isObject(properties)) {
+            throw resolver.error(`Properties of ${logicalId} must be a mapping`, node, 'Properties');
+        }
+        return { logicalId, type: node.Type, properties, node };
+    });
+}
+function resources_describe(value) {
+    if (value === undefined)
+        return 'nothing';
+    if (Array.isArray(value))
+        return 'a list';
+    return JSON.stringify(value).slice(0, 60);
+}
+
 ;// CONCATENATED MODULE: ./src/facts/iac/cloudformation/read-template.ts
 
 
@@ -51422,6 +51620,22 @@ const KNOWN_TRANSFORMS = new Set([SERVERLESS_TRANSFORM, 'AWS::LanguageExtensions
  * `Resources` that is not a mapping, or a `Ref` to a name the template does not define.
  */
 function readCloudFormationTemplate(source, text, context) {
+    try {
+        return readTemplate(source, text, context);
+    }
+    catch (error) {
+        // Cycles are rejected where they occur; this catches chains of references too long to follow.
+        if (error instanceof RangeError && /call stack/i.test(error.message)) {
+            throw new InputError('references between values are nested too deeply to resolve', {
+                file: source,
+                line: 1,
+                column: 1
+            });
+        }
+        throw error;
+    }
+}
+function readTemplate(source, text, context) {
     const parsed = parseTemplate(source, text);
     if (!isObject(parsed.value)) {
         throw new InputError('a template must be a mapping with Resources', {
@@ -51435,7 +51649,7 @@ function readCloudFormationTemplate(source, text, context) {
     const resolver = new TemplateResolver(parsed, template, context, registry);
     const globals = samFunctionGlobals(template);
     const written = readResources(resolver, template);
-    const resources = new TemplateResources(resolver, written);
+    const resources = new TemplateResources(resolver, written, source);
     resolver.resources = resources;
     for (const resource of written) {
         const role = samRoleResource(resource, globals);
@@ -51463,6 +51677,7 @@ function readCloudFormationTemplate(source, text, context) {
         roles: iam.roles,
         users: iam.users,
         groups: iam.groups,
+        attachments: iam.attachments,
         unresolved: registry.list(),
         warnings: reader.warnings
     };
@@ -51866,6 +52081,7 @@ function decodeLabel(raw) {
 
 
 const scanned = new WeakMap();
+const indexes = new WeakMap();
 /**
  * Finds the `resource "TYPE" "NAME" {` block of `address` (instance keys are ignored, as
  * one block declares every instance). For a module address it looks in the module's
@@ -51880,25 +52096,48 @@ function locateAddress(address, plan, tfFiles) {
         return {};
     return { block: found.location, attribute: (name) => attributeLocation(found, name) };
 }
-/** Finds the resource block of `address`, when a `.tf` file declares it. */
+/**
+ * Finds the resource block of `address`, when a `.tf` file declares it. The blocks of
+ * `tfFiles` are indexed on the first call with that array, so the array must not change
+ * afterwards.
+ */
 function findResourceBlock(address, plan, tfFiles) {
     const parsed = parseAddress(address);
     if (!parsed || tfFiles.length === 0)
         return undefined;
+    const index = blockIndex(tfFiles);
     const blockType = parsed.mode === 'data' ? 'data' : 'resource';
-    const matches = (file) => blocksOf(file).filter((block) => block.type === blockType &&
-        block.labels[0] === parsed.type &&
-        block.labels[1] === parsed.name);
-    const directory = moduleDirectory(plan, tfFiles, parsed.modules.map((step) => step.name));
+    const candidates = index.blocks.get(blockKey(blockType, parsed.type, parsed.name)) ?? [];
+    const directory = moduleDirectory(plan, index.root, parsed.modules.map((step) => step.name));
     if (directory !== undefined) {
-        const inDirectory = tfFiles
-            .filter((file) => directoryOf(file.path) === directory)
-            .flatMap(matches);
-        if (inDirectory.length > 0)
-            return inDirectory[0];
+        const inDirectory = candidates.find(({ file }) => directoryOf(file.path) === directory);
+        if (inDirectory)
+            return inDirectory.block;
     }
-    const anywhere = tfFiles.flatMap(matches);
-    return anywhere.length === 1 ? anywhere[0] : undefined;
+    return candidates.length === 1 ? candidates[0].block : undefined;
+}
+/** Indexes the blocks of `tfFiles` once, so that finding a block does not scan every file. */
+function blockIndex(tfFiles) {
+    let index = indexes.get(tfFiles);
+    if (!index) {
+        const blocks = new Map();
+        for (const file of tfFiles) {
+            for (const block of blocksOf(file)) {
+                const key = blockKey(block.type, block.labels[0], block.labels[1]);
+                const list = blocks.get(key);
+                if (list)
+                    list.push({ file, block });
+                else
+                    blocks.set(key, [{ file, block }]);
+            }
+        }
+        index = { blocks, root: rootDirectory(tfFiles) };
+        indexes.set(tfFiles, index);
+    }
+    return index;
+}
+function blockKey(type, first, second) {
+    return JSON.stringify([type, first, second]);
 }
 /** Location of attribute `name` of a block, or of its first nested block of type `name`. */
 function attributeLocation(block, name) {
@@ -51913,9 +52152,9 @@ function blocksOf(file) {
     }
     return blocks;
 }
-/** Returns the directory of the module that `calls` names (module call names from the root), normalised with `/`. */
-function moduleDirectory(plan, tfFiles, calls) {
-    let directory = rootDirectory(tfFiles);
+/** Returns the directory of the module that `calls` names (module call names from `root`, the root module's directory), normalised with `/`. */
+function moduleDirectory(plan, root, calls) {
+    let directory = root;
     let module = isObject(plan) && isObject(plan.configuration) ? plan.configuration.root_module : undefined;
     for (let depth = 0; depth < calls.length; depth++) {
         const call = isObject(module) && isObject(module.module_calls)
@@ -51929,7 +52168,7 @@ function moduleDirectory(plan, tfFiles, calls) {
         }
         else {
             // Terraform installs remote modules under .terraform/modules, named by the dotted call names.
-            directory = external_node_path_default().posix.join(rootDirectory(tfFiles), '.terraform/modules', calls.slice(0, depth + 1).join('.'));
+            directory = external_node_path_default().posix.join(root, '.terraform/modules', calls.slice(0, depth + 1).join('.'));
         }
         module = call.module;
     }
@@ -52087,12 +52326,13 @@ function containsTrue(marks) {
 
 
 /**
- * Lists the managed resource instances that exist after apply. Instances that the plan
- * deletes without creating again are left out. `resource_changes` comes first, because
+ * Lists the managed resource instances that exist after apply, and apart from them the old
+ * state of those the plan deletes or replaces. `resource_changes` comes first, because
  * only it marks unknown values; `planned_values` fills in instances it does not list.
  */
 function collectInstances(root) {
     const instances = new Map();
+    const deletedInstances = [];
     const deleted = new Set();
     const changes = Array.isArray(root.resource_changes) ? root.resource_changes : [];
     for (const change of changes) {
@@ -52100,7 +52340,17 @@ function collectInstances(root) {
             continue;
         const body = isObject(change.change) ? change.change : {};
         const actions = Array.isArray(body.actions) ? body.actions : [];
-        if (actions.includes('delete') && !actions.includes('create')) {
+        const replaced = actions.includes('create');
+        if (actions.includes('delete') && isObject(body.before)) {
+            const old = makeInstance(root, change.address, body.before, {
+                unknown: {},
+                absentIsUnknown: false,
+                created: false
+            });
+            if (old)
+                deletedInstances.push({ ...old, deleted: true, ...(replaced && { replaced }) });
+        }
+        if (actions.includes('delete') && !replaced) {
             deleted.add(change.address);
             continue;
         }
@@ -52127,7 +52377,7 @@ function collectInstances(root) {
         if (instance)
             instances.set(address, instance);
     }
-    return [...instances.values()];
+    return { instances: [...instances.values()], deleted: deletedInstances };
 }
 /** Known values of the data sources of `type` that the plan read, from any part of the plan. */
 function dataSourceValues(root, type) {
@@ -52152,14 +52402,31 @@ function configModule(root, steps) {
     }
     return isObject(module) ? module : undefined;
 }
+/** Configuration resources of each module by mode, type and name, built once per module. */
+const resourceIndexes = new WeakMap();
 /** The configuration entry of a resource, by its parsed address. */
 function configResource(root, address) {
     const module = configModule(root, address.modules);
-    const resources = module && Array.isArray(module.resources) ? module.resources : [];
-    return resources.find((resource) => isObject(resource) &&
-        resource.type === address.type &&
-        resource.name === address.name &&
-        (resource.mode ?? 'managed') === address.mode);
+    if (!module)
+        return undefined;
+    let index = resourceIndexes.get(module);
+    if (!index) {
+        index = new Map();
+        const resources = Array.isArray(module.resources) ? module.resources : [];
+        for (const resource of resources) {
+            if (!isObject(resource))
+                continue;
+            const key = resourceKey(resource.mode ?? 'managed', resource.type, resource.name);
+            // The first entry wins, as a search from the start of the list would find it.
+            if (!index.has(key))
+                index.set(key, resource);
+        }
+        resourceIndexes.set(module, index);
+    }
+    return index.get(resourceKey(address.mode, address.type, address.name));
+}
+function resourceKey(mode, type, name) {
+    return JSON.stringify([mode, type, name]);
 }
 function plannedRoot(root) {
     return isObject(root.planned_values) ? root.planned_values.root_module : undefined;
@@ -52210,10 +52477,18 @@ const MAX_REFERENCE_DEPTH = 8;
  * same instance key as `from` win, as `aws_kms_key.this[each.key]` inside a `for_each`
  * resource names its own counterpart.
  */
-function referencedInstances(root, instances, from, references, type) {
+function referencedInstances(root, lookup, from, references, type) {
     const patterns = references.flatMap((reference) => resolvePatterns(root, from.steps, reference, 0));
-    const matches = instances.filter((instance) => (type === undefined || instance.type === type) &&
-        patterns.some((pattern) => matchesPattern(instance, pattern)));
+    const found = new Set();
+    for (const pattern of patterns) {
+        if (type !== undefined && pattern.type !== type)
+            continue;
+        for (const instance of lookup.instancesNamed(pattern.type, pattern.name)) {
+            if (matchesPattern(instance, pattern))
+                found.add(instance);
+        }
+    }
+    const matches = [...found];
     if (matches.length <= 1 || from.key === undefined)
         return matches;
     const sameKey = matches.filter((instance) => instance.key === from.key);
@@ -52296,6 +52571,84 @@ function describeReferences(root, steps, references, depth = 0) {
     return [...new Set(described)];
 }
 
+;// CONCATENATED MODULE: ./src/facts/iac/terraform/iam-targets.ts
+
+
+
+/** The plan's roles, users and groups, found by kind and name or ARN, or by resource instance. */
+class EntityIndex {
+    plan;
+    all = [];
+    byName = new Map();
+    byInstance = new Map();
+    constructor(plan) {
+        this.plan = plan;
+    }
+    add(entity) {
+        this.all.push(entity);
+        this.byInstance.set(entity.instance, entity);
+        // The first entity with a name wins, as a search in plan order would find it.
+        for (const name of [entity.name, entity.arn]) {
+            const key = nameKey(entity.kind, name);
+            if (!this.byName.has(key))
+                this.byName.set(key, entity);
+        }
+    }
+    ofKind(kind) {
+        return this.all.filter((entity) => entity.kind === kind);
+    }
+    /** Returns the entity of `kind` with name or ARN `name`. */
+    named(kind, name) {
+        return this.byName.get(nameKey(kind, name));
+    }
+    /**
+     * Returns the entities of `kind` that attribute `name` (a name, or a list of names) of
+     * `instance` names. Roles and users may be named by ARN as well as by name. A known name
+     * the plan does not define is an entity outside it. When the value is known only after
+     * apply, its configuration references name entities of the plan; when they name none,
+     * the value is recorded as unresolved, with a warning.
+     */
+    targetsOf(instance, name, kind) {
+        const value = this.plan.value(instance, name);
+        const location = this.plan.attributeLocation(instance, name);
+        const elements = unknownElements(instance, name);
+        if (value.known && elements !== true && !elements.includes(true)) {
+            const names = (Array.isArray(value.value) ? value.value : [value.value]).filter((item) => typeof item === 'string' && item !== '');
+            const targets = { entities: [], outside: [] };
+            for (const entityName of names) {
+                const entity = this.named(kind, entityName);
+                if (entity)
+                    targets.entities.push(entity);
+                else
+                    targets.outside.push(this.outsideEntity(instance, kind, entityName, location));
+            }
+            return targets;
+        }
+        const references = expressionReferences(configExpressions(instance.config), name);
+        const entities = referencedInstances(this.plan.root, this.plan, instance, references)
+            .map((target) => this.byInstance.get(target))
+            .filter((entity) => entity?.kind === kind);
+        if (entities.length === 0) {
+            this.plan.markUnknown(instance, name, location);
+            this.plan.warn(`cannot tell which ${kind} ${instance.address} applies to: ${name} is known only after apply and names no ${kind} of the plan, so its policies are not part of the facts`, location);
+        }
+        return { entities, outside: [] };
+    }
+    /** An entity named by ARN is in the ARN's account; one named by name is in the plan's account. */
+    outsideEntity(instance, kind, value, location) {
+        const parts = value.startsWith('arn:') ? parseArn(value) : undefined;
+        if (parts && isAccountId(parts.accountId)) {
+            const name = parts.resource.slice(parts.resource.lastIndexOf('/') + 1);
+            return { accountId: parts.accountId, kind, name };
+        }
+        const accountId = this.plan.accountId(`${kind} "${value}" that ${instance.address} names`, location);
+        return { accountId, kind, name: value };
+    }
+}
+function nameKey(kind, name) {
+    return `${kind}\n${name}`;
+}
+
 ;// CONCATENATED MODULE: ./src/facts/iac/terraform/tags.ts
 /** Tags of a planned resource. */
 
@@ -52325,6 +52678,22 @@ function tags_readTags(plan, instance) {
 
 
 
+
+/** Resources that put an inline policy on an entity: type, entity kind and the attribute naming it. */
+const INLINE_POLICY_RESOURCES = [
+    ['aws_iam_role_policy', 'role', 'role'],
+    ['aws_iam_user_policy', 'user', 'user'],
+    ['aws_iam_group_policy', 'group', 'group']
+];
+/** Resources that attach a managed policy: type, entity kind and the attribute naming the entities. */
+const ATTACHMENT_RESOURCES = [
+    ['aws_iam_role_policy_attachment', 'role', 'role'],
+    ['aws_iam_user_policy_attachment', 'user', 'user'],
+    ['aws_iam_group_policy_attachment', 'group', 'group'],
+    ['aws_iam_policy_attachment', 'role', 'roles'],
+    ['aws_iam_policy_attachment', 'user', 'users'],
+    ['aws_iam_policy_attachment', 'group', 'groups']
+];
 /** Reads the roles, users and groups of the plan and the policies that resources attach to them. */
 function readIam(plan) {
     const reader = new IamReader(plan);
@@ -52333,40 +52702,59 @@ function readIam(plan) {
 class IamReader {
     plan;
     managed = new Map();
-    entities = [];
+    managedByArn = new Map();
+    /** ARNs of managed policies the plan destroys: no entity has them after apply. */
+    destroyedManaged = new Set();
+    entities;
+    removals = [];
+    additions = [];
     constructor(plan) {
         this.plan = plan;
+        this.entities = new EntityIndex(plan);
     }
     read() {
-        for (const instance of this.plan.ofType('aws_iam_policy'))
-            this.managed.set(instance, this.readManagedPolicy(instance));
+        for (const instance of this.plan.ofType('aws_iam_policy')) {
+            const managed = this.readManagedPolicy(instance);
+            this.managed.set(instance, managed);
+            if (!this.managedByArn.has(managed.arn))
+                this.managedByArn.set(managed.arn, managed);
+        }
+        for (const old of this.plan.deletedOfType('aws_iam_policy')) {
+            const arn = this.plan.knownString(old, 'arn');
+            if (arn && !old.replaced)
+                this.destroyedManaged.add(arn);
+        }
         for (const [type, kind] of [
             ['aws_iam_role', 'role'],
             ['aws_iam_user', 'user'],
             ['aws_iam_group', 'group']
         ]) {
             for (const instance of this.plan.ofType(type))
-                this.entities.push(this.readEntity(instance, kind));
+                this.entities.add(this.readEntity(instance, kind));
         }
-        for (const entity of this.entities)
-            if (entity.kind === 'role')
-                this.readRoleAttributes(entity);
+        for (const entity of this.entities.ofKind('role'))
+            this.readRoleAttributes(entity);
+        // Removals first: a policy that the plan replaces is removed and then attached again.
+        this.readRemovals();
         this.readInlinePolicyResources();
         this.readAttachments();
         this.readMemberships();
-        const groups = this.entities.filter((entity) => entity.kind === 'group');
+        const groups = this.entities.ofKind('group');
+        const groupsByName = new Map();
+        for (const group of groups)
+            if (!groupsByName.has(group.name))
+                groupsByName.set(group.name, group);
         return {
             roles: this.entities
-                .filter((entity) => entity.kind === 'role')
-                .map((entity) => ({ kind: 'role', ...this.finish(entity, []) })),
-            users: this.entities
-                .filter((entity) => entity.kind === 'user')
-                .map((entity) => ({
+                .ofKind('role')
+                .map((entity) => ({ kind: 'role', ...this.finish(entity, groupsByName) })),
+            users: this.entities.ofKind('user').map((entity) => ({
                 kind: 'user',
-                ...this.finish(entity, groups),
+                ...this.finish(entity, groupsByName),
                 groups: [...new Set(entity.groups)].sort()
             })),
-            groups: [...new Set(groups.map((group) => group.name))].sort()
+            groups: [...new Set(groups.map((group) => group.name))].sort(),
+            attachments: [...this.removals, ...this.additions]
         };
     }
     readManagedPolicy(instance) {
@@ -52466,51 +52854,113 @@ class IamReader {
             });
         }
     }
-    /** `aws_iam_role_policy`, `aws_iam_user_policy` and `aws_iam_group_policy`. */
-    readInlinePolicyResources() {
-        for (const [type, kind] of [
-            ['aws_iam_role_policy', 'role'],
-            ['aws_iam_user_policy', 'user'],
-            ['aws_iam_group_policy', 'group']
-        ]) {
-            for (const instance of this.plan.ofType(type)) {
-                const targets = this.entitiesNamed(instance, kind, kind);
-                if (targets.length === 0)
+    /**
+     * Applies the inline policies and attachments that the plan destroys. An entity of the
+     * plan loses them from its `inline_policy` and `managed_policy_arns`, which the plan shows
+     * as they were before apply. For an entity outside the plan, they become removals.
+     */
+    readRemovals() {
+        const resources = [
+            ...INLINE_POLICY_RESOURCES.map(([type, kind, attribute]) => ({
+                type,
+                kind,
+                attribute,
+                removed: 'name'
+            })),
+            ...ATTACHMENT_RESOURCES.map(([type, kind, attribute]) => ({
+                type,
+                kind,
+                attribute,
+                removed: 'policy_arn'
+            }))
+        ];
+        for (const { type, kind, attribute, removed } of resources) {
+            for (const old of this.plan.deletedOfType(type)) {
+                const name = this.plan.knownString(old, removed);
+                if (!name || this.recreatedAlike(old, [attribute, removed]))
                     continue;
-                const location = this.plan.attributeLocation(instance, 'policy');
-                const policyName = this.plan.knownString(instance, 'name') ?? instance.address;
-                if (!this.plan.knownString(instance, 'policy')) {
-                    const marker = this.unknownPolicy(instance, 'policy', location);
-                    for (const target of targets)
-                        target.unknownInline.push(marker);
-                    continue;
+                const { entities, outside } = this.entities.targetsOf(old, attribute, kind);
+                for (const entity of entities) {
+                    if (removed === 'name')
+                        entity.inline = entity.inline.filter((policy) => policy.name !== name);
+                    else
+                        entity.attached = entity.attached.filter((arn) => arn !== name);
                 }
-                const policy = this.plan.parsePolicy(instance, instance.values, 'policy', { kind: 'identity', name: policyName, label: `inline policy ${instance.address}` }, location);
-                for (const target of targets) {
-                    // The resource replaces an inline policy of the same name that the role's state lists.
-                    target.inline = target.inline.filter((existing) => existing.name !== policyName);
-                    target.inline.push(policy);
+                const location = this.plan.blockLocation(old);
+                for (const target of outside) {
+                    this.removals.push({ ...target, removes: [name], ...(location && { location }) });
                 }
             }
         }
     }
+    /** True when the plan replaces `old` with an instance that has the same values of `names`. */
+    recreatedAlike(old, names) {
+        if (!old.replaced)
+            return false;
+        const current = this.plan.instanceAt(old.address);
+        if (!current)
+            return false;
+        return names.every((name) => {
+            const value = this.plan.value(current, name);
+            return value.known && JSON.stringify(value.value) === JSON.stringify(old.values[name]);
+        });
+    }
+    /** `aws_iam_role_policy`, `aws_iam_user_policy` and `aws_iam_group_policy`. */
+    readInlinePolicyResources() {
+        for (const [type, kind, attribute] of INLINE_POLICY_RESOURCES) {
+            for (const instance of this.plan.ofType(type)) {
+                const { entities, outside } = this.entities.targetsOf(instance, attribute, kind);
+                if (entities.length === 0 && outside.length === 0)
+                    continue;
+                const location = this.plan.attributeLocation(instance, 'policy');
+                const knownName = this.plan.knownString(instance, 'name');
+                const policyName = knownName ?? instance.address;
+                if (!this.plan.knownString(instance, 'policy')) {
+                    const marker = this.unknownPolicy(instance, 'policy', location);
+                    for (const target of entities)
+                        target.unknownInline.push(marker);
+                    this.addOutside(outside, { missingPolicy: marker }, knownName, location);
+                    continue;
+                }
+                const policy = this.plan.parsePolicy(instance, instance.values, 'policy', { kind: 'identity', name: policyName, label: `inline policy ${instance.address}` }, location);
+                for (const target of entities) {
+                    // The resource replaces an inline policy of the same name that the role's state lists.
+                    target.inline = target.inline.filter((existing) => existing.name !== policyName);
+                    target.inline.push(policy);
+                }
+                this.addOutside(outside, { policy }, knownName, location);
+            }
+        }
+    }
+    /**
+     * Records a policy attached to entities outside the plan. An inline policy replaces the
+     * entity's inline policy of the same name, so that name is removed first.
+     */
+    addOutside(outside, attached, replacedName, location) {
+        for (const target of outside) {
+            this.additions.push({
+                ...target,
+                ...attached,
+                ...(replacedName !== undefined && { removes: [replacedName] }),
+                ...(location && { location })
+            });
+        }
+    }
     /** `aws_iam_*_policy_attachment` and `aws_iam_policy_attachment`. */
     readAttachments() {
-        for (const [type, kind, attribute] of [
-            ['aws_iam_role_policy_attachment', 'role', 'role'],
-            ['aws_iam_user_policy_attachment', 'user', 'user'],
-            ['aws_iam_group_policy_attachment', 'group', 'group'],
-            ['aws_iam_policy_attachment', 'role', 'roles'],
-            ['aws_iam_policy_attachment', 'user', 'users'],
-            ['aws_iam_policy_attachment', 'group', 'groups']
-        ]) {
+        for (const [type, kind, attribute] of ATTACHMENT_RESOURCES) {
             for (const instance of this.plan.ofType(type)) {
-                const targets = this.entitiesNamed(instance, attribute, kind);
-                if (targets.length === 0)
+                const { entities, outside } = this.entities.targetsOf(instance, attribute, kind);
+                if (entities.length === 0 && outside.length === 0)
                     continue;
                 const arns = this.resolveArns(instance, 'policy_arn', this.plan.knownString(instance, 'policy_arn'));
-                for (const target of targets)
+                for (const target of entities)
                     target.attached.push(...arns);
+                const location = this.plan.attributeLocation(instance, 'policy_arn');
+                for (const arn of arns) {
+                    const policy = this.managedByArn.get(arn)?.policy;
+                    this.addOutside(outside, policy ? { policy } : { missingPolicy: arn }, undefined, location);
+                }
             }
         }
     }
@@ -52543,42 +52993,16 @@ class IamReader {
         return this.entitiesNamed(instance, name, kind).map((entity) => entity.name);
     }
     /**
-     * Returns the entities of `kind` that attribute `name` (a name, or a list of names) of `instance`
-     * names. A name the plan does not define is a warning, because the policies the
-     * resource attaches to an entity outside the plan are not part of these facts.
+     * Returns the entities of the plan that attribute `name` of a membership resource names.
+     * A membership of an entity outside the plan is a warning, because no fact field carries it.
      */
     entitiesNamed(instance, name, kind) {
-        const ofKind = this.entities.filter((entity) => entity.kind === kind);
-        const value = this.plan.value(instance, name);
+        const { entities, outside } = this.entities.targetsOf(instance, name, kind);
         const location = this.plan.attributeLocation(instance, name);
-        const elements = unknownElements(instance, name);
-        const knownNames = value.known && elements !== true && !elements.includes(true)
-            ? (Array.isArray(value.value) ? value.value : [value.value]).filter((item) => typeof item === 'string' && item !== '')
-            : undefined;
-        if (knownNames) {
-            const found = [];
-            for (const entityName of knownNames) {
-                // Roles and users may be named by ARN as well as by name.
-                const entity = ofKind.find((candidate) => candidate.name === entityName || candidate.arn === entityName);
-                if (entity)
-                    found.push(entity);
-                else
-                    this.warnOutside(instance, kind, entityName, location);
-            }
-            return found;
+        for (const target of outside) {
+            this.plan.warn(`${instance.address} changes the group memberships of ${kind} "${target.name}", which the plan does not define, so that change is not part of the facts; results for that ${kind} reflect the other fact files only`, location);
         }
-        const references = expressionReferences(configExpressions(instance.config), name);
-        const targets = referencedInstances(this.plan.root, this.plan.instances, instance, references);
-        const found = ofKind.filter((entity) => targets.includes(entity.instance));
-        if (found.length === 0) {
-            this.plan.markUnknown(instance, name, location);
-            this.plan.warn(`cannot tell which ${kind} ${instance.address} applies to: ${name} is known only after apply and names no ${kind} of the plan, so its policies are not part of the facts`, location);
-        }
-        return found;
-    }
-    warnOutside(instance, kind, name, location) {
-        // TODO: the policies are lost here; merging them into the live facts of that entity needs a new fact field.
-        this.plan.warn(`${instance.address} changes the policies of ${kind} "${name}", which the plan does not define, so that change is not part of the facts; results for that ${kind} reflect the other fact files only`, location);
+        return entities;
     }
     /**
      * The managed policy ARNs that attribute `name` holds: `known` when given, else those of
@@ -52588,7 +53012,7 @@ class IamReader {
         if (known)
             return [known];
         const references = expressionReferences(configExpressions(instance.config), name);
-        const targets = referencedInstances(this.plan.root, this.plan.instances, instance, references, 'aws_iam_policy');
+        const targets = referencedInstances(this.plan.root, this.plan, instance, references, 'aws_iam_policy');
         const arns = targets
             .map((target) => this.managed.get(target)?.arn)
             .filter((arn) => arn !== undefined);
@@ -52606,7 +53030,9 @@ class IamReader {
         const missing = [...entity.unknownInline];
         const attach = (arns) => {
             for (const arn of arns) {
-                const managed = [...this.managed.values()].find((candidate) => candidate.arn === arn);
+                if (this.destroyedManaged.has(arn))
+                    continue;
+                const managed = this.managedByArn.get(arn);
                 if (managed?.policy)
                     policies.push(managed.policy);
                 else
@@ -52615,7 +53041,7 @@ class IamReader {
         };
         attach([...new Set(entity.attached)]);
         for (const groupName of new Set(entity.groups)) {
-            const group = groups.find((candidate) => candidate.name === groupName);
+            const group = groups.get(groupName);
             if (!group) {
                 missing.push(`arn:${this.plan.partition}:iam::${entity.accountId}:group/${groupName}`);
                 continue;
@@ -52640,6 +53066,7 @@ class IamReader {
             ...(boundary && { permissionsBoundary: boundary }),
             references: this.plan.references(instance),
             ...(instance.created && { pending: true }),
+            fromCode: true,
             ...(location && { location })
         };
     }
@@ -52648,7 +53075,7 @@ class IamReader {
         if (value.known && (typeof value.value !== 'string' || value.value === ''))
             return undefined;
         const [arn] = this.resolveArns(instance, 'permissions_boundary', value.known ? value.value : undefined);
-        const managed = [...this.managed.values()].find((candidate) => candidate.arn === arn);
+        const managed = this.managedByArn.get(arn);
         if (!managed?.policy)
             return { arn };
         return { arn, policy: { ...managed.policy, kind: 'permissions-boundary' } };
@@ -52670,51 +53097,100 @@ const kms_resources_KEY_TYPES = [
     'aws_kms_replica_key',
     'aws_kms_replica_external_key'
 ];
-/** Reads the keys of the plan, and keys outside it whose policy, aliases or grants the plan sets. */
+/**
+ * Reads the keys of the plan, the keys it deletes, and keys outside it whose policy,
+ * aliases or grants the plan sets.
+ */
 function kms_resources_readKeys(plan) {
     const entries = plan.ofType(...kms_resources_KEY_TYPES).map((instance) => kms_resources_readKey(plan, instance));
     const table = new KeyTable(plan, entries);
-    const policyResources = new Map();
-    for (const instance of plan.ofType('aws_kms_key_policy')) {
-        for (const entry of table.targets(instance, 'key_id'))
-            policyResources.set(entry, instance);
+    for (const old of plan.deletedOfType(...kms_resources_KEY_TYPES)) {
+        const entry = deletedKey(plan, old);
+        if (entry)
+            table.add(entry);
     }
-    for (const entry of table.all()) {
-        const policyResource = policyResources.get(entry);
-        const policy = policyResource
-            ? readPolicyResource(plan, policyResource, entry.fact)
-            : entry.instance && readOwnPolicy(plan, entry.instance, entry.fact);
-        if (policy)
-            entry.fact.policy = policy;
-    }
+    readKeyPolicies(plan, table);
     for (const instance of plan.ofType('aws_kms_alias')) {
         const name = plan.knownString(instance, 'name');
         if (!name)
             continue;
         for (const entry of table.targets(instance, 'target_key_id')) {
+            if (entry.deleted)
+                continue;
             entry.fact.aliases = [...new Set([...(entry.fact.aliases ?? []), name])].sort();
         }
     }
     for (const instance of plan.ofType('aws_kms_grant')) {
         const grant = readGrant(plan, instance);
         for (const entry of table.targets(instance, 'key_id')) {
-            if (grant)
-                entry.grants.push(grant);
-            else
+            entry.grants.push(grant.fact);
+            if (grant.unknown)
                 entry.grantsUnknown = true;
         }
     }
     return table.all().map(finishKey);
 }
 /**
- * Sets the grants of a key this change creates: the plan's grants are then all it has.
- * A key that exists already may have grants the plan does not manage, so its grants stay
- * unknown (undefined).
+ * Sets the policy of each key: that of an `aws_kms_key_policy`, else the default policy
+ * when the plan destroys the `aws_kms_key_policy` of the key, else the key's own `policy`.
+ */
+function readKeyPolicies(plan, table) {
+    const policyResources = new Map();
+    for (const instance of plan.ofType('aws_kms_key_policy')) {
+        for (const entry of table.targets(instance, 'key_id'))
+            policyResources.set(entry, instance);
+    }
+    const destroyedPolicies = new Map();
+    for (const old of plan.deletedOfType('aws_kms_key_policy')) {
+        // A replacement puts its new policy in place; the create above reads it.
+        if (old.replaced)
+            continue;
+        // The AWS provider destroys an aws_kms_key_policy by putting the default key policy back,
+        // unless bypass_policy_lockout_safety_check is set: then it leaves the policy as it is
+        // (resourceKeyPolicyDelete in internal/service/kms/key_policy.go of
+        // terraform-provider-aws, and the resource's documentation).
+        if (old.values.bypass_policy_lockout_safety_check === true)
+            continue;
+        for (const entry of table.targets(old, 'key_id'))
+            destroyedPolicies.set(entry, old);
+    }
+    for (const entry of table.all()) {
+        if (entry.deleted)
+            continue;
+        const policyResource = policyResources.get(entry);
+        const destroyed = destroyedPolicies.get(entry);
+        let policy;
+        if (policyResource)
+            policy = readPolicyResource(plan, policyResource, entry.fact);
+        else if (destroyed)
+            policy = restoredDefaultPolicy(plan, destroyed, entry.fact);
+        else if (entry.instance)
+            policy = readOwnPolicy(plan, entry.instance, entry.fact);
+        if (policy)
+            entry.fact.policy = policy;
+    }
+}
+/**
+ * Finishes a key. A key this change creates has exactly the plan's grants. A key that exists
+ * already may have grants the plan does not manage, so the plan's grants are `addedGrants`
+ * and `grants` stays undefined, for the overlay to join them to the key's other grants.
  */
 function finishKey(entry) {
-    if (entry.fact.pending && !entry.grantsUnknown)
-        entry.fact.grants = entry.grants;
-    return entry.fact;
+    const { fact } = entry;
+    if (entry.deleted)
+        return fact;
+    if (fact.pending) {
+        if (!entry.grantsUnknown) {
+            fact.grants = entry.grants;
+            fact.grantsFromCodeOnly = true;
+        }
+    }
+    else if (entry.grants.length > 0) {
+        // NOTE: a grant with a value known only after apply carries markers in those fields.
+        // Whether such a grant counts as unknown depends on the overlay and the engine.
+        fact.addedGrants = entry.grants;
+    }
+    return fact;
 }
 function kms_resources_readKey(plan, instance) {
     const location = plan.blockLocation(instance);
@@ -52739,7 +53215,8 @@ function kms_resources_readKey(plan, instance) {
         partition: parts?.partition ?? plan.partition,
         metadata: readMetadata(plan, instance),
         references: plan.references(instance),
-        ...(pending && { pending: true })
+        ...(pending && { pending: true }),
+        fromCode: true
     };
     const tags = tags_readTags(plan, instance);
     if (tags)
@@ -52747,6 +53224,34 @@ function kms_resources_readKey(plan, instance) {
     if (location)
         fact.location = location;
     return { fact, instance, grants: [], grantsUnknown: false };
+}
+/**
+ * Reads a key that the plan deletes or replaces. The AWS provider destroys a key with
+ * ScheduleKeyDeletion, which puts it in the `PendingDeletion` state, where KMS refuses to
+ * use it, for the waiting period (`deletion_window_in_days`). Undefined when the old state
+ * names no key ARN.
+ */
+function deletedKey(plan, old) {
+    const arn = plan.knownString(old, 'arn');
+    const parts = arn ? parseArn(arn) : undefined;
+    const location = plan.blockLocation(old);
+    if (!arn || parts?.service !== 'kms' || !parts.resource.startsWith('key/')) {
+        plan.warn(`${old.address} is destroyed, but its state in the plan has no key ARN, so the check cannot mark that key as pending deletion`, location);
+        return undefined;
+    }
+    const fact = {
+        arn,
+        keyId: parts.resource.slice(4),
+        accountId: parts.accountId,
+        region: parts.region,
+        partition: parts.partition,
+        metadata: { keyState: 'PendingDeletion', enabled: false },
+        // A replaced key's address names the new key.
+        ...(!old.replaced && { references: plan.references(old) }),
+        fromCode: true,
+        ...(location && { location })
+    };
+    return { fact, deleted: true, grants: [], grantsUnknown: false };
 }
 /** Key metadata as it will be after apply; a value known only after apply is left out. */
 function readMetadata(plan, instance) {
@@ -52827,6 +53332,24 @@ function readPolicyResource(plan, instance, key) {
     key.policyUnresolved = plan.markUnknown(instance, 'policy', location);
     return undefined;
 }
+/**
+ * Returns the policy a key has after the plan destroys its `aws_kms_key_policy`: the default
+ * key policy for the account the provider runs in, as the provider builds it.
+ */
+function restoredDefaultPolicy(plan, old, key) {
+    const location = plan.blockLocation(old);
+    const accountId = plan.knownAccountId();
+    if (!accountId) {
+        key.policyUnresolved = plan.addUnresolved(`${old.address} is destroyed, which puts back the default key policy of the account the AWS provider runs in, and that account is not known`, location);
+        return undefined;
+    }
+    return plan.parseBuiltPolicy(old, kms_resources_defaultKeyPolicy({ ...key, accountId }), {
+        kind: 'key-policy',
+        name: 'default',
+        accountId: key.accountId,
+        label: `default key policy that destroying ${old.address} puts back`
+    }, location);
+}
 /** Builds the key policy AWS sets when CreateKey gets none: the account may use IAM policies to allow access. */
 function kms_resources_defaultKeyPolicy(key) {
     return {
@@ -52843,25 +53366,29 @@ function kms_resources_defaultKeyPolicy(key) {
         ]
     };
 }
-/** Reads an `aws_kms_grant`; undefined when its grantee, operations or constraints are known only after apply. */
+/**
+ * Reads an `aws_kms_grant`. A grantee, operations or constraints known only after apply
+ * become markers, and `unknown` is set.
+ */
 function readGrant(plan, instance) {
     const location = plan.blockLocation(instance);
-    const unknown = ['grantee_principal', 'operations', 'constraints'].filter((name) => hasUnknownPart(instance, name));
-    if (unknown.length > 0) {
-        for (const name of unknown) {
-            plan.markUnknown(instance, name, plan.attributeLocation(instance, name));
+    const markers = new Map();
+    for (const name of ['grantee_principal', 'operations', 'constraints']) {
+        if (hasUnknownPart(instance, name)) {
+            markers.set(name, plan.markUnknown(instance, name, plan.attributeLocation(instance, name)));
         }
-        return undefined;
     }
     const operations = instance.values.operations;
     const grant = {
         grantId: plan.knownString(instance, 'grant_id') ?? `pending:${instance.address}`,
-        granteePrincipal: plan.knownString(instance, 'grantee_principal') ?? '',
-        operations: Array.isArray(operations)
-            ? operations
-                .filter((item) => typeof item === 'string')
-                .map((item) => item.replace(/^kms:/i, ''))
-            : []
+        granteePrincipal: markers.get('grantee_principal') ?? plan.knownString(instance, 'grantee_principal') ?? '',
+        operations: markers.has('operations')
+            ? [markers.get('operations')]
+            : Array.isArray(operations)
+                ? operations
+                    .filter((item) => typeof item === 'string')
+                    .map((item) => item.replace(/^kms:/i, ''))
+                : []
     };
     const name = plan.knownString(instance, 'name');
     if (name)
@@ -52869,9 +53396,12 @@ function readGrant(plan, instance) {
     const retiring = plan.knownString(instance, 'retiring_principal');
     if (retiring)
         grant.retiringPrincipal = retiring;
-    const constraints = Array.isArray(instance.values.constraints)
+    const constraintsMarker = markers.get('constraints');
+    const constraints = !constraintsMarker && Array.isArray(instance.values.constraints)
         ? instance.values.constraints.filter(isObject)
         : [];
+    if (constraintsMarker)
+        grant.encryptionContextEquals = { [constraintsMarker]: constraintsMarker };
     for (const constraint of constraints) {
         const equals = stringMap(constraint.encryption_context_equals);
         if (equals)
@@ -52882,24 +53412,41 @@ function readGrant(plan, instance) {
     }
     if (location)
         grant.location = location;
-    return grant;
+    return { fact: grant, unknown: markers.size > 0 };
 }
 function stringMap(value) {
     if (!isObject(value))
         return undefined;
     return Object.fromEntries(Object.entries(value).filter((entry) => typeof entry[1] === 'string'));
 }
-/** The keys of the plan, and those outside it that plan resources name by ARN. */
+/** Key IDs as KMS prints them: a UUID, or `mrk-` and 32 hex digits for a multi-Region key. */
+const KEY_ID = /^(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
+/** The keys of the plan, those it deletes, and those outside it that plan resources name. */
 class KeyTable {
     plan;
-    entries;
-    outside = [];
+    entries = [];
+    byName = new Map();
+    byInstance = new Map();
     constructor(plan, entries) {
         this.plan = plan;
-        this.entries = entries;
+        for (const entry of entries)
+            this.add(entry);
     }
     all() {
-        return [...this.entries, ...this.outside];
+        return this.entries;
+    }
+    /** Adds a key, found afterwards by its ARN and its key ID. */
+    add(entry) {
+        this.entries.push(entry);
+        for (const name of new Set([entry.fact.arn, entry.fact.keyId])) {
+            const list = this.byName.get(name);
+            if (list)
+                list.push(entry);
+            else
+                this.byName.set(name, [entry]);
+        }
+        if (entry.instance)
+            this.byInstance.set(entry.instance, entry);
     }
     /**
      * Returns the keys that attribute `name` of `instance` names: by key ID or ARN when known, else
@@ -52909,19 +53456,19 @@ class KeyTable {
         const value = this.plan.knownString(instance, name);
         const location = this.plan.attributeLocation(instance, name);
         if (value !== undefined) {
-            const found = this.all().filter((entry) => entry.fact.arn === value || entry.fact.keyId === value);
-            if (found.length > 0)
+            const found = this.byName.get(value);
+            if (found)
                 return found;
-            const outside = this.outsideKey(value);
+            const outside = this.outsideKey(instance, value, location);
             if (outside)
                 return [outside];
-            this.plan.warn(`${instance.address} names key ${value}, which the plan does not create; name it by key ARN so that it applies to that key, because a bare key ID does not say its account and Region`, location);
+            this.plan.warn(`${instance.address} names key ${value}, which is neither a key ARN nor a key ID, so the change is not part of the facts; name the key by key ARN or key ID`, location);
             return [];
         }
         const references = expressionReferences(configExpressions(instance.config), name);
-        const matches = referencedInstances(this.plan.root, this.plan.instances, instance, references)
+        const matches = referencedInstances(this.plan.root, this.plan, instance, references)
             .filter((target) => kms_resources_KEY_TYPES.includes(target.type))
-            .map((target) => this.entries.find((entry) => entry.instance === target))
+            .map((target) => this.byInstance.get(target))
             .filter((entry) => entry !== undefined);
         if (matches.length > 0)
             return matches;
@@ -52929,8 +53476,21 @@ class KeyTable {
         this.plan.warn(`cannot tell which key ${instance.address} applies to: ${name} is known only after apply and names no key of the plan`, location);
         return [];
     }
-    /** Adds a key outside the plan, named by ARN; its facts are only what the plan sets, for merging over live facts. */
-    outsideKey(arn) {
+    /**
+     * Adds a key outside the plan, named by ARN or by key ID; a key ID is in the account and
+     * Region the plan's resources are in. Its facts are only what the plan sets, for merging
+     * over the other facts.
+     */
+    outsideKey(instance, value, location) {
+        let arn = value;
+        if (KEY_ID.test(value)) {
+            const accountId = this.plan.accountId(`key ${value} that ${instance.address} names`, location);
+            const region = this.plan.region(instance, location);
+            arn = `arn:${this.plan.partition}:kms:${region}:${accountId}:key/${value}`;
+            const known = this.byName.get(arn);
+            if (known)
+                return known[0];
+        }
         const parts = parseArn(arn);
         if (parts?.service !== 'kms' ||
             !parts.resource.startsWith('key/') ||
@@ -52942,10 +53502,11 @@ class KeyTable {
             accountId: parts.accountId,
             region: parts.region,
             partition: parts.partition,
-            metadata: {}
+            metadata: {},
+            fromCode: true
         };
         const entry = { fact, grants: [], grantsUnknown: false };
-        this.outside.push(entry);
+        this.add(entry);
         return entry;
     }
 }
@@ -52998,26 +53559,56 @@ class PlanContext {
     source;
     root;
     reader;
-    instances;
     context;
     tfFiles;
     registry;
     warnings = [];
+    /** Instances that exist after apply. */
+    instances;
+    /** The old state of instances that the plan deletes or replaces. */
+    deleted;
     declarations = new Map();
-    constructor(source, root, reader, instances, context, tfFiles) {
+    byAddress = new Map();
+    byType = new Map();
+    byTypeAndName = new Map();
+    deletedByType = new Map();
+    foundAccountId;
+    foundRegion;
+    constructor(source, root, reader, collected, context, tfFiles) {
         this.source = source;
         this.root = root;
         this.reader = reader;
-        this.instances = instances;
         this.context = context;
         this.tfFiles = tfFiles;
         this.registry = new UnresolvedRegistry(source);
+        this.instances = collected.instances;
+        this.deleted = collected.deleted;
+        for (const instance of this.instances) {
+            this.byAddress.set(instance.address, instance);
+            appendTo(this.byType, instance.type, instance);
+            appendTo(this.byTypeAndName, `${instance.type}.${instance.name}`, instance);
+        }
+        for (const instance of this.deleted)
+            appendTo(this.deletedByType, instance.type, instance);
     }
     get partition() {
         return this.context.partition;
     }
+    /** Instances of the given types that exist after apply, in plan order within each type. */
     ofType(...types) {
-        return this.instances.filter((instance) => types.includes(instance.type));
+        return types.flatMap((type) => this.byType.get(type) ?? []);
+    }
+    /** The old state of instances of the given types that the plan deletes or replaces. */
+    deletedOfType(...types) {
+        return types.flatMap((type) => this.deletedByType.get(type) ?? []);
+    }
+    /** The instance at `address` after apply, if any. */
+    instanceAt(address) {
+        return this.byAddress.get(address);
+    }
+    /** Instances of resource `type` named `name` (`aws_kms_key.this`), in any module. */
+    instancesNamed(type, name) {
+        return this.byTypeAndName.get(`${type}.${name}`) ?? [];
     }
     value(instance, name) {
         return plannedValue(instance, name);
@@ -53094,16 +53685,28 @@ class PlanContext {
     }
     /** Returns the account of new resources: the manifest's, else the one `data.aws_caller_identity` or the plan's ARNs show. */
     accountId(what, location) {
-        if (this.context.accountId)
-            return this.context.accountId;
-        const found = this.planAccountId();
+        const found = this.knownAccountId();
         if (found)
             return found;
         throw new InputError(`cannot tell the AWS account of ${what}: the plan contains no data.aws_caller_identity and no ARN with an account ID; set the default account in the manifest`, location);
     }
-    /** Returns the Region of a new resource: its provider's `region`, the manifest's, or `data.aws_region`. */
+    /** Returns the account of new resources as `accountId` does, or undefined when the plan does not show it. */
+    knownAccountId() {
+        if (this.context.accountId)
+            return this.context.accountId;
+        this.foundAccountId ??= { value: this.planAccountId() };
+        return this.foundAccountId.value;
+    }
+    /**
+     * Returns the Region of a resource: its own `region` argument (AWS provider 6 and later),
+     * its provider's `region`, the manifest's, or `data.aws_region`.
+     */
     region(instance, location) {
-        const region = this.providerRegion(instance) ?? this.context.region ?? this.planRegion();
+        this.foundRegion ??= { value: this.planRegion() };
+        const region = this.knownString(instance, 'region') ??
+            this.providerRegion(instance) ??
+            this.context.region ??
+            this.foundRegion.value;
         if (region)
             return region;
         throw new InputError(`cannot tell the AWS Region of ${instance.address}: its provider sets no constant region and the plan contains no data.aws_region; set the default region in the manifest`, location);
@@ -53193,6 +53796,13 @@ class PlanContext {
         return undefined;
     }
 }
+function appendTo(map, key, value) {
+    const list = map.get(key);
+    if (list)
+        list.push(value);
+    else
+        map.set(key, [value]);
+}
 /** Tells how a policy attribute is written, from its value's text in the `.tf` file. */
 function terraformStyle(valueText) {
     if (valueText === undefined)
@@ -53234,6 +53844,7 @@ function readTerraformPlan(source, text, context, tfFiles) {
 
 
 ;// CONCATENATED MODULE: ./src/facts/iac/read-iac.ts
+
 
 
 /** Returns the kind of infrastructure-as-code document `value` is, if any. */
@@ -53282,9 +53893,12 @@ function overlayIacFacts(facts, documents, warnings) {
     for (const document of documents) {
         for (const key of document.keys) {
             claim(key.arn, document.source);
-            keys.set(key.arn, mergeKey(keys.get(key.arn), key));
+            const fromCode = { ...key, fromCode: true };
+            keys.set(key.arn, mergeKey(keys.get(key.arn), fromCode));
+            takeAliases(keys, fromCode);
         }
-        for (const entity of [...document.roles, ...document.users]) {
+        for (const code of [...document.roles, ...document.users]) {
+            const entity = { ...code, fromCode: true };
             claim(entity.arn, document.source);
             const account = accounts.get(entity.accountId) ?? emptyAccount(entity.accountId, document.source);
             account.roles = account.roles.filter((role) => role.arn !== entity.arn);
@@ -53306,6 +53920,10 @@ function overlayIacFacts(facts, documents, warnings) {
         }
         warnings.push(...document.warnings);
     }
+    for (const document of documents) {
+        for (const attachment of document.attachments ?? [])
+            applyAttachment(accounts, attachment);
+    }
     return {
         ...facts,
         keys: [...keys.values()].sort((left, right) => read_iac_compare(left.arn, right.arn)),
@@ -53323,22 +53941,109 @@ function overlayIacFacts(facts, documents, warnings) {
  */
 function mergeKey(existing, fromCode) {
     if (!existing || fromCode.pending)
-        return fromCode;
-    const { policy: _oldPolicy, ...withoutPolicy } = existing;
-    return {
+        return withAddedGrants(fromCode, fromCode.grants);
+    const { policy: _oldPolicy, grants: _oldGrants, ...withoutPolicy } = existing;
+    const { grants: _grants, ...withoutGrants } = existing;
+    const merged = {
         // A policy the change sets but that is known only after apply replaces the old one too.
-        ...(fromCode.policyUnresolved ? withoutPolicy : existing),
+        ...(fromCode.policyUnresolved ? withoutPolicy : withoutGrants),
         ...(fromCode.policy ? { policy: fromCode.policy } : {}),
         ...(fromCode.policyUnresolved ? { policyUnresolved: fromCode.policyUnresolved } : {}),
         metadata: { ...existing.metadata, ...definedFields(fromCode.metadata) },
-        ...(fromCode.grants ? { grants: fromCode.grants } : {}),
         ...(fromCode.aliases
             ? { aliases: [...new Set([...(existing.aliases ?? []), ...fromCode.aliases])] }
             : {}),
         ...(fromCode.tags ? { tags: fromCode.tags } : {}),
         references: [...new Set([...(existing.references ?? []), ...(fromCode.references ?? [])])],
-        ...(fromCode.location ? { location: fromCode.location } : {})
+        ...(fromCode.location ? { location: fromCode.location } : {}),
+        ...(fromCode.fromCode ? { fromCode: true } : {}),
+        ...(fromCode.addedGrants ? { addedGrants: fromCode.addedGrants } : {})
     };
+    return withAddedGrants(merged, fromCode.grants ?? existing.grants);
+}
+/**
+ * Adds the grants a change creates on a key to the key's other grants. When the other grants
+ * are unknown, they stay unknown: the new grants cannot be all there is.
+ */
+function withAddedGrants(key, grants) {
+    const { addedGrants, ...rest } = key;
+    if (!addedGrants || addedGrants.length === 0)
+        return grants ? { ...rest, grants } : rest;
+    // A grant whose grantee, operations or constraints are known only after apply could match
+    // anyone: the key's grants are then unknown.
+    const undecided = addedGrants.some((grant) => hasUnresolved(JSON.stringify(grant)));
+    if (!grants || undecided) {
+        const { grants: _unknown, ...withoutGrants } = rest;
+        return withoutGrants;
+    }
+    return { ...rest, grants: [...grants, ...addedGrants] };
+}
+/**
+ * An alias names one key per account and Region. When code points an alias at its key, the
+ * alias leaves any other key that the other facts gave it.
+ */
+function takeAliases(keys, owner) {
+    const taken = new Set(owner.aliases ?? []);
+    if (taken.size === 0)
+        return;
+    for (const [arn, key] of keys) {
+        if (arn === owner.arn || key.accountId !== owner.accountId || key.region !== owner.region)
+            continue;
+        if (!key.aliases?.some((alias) => taken.has(alias)))
+            continue;
+        keys.set(arn, { ...key, aliases: key.aliases.filter((alias) => !taken.has(alias)) });
+    }
+}
+/**
+ * Applies a policy that code attaches to an entity defined elsewhere: it joins the entity's
+ * policies (for a group, the policies of the group's users), and a removal drops the named
+ * inline policy or managed policy. An entity that is not in the facts stays unknown.
+ */
+function applyAttachment(accounts, attachment) {
+    const account = accounts.get(attachment.accountId);
+    if (!account)
+        return;
+    if (hasUnresolved(attachment.name)) {
+        markUnknownTargets(account, attachment);
+        return;
+    }
+    const targets = new Set(attachment.kind === 'role'
+        ? account.roles.filter((role) => role.name === attachment.name).map((role) => role.arn)
+        : account.users
+            .filter((user) => attachment.kind === 'user'
+            ? user.name === attachment.name
+            : user.groups.includes(attachment.name))
+            .map((user) => user.arn));
+    const removes = new Set(attachment.removes ?? []);
+    const change = (entity) => ({
+        ...entity,
+        policies: [
+            // Inline policies are removed by name, managed policies by ARN.
+            ...entity.policies.filter((policy) => policy.arn ? !removes.has(policy.arn) : !removes.has(policy.name)),
+            ...(attachment.policy ? [attachment.policy] : [])
+        ],
+        missingPolicies: [
+            ...entity.missingPolicies.filter((missing) => !removes.has(missing)),
+            ...(attachment.missingPolicy ? [attachment.missingPolicy] : [])
+        ]
+    });
+    account.roles = account.roles.map((role) => (targets.has(role.arn) ? change(role) : role));
+    account.users = account.users.map((user) => (targets.has(user.arn) ? change(user) : user));
+}
+/**
+ * An attachment whose target name is not resolved may apply to any entity of its kind: each
+ * gets a policy that is not in the facts, so results for them are unknown.
+ */
+function markUnknownTargets(account, attachment) {
+    const missing = attachment.name;
+    const mark = (entity) => ({
+        ...entity,
+        missingPolicies: [...entity.missingPolicies, missing]
+    });
+    if (attachment.kind === 'role')
+        account.roles = account.roles.map(mark);
+    else
+        account.users = account.users.map(mark);
 }
 function definedFields(value) {
     return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined));
@@ -55834,7 +56539,7 @@ const REGION = '[a-z]{2}(?:-[a-z]+)+-[0-9]+';
 /** Characters of IAM role, user and session names. */
 const manifest_formats_IAM_NAME = '[\\w+=,.@-]+';
 /** A UUID key ID or a multi-Region key ID. */
-const KEY_ID = '(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})';
+const manifest_formats_KEY_ID = '(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})';
 // NOTE: the key ID inside a key ARN is only checked for its characters, so placeholder IDs
 // in examples load. A wrong ID then shows up as a key that is not in the facts.
 const ARN_KEY_ID = '[A-Za-z0-9-]+';
@@ -55848,7 +56553,7 @@ const CODE_REFERENCE = '(?!arn:)[^#\\s]+#[^#\\s]+';
 const ACCOUNT_PATTERN = `^${ACCOUNT}$`;
 const REGION_PATTERN = `^${REGION}$`;
 const PRINCIPAL_PATTERN = `^(?:${IAM_PRINCIPAL}|${STS_PRINCIPAL}|${ACCOUNT}|${SERVICE}|${CODE_REFERENCE})$`;
-const KEY_PATTERN = `^(?:${KMS_ARN_PREFIX}(?:key/${ARN_KEY_ID}|${ALIAS_NAME})|${KEY_ID}|${ALIAS_NAME}|${CODE_REFERENCE})$`;
+const KEY_PATTERN = `^(?:${KMS_ARN_PREFIX}(?:key/${ARN_KEY_ID}|${ALIAS_NAME})|${manifest_formats_KEY_ID}|${ALIAS_NAME}|${CODE_REFERENCE})$`;
 /** Shape of an action name; whether the action exists is checked against the action table. */
 const ACTION_PATTERN = '^[Kk][Mm][Ss]:[A-Za-z]+$';
 /** `prefix:Name`, such as `kms:ViaService` or `kms:EncryptionContext:Department`. */
@@ -55858,7 +56563,7 @@ const NON_BLANK_PATTERN = '\\S';
 const whole = (pattern) => new RegExp(pattern, 'u');
 const ACCOUNT_REGEX = whole(ACCOUNT_PATTERN);
 const REGION_REGEX = whole(REGION_PATTERN);
-const KEY_ID_REGEX = whole(`^${KEY_ID}$`);
+const KEY_ID_REGEX = whole(`^${manifest_formats_KEY_ID}$`);
 const ALIAS_NAME_REGEX = whole(`^${ALIAS_NAME}$`);
 const SERVICE_REGEX = whole(`^${SERVICE}$`);
 const ARN_REGEX = /^arn:([^:]*):([^:]*):([^:]*):([^:]*):(.*)$/u;
@@ -57110,9 +57815,20 @@ function byArn(input, facts, accountId, region) {
 }
 function byAlias(input, aliasName, facts, accountId, region) {
     const resolved = { input, alias: aliasName, accountId, region };
-    const key = facts.keys.find((candidate) => (candidate.aliases ?? []).includes(aliasName) &&
+    const named = facts.keys.filter((candidate) => (candidate.aliases ?? []).includes(aliasName) &&
         candidate.accountId === accountId &&
         candidate.region === region);
+    // An alias names one key per account and Region: two in the facts means one is out of date.
+    if (named.length > 1) {
+        return {
+            resolved,
+            problem: {
+                kind: 'not-in-facts',
+                reason: `Alias ${aliasName} names more than one key in the facts (${named.map((candidate) => candidate.arn).join(', ')}); supply facts in which it names one.`
+            }
+        };
+    }
+    const [key] = named;
     if (key)
         return { resolved: { ...resolved, arn: key.arn, keyId: key.keyId }, key };
     const elsewhere = facts.keys.find((candidate) => (candidate.aliases ?? []).includes(aliasName));
@@ -57210,7 +57926,7 @@ function combineFacts(files, live) {
 }
 /** True for a key or principal that a template or plan defines. */
 function isFromCode(fact) {
-    return (fact.references?.length ?? 0) > 0;
+    return fact.fromCode === true;
 }
 /** Drops the live principals that a template or plan defines: the code's version is the one checked. */
 function withoutCodeEntities(live, files) {
@@ -58210,7 +58926,8 @@ function matchAction(statement, action) {
  */
 function withUnresolvedPrincipal(match, statement) {
     const set = statement.principal ?? statement.notPrincipal;
-    if (!set?.aws.some(hasUnresolved))
+    const values = set ? [...set.aws, ...set.service, ...set.federated, ...set.canonicalUser] : [];
+    if (!values.some(hasUnresolved))
         return match;
     // NotPrincipal: an unresolved entry may exempt the caller, so whether the statement applies is open.
     if (statement.notPrincipal)
@@ -59936,19 +60653,49 @@ function authorizationDetailsCommand(accountId) {
  * block of a `data "aws_iam_policy_document"`, or JSON text, as the policy is written there.
  */
 
-/** Writes `statement` the way the policy at `origin` is written. */
-function statementSnippet(statement, origin) {
-    if (origin.format === 'cloudformation-yaml') {
-        // A list item, ready to go under `Statement:`.
-        return { language: 'yaml', text: (0,dist/* stringify */.As)([statement], { lineWidth: 0 }).trimEnd() };
+/**
+ * Writes `statement` the way the policy at `origin` is written. `references` maps ARNs that
+ * do not exist yet (resources the change creates) to the logical ID or address that names
+ * them in code, so the fix refers to them as the code does (`!GetAtt AppRole.Arn`,
+ * `aws_iam_role.app.arn`) instead of by a synthetic ARN.
+ */
+function statementSnippet(statement, origin, references = {}) {
+    const cloudFormation = origin.format !== 'terraform-plan';
+    const text = (() => {
+        if (origin.format === 'cloudformation-yaml' && !origin.policyIsText) {
+            // Flow style needs an inline mapping; block style a list item under `Statement:`.
+            return origin.flowStyleStatements
+                ? `${JSON.stringify(statement)},`
+                : (0,dist/* stringify */.As)([statement], { lineWidth: 0 }).trimEnd();
+        }
+        if (cloudFormation || origin.terraformStyle === 'json')
+            return JSON.stringify(statement, null, 2);
+        if (origin.terraformStyle === 'policy-document')
+            return policyDocumentStatement(statement);
+        return hclValue(statement, '');
+    })();
+    const language = origin.format === 'cloudformation-yaml' && !origin.policyIsText
+        ? 'yaml'
+        : cloudFormation || origin.terraformStyle === 'json'
+            ? 'json'
+            : 'hcl';
+    return { language, text: withReferences(text, references, origin, language) };
+}
+/** Replaces quoted synthetic ARNs with the code's own expression for them. */
+function withReferences(text, references, origin, language) {
+    let result = text;
+    for (const [arn, name] of Object.entries(references)) {
+        const expression = origin.format === 'terraform-plan'
+            ? `${name}.arn`
+            : language === 'yaml' && !origin.flowStyleStatements
+                ? `!GetAtt ${name}.Arn`
+                : JSON.stringify({ 'Fn::GetAtt': [name, 'Arn'] });
+        // JSON text inside a string cannot hold an intrinsic: leave the ARN for the reader.
+        if (origin.policyIsText || origin.terraformStyle === 'json')
+            continue;
+        result = result.split(JSON.stringify(arn)).join(expression).split(arn).join(expression);
     }
-    if (origin.format === 'cloudformation-json' || origin.terraformStyle === 'json') {
-        return { language: 'json', text: JSON.stringify(statement, null, 2) };
-    }
-    if (origin.terraformStyle === 'policy-document') {
-        return { language: 'hcl', text: policyDocumentStatement(statement) };
-    }
-    return { language: 'hcl', text: hclValue(statement, '') };
+    return result;
 }
 /** Writes a JSON value as an HCL expression, as inside `jsonencode(...)`. */
 function hclValue(value, indent) {
@@ -60212,29 +60959,45 @@ function keyPolicyChange(input) {
         target: keyName(evaluation),
         description: `Add this statement to the key policy of ${keyName(evaluation)} in account ${account}, naming ${who(evaluation)}.${crossNote}`,
         statement
-    }, evaluation.key.policyOrigin);
+    }, evaluation.key.policyOrigin, evaluation);
 }
 /**
  * Points a change at the policy's place in a template or plan, and writes its statement in
  * that file's language.
  */
-function withCodeLocation(change, origin) {
+function withCodeLocation(change, origin, evaluation) {
     if (!origin || !change.statement)
         return change;
     const where = origin.statementsLocation
         ? `${origin.file}:${origin.statementsLocation.line}`
         : origin.file;
-    const place = origin.terraformStyle === 'policy-document'
-        ? `the data "aws_iam_policy_document" block at ${where}`
-        : origin.format === 'terraform-plan'
-            ? `the policy of ${origin.resource} at ${where}`
-            : `the Statement list of ${origin.resource} at ${where}`;
+    const place = origin.flowStyleStatements
+        ? `the flow-style Statement list ([...]) of ${origin.resource} at ${where}, inside its brackets`
+        : origin.terraformStyle === 'policy-document'
+            ? `the data "aws_iam_policy_document" block at ${where}`
+            : origin.format === 'terraform-plan'
+                ? `the policy of ${origin.resource} at ${where}`
+                : `the Statement list of ${origin.resource} at ${where}`;
     return {
         ...change,
         description: `${change.description} In code: add it to ${place}.`,
         ...(origin.statementsLocation ? { location: origin.statementsLocation } : {}),
-        snippet: statementSnippet(change.statement, origin)
+        snippet: statementSnippet(change.statement, origin, codeNames(evaluation))
     };
+}
+/**
+ * Maps the ARNs of resources the change creates (synthetic, `pending:`) to the logical ID
+ * or address by which the expectation named them, so fixes refer to them as the code does.
+ */
+function codeNames(evaluation) {
+    const names = {};
+    const add = (arn, input) => {
+        if (arn?.includes('pending:') && input.includes('#'))
+            names[arn] = input.slice(input.indexOf('#') + 1);
+    };
+    add(evaluation.principal.roleArn ?? evaluation.principal.arn, evaluation.principal.input);
+    add(evaluation.key.arn, evaluation.key.input);
+    return names;
 }
 function iamChange(input) {
     const { evaluation, actions, context } = input;
@@ -60245,7 +61008,7 @@ function iamChange(input) {
         target: who(evaluation),
         description: `Add this statement to a policy of ${who(evaluation)} in account ${evaluation.principal.accountId} (an inline policy or a managed policy attached to it). The Resource must be the key ARN.`,
         statement
-    }, evaluation.principal.policyOrigin);
+    }, evaluation.principal.policyOrigin, evaluation);
 }
 function boundaryChange(input) {
     const { evaluation, actions, context } = input;
@@ -61748,7 +62511,9 @@ const POLICY_ORIGIN = {
         'file',
         'resource',
         'statementsLocation',
-        'terraformStyle'
+        'terraformStyle',
+        'policyIsText',
+        'flowStyleStatements'
     ]),
     nested: { statementsLocation: LOCATION }
 };
@@ -61972,7 +62737,7 @@ const POLICY_KIND_NAMES = {
     vpce: 'VPC endpoint policy'
 };
 /** Formats a location as `file:line:column`. */
-function formatLocation(location) {
+function format_formatLocation(location) {
     return `${location.file}:${location.line}:${location.column}`;
 }
 /** Names a policy kind in words, such as `key policy` or `SCP`. */
@@ -62000,11 +62765,11 @@ function describeStatement(ref) {
     if (ref.accountId)
         parts.push(`account ${ref.accountId}`);
     if (ref.location)
-        parts.push(formatLocation(ref.location));
+        parts.push(format_formatLocation(ref.location));
     return parts.join(', ');
 }
 /** Formats counts as `3 passed, 1 failed, 1 unknown`. */
-function formatCounts(counts) {
+function format_formatCounts(counts) {
     return `${counts.passed} passed, ${counts.failed} failed, ${counts.unknown} unknown`;
 }
 /** Formats a count with its noun, adding `s` unless the count is 1: `1 result`, `3 results`. */
@@ -62012,7 +62777,7 @@ function format_plural(count, noun) {
     return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 /** States whether the gate passed and, when unknowns did not count, why. */
-function describeGate(report) {
+function format_describeGate(report) {
     if (!report.passed)
         return 'Gate failed.';
     if (report.counts.unknown > 0 && !report.failOnUnknown) {
@@ -62025,7 +62790,7 @@ function statusWord(result) {
     return result.status.toUpperCase();
 }
 /** Returns the results with failures first, then unknowns, then passes, each in report order. */
-function orderResults(results) {
+function format_orderResults(results) {
     const rank = { fail: 0, unknown: 1, pass: 2 };
     // What this change breaks comes first: that is what the pull request must fix.
     const rankOf = (result) => result.change === 'breaks' ? -1 : rank[result.status];
@@ -62097,7 +62862,7 @@ function withReference(input, arn) {
  * identity and the number of calls, such as `Facts read live from AWS as
  * arn:aws:sts::111122223333:assumed-role/gate/run (9 calls: ...)`.
  */
-function describeFactsOrigin(report) {
+function format_describeFactsOrigin(report) {
     const modeNote = report.modeReason ? ` (${report.modeReason})` : '';
     if (report.mode === 'offline') {
         return `Facts read from ${format_plural(report.factSources.length, 'file')}${modeNote}.`;
@@ -62122,7 +62887,7 @@ function describeFactsOrigin(report) {
  * Sums up a live run's DryRun confirmations, such as `KMS DryRun: 3 agree, 1 disagrees, 2
  * not checked.`; undefined when no result was confirmed.
  */
-function describeDryRun(report) {
+function format_describeDryRun(report) {
     const confirmed = report.results.flatMap((result) => (result.dryRun ? [result.dryRun] : []));
     if (confirmed.length === 0)
         return undefined;
@@ -62140,7 +62905,7 @@ function describeDryRun(report) {
  * Says what the change does compared with its base, such as `Compared with git revision
  * abc123, this change breaks 2 results and fixes 1.`; undefined without a baseline.
  */
-function describeBaseline(report) {
+function format_describeBaseline(report) {
     const baseline = report.baseline;
     if (!baseline)
         return undefined;
@@ -62243,9 +63008,9 @@ const INDENT = '  ';
 function renderText(report, options) {
     const safeReport = withoutControlCharacters(report);
     const palette = createPalette(options.color);
-    const ordered = orderResults(safeReport.results);
+    const ordered = format_orderResults(safeReport.results);
     const sections = [];
-    const baseline = describeBaseline(safeReport);
+    const baseline = format_describeBaseline(safeReport);
     if (baseline)
         sections.push(wrap(baseline, '', INDENT).join('\n'));
     for (const group of groupSameOutcome(ordered.filter((candidate) => candidate.status !== 'pass'))) {
@@ -62294,7 +63059,7 @@ function renderPass(result, palette) {
     return `${paintStatus(result, palette)}  ${result.expectation}  ${describeRequest(result)} (${result.decision})`;
 }
 function renderProblem(result, palette) {
-    const location = palette.dim(formatLocation(result.manifestLocation));
+    const location = palette.dim(format_formatLocation(result.manifestLocation));
     return [
         `${paintStatus(result, palette)}  ${palette.bold(result.expectation)}  ${location}`,
         ...renderRequest(result),
@@ -62348,7 +63113,7 @@ function renderLocks(result, palette) {
 function renderGrants(grants, prefix) {
     return grants.map((grant) => {
         const name = grant.name ? ` "${grant.name}"` : '';
-        const location = grant.location ? `, ${formatLocation(grant.location)}` : '';
+        const location = grant.location ? `, ${format_formatLocation(grant.location)}` : '';
         return `${prefix}- grant ${grant.grantId}${name} for ${grant.granteePrincipal}: ${grant.operations.join(', ')}${location}`;
     });
 }
@@ -62440,17 +63205,17 @@ function renderChange(change, number) {
 function renderWarnings(warnings, palette) {
     const lines = [palette.yellow(palette.bold('Warnings:'))];
     for (const warning of warnings) {
-        const location = warning.location ? `${formatLocation(warning.location)}: ` : '';
+        const location = warning.location ? `${format_formatLocation(warning.location)}: ` : '';
         lines.push(...wrap(`- ${location}${warning.message} [${warning.code}]`, INDENT, `${INDENT}  `));
     }
     return lines;
 }
 function renderTotals(report, palette) {
     const { expectations, results } = report.counts;
-    const totals = `${formatCounts(report.counts)} (${format_plural(results, 'result')} from ${format_plural(expectations, 'expectation')}).`;
-    const gate = describeGate(report);
-    const dryRun = describeDryRun(report);
-    const origin = wrap([describeFactsOrigin(report), dryRun].filter(Boolean).join(' '), '', INDENT).join('\n');
+    const totals = `${format_formatCounts(report.counts)} (${format_plural(results, 'result')} from ${format_plural(expectations, 'expectation')}).`;
+    const gate = format_describeGate(report);
+    const dryRun = format_describeDryRun(report);
+    const origin = wrap([format_describeFactsOrigin(report), dryRun].filter(Boolean).join(' '), '', INDENT).join('\n');
     return `${origin}\n${totals} ${report.passed ? palette.green(gate) : palette.red(palette.bold(gate))}`;
 }
 
@@ -62785,6 +63550,8 @@ const OPTIONS = {
     'confirm-dry-run': { type: 'boolean' },
     'base-ref': { type: 'string' },
     'base-facts': { type: 'string', multiple: true },
+    sarif: { type: 'string' },
+    markdown: { type: 'string' },
     out: { type: 'string' },
     key: { type: 'string' },
     region: { type: 'string' },
@@ -62804,7 +63571,9 @@ const COMMAND_OPTIONS = {
         'account-role',
         'confirm-dry-run',
         'base-ref',
-        'base-facts'
+        'base-facts',
+        'sarif',
+        'markdown'
     ],
     snapshot: ['manifest', 'out', 'account-role'],
     explain: ['input', 'key', 'region', 'facts', 'mode', 'account-role', 'format']
@@ -62849,6 +63618,9 @@ Options of check:
                         (repeatable) instead of read from git.
   --format text|json    Report format. Default: text
   --output FILE         File to write the report to. Default: standard output
+  --sarif FILE          Also write a SARIF 2.1.0 file, for code scanning.
+  --markdown FILE       Also write the report as the Markdown of a pull-request
+                        comment, for CI systems other than GitHub Actions.
   --fail-on-unknown true|false
                         Whether a result that cannot be decided from the facts
                         fails the check. Default: true
@@ -62976,6 +63748,8 @@ function buildSettings(values, cwd) {
         accountRoles: parseAccountRoles(values['account-role'] ?? [], '--account-role'),
         ...(values['confirm-dry-run'] === true ? { confirmWithDryRun: true } : {}),
         ...(values['base-ref'] === undefined ? {} : { baseRef: values['base-ref'] }),
+        ...(values.sarif === undefined ? {} : { sarifPath: values.sarif }),
+        ...(values.markdown === undefined ? {} : { markdownPath: values.markdown }),
         ...(values['base-facts'] === undefined
             ? {}
             : { baseFactPaths: values['base-facts'] }),
@@ -63045,11 +63819,1677 @@ function withHelpHint(message) {
     return `${message}${separator}Run \`${PROGRAM} --help\` for usage`;
 }
 
+;// CONCATENATED MODULE: ./src/reports/escape.ts
+/**
+ * Escaping for text that comes from policies or the manifest (names, Sids, ARNs,
+ * condition values) before it goes into Markdown that GitHub renders, such as the job
+ * summary. GitHub turns `@name` into a mention and bare URLs and e-mail addresses into
+ * links even in plain text, so every helper here also breaks those with a zero-width
+ * space. Line breaks become spaces, because a new line can end a table row or an HTML block.
+ */
+const ZERO_WIDTH_SPACE = '\u200b';
+/** Characters with a meaning in GitHub-flavoured Markdown (`$` starts maths on GitHub). */
+const MARKDOWN_PUNCTUATION = /[\\`*_{}[\]()#+\-.!|~$]/g;
+const HTML_ENTITIES = {
+    '&': '&amp;',
+    '<': '&lt;',
+    '>': '&gt;',
+    '"': '&quot;',
+    "'": '&#39;'
+};
+/** Bidirectional control characters, which could make text display reordered. */
+const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069\u200e\u200f]/g;
+function flattenLines(text) {
+    return text.replace(/\r\n|\r|\n/g, ' ').replace(BIDI_CONTROLS, '\ufffd');
+}
+/** Inserts a zero-width space where GitHub would otherwise create a mention or a link. */
+function breakAutolinks(text) {
+    return text
+        .replace(/@/g, `@${ZERO_WIDTH_SPACE}`)
+        .replace(/:\/\//g, `:${ZERO_WIDTH_SPACE}//`)
+        .replace(/\b(www)\./gi, `$1${ZERO_WIDTH_SPACE}.`);
+}
+function encodeHtmlCharacters(text, pattern) {
+    return text.replace(pattern, (character) => HTML_ENTITIES[character] ?? character);
+}
+/**
+ * Escapes text for inline Markdown: a table cell or a list item. The result renders as
+ * the original text (apart from line breaks and the invisible zero-width spaces) and
+ * cannot start a link, image, emphasis, code span, heading, HTML tag, mention or table cell.
+ */
+function escape_escapeMarkdown(text) {
+    // Autolinks are broken first, because escaping the `.` of `www.` would hide it from the pattern.
+    const punctuationEscaped = breakAutolinks(flattenLines(text)).replace(MARKDOWN_PUNCTUATION, '\\$&');
+    return encodeHtmlCharacters(punctuationEscaped, /[&<>]/g);
+}
+/**
+ * Escapes text for the content or an attribute value of an HTML element, such as a
+ * `<summary>` line. Markdown punctuation becomes numeric character references too, so the
+ * text stays inert even where GitHub parses Markdown between inline HTML tags: CommonMark
+ * never reads a character reference as syntax.
+ */
+function escapeHtml(text) {
+    // One pass, so that the `&` and `#` of the inserted references are not encoded again.
+    return breakAutolinks(flattenLines(text)).replace(/[&<>"'\\`*_{}[\]()#+\-.!|~$]/g, (character) => HTML_ENTITIES[character] ?? `&#${character.charCodeAt(0)};`);
+}
+function longestBacktickRun(text) {
+    const runs = text.match(/`+/g) ?? [];
+    return runs.reduce((longest, run) => Math.max(longest, run.length), 0);
+}
+/**
+ * Wraps text in an inline code span that no backtick inside it can close. Code spans show
+ * their content literally, so Markdown, HTML, mentions and links inside stay inert. Not for
+ * table cells, because a `|` inside a code span still splits a GitHub table row.
+ */
+function escape_inlineCode(text) {
+    const flat = flattenLines(text);
+    if (flat === '')
+        return '` `';
+    const fence = '`'.repeat(longestBacktickRun(flat) + 1);
+    // A leading or trailing backtick would merge with the fence, so pad it. CommonMark
+    // strips exactly one space on each side when both are present.
+    const needsPadding = flat.startsWith('`') || flat.endsWith('`') || flat.startsWith(' ');
+    const padding = needsPadding ? ' ' : '';
+    return `${fence}${padding}${flat}${padding}${fence}`;
+}
+/**
+ * Wraps text in a fenced code block (with an info string such as `json` or `sh`) whose
+ * fence is longer than any backtick run in the text, so the text cannot close it early.
+ */
+function codeBlock(text, language) {
+    const fence = '`'.repeat(Math.max(3, longestBacktickRun(text) + 1));
+    return `${fence}${language}\n${text}\n${fence}`;
+}
+
+;// CONCATENATED MODULE: ./src/reports/mermaid.ts
+
+/** The order in which the diagram draws the locks: the principal's side, then the key's. */
+const DIAGRAM_LOCK_ORDER = [
+    'scp',
+    'permissions-boundary',
+    'session-policy',
+    'iam',
+    'vpce',
+    'rcp',
+    'key-policy',
+    'grant',
+    'key-state',
+    'key-usage',
+    'key-not-found',
+    'explicit-deny'
+];
+/** Locks that sit in the principal's account when the evidence names no account. */
+const PRINCIPAL_SIDE = new Set([
+    'scp',
+    'permissions-boundary',
+    'session-policy',
+    'iam',
+    'vpce'
+]);
+const LOCK_LABELS = {
+    scp: 'SCP',
+    'permissions-boundary': 'permissions boundary',
+    'session-policy': 'session policy',
+    iam: 'IAM policy',
+    vpce: 'VPC endpoint policy',
+    rcp: 'RCP',
+    'key-policy': 'key policy',
+    grant: 'grant',
+    'key-state': 'key state',
+    'key-usage': 'key usage',
+    'key-not-found': 'key exists',
+    'explicit-deny': 'no explicit deny'
+};
+/** A text mark and word for each state, so the diagram reads without colour. */
+const STATUS_MARKS = {
+    open: { mark: '✅', word: 'passed', className: 'passed' },
+    closed: { mark: '❌', word: 'closed', className: 'closed' },
+    unknown: { mark: '❔', word: 'unknown', className: 'unknown' },
+    'not-applicable': { mark: '➖', word: 'not needed', className: 'notNeeded' }
+};
+const CLASS_DEFINITIONS = [
+    'classDef passed fill:#e6f4ea,stroke:#1e7e34,color:#0b3d1a',
+    'classDef closed fill:#fdecea,stroke:#c62828,color:#5f1111,stroke-width:2px',
+    'classDef unknown fill:#fff4e5,stroke:#b26a00,color:#4d2e00,stroke-dasharray:4 3',
+    'classDef notNeeded fill:#f1f3f4,stroke:#9aa0a6,color:#3c4043',
+    'classDef endpoint fill:#ffffff,stroke:#5f6368,color:#202124'
+];
+/** Maximum length of a name taken from the data, so ARNs do not stretch the diagram. */
+const MAX_LABEL_LENGTH = 48;
+/**
+ * Draws the locks of one result as a Mermaid `flowchart LR`. Node IDs are fixed names, and
+ * every label from the data goes through `escapeMermaidLabel`, so no ARN, Sid or account
+ * ID can end a label or add a statement. The lock states come from the evidence unchanged;
+ * locks the evidence does not list are not drawn.
+ */
+function lockDiagram(result) {
+    const evidence = result.evidence;
+    const principalAccount = evidence.principal.accountId;
+    const keyAccount = evidence.key.accountId;
+    const grouped = evidence.crossAccount && principalAccount !== undefined && keyAccount !== undefined;
+    const principal = {
+        id: 'principal',
+        label: shortName(evidence.principal.input, result.principal),
+        className: 'endpoint',
+        ...(grouped ? { accountId: principalAccount } : {})
+    };
+    const key = {
+        id: 'key',
+        label: shortName(evidence.key.input, result.key),
+        className: 'endpoint',
+        ...(grouped ? { accountId: keyAccount } : {})
+    };
+    const locks = orderedChecks(evidence.locks).map((check) => lockNode(check, grouped
+        ? (check.accountId ?? sideAccount(check.lock, principalAccount, keyAccount))
+        : undefined));
+    const nodes = [principal, ...locks, key];
+    return [
+        'flowchart LR',
+        ...declareNodes(nodes),
+        ...connect(nodes, evidence.locks),
+        ...CLASS_DEFINITIONS.map((line) => `  ${line}`),
+        ...assignClasses(nodes)
+    ].join('\n');
+}
+function orderedChecks(checks) {
+    return DIAGRAM_LOCK_ORDER.flatMap((lock) => checks.filter((check) => check.lock === lock).slice(0, 1));
+}
+function sideAccount(lock, principalAccount, keyAccount) {
+    // An explicit deny can come from a policy in either account, so it stays outside both.
+    if (lock === 'explicit-deny')
+        return undefined;
+    return PRINCIPAL_SIDE.has(lock) ? principalAccount : keyAccount;
+}
+function lockNode(check, accountId) {
+    const status = STATUS_MARKS[check.status];
+    return {
+        id: `lock_${check.lock.replace(/-/g, '_')}`,
+        label: `${status.mark} ${LOCK_LABELS[check.lock]}: ${status.word}`,
+        className: status.className,
+        ...(accountId !== undefined && check.lock !== 'explicit-deny' ? { accountId } : {})
+    };
+}
+/** Names a principal or key briefly: the resource part of an ARN (`role/App`), or the input. */
+function shortName(input, arn) {
+    const source = arn.startsWith('arn:') ? arn : input;
+    const resource = source.startsWith('arn:') ? source.split(':').slice(5).join(':') : source;
+    return format_shorten(resource || source, MAX_LABEL_LENGTH);
+}
+function declareNodes(nodes) {
+    const lines = [];
+    const accounts = [...new Set(nodes.flatMap((node) => (node.accountId ? [node.accountId] : [])))];
+    for (const node of nodes.filter((candidate) => candidate.accountId === undefined)) {
+        lines.push(`  ${nodeDeclaration(node)}`);
+    }
+    accounts.forEach((accountId, position) => {
+        lines.push(`  subgraph account_${position + 1} ["${escapeMermaidLabel(`account ${accountId}`)}"]`);
+        for (const node of nodes.filter((candidate) => candidate.accountId === accountId)) {
+            lines.push(`    ${nodeDeclaration(node)}`);
+        }
+        lines.push('  end');
+    });
+    return lines;
+}
+function nodeDeclaration(node) {
+    return `${node.id}["${escapeMermaidLabel(node.label)}"]`;
+}
+/** Chains the nodes in order; the edge out of a closed lock is drawn cut (`--x`). */
+function connect(nodes, checks) {
+    const closed = new Set(checks
+        .filter((check) => check.status === 'closed')
+        .map((check) => `lock_${check.lock.replace(/-/g, '_')}`));
+    return nodes.slice(1).map((node, position) => {
+        const from = nodes[position]?.id ?? 'principal';
+        return `  ${from} ${closed.has(from) ? '--x' : '-->'} ${node.id}`;
+    });
+}
+function assignClasses(nodes) {
+    const byClass = new Map();
+    for (const node of nodes)
+        byClass.set(node.className, [...(byClass.get(node.className) ?? []), node.id]);
+    return [...byClass.entries()].map(([className, ids]) => `  class ${ids.join(',')} ${className}`);
+}
+/** Characters that Mermaid's flowchart syntax, its directives or its HTML labels can read. */
+const MERMAID_SPECIAL = /["#<>`[\](){}|;%&\\]/g;
+/** Line breaks, control characters and bidirectional controls. */
+const UNPRINTABLE = /[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f]/gu;
+/**
+ * Escapes text for a quoted Mermaid label (`id["…"]`). Characters with a meaning in Mermaid
+ * become its entity codes (`#quot;`, `#35;` …), which Mermaid shows as the characters
+ * themselves. Line breaks and control characters become spaces. Because `#` is encoded too,
+ * the text cannot spell an entity code of its own.
+ */
+function escapeMermaidLabel(text) {
+    return text
+        .replace(UNPRINTABLE, ' ')
+        .replace(MERMAID_SPECIAL, (character) => character === '"' ? '#quot;' : `#${character.charCodeAt(0)};`);
+}
+/** Returns the lock diagram of a failing result as a fenced Mermaid block; undefined otherwise. */
+function lockDiagramBlock(result) {
+    if (result.status !== 'fail')
+        return undefined;
+    return ['```mermaid', lockDiagram(result), '```'].join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/reports/summary.ts
+
+
+
+/** GitHub rejects a step summary larger than 1024 KiB. */
+const MAX_SUMMARY_BYTES = (/* unused pure expression or super */ null && (1024 * 1024));
+/** Room kept free for the notes that state what was left out. */
+const OMISSION_NOTE_RESERVE_BYTES = 1024;
+/** The icon shown before each status in tables and headings. */
+const STATUS_ICONS = { pass: '✅', fail: '❌', unknown: '❔' };
+/**
+ * Renders the job summary. When the whole summary would exceed `maxBytes`, it keeps the
+ * headline and as many table rows, warnings and failure details as fit, in that order,
+ * and states how many of each it left out.
+ */
+function renderSummaryMarkdown(report, options = {}) {
+    const budget = new ByteBudget((options.maxBytes ?? MAX_SUMMARY_BYTES) - OMISSION_NOTE_RESERVE_BYTES);
+    const ordered = orderResults(report.results);
+    const problems = ordered.filter((result) => result.status !== 'pass');
+    const sections = [budget.take(renderHeadline(report))];
+    const header = budget.take(TABLE_HEADER);
+    const rows = budget.takeEach(ordered.map(renderTableRow));
+    sections.push([header, ...rows.included].join('\n'));
+    if (rows.omitted > 0)
+        sections.push(omissionNote(countLeftOut(rows.omitted, 'table row')));
+    if (report.warnings.length > 0) {
+        const heading = budget.take('### Warnings\n');
+        const warnings = budget.takeEach(report.warnings.map(renderWarning));
+        sections.push([heading, ...warnings.included].join('\n'));
+        if (warnings.omitted > 0)
+            sections.push(omissionNote(countLeftOut(warnings.omitted, 'warning')));
+    }
+    if (problems.length > 0) {
+        const heading = budget.take('### Failures and unknown results');
+        const details = budget.takeEach(problems.map(renderDetails));
+        sections.push([heading, ...details.included].join('\n\n'));
+        if (details.omitted > 0) {
+            sections.push(omissionNote(`The details of ${plural(details.omitted, 'more result')} are`));
+        }
+    }
+    return `${sections.join('\n\n')}\n`;
+}
+/** Tracks how many UTF-8 bytes are left for the summary. */
+class ByteBudget {
+    remaining;
+    constructor(remaining) {
+        this.remaining = remaining;
+    }
+    /** Counts text that is always included, even past the budget. */
+    take(text) {
+        this.remaining -= Buffer.byteLength(text, 'utf8') + 2;
+        return text;
+    }
+    /** Takes items in order while they fit and counts the ones left out from the first that does not. */
+    takeEach(items) {
+        const included = [];
+        for (const item of items) {
+            const size = Buffer.byteLength(item, 'utf8') + 2;
+            if (size > this.remaining)
+                break;
+            this.remaining -= size;
+            included.push(item);
+        }
+        return { included, omitted: items.length - included.length };
+    }
+}
+/** Starts an omission note, such as `1 more table row is` or `3 more warnings are`. */
+function countLeftOut(count, noun) {
+    return `${plural(count, `more ${noun}`)} ${count === 1 ? 'is' : 'are'}`;
+}
+function omissionNote(subjectAndVerb) {
+    return (`> [!NOTE]\n> ${subjectAndVerb} left out to keep this summary under GitHub's size limit. ` +
+        'The text report in the step log and the JSON report contain every result.');
+}
+function renderHeadline(report) {
+    const icon = report.passed ? '✅' : '❌';
+    const verdict = report.passed ? 'passed' : 'failed';
+    const { expectations, results } = report.counts;
+    return [
+        `## ${icon} KMS access gate ${verdict}`,
+        '',
+        `**${formatCounts(report.counts)}** (${plural(results, 'result')} from ` +
+            `${plural(expectations, 'expectation')} in ` +
+            `${inlineCode(report.manifest)}). ${describeGate(report)}`,
+        ...(describeBaseline(report)
+            ? ['', `**${escapeMarkdown(describeBaseline(report) ?? '')}**`]
+            : []),
+        '',
+        escapeMarkdown([describeFactsOrigin(report), describeDryRun(report)].filter(Boolean).join(' '))
+    ].join('\n');
+}
+/** The header of the results table that `renderTableRow` fills. */
+const TABLE_HEADER = [
+    '| Status | Expectation | Principal | Action | Key | Expected | Decision | Closed locks |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |'
+].join('\n');
+/** Renders one row of the results table, with every text from the manifest and facts escaped. */
+function renderTableRow(result) {
+    const cells = [
+        `${STATUS_ICONS[result.status]} ${statusWord(result)}`,
+        escape_escapeMarkdown(result.expectation),
+        escape_escapeMarkdown(withReference(result.evidence.principal.input, result.principal)),
+        escape_escapeMarkdown(result.action),
+        escape_escapeMarkdown(withReference(result.evidence.key.input, result.key)),
+        result.expect,
+        result.decision,
+        result.closedLocks.length > 0 ? result.closedLocks.join(', ') : '–'
+    ];
+    return `| ${cells.join(' | ')} |`;
+}
+function renderWarning(warning) {
+    const location = warning.location ? `${inlineCode(formatLocation(warning.location))}: ` : '';
+    return `- ${location}${escapeMarkdown(warning.message)} (${warning.code})`;
+}
+/**
+ * Renders a collapsible `<details>` block for a failing or unknown result: the request, the
+ * locks, the deciding statements, the reasons and near misses, and the fix with its checks.
+ */
+function renderDetails(result) {
+    const summary = `${STATUS_ICONS[result.status]} ${statusWord(result)}: ${escapeHtml(result.expectation)}: ` +
+        escapeHtml(result.action);
+    const body = [
+        renderFacts(result),
+        lockDiagramBlock(result) ?? '',
+        summary_renderDryRun(result),
+        summary_renderLocks(result),
+        summary_renderDecidingStatements(result),
+        summary_renderReasons(result),
+        summary_renderNearMisses(result.evidence.nearMisses),
+        summary_renderMissingContextKeys(result.evidence.missingContextKeys),
+        result.remediation ? summary_renderRemediation(result.remediation) : ''
+    ].filter((section) => section !== '');
+    // The blank lines around the body make GitHub parse it as Markdown inside the HTML block.
+    return [
+        '<details>',
+        `<summary>${summary}</summary>`,
+        '',
+        ...interleaveBlankLines(body),
+        '',
+        '</details>'
+    ].join('\n');
+}
+function interleaveBlankLines(sections) {
+    return sections.flatMap((section, position) => (position === 0 ? [section] : ['', section]));
+}
+function renderFacts(result) {
+    return [
+        `- **Principal:** ${escape_inlineCode(withReference(result.evidence.principal.input, result.principal))}`,
+        `- **Action:** ${escape_inlineCode(result.action)}`,
+        `- **Key:** ${escape_inlineCode(withReference(result.evidence.key.input, result.key))}`,
+        `- **Expected:** ${result.expect}; **decision:** ${result.decision}`,
+        `- **Manifest:** ${escape_inlineCode(format_formatLocation(result.manifestLocation))}`
+    ].join('\n');
+}
+function describeStatementMarkdown(ref) {
+    const arn = ref.policyArn ? ` (${escape_inlineCode(ref.policyArn)})` : '';
+    const id = ref.sid !== undefined
+        ? `Sid ${escape_inlineCode(ref.sid)}`
+        : ref.simulatorPosition
+            ? statementId(ref)
+            : `statement ${escape_inlineCode(`#${ref.index}`)}`;
+    const parts = [
+        `${ref.effect} in ${describePolicyKind(ref.policyKind)} ${escape_inlineCode(ref.policyName)}${arn}`,
+        id
+    ];
+    if (ref.accountId)
+        parts.push(`account ${escape_inlineCode(ref.accountId)}`);
+    if (ref.location)
+        parts.push(escape_inlineCode(format_formatLocation(ref.location)));
+    return parts.join(', ');
+}
+function describeGrantMarkdown(grant) {
+    const name = grant.name ? ` ${escape_inlineCode(grant.name)}` : '';
+    const location = grant.location ? `, ${escape_inlineCode(format_formatLocation(grant.location))}` : '';
+    return (`grant ${escape_inlineCode(grant.grantId)}${name} for ${escape_inlineCode(grant.granteePrincipal)}: ` +
+        `${grant.operations.map(escape_inlineCode).join(', ')}${location}`);
+}
+function summary_renderLocks(result) {
+    const checks = closedLockChecks(result);
+    if (checks.length === 0)
+        return '';
+    const heading = result.status === 'unknown' ? '**Undecided locks**' : '**Closed locks**';
+    return [heading, '', ...checks.map(renderLockCheck)].join('\n');
+}
+function renderLockCheck(check) {
+    const status = check.status === 'closed' ? '' : ` (${check.status})`;
+    const account = check.accountId ? ` in account ${escape_inlineCode(check.accountId)}` : '';
+    const lines = [`- ${escape_inlineCode(check.lock)}${status}${account}: ${escape_escapeMarkdown(check.reason)}`];
+    for (const grant of check.grants)
+        lines.push(`  - ${describeGrantMarkdown(grant)}`);
+    return lines.join('\n');
+}
+function summary_renderDecidingStatements(result) {
+    const unexpected = isUnexpectedAccess(result);
+    const statements = decidingStatements(result).map((ref) => `- ${describeStatementMarkdown(ref)}`);
+    const grants = unexpected
+        ? result.evidence.allowedByGrants.map((grant) => `- ${describeGrantMarkdown(grant)}`)
+        : [];
+    if (statements.length === 0 && grants.length === 0)
+        return '';
+    const lines = [
+        unexpected ? '**Allowed by**' : '**Deciding statements**',
+        '',
+        ...statements,
+        ...grants
+    ];
+    if (unexpected && result.evidence.accessPaths.length > 0) {
+        lines.push('', `Access paths: ${result.evidence.accessPaths.map(escape_inlineCode).join(', ')}`);
+    }
+    return lines.join('\n');
+}
+function summary_renderDryRun(result) {
+    if (!result.dryRun || result.dryRun.agrees)
+        return '';
+    return `**KMS DryRun disagrees:** KMS answered ${result.dryRun.kms}. ${escape_escapeMarkdown(result.dryRun.detail)}`;
+}
+function summary_renderReasons(result) {
+    const reasons = result.evidence.reasons;
+    if (reasons.length === 0)
+        return '';
+    const heading = result.status === 'unknown' ? '**Reasons**' : '**Assumptions**';
+    return [heading, '', ...reasons.map((reason) => `- ${escape_escapeMarkdown(reason)}`)].join('\n');
+}
+function renderMismatch(mismatch) {
+    const element = mismatch.detail === mismatch.element
+        ? mismatch.element
+        : `${mismatch.element} ${escape_inlineCode(mismatch.detail)}`;
+    const expected = mismatch.expected.map(escape_inlineCode).join(', ');
+    const actual = mismatch.actual.length > 0
+        ? mismatch.actual.map(escape_inlineCode).join(', ')
+        : mismatch.element === 'condition'
+            ? 'not in the request context'
+            : 'none';
+    const lines = [`  - ${element}: expected ${expected}; actual ${actual}`];
+    if (mismatch.hint)
+        lines.push(`    - Hint: ${escape_escapeMarkdown(mismatch.hint)}`);
+    return lines.join('\n');
+}
+function summary_renderNearMisses(nearMisses) {
+    if (nearMisses.length === 0)
+        return '';
+    const items = nearMisses.map((nearMiss) => [
+        `- ${describeStatementMarkdown(nearMiss.statement)}`,
+        ...nearMiss.mismatches.map(renderMismatch)
+    ].join('\n'));
+    return ['**Near misses**', '', ...items].join('\n');
+}
+function summary_renderMissingContextKeys(keys) {
+    if (keys.length === 0)
+        return '';
+    return (`**Missing context keys:** ${keys.map(escape_inlineCode).join(', ')}. Add these to the ` +
+        "expectation's `context` if the real request carries them.");
+}
+function summary_renderRemediation(remediation) {
+    const parts = [`**Fix:** ${escape_escapeMarkdown(remediation.summary)}`];
+    remediation.changes.forEach((change, position) => {
+        parts.push(summary_renderChange(change, position + 1));
+    });
+    if (remediation.verifyCommands.length > 0) {
+        parts.push(`**Verify**\n\n${codeBlock(remediation.verifyCommands.join('\n'), 'sh')}`);
+    }
+    return parts.join('\n\n');
+}
+function summary_renderChange(change, number) {
+    const account = change.accountId ? ` in account ${escape_inlineCode(change.accountId)}` : '';
+    const parts = [
+        `**Change ${number}: ${change.side}**${account} on ${escape_inlineCode(change.target)}`,
+        escape_escapeMarkdown(change.description)
+    ];
+    if (change.snippet)
+        parts.push(codeBlock(change.snippet.text, change.snippet.language));
+    else if (change.statement)
+        parts.push(codeBlock(JSON.stringify(change.statement, null, 2), 'json'));
+    if (change.statements && change.statements.length > 0) {
+        const refs = change.statements.map((ref) => `- ${describeStatementMarkdown(ref)}`);
+        parts.push(['Statements to remove or narrow:', '', ...refs].join('\n'));
+    }
+    return parts.join('\n\n');
+}
+
+;// CONCATENATED MODULE: ./src/reports/pr-comment.ts
+/**
+ * The pull-request comment: a hidden marker that finds the comment again, what fails and
+ * what the change breaks, a table of all results, and the details and fix of each failing
+ * or unknown result. The table and the details are the job summary's own renderers.
+ */
+
+
+
+
+/** GitHub rejects an issue or pull-request comment longer than 65,536 characters. */
+const MAX_COMMENT_LENGTH = 65_536;
+/** Keys longer than this (once encoded) are replaced by their SHA-256 in the marker. */
+const MAX_ENCODED_KEY_LENGTH = 100;
+/** Maximum length of a report text in one item of the short body, before escaping. */
+const SHORT_TEXT_LENGTH = 200;
+/** Maximum length of a linked URL; a longer one is not linked. */
+const MAX_LINK_LENGTH = 2048;
+/**
+ * Returns the hidden HTML comment that starts the pull-request comment for `key`. The key
+ * is percent-encoded, so it cannot end the HTML comment, and a key longer than 100
+ * encoded characters is replaced by `sha256-` and its hash.
+ */
+function commentMarker(key) {
+    return `<!-- kms-access-gate:${encodeMarkerKey(key)} -->`;
+}
+/** Percent-encodes everything but letters, digits and `._~-`; used by every hidden marker. */
+function encodeMarkerKey(key) {
+    const encoded = encodeURIComponent(key).replace(/[!'()*]/g, (character) => `%${character.charCodeAt(0).toString(16).toUpperCase()}`);
+    if (encoded.length <= MAX_ENCODED_KEY_LENGTH)
+        return encoded;
+    return `sha256-${(0,external_node_crypto_.createHash)('sha256').update(key, 'utf8').digest('hex')}`;
+}
+/**
+ * Renders the pull-request comment in GitHub-flavoured Markdown. When the full comment is
+ * longer than `MAX_COMMENT_LENGTH`, returns a short one instead: the headline, what the
+ * change breaks, as many table rows as fit and a link to `summaryUrl`. The short comment
+ * always fits, whatever the length of the names, ARNs and key in the report.
+ */
+function renderPullRequestComment(report, options) {
+    const full = renderFullComment(report, options);
+    if (full.length <= MAX_COMMENT_LENGTH)
+        return full;
+    return renderShortComment(report, options);
+}
+function renderFullComment(report, options) {
+    const ordered = format_orderResults(report.results);
+    const problems = ordered.filter((result) => result.status !== 'pass');
+    const breaks = ordered.filter((result) => result.change === 'breaks');
+    const failuresNotBroken = problems.filter((result) => result.change !== 'breaks');
+    const sections = [commentMarker(options.key), pr_comment_renderHeadline(report)];
+    const origin = [format_describeFactsOrigin(report), format_describeDryRun(report)].filter(Boolean).join(' ');
+    sections.push(escape_escapeMarkdown(origin));
+    if (report.baseline)
+        sections.push(renderBreaks(report, breaks.map(renderBreakItem)));
+    if (failuresNotBroken.length > 0) {
+        const heading = breaks.length > 0 ? '### Also failing' : '### What fails';
+        sections.push([heading, '', ...failuresNotBroken.map(renderResultItem)].join('\n'));
+    }
+    sections.push(['### All expectations', '', TABLE_HEADER, ...ordered.map(renderTableRow)].join('\n'));
+    if (problems.length > 0) {
+        sections.push('### Failures and unknown results');
+        for (const result of problems)
+            sections.push(renderResultDetails(result));
+    }
+    const link = summaryLink(options.summaryUrl);
+    if (link)
+        sections.push(`Full report: ${link}.`);
+    return `${sections.join('\n\n')}\n`;
+}
+/** The details of one result, as in the job summary (with its lock diagram when it fails). */
+function renderResultDetails(result) {
+    return renderDetails(result);
+}
+/**
+ * Renders the short comment. The frame (marker, headline, headings, notes and link) is
+ * bounded: the key is hashed when long, report text is shortened and a long URL is
+ * dropped. The lists get the room that is left and state how many items they left out.
+ */
+function renderShortComment(report, options) {
+    const ordered = format_orderResults(report.results);
+    const breaks = ordered.filter((result) => result.change === 'breaks');
+    const marker = commentMarker(options.key);
+    const headline = pr_comment_renderHeadline(report);
+    const note = shortCommentNote(summaryLink(options.summaryUrl));
+    const tableHeading = ['### All expectations', '', TABLE_HEADER].join('\n');
+    // The largest frame: every section present, with the longest possible omission lines.
+    const longestMore = moreLine(ordered.length);
+    const frame = [
+        marker,
+        headline,
+        renderBreaks(report, [longestMore]),
+        tableHeading,
+        leftOutLine(ordered.length),
+        note
+    ];
+    let room = MAX_COMMENT_LENGTH - frame.join('\n\n').length - 2;
+    const sections = [marker, headline];
+    if (report.baseline) {
+        // What broke gets at most half the room, so the table keeps rows too.
+        const items = takeWhileFits(breaks.map((result) => renderBreakItem(shortenResultTexts(result))), room / 2);
+        room -= items.used;
+        const more = breaks.length - items.included.length;
+        sections.push(renderBreaks(report, more > 0 ? [...items.included, moreLine(more)] : items.included));
+    }
+    const rows = takeWhileFits(ordered.map((result) => renderTableRow(shortenResultTexts(result))), room);
+    sections.push([tableHeading, ...rows.included].join('\n'));
+    const leftOut = ordered.length - rows.included.length;
+    if (leftOut > 0)
+        sections.push(leftOutLine(leftOut));
+    sections.push(note);
+    return `${sections.join('\n\n')}\n`;
+}
+function shortCommentNote(link) {
+    return ('> [!NOTE]\n> The full report is longer than the 65,536 characters GitHub allows in a ' +
+        `comment, so this comment is shortened. ${link ? `The ${link}` : 'The job summary'} ` +
+        'contains the details and the fix of each result.');
+}
+function moreLine(count) {
+    return `- and ${format_plural(count, 'more result')}`;
+}
+function leftOutLine(count) {
+    return `${format_plural(count, 'more result')} ${count === 1 ? 'is' : 'are'} left out of the table.`;
+}
+/** Takes items in order while they fit in `room` characters, counting a line break for each. */
+function takeWhileFits(items, room) {
+    const included = [];
+    let used = 0;
+    for (const item of items) {
+        if (used + item.length + 1 > room)
+            break;
+        used += item.length + 1;
+        included.push(item);
+    }
+    return { included, used };
+}
+/**
+ * Returns a copy of the result whose names, ARNs and action are shortened to 200 characters,
+ * so that a table row or list item rendered from it stays bounded.
+ */
+function shortenResultTexts(result) {
+    const cut = (text) => format_shorten(text, SHORT_TEXT_LENGTH);
+    const evidence = result.evidence;
+    return {
+        ...result,
+        expectation: cut(result.expectation),
+        principal: cut(result.principal),
+        key: cut(result.key),
+        action: cut(result.action),
+        evidence: {
+            ...evidence,
+            principal: { ...evidence.principal, input: cut(evidence.principal.input) },
+            key: { ...evidence.key, input: cut(evidence.key.input) }
+        }
+    };
+}
+function pr_comment_renderHeadline(report) {
+    const icon = report.passed ? '✅' : '❌';
+    const verdict = report.passed ? 'passed' : 'failed';
+    const manifest = escape_inlineCode(format_shorten(report.manifest, SHORT_TEXT_LENGTH));
+    return [
+        `## ${icon} KMS access gate ${verdict}`,
+        '',
+        `**${format_formatCounts(report.counts)}** (${format_plural(report.counts.results, 'result')} from ` +
+            `${format_plural(report.counts.expectations, 'expectation')} in ${manifest}). ${format_describeGate(report)}`
+    ].join('\n');
+}
+function renderBreaks(report, items) {
+    const baseline = report.baseline;
+    if (!baseline)
+        return '';
+    const source = escape_inlineCode(format_shorten(baseline.source, SHORT_TEXT_LENGTH));
+    const fixes = baseline.fixes > 0 ? ` It fixes ${format_plural(baseline.fixes, 'result')}.` : '';
+    if (items.length === 0) {
+        return `### What this change breaks\n\nNothing: compared with ${source}, no result that passed fails now.${fixes}`;
+    }
+    return [
+        '### What this change breaks',
+        '',
+        `Compared with ${source}, these results passed before and do not pass now.${fixes}`,
+        '',
+        ...items
+    ].join('\n');
+}
+function renderBreakItem(result) {
+    const before = result.baseStatus ? `${result.baseStatus.toUpperCase()} before, ` : '';
+    return (`- ${STATUS_ICONS[result.status]} **${escape_escapeMarkdown(result.expectation)}**: ` +
+        `${escape_inlineCode(describeRequest(result))} (${before}${statusWord(result)} now)`);
+}
+/** Renders a list item: status, expectation name, request and closed locks, all escaped. */
+function renderResultItem(result) {
+    const locks = result.closedLocks.length > 0
+        ? `; closed locks: ${result.closedLocks.map(escape_inlineCode).join(', ')}`
+        : '';
+    return (`- ${STATUS_ICONS[result.status]} ${statusWord(result)} ` +
+        `**${escape_escapeMarkdown(result.expectation)}**: ${escape_inlineCode(describeRequest(result))}${locks}`);
+}
+function summaryLink(summaryUrl) {
+    return renderLink('job summary', summaryUrl);
+}
+/**
+ * Returns a Markdown link with fixed `text`, or undefined when `url` is missing, not http or
+ * https, or longer than 2,048 characters.
+ */
+function renderLink(text, url) {
+    if (!url || !URL.canParse(url))
+        return undefined;
+    const parsed = new URL(url);
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+        return undefined;
+    if (parsed.href.length > MAX_LINK_LENGTH)
+        return undefined;
+    // The URL parser percent-encodes spaces, `<` and `>`, so the angle brackets hold the whole URL.
+    return `[${escape_escapeMarkdown(text)}](<${parsed.href}>)`;
+}
+
+;// CONCATENATED MODULE: ./src/reports/sarif-findings.ts
+
+const POLICY_KIND_LOCKS = {
+    'key-policy': 'key-policy',
+    identity: 'iam',
+    'permissions-boundary': 'permissions-boundary',
+    'session-policy': 'session-policy',
+    scp: 'scp',
+    rcp: 'rcp',
+    vpce: 'vpce'
+};
+const SIDE_LOCKS = {
+    'key-policy': ['key-policy'],
+    iam: ['iam'],
+    'permissions-boundary': ['permissions-boundary'],
+    'session-policy': ['session-policy'],
+    vpce: ['vpce'],
+    scp: ['scp'],
+    rcp: ['rcp'],
+    grant: ['grant'],
+    key: ['key-state', 'key-usage', 'key-not-found'],
+    expectation: []
+};
+/**
+ * Builds the findings of a report, failures before unknown results (results that this change
+ * breaks first), each expectation's findings in lock evaluation order.
+ */
+function buildFindings(results) {
+    const problems = format_orderResults(results).filter((result) => result.status !== 'pass');
+    return groupByExpectation(problems).flatMap(mergeFindings);
+}
+function groupByExpectation(results) {
+    const groups = new Map();
+    for (const result of results) {
+        const key = [result.expectation, format_formatLocation(result.manifestLocation), result.status].join('\u0000');
+        groups.set(key, [...(groups.get(key) ?? []), result]);
+    }
+    return [...groups.values()];
+}
+function mergeFindings(group) {
+    const merged = new Map();
+    for (const result of group) {
+        for (const part of findingsOf(result)) {
+            const existing = merged.get(part.kind);
+            if (existing) {
+                existing.results.push(result);
+                existing.locks.push(...part.locks);
+                existing.nearMisses.push(...part.nearMisses);
+            }
+            else {
+                merged.set(part.kind, { ...part, results: [result] });
+            }
+        }
+    }
+    return [...merged.values()];
+}
+function findingsOf(result) {
+    const parts = [];
+    if (result.dryRun && !result.dryRun.agrees) {
+        parts.push({ kind: 'dry-run-disagreement', locks: [], nearMisses: [] });
+    }
+    if (result.status === 'unknown') {
+        parts.push({ kind: 'unknown', locks: lockChecksOf(result), nearMisses: [] });
+    }
+    else if (isUnexpectedAccess(result)) {
+        parts.push({ kind: 'unexpected-access', locks: [], nearMisses: [] });
+    }
+    else if (result.expect === 'allow' && result.decision !== 'allowed') {
+        parts.push(...lockFindings(result));
+    }
+    // A failure must never vanish from the output, even one that no rule above describes.
+    if (parts.length === 0) {
+        parts.push({ kind: 'expectation-not-met', locks: lockChecksOf(result), nearMisses: [] });
+    }
+    return parts;
+}
+/** Returns a finding for each closed lock, or `condition-not-satisfied` where only a condition failed. */
+function lockFindings(result) {
+    return lockChecksOf(result).map((check) => {
+        const nearMisses = conditionOnlyNearMisses(result, check.lock);
+        return nearMisses.length > 0
+            ? { kind: 'condition-not-satisfied', locks: [check], nearMisses }
+            : { kind: check.lock, locks: [check], nearMisses: [] };
+    });
+}
+/** Returns the checks of `closedLocks` in that order, with a bare check for a lock the evidence lacks. */
+function lockChecksOf(result) {
+    return result.closedLocks.map((lock) => result.evidence.locks.find((check) => check.lock === lock) ?? {
+        lock,
+        status: result.status === 'unknown' ? 'unknown' : 'closed',
+        reason: '',
+        statements: [],
+        grants: []
+    });
+}
+/** Near misses of one lock whose every mismatch is a condition. */
+function conditionOnlyNearMisses(result, lock) {
+    // Grants that almost match are listed as key-policy near misses named after the grant.
+    const grantNames = new Set(result.evidence.locks.flatMap((check) => check.grants.map((grant) => `grant ${grant.grantId}`)));
+    return result.evidence.nearMisses.filter((nearMiss) => {
+        const statement = nearMiss.statement;
+        const statementLock = statement.policyKind === 'key-policy' && grantNames.has(statement.policyName)
+            ? 'grant'
+            : POLICY_KIND_LOCKS[statement.policyKind];
+        return (statementLock === lock &&
+            nearMiss.mismatches.length > 0 &&
+            nearMiss.mismatches.every((mismatch) => mismatch.element === 'condition'));
+    });
+}
+/** Returns the actions of a finding, each once, in report order. */
+function findingActions(finding) {
+    return unique(finding.results.map((result) => result.action));
+}
+/**
+ * Lists the places a finding points at besides the manifest: where each fix belongs, then
+ * the statements and grants that decided it, each place once.
+ */
+function relatedPlaces(finding) {
+    const places = [
+        ...fixPlaces(finding),
+        ...statementsOf(finding).flatMap((ref) => statementPlace(ref)),
+        ...grantsOf(finding).flatMap((grant) => grantPlace(grant))
+    ];
+    const seen = new Set();
+    return places.filter((place) => {
+        const key = `${format_formatLocation(place.location)}\u0000${place.description}`;
+        if (seen.has(key))
+            return false;
+        seen.add(key);
+        return true;
+    });
+}
+function fixPlaces(finding) {
+    const changes = finding.results.flatMap((result) => result.remediation?.changes ?? []);
+    const located = changes.filter((change) => change.location);
+    const locks = new Set(finding.locks.map((check) => check.lock));
+    const matching = located.filter((change) => SIDE_LOCKS[change.side].some((lock) => locks.has(lock)));
+    // A change in another place (such as an SCP that contains the Deny) still belongs to this finding.
+    const chosen = matching.length > 0 ? matching : located;
+    return chosen.flatMap((change) => (change.location ? [fixPlace(change, change.location)] : []));
+}
+function fixPlace(change, location) {
+    const account = change.accountId ? ` in account ${change.accountId}` : '';
+    return {
+        location,
+        role: 'fix',
+        description: `Fix (${change.side}${account}, ${change.target}): ${change.description}`
+    };
+}
+/** Returns the statements that decided a finding: what let a request in, or what kept it out. */
+function statementsOf(finding) {
+    const fromLocks = finding.locks.flatMap((check) => check.statements);
+    switch (finding.kind) {
+        case 'condition-not-satisfied':
+            return uniqueBy(finding.nearMisses.map((nearMiss) => nearMiss.statement), sarif_findings_statementKey);
+        case 'unexpected-access':
+        case 'dry-run-disagreement':
+        case 'expectation-not-met':
+            return uniqueBy(finding.results.flatMap(decidingStatements), sarif_findings_statementKey);
+        case 'explicit-deny':
+            return uniqueBy([...fromLocks, ...finding.results.flatMap(decidingStatements)], sarif_findings_statementKey);
+        case 'unknown':
+            // Deny statements that may match make a result unknown as much as undecided locks do.
+            return uniqueBy([...fromLocks, ...finding.results.flatMap((result) => result.evidence.deniedBy)], sarif_findings_statementKey);
+        default:
+            return uniqueBy(fromLocks, sarif_findings_statementKey);
+    }
+}
+/** Returns the grants that decided a finding: those that let a request in, or those of a closed grant lock. */
+function grantsOf(finding) {
+    const grants = finding.kind === 'unexpected-access'
+        ? finding.results.flatMap((result) => result.evidence.allowedByGrants)
+        : finding.locks.flatMap((check) => check.grants);
+    return uniqueBy(grants, (grant) => grant.grantId);
+}
+function statementPlace(ref) {
+    if (!ref.location)
+        return [];
+    return [
+        {
+            location: ref.location,
+            role: 'statement',
+            description: `${ref.effect} in ${describePolicy(ref)}, ${statementId(ref)}`
+        }
+    ];
+}
+function grantPlace(grant) {
+    if (!grant.location)
+        return [];
+    const name = grant.name ? ` (${grant.name})` : '';
+    return [
+        {
+            location: grant.location,
+            role: 'statement',
+            description: `Grant ${grant.grantId}${name} for ${grant.granteePrincipal}`
+        }
+    ];
+}
+function sarif_findings_statementKey(ref) {
+    return [
+        ref.policyKind,
+        ref.policyArn ?? ref.policyName,
+        ref.accountId ?? '',
+        ref.index,
+        ref.sid ?? ''
+    ].join('\u0000');
+}
+function uniqueBy(values, keyOf) {
+    const seen = new Set();
+    return values.filter((value) => {
+        const key = keyOf(value);
+        if (seen.has(key))
+            return false;
+        seen.add(key);
+        return true;
+    });
+}
+/** Returns the values in order, each once. */
+function unique(values) {
+    return [...new Set(values)];
+}
+
+;// CONCATENATED MODULE: ./src/reports/sarif-messages.ts
+
+
+const LOCK_NAMES = {
+    'explicit-deny': 'explicit deny',
+    scp: 'SCP',
+    rcp: 'RCP',
+    vpce: 'VPC endpoint policy',
+    'key-policy': 'key policy',
+    iam: 'IAM',
+    'permissions-boundary': 'permissions boundary',
+    'session-policy': 'session policy',
+    grant: 'grant',
+    'key-state': 'key state',
+    'key-usage': 'key usage',
+    'key-not-found': 'key not found'
+};
+/** Describes a finding: the request and verdict, why, and the fix summary. */
+function describeFinding(finding) {
+    return uniqueLines([
+        headline(finding),
+        ...breaksNote(finding),
+        ...details(finding),
+        ...missingContextKeys(finding),
+        ...fixSummaries(finding)
+    ]);
+}
+function headline(finding) {
+    const [first] = finding.results;
+    const actions = findingActions(finding);
+    const verb = actions.length === 1 ? 'is' : 'are';
+    const subject = [{ code: first.expectation }, ': '];
+    const actionList = joinParts(actions.map((action) => ({ code: action })));
+    const request = [
+        ' for ',
+        { code: withReference(first.evidence.principal.input, first.principal) },
+        ' on ',
+        { code: withReference(first.evidence.key.input, first.key) }
+    ];
+    switch (finding.kind) {
+        case 'unknown':
+            return [
+                ...subject,
+                'the check could not decide ',
+                ...actionList,
+                ...request,
+                `; the expectation is ${first.expect}.`
+            ];
+        case 'dry-run-disagreement':
+            return [
+                ...subject,
+                'KMS DryRun disagrees with the gate about ',
+                ...actionList,
+                ...request,
+                '.'
+            ];
+        default: {
+            const verdict = finding.kind === 'unexpected-access' ? 'allowed' : 'denied';
+            return [
+                ...subject,
+                ...actionList,
+                ` ${verb} ${verdict}`,
+                ...request,
+                `; the expectation is ${first.expect}.`
+            ];
+        }
+    }
+}
+function breaksNote(finding) {
+    const broken = finding.results.some((result) => result.change === 'breaks');
+    return broken ? [['This change breaks the expectation: it passed before the change.']] : [];
+}
+function details(finding) {
+    switch (finding.kind) {
+        case 'condition-not-satisfied':
+            return finding.nearMisses.flatMap(sarif_messages_describeNearMiss);
+        case 'unexpected-access':
+            return [
+                ...statementsOf(finding).map((ref) => ['Allowed by: ', { data: describeStatement(ref) }]),
+                ...grantsOf(finding).map((grant) => ['Allowed by grant ', { code: grant.grantId }])
+            ];
+        case 'unknown':
+            return [
+                ...undecidedLocks(finding),
+                ...unique(finding.results.flatMap((result) => result.evidence.reasons)).map((reason) => ['Reason: ', { data: reason }])
+            ];
+        case 'dry-run-disagreement':
+            return finding.results.map(sarif_messages_describeDryRun);
+        case 'expectation-not-met':
+            return finding.results.map((result) => [{ code: result.action }, `: decision ${result.decision}.`]);
+        case 'explicit-deny':
+            return [
+                ...closedLocks(finding.locks),
+                ...statementsOf(finding).map((ref) => ['Denied by: ', { data: describeStatement(ref) }])
+            ];
+        default:
+            return closedLocks(finding.locks);
+    }
+}
+function closedLocks(checks) {
+    return checks.map((check) => {
+        const account = check.accountId ? [' in account ', { code: check.accountId }] : [];
+        const reason = check.reason ? [': ', { data: check.reason }] : [];
+        return [`Closed lock: ${LOCK_NAMES[check.lock]}`, ...account, ...reason];
+    });
+}
+function undecidedLocks(finding) {
+    const locks = unique(finding.locks.map((check) => LOCK_NAMES[check.lock]));
+    return locks.length > 0 ? [[`Undecided locks: ${locks.join(', ')}.`]] : [];
+}
+function sarif_messages_describeNearMiss(nearMiss) {
+    const ref = nearMiss.statement;
+    const statement = `${ref.effect} in ${describePolicy(ref)}, ${statementId(ref)}`;
+    return nearMiss.mismatches.map((mismatch) => {
+        const hint = mismatch.hint ? [' Hint: ', { data: mismatch.hint }] : [];
+        return [
+            'Condition not met in ',
+            { data: statement },
+            ': ',
+            { data: describeMismatchElement(mismatch) },
+            ' expects ',
+            { data: mismatch.expected.join(', ') },
+            '; the request has ',
+            { data: describeActualValues(mismatch) },
+            '.',
+            ...hint
+        ];
+    });
+}
+function sarif_messages_describeDryRun(result) {
+    const dryRun = result.dryRun;
+    const answer = dryRun ? `KMS answered ${dryRun.kms}` : 'KMS did not answer';
+    const detail = dryRun?.detail ? [': ', { data: dryRun.detail }] : [];
+    return [{ code: result.action }, `: ${answer}; the gate decided ${result.decision}`, ...detail];
+}
+function missingContextKeys(finding) {
+    if (finding.kind !== 'condition-not-satisfied' && finding.kind !== 'unknown')
+        return [];
+    const keys = unique(finding.results.flatMap((result) => result.evidence.missingContextKeys));
+    if (keys.length === 0)
+        return [];
+    return [
+        [
+            'Context keys the request did not supply: ',
+            ...joinParts(keys.map((key) => ({ code: key }))),
+            ". Add them to the expectation's context if the real request carries them."
+        ]
+    ];
+}
+function fixSummaries(finding) {
+    const summaries = unique(finding.results.flatMap((result) => (result.remediation ? [result.remediation.summary] : [])));
+    return summaries.map((summary) => ['Fix: ', { data: summary }]);
+}
+function joinParts(parts) {
+    return parts.flatMap((part, position) => (position > 0 ? [', ', part] : [part]));
+}
+function uniqueLines(lines) {
+    const seen = new Set();
+    return lines.filter((line) => {
+        const key = JSON.stringify(line);
+        if (seen.has(key))
+            return false;
+        seen.add(key);
+        return true;
+    });
+}
+
+;// CONCATENATED MODULE: ./src/reports/sarif-rules.ts
+const LOCK_RULES = {
+    'key-policy': {
+        id: 'KAG101',
+        name: 'KeyPolicyDoesNotAllowPrincipal',
+        short: 'The key policy does not allow the principal or trust its account.',
+        full: "KMS lets a request in only when the key policy allows it: either a statement names the principal, or a statement trusts the principal's account (the account root) and an IAM policy of the principal allows the action. Here the key policy does neither.",
+        fix: [
+            'Add the key-policy statement from the result to the key policy, or name the account root if IAM policies of that account should decide.',
+            'When the key is defined in a template or plan, the related location shows where the statement belongs.'
+        ],
+        tags: ['kms', 'key-policy', 'access-denied']
+    },
+    iam: {
+        id: 'KAG102',
+        name: 'IdentityPolicyDoesNotAllow',
+        short: 'No IAM policy of the principal allows the action on the key.',
+        full: "The key policy trusts the principal's account, so IAM decides, and no identity policy of the role or user allows the KMS action on this key. Across accounts, an IAM allow is needed even when the key policy names the principal.",
+        fix: [
+            'Add the identity-policy statement from the result to a policy attached to the role or user, with the key ARN as Resource.'
+        ],
+        tags: ['kms', 'iam', 'access-denied']
+    },
+    'explicit-deny': {
+        id: 'KAG103',
+        name: 'ExplicitDeny',
+        short: 'A Deny statement matches the request.',
+        full: 'A statement with Effect Deny in a key policy, identity policy, permissions boundary, session policy, SCP, RCP or VPC endpoint policy matches the request. An explicit deny overrides every allow.',
+        fix: [
+            'Narrow the Deny statement named in the result (its Principal, Action, Resource or Condition) so that it does not match this request, or remove it.',
+            'If the deny is intended, change the expectation to expect: deny.'
+        ],
+        tags: ['kms', 'explicit-deny', 'access-denied']
+    },
+    grant: {
+        id: 'KAG104',
+        name: 'GrantMissing',
+        short: 'No grant allows the request.',
+        full: "Grants let a principal use a key apart from the policies. Either a grant names the principal but does not allow the operation with the request's encryption context, or the operation is one that only a grant can allow (such as RetireGrant) and no grant allows it.",
+        fix: [
+            'Create a grant for the principal with the operation and constraints that the request meets (aws kms create-grant), or allow the operation in the key policy where KMS accepts that.'
+        ],
+        tags: ['kms', 'grant', 'access-denied']
+    },
+    'key-state': {
+        id: 'KAG105',
+        name: 'KeyStateBlocksUse',
+        short: 'The key is disabled or pending deletion.',
+        full: 'KMS rejects cryptographic operations on a key that is disabled, pending deletion or pending import, whatever the policies allow.',
+        fix: [
+            'Enable the key (aws kms enable-key) or cancel its deletion (aws kms cancel-key-deletion), or point the expectation at a key in use.'
+        ],
+        tags: ['kms', 'key-state', 'access-denied']
+    },
+    'key-usage': {
+        id: 'KAG106',
+        name: 'WrongKeyUsage',
+        short: 'The key usage or key spec does not support the operation.',
+        full: 'The operation does not fit the key: for example Encrypt on a SIGN_VERIFY key, Sign on an ENCRYPT_DECRYPT key, or GenerateDataKey on an asymmetric key.',
+        fix: [
+            'Use a key whose KeyUsage and KeySpec support the operation, or change the action in the expectation.'
+        ],
+        tags: ['kms', 'key-usage', 'access-denied']
+    },
+    'key-not-found': {
+        id: 'KAG107',
+        name: 'KeyNotFound',
+        short: 'The key does not exist or cannot be named that way.',
+        full: 'The key ID, key ARN or alias in the expectation does not name a key in the facts, or the operation does not accept an alias as KeyId.',
+        fix: [
+            'Check the key or alias in the expectation, supply the key in the facts, or use the key ARN for operations that do not accept an alias.'
+        ],
+        tags: ['kms', 'key-resolution', 'access-denied']
+    },
+    scp: {
+        id: 'KAG109',
+        name: 'ScpDoesNotAllow',
+        short: "No service control policy allows the action for the principal's account.",
+        full: "Every SCP on the path from the organization root to the principal's account must allow the action. At least one of them allows no statement that matches this request.",
+        fix: [
+            'Allow the KMS action in the SCP named in the result (or attach FullAWSAccess), or move the account to an organizational unit whose SCPs allow it.'
+        ],
+        tags: ['kms', 'organizations', 'scp', 'access-denied']
+    },
+    rcp: {
+        id: 'KAG110',
+        name: 'RcpDoesNotAllow',
+        short: "No resource control policy allows the request to the key's account.",
+        full: "Every RCP on the path from the organization root to the key's account must allow the request. At least one of them allows no statement that matches it.",
+        fix: [
+            'Allow the request in the RCP named in the result (or attach RCPFullAWSAccess), or narrow its conditions so that this principal is let in.'
+        ],
+        tags: ['kms', 'organizations', 'rcp', 'access-denied']
+    },
+    'permissions-boundary': {
+        id: 'KAG111',
+        name: 'PermissionsBoundaryDoesNotAllow',
+        short: "The principal's permissions boundary does not allow the action.",
+        full: 'The role or user has a permissions boundary, and the boundary allows no statement that matches the request. An identity policy cannot grant more than the boundary allows.',
+        fix: ['Allow the KMS action on the key in the permissions boundary policy.'],
+        tags: ['kms', 'iam', 'permissions-boundary', 'access-denied']
+    },
+    'session-policy': {
+        id: 'KAG112',
+        name: 'SessionPolicyDoesNotAllow',
+        short: 'The session policy does not allow the action.',
+        full: "The assumed-role session was created with a session policy, which limits the session to what both the role's policies and the session policy allow. The session policy allows no statement that matches the request.",
+        fix: [
+            'Allow the KMS action on the key in the session policy passed to AssumeRole, or assume the role without a session policy.'
+        ],
+        tags: ['kms', 'iam', 'session-policy', 'access-denied']
+    },
+    vpce: {
+        id: 'KAG113',
+        name: 'VpcEndpointPolicyDoesNotAllow',
+        short: 'The VPC endpoint policy does not allow the request.',
+        full: 'The request goes through a KMS interface VPC endpoint, and the endpoint policy allows no statement that matches it.',
+        fix: [
+            'Allow the principal, action and key in the VPC endpoint policy, or send the request through another endpoint.'
+        ],
+        tags: ['kms', 'vpc-endpoint', 'access-denied']
+    }
+};
+const RESULT_RULES = {
+    'condition-not-satisfied': {
+        id: 'KAG108',
+        name: 'ConditionNotSatisfied',
+        short: 'An Allow statement matches the request except for its Condition.',
+        full: 'A statement would let the request in, but a condition does not hold: the request lacks a context key the condition tests (such as kms:ViaService or kms:EncryptionContext), or carries another value.',
+        fix: [
+            "If the real request carries the key, add it to the expectation's context.",
+            'Otherwise widen the condition in the statement named in the result, or send the request in the way the condition expects (for example through the AWS service named in kms:ViaService).'
+        ],
+        tags: ['kms', 'condition', 'access-denied']
+    },
+    'unexpected-access': {
+        id: 'KAG201',
+        name: 'UnexpectedAccess',
+        short: 'A principal that should be denied can use the key.',
+        full: 'The expectation says the principal must not be able to call the action on the key, but the policies or grants let it in.',
+        fix: [
+            'Remove or narrow the statements and grants named in the result, for example a Principal "*" without conditions or an account-root statement that IAM policies then open.',
+            'If the access is intended, change the expectation to expect: allow.'
+        ],
+        tags: ['security', 'kms', 'unexpected-access'],
+        securitySeverity: '8.0'
+    },
+    'dry-run-disagreement': {
+        id: 'KAG202',
+        name: 'KmsDryRunDisagrees',
+        short: "KMS DryRun answered differently from the gate's decision.",
+        full: 'In a live run, KMS answered the DryRun request with a different decision than the gate reached from the facts. The facts or the gate are wrong for this request, so the result fails whatever the expectation says.',
+        fix: [
+            'Compare the facts with the account: a policy, grant or SCP may have changed or be missing from the facts.',
+            'Run again with fresh facts; if KMS and the gate still disagree, report the case with the JSON report attached.'
+        ],
+        tags: ['security', 'kms', 'dry-run'],
+        securitySeverity: '5.0'
+    },
+    unknown: {
+        id: 'KAG203',
+        name: 'UnknownResult',
+        short: 'The gate could not decide whether the request is allowed.',
+        full: 'Part of what decides the request is missing from the facts (a policy, the principal, a condition value) or cannot be evaluated. The gate never guesses allowed: the result is unknown, and it fails the gate unless fail-on-unknown is off.',
+        fix: [
+            'Supply the missing facts the result names (export the policy, add the principal or its account), or add the context keys the conditions test to the expectation.'
+        ],
+        tags: ['kms', 'unknown'],
+        level: 'error'
+    },
+    'expectation-not-met': {
+        id: 'KAG204',
+        name: 'ExpectationNotMet',
+        short: 'The decision does not match the expectation.',
+        full: 'The request was denied although the expectation allows it, and the report names no closed lock that a more specific rule covers.',
+        fix: [
+            'Read the evidence in the JSON report or job summary, and change the policies or the expectation.'
+        ],
+        tags: ['kms', 'access-denied']
+    }
+};
+const WARNING_RULES = {
+    'statement-ignored': {
+        id: 'KAG301',
+        name: 'KeyPolicyStatementIgnored',
+        short: 'AWS ignores this key-policy statement.',
+        full: 'A key-policy statement without Action or Resource has no effect: AWS ignores it. An ignored Deny protects nothing, and an ignored Allow lets no one in.',
+        fix: ['Add the missing element ("Resource": "*" in a key policy, and the Action list).'],
+        tags: ['security', 'kms', 'key-policy', 'policy-error'],
+        level: 'warning',
+        securitySeverity: '5.0'
+    },
+    'condition-key-not-allowed': {
+        id: 'KAG302',
+        name: 'ConditionKeyNotAllowedInKeyPolicy',
+        short: 'AWS rejects this condition key in key policies.',
+        full: 'Condition keys such as aws:ResourceTag/* and kms:ResourceAliases work only in IAM policies: KMS rejects a key policy that uses them.',
+        fix: ['Move the condition to an identity policy, or test another key in the key policy.'],
+        tags: ['kms', 'key-policy', 'policy-error'],
+        level: 'warning'
+    },
+    'principal-wildcard-in-arn': {
+        id: 'KAG303',
+        name: 'PrincipalWildcardInArn',
+        short: 'A principal ARN contains a wildcard, which AWS does not accept.',
+        full: 'A Principal element cannot contain "*" inside an ARN. Writing "*" alone opens the statement to every principal, so the usual fix is "*" with an aws:PrincipalArn condition.',
+        fix: [
+            'Use "Principal": "*" with an ArnLike condition on aws:PrincipalArn that names the intended principals.'
+        ],
+        tags: ['security', 'kms', 'principal', 'policy-error'],
+        level: 'warning',
+        securitySeverity: '5.0'
+    },
+    'resource-not-star': {
+        id: 'KAG304',
+        name: 'KeyPolicyResourceNotStar',
+        short: 'A key-policy statement names a Resource other than "*".',
+        full: 'In a key policy, "Resource": "*" means this key. Any other value, or NotResource, does not do what it seems to.',
+        fix: ['Write "Resource": "*" in key-policy statements.'],
+        tags: ['kms', 'key-policy', 'policy-error'],
+        level: 'warning'
+    },
+    'group-principal': {
+        id: 'KAG305',
+        name: 'GroupPrincipal',
+        short: 'A policy names an IAM group as principal.',
+        full: 'An IAM group can never be a principal, so a statement that names one lets no one in.',
+        fix: [
+            'Name the users or roles, or allow the account root and grant the group an identity policy.'
+        ],
+        tags: ['kms', 'principal', 'policy-error'],
+        level: 'warning'
+    },
+    'orphaned-principal': {
+        id: 'KAG306',
+        name: 'OrphanedPrincipal',
+        short: 'A key-policy principal is the unique ID of a deleted role or user.',
+        full: 'When a role or user named in a key policy is deleted, AWS replaces its ARN with its unique ID (AROA… or AIDA…). A recreated role with the same name gets a new ID, so the statement lets no one in.',
+        fix: ['Replace the unique ID with the role or user ARN.'],
+        tags: ['kms', 'key-policy', 'principal'],
+        level: 'warning'
+    },
+    'invalid-element': {
+        id: 'KAG307',
+        name: 'InvalidPolicyElement',
+        short: 'A policy statement has an element AWS rejects in this kind of policy.',
+        full: 'Resource-based policies such as key policies need Principal or NotPrincipal; identity policies, boundaries, SCPs and session policies must not have one. AWS rejects the policy.',
+        fix: ['Add or remove the Principal element as the kind of policy requires.'],
+        tags: ['kms', 'policy-error'],
+        level: 'warning'
+    },
+    facts: {
+        id: 'KAG308',
+        name: 'IncompleteFacts',
+        short: 'The facts are incomplete for some results.',
+        full: 'A fact file lacks something the check needs, such as a policy a principal refers to or the KMS endpoints of a VPC. Results that depend on it are unknown or skip that lock.',
+        fix: ["Export the missing facts named in the warning and add them to the manifest's facts."],
+        tags: ['kms', 'facts'],
+        level: 'warning'
+    },
+    'organizations-not-supplied': {
+        id: 'KAG309',
+        name: 'OrganizationsNotSupplied',
+        short: 'SCPs and RCPs were not checked.',
+        full: 'No AWS Organizations facts were supplied, so service control policies and resource control policies could not close any request.',
+        fix: ["Export the organization's SCPs and RCPs with their targets and add them to the facts."],
+        tags: ['kms', 'organizations', 'facts'],
+        level: 'warning'
+    },
+    'input-warning': {
+        id: 'KAG399',
+        name: 'InputWarning',
+        short: 'A problem in the inputs that did not stop the check.',
+        full: 'A warning whose code this version of the SARIF output does not describe. The message states the problem.',
+        fix: ['Follow the warning message.'],
+        tags: ['kms'],
+        level: 'warning'
+    }
+};
+function toDefinition(kind, text) {
+    const definition = {
+        kind,
+        id: text.id,
+        name: text.name,
+        shortDescription: text.short,
+        fullDescription: text.full,
+        help: [text.full, '', 'How to fix:', ...text.fix.map((line) => `- ${line}`)].join('\n'),
+        helpMarkdown: [text.full, '', '## How to fix', '', ...text.fix.map((line) => `- ${line}`)].join('\n'),
+        level: text.level ?? 'error',
+        tags: text.tags
+    };
+    if (text.securitySeverity)
+        definition.securitySeverity = text.securitySeverity;
+    return definition;
+}
+/** Every rule, in the order the SARIF `rules` array lists them (so `ruleIndex` is stable). */
+const SARIF_RULES = [
+    ...Object.entries(LOCK_RULES),
+    ...Object.entries(RESULT_RULES),
+    ...Object.entries(WARNING_RULES)
+]
+    .map(([kind, text]) => toDefinition(kind, text))
+    .sort((left, right) => left.id.localeCompare(right.id));
+/** Returns the rule for a kind of finding. */
+function ruleFor(kind) {
+    const rule = SARIF_RULES.find((candidate) => candidate.kind === kind);
+    // Every FindingKind has an entry in the tables above, which the type of those tables enforces.
+    if (!rule)
+        throw new Error(`no SARIF rule for ${kind}`);
+    return rule;
+}
+/** Returns the rule's position in `SARIF_RULES`, which is its SARIF `ruleIndex`. */
+function ruleIndexOf(rule) {
+    return SARIF_RULES.indexOf(rule);
+}
+/** Returns the rule for a report warning code; codes this version does not know share one rule. */
+function warningKind(code) {
+    return Object.hasOwn(WARNING_RULES, code) ? code : 'input-warning';
+}
+
+;// CONCATENATED MODULE: ./src/reports/sarif.ts
+/**
+ * SARIF 2.1.0 output for GitHub code scanning: one result per failing or unknown
+ * expectation and rule, placed on the expectation's line in the manifest, with related
+ * locations where the fix belongs and at the statements that decided the result. Report
+ * warnings become results of their own.
+ */
+
+
+
+
+
+
+/** The schema URI that the SARIF 2.1.0 specification (errata 01, section 3.13.3) names. */
+const SARIF_SCHEMA_URI = 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';
+/** The project's home page, from the repository that the README's `uses:` line names. */
+const INFORMATION_URI = 'https://github.com/kms-access-gate/kms-access-gate';
+/** Key of the fingerprint in `partialFingerprints`; the version part changes if the hash input does. */
+const FINGERPRINT_KEY = 'kmsAccessGate/v1';
+/** The base URI ID that GitHub code scanning resolves to the repository checkout. */
+const SOURCE_ROOT = '%SRCROOT%';
+/**
+ * Renders a report as a SARIF 2.1.0 log: JSON indented by two spaces, ending with a newline.
+ * Paths are written relative to `%SRCROOT%`, so the report's locations must be relative to
+ * the repository root, which is the check's working directory. Absolute paths become `file:` URIs.
+ */
+function renderSarif(report) {
+    return `${JSON.stringify(buildSarifLog(report), null, 2)}\n`;
+}
+/** Builds the SARIF log object that `renderSarif` prints. */
+function buildSarifLog(report) {
+    const results = [
+        ...buildFindings(report.results).map((finding) => findingResult(finding, report.failOnUnknown)),
+        ...report.warnings.map((warning) => warningResult(warning, report.manifest))
+    ];
+    return {
+        $schema: SARIF_SCHEMA_URI,
+        version: '2.1.0',
+        runs: [
+            {
+                tool: {
+                    driver: {
+                        name: report.tool.name,
+                        version: report.tool.version,
+                        informationUri: INFORMATION_URI,
+                        rules: SARIF_RULES.map(reportingDescriptor)
+                    }
+                },
+                // Columns in the report are JavaScript string positions, which count UTF-16 code units.
+                columnKind: 'utf16CodeUnits',
+                results
+            }
+        ]
+    };
+}
+function reportingDescriptor(rule) {
+    const properties = { tags: rule.tags };
+    if (rule.securitySeverity)
+        properties['security-severity'] = rule.securitySeverity;
+    return {
+        id: rule.id,
+        name: rule.name,
+        shortDescription: { text: rule.shortDescription },
+        fullDescription: { text: rule.fullDescription },
+        help: { text: rule.help, markdown: rule.helpMarkdown },
+        defaultConfiguration: { level: rule.level },
+        properties
+    };
+}
+function findingResult(finding, failOnUnknown) {
+    const [first] = finding.results;
+    const rule = ruleFor(finding.kind);
+    const actions = findingActions(finding);
+    const places = relatedPlaces(finding);
+    const lines = [...describeFinding(finding), ...linkLines(places)];
+    const result = {
+        ruleId: rule.id,
+        ruleIndex: ruleIndexOf(rule),
+        level: levelOf(finding.kind, failOnUnknown),
+        message: { text: messageText(lines), markdown: messageMarkdown(lines) },
+        locations: [{ physicalLocation: physicalLocation(first.manifestLocation) }],
+        partialFingerprints: {
+            [FINGERPRINT_KEY]: fingerprint([first.expectation, [...actions].sort().join(','), rule.id])
+        },
+        properties: {
+            expectation: first.expectation,
+            actions,
+            status: first.status,
+            locks: [...new Set(finding.locks.map((check) => check.lock))]
+        }
+    };
+    if (places.length > 0)
+        result.relatedLocations = places.map(relatedLocation);
+    return result;
+}
+function levelOf(kind, failOnUnknown) {
+    return kind === 'unknown' && !failOnUnknown ? 'warning' : 'error';
+}
+/** Lines with embedded links to the related locations, whose IDs are their positions from 1. */
+function linkLines(places) {
+    const numbered = places.map((place, position) => ({ place, id: position + 1 }));
+    const fixes = numbered.filter(({ place }) => place.role === 'fix');
+    const statements = numbered.filter(({ place }) => place.role === 'statement');
+    const lines = [];
+    if (fixes.length > 0)
+        lines.push(['Where the fix goes: ', ...links(fixes), '.']);
+    if (statements.length > 0)
+        lines.push(['Deciding statements: ', ...links(statements), '.']);
+    return lines;
+}
+function links(entries) {
+    return entries.flatMap(({ place, id }, position) => [
+        ...(position > 0 ? [', '] : []),
+        { link: format_formatLocation(place.location), target: id }
+    ]);
+}
+function relatedLocation(place, position) {
+    return {
+        id: position + 1,
+        physicalLocation: physicalLocation(place.location),
+        message: { text: messageText([[{ data: place.description }]]) }
+    };
+}
+function warningResult(warning, manifest) {
+    const rule = ruleFor(warningKind(warning.code));
+    // A warning about the inputs as a whole (such as missing Organizations facts) goes on the
+    // manifest, which lists the inputs, because code scanning needs a location for each alert.
+    const location = warning.location ?? { file: manifest, line: 1, column: 1 };
+    const lines = [[{ data: warning.message }, ` (${warning.code})`]];
+    return {
+        ruleId: rule.id,
+        ruleIndex: ruleIndexOf(rule),
+        level: 'warning',
+        message: { text: messageText(lines), markdown: messageMarkdown(lines) },
+        locations: [{ physicalLocation: physicalLocation(location) }],
+        partialFingerprints: {
+            [FINGERPRINT_KEY]: fingerprint([warning.code, location.file, warning.message])
+        },
+        properties: { code: warning.code }
+    };
+}
+function fingerprint(parts) {
+    return (0,external_node_crypto_.createHash)('sha256').update(parts.join('\u0000')).digest('hex');
+}
+function physicalLocation(location) {
+    const region = { startLine: Math.max(1, location.line) };
+    if (location.column >= 1)
+        region.startColumn = location.column;
+    return { artifactLocation: artifactLocation(location.file), region };
+}
+/**
+ * Turns a file path into a SARIF artifact location: a relative path becomes a URI reference
+ * against `%SRCROOT%`, an absolute path a `file:` URI. Each segment is percent-encoded, so
+ * spaces, `#`, `?` and `%` in names stay part of the path.
+ */
+function artifactLocation(path) {
+    const slashed = path.replace(/\\/g, '/');
+    const drive = /^[A-Za-z]:\//.test(slashed);
+    if (drive || slashed.startsWith('/')) {
+        const segments = slashed
+            .split('/')
+            .map((segment, position) => (drive && position === 0 ? segment : encodeURIComponent(segment)));
+        return { uri: `file://${drive ? '/' : ''}${segments.join('/')}` };
+    }
+    const relative = slashed.replace(/^(\.\/)+/, '');
+    return { uri: relative.split('/').map(encodeURIComponent).join('/'), uriBaseId: SOURCE_ROOT };
+}
+/** Bidirectional control characters, which could make text display reordered. */
+const sarif_BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069\u200e\u200f]/g;
+/**
+ * Renders message lines as SARIF plain text. Text from the facts stays on one line, and a
+ * `](` inside it gets a zero-width space, so it cannot form an embedded link. The link text
+ * of real links escapes `\`, `[` and `]`, as SARIF 2.1.0 section 3.11.6 requires.
+ */
+function messageText(lines) {
+    const rendered = lines.map((line) => line
+        .map((part) => {
+        if (typeof part === 'string')
+            return part;
+        if ('link' in part)
+            return `[${part.link.replace(/[\\[\]]/g, '\\$&')}](${part.target})`;
+        return plainText('data' in part ? part.data : part.code).replace(/\]\(/g, ']\u200b(');
+    })
+        .join(''));
+    return doubleBraces(rendered.join('\n'));
+}
+/** Renders message lines as GitHub-flavoured Markdown, escaping all text from the facts. */
+function messageMarkdown(lines) {
+    const rendered = lines.map((line) => line
+        .map((part) => {
+        if (typeof part === 'string')
+            return part;
+        if ('link' in part)
+            return `[${escape_escapeMarkdown(part.link)}](${part.target})`;
+        return 'data' in part ? escape_escapeMarkdown(part.data) : escape_inlineCode(part.code);
+    })
+        .join(''));
+    return doubleBraces(rendered.join('\n\n'));
+}
+function plainText(text) {
+    return text.replace(/\r\n|\r|\n/g, ' ').replace(sarif_BIDI_CONTROLS, '\ufffd');
+}
+/** SARIF reads `{0}` in a message as a placeholder, so literal braces are written `{{` and `}}`. */
+function doubleBraces(text) {
+    return text.replace(/[{}]/g, '$&$&');
+}
+
 ;// CONCATENATED MODULE: ./src/run-cli.ts
 /**
  * The command line: `kms-access-gate check …`. Returns the exit code instead of exiting,
  * so tests can run it in-process.
  */
+
+
 
 
 
@@ -63098,13 +65538,19 @@ async function check(settings, io) {
         : renderText(report, { color: io.color && !toFile });
     if (settings.outputPath) {
         await writeReport(external_node_path_default().resolve(settings.cwd, settings.outputPath), rendered);
-        io.stdout(`Report written to ${settings.outputPath}: ${formatCounts(report.counts)}. ${describeGate(report)}\n`);
+        io.stdout(`Report written to ${settings.outputPath}: ${format_formatCounts(report.counts)}. ${format_describeGate(report)}\n`);
     }
     else {
         io.stdout(rendered.endsWith('\n') ? rendered : `${rendered}\n`);
     }
     if (settings.jsonReportPath)
         await writeReport(external_node_path_default().resolve(settings.cwd, settings.jsonReportPath), renderJson(report));
+    if (settings.sarifPath)
+        await writeReport(external_node_path_default().resolve(settings.cwd, settings.sarifPath), renderSarif(report));
+    if (settings.markdownPath) {
+        const markdown = renderPullRequestComment(report, { key: 'default' });
+        await writeReport(external_node_path_default().resolve(settings.cwd, settings.markdownPath), markdown);
+    }
     return report.passed ? EXIT_PASSED : EXIT_FAILED;
 }
 /** Writes the snapshot; exits 1 when some facts could not be read, so a pipeline notices. */

@@ -18,6 +18,8 @@ import {
 } from './inputs/errors.js'
 import { describeGate, formatCounts } from './reports/format.js'
 import { renderJson } from './reports/json.js'
+import { renderPullRequestComment } from './reports/pr-comment.js'
+import { renderSarif } from './reports/sarif.js'
 import { renderText } from './reports/text.js'
 import { TOOL_VERSION } from './version.js'
 
@@ -80,6 +82,12 @@ async function check(settings: SettingsOf<'check'>, io: CliIo): Promise<number> 
   }
   if (settings.jsonReportPath)
     await writeReport(path.resolve(settings.cwd, settings.jsonReportPath), renderJson(report))
+  if (settings.sarifPath)
+    await writeReport(path.resolve(settings.cwd, settings.sarifPath), renderSarif(report))
+  if (settings.markdownPath) {
+    const markdown = renderPullRequestComment(report, { key: 'default' })
+    await writeReport(path.resolve(settings.cwd, settings.markdownPath), markdown)
+  }
 
   return report.passed ? EXIT_PASSED : EXIT_FAILED
 }

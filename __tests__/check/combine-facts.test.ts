@@ -69,7 +69,11 @@ describe('combineFacts', () => {
   })
 
   it('keeps the policy of a key from a plan over the live one, with live metadata', () => {
-    const fromPlan = key({ policy: policy('planned'), references: ['plan.json#aws_kms_key.this'] })
+    const fromPlan = key({
+      policy: policy('planned'),
+      references: ['plan.json#aws_kms_key.this'],
+      fromCode: true
+    })
     const combined = combineFacts(loaded([fromPlan]), {
       keys: loaded([
         key({ policy: policy('live'), metadata: { keyState: 'Enabled' }, grants: [] })
@@ -85,7 +89,7 @@ describe('combineFacts', () => {
   })
 
   it('keeps a role from a template over the simulated one', () => {
-    const fromTemplate = role({ references: ['infra/app.yaml#App'] })
+    const fromTemplate = role({ references: ['infra/app.yaml#App'], fromCode: true })
     const simulated = role({ identitySource: 'simulator', tagsUnknown: true })
     const combined = combineFacts(loaded([], [fromTemplate]), {
       keys: loaded([]),

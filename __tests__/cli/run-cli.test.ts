@@ -226,3 +226,34 @@ expectations:
     expect(EXIT_INTERNAL_ERROR).toBe(3)
   })
 })
+
+describe('extra report files', () => {
+  let dir: string
+
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'kms-gate-cli-files-'))
+  })
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('writes SARIF and the pull-request comment Markdown', async () => {
+    const sarif = path.join(dir, 'gate.sarif')
+    const markdown = path.join(dir, 'comment.md')
+    const result = await cli([
+      'check',
+      '--manifest',
+      'examples/06-cloudformation-key-policy/broken.yml',
+      '--sarif',
+      sarif,
+      '--markdown',
+      markdown
+    ])
+
+    expect(result.code).toBe(1)
+    expect(JSON.parse(await readFile(sarif, 'utf8')).version).toBe('2.1.0')
+    const comment = await readFile(markdown, 'utf8')
+    expect(comment.startsWith('<!-- kms-access-gate:default -->')).toBe(true)
+    expect(comment).toContain('```mermaid')
+  })
+})

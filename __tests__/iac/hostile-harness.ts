@@ -15,7 +15,7 @@ export const LIVE_KEY_ID = '0d3b6a2e-5c1f-4b8e-9a7d-2f4e6c8a1b3d'
 export const LIVE_KEY_ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:key/${LIVE_KEY_ID}`
 export const APP_ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/app`
 
-/** A scratch directory that holds one scenario's files. */
+/** A scratch directory that contains one scenario's files. */
 export class Scenario {
   private constructor(readonly dir: string) {}
 
@@ -62,12 +62,8 @@ export interface ExpectationSpec {
   context?: Record<string, string>
 }
 
-/** A manifest with the default account and Region, the `facts` paths and `expectations`. */
-export function manifest(
-  facts: string[],
-  expectations: ExpectationSpec[],
-  iac = ''
-): string {
+/** Returns a manifest with the default account and Region, the `facts` paths and `expectations`. */
+export function manifest(facts: string[], expectations: ExpectationSpec[], iac = ''): string {
   const lines = [
     'version: 1',
     'defaults:',
@@ -95,7 +91,7 @@ export function manifest(
   return `${lines.join('\n')}\n`
 }
 
-/** A key as `aws kms describe-key` plus get-key-policy, list-grants and list-aliases print it. */
+/** Returns a key as JSON text, as `aws kms describe-key`, get-key-policy, list-grants and list-aliases print it. */
 export function liveKey(options: {
   keyId?: string
   policy: object
@@ -147,7 +143,7 @@ export const ROOT_KEY_POLICY = {
   ]
 }
 
-/** A key policy that allows `principal` to decrypt, and nothing else. */
+/** Returns a key policy that allows `principal` to decrypt, and nothing else. */
 export function decryptKeyPolicy(principal: string) {
   return {
     Version: '2012-10-17',
@@ -197,7 +193,7 @@ export function liveIam(roles: LiveRole[]): string {
   )
 }
 
-/** An identity policy that allows `action` on every key. */
+/** Returns an identity policy that allows `action` on every key. */
 export function allowPolicy(action = 'kms:Decrypt') {
   return {
     Version: '2012-10-17',
@@ -213,11 +209,6 @@ export function onlyResult(report: CheckReport): ExpectationResult {
   return report.results[0]
 }
 
-/** The status and decision of each result, for compact assertions. */
-export function outcomes(report: CheckReport): string[] {
-  return report.results.map((result) => `${result.status}:${result.decision}`)
-}
-
 /** One entry of a plan's `resource_changes`. */
 export interface PlanChange {
   address: string
@@ -227,7 +218,7 @@ export interface PlanChange {
   before?: Record<string, unknown> | null
 }
 
-/** A `terraform show -json` plan with `changes` and, optionally, the configuration's resources. */
+/** Returns a `terraform show -json` plan with `changes` and, optionally, the configuration's resources. */
 export function terraformPlan(changes: PlanChange[], configResources: object[] = []): string {
   return JSON.stringify(
     {
@@ -260,4 +251,16 @@ export function terraformPlan(changes: PlanChange[], configResources: object[] =
     null,
     2
   )
+}
+
+/**
+ * Inserts `snippet` into `text` as the fix instructs: before line `line`, each snippet line
+ * indented to `column`. Returns the patched text.
+ */
+export function pasteSnippet(text: string, snippet: string, line: number, column: number): string {
+  const lines = text.split('\n')
+  const indent = ' '.repeat(column - 1)
+  const inserted = snippet.split('\n').map((entry) => `${indent}${entry}`)
+  lines.splice(line - 1, 0, ...inserted)
+  return lines.join('\n')
 }

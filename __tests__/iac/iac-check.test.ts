@@ -83,7 +83,7 @@ describe('CloudFormation example', () => {
       result.evidence.key.input.endsWith('#ConfigKey')
     )
     expect(byReference?.evidence.key.arn).toBe(
-      'arn:aws:kms:eu-west-1:111122223333:key/pending:ConfigKey'
+      'arn:aws:kms:eu-west-1:111122223333:key/pending:examples%2F06-cloudformation-key-policy%2Fbroken%2Fapp-key.yaml#ConfigKey'
     )
     expect(byReference?.principal).toBe('arn:aws:iam::111122223333:role/orders-prod')
   })

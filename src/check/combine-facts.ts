@@ -64,8 +64,8 @@ export function combineFacts(files: LoadedFacts | undefined, live: LiveFactsForC
 }
 
 /** True for a key or principal that a template or plan defines. */
-function isFromCode(fact: { references?: string[] }): boolean {
-  return (fact.references?.length ?? 0) > 0
+function isFromCode(fact: { fromCode?: boolean }): boolean {
+  return fact.fromCode === true
 }
 
 /** Drops the live principals that a template or plan defines: the code's version is the one checked. */

@@ -83,12 +83,23 @@ function byAlias(
   region: string | undefined
 ): KeyResolution {
   const resolved: ResolvedKey = { input, alias: aliasName, accountId, region }
-  const key = facts.keys.find(
+  const named = facts.keys.filter(
     (candidate) =>
       (candidate.aliases ?? []).includes(aliasName) &&
       candidate.accountId === accountId &&
       candidate.region === region
   )
+  // An alias names one key per account and Region: two in the facts means one is out of date.
+  if (named.length > 1) {
+    return {
+      resolved,
+      problem: {
+        kind: 'not-in-facts',
+        reason: `Alias ${aliasName} names more than one key in the facts (${named.map((candidate) => candidate.arn).join(', ')}); supply facts in which it names one.`
+      }
+    }
+  }
+  const [key] = named
   if (key) return { resolved: { ...resolved, arn: key.arn, keyId: key.keyId }, key }
 
   const elsewhere = facts.keys.find((candidate) => (candidate.aliases ?? []).includes(aliasName))

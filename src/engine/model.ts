@@ -88,6 +88,10 @@ export interface PolicyOrigin {
    * (then `statementsLocation` is that data block), or JSON text.
    */
   terraformStyle?: 'jsonencode' | 'policy-document' | 'json'
+  /** True when a CloudFormation policy is written as JSON text (a string). */
+  policyIsText?: boolean
+  /** True when a YAML template writes the `Statement` list in flow style (`[...]`). */
+  flowStyleStatements?: boolean
 }
 
 export interface Policy {
@@ -139,6 +143,8 @@ interface IamEntityFact {
   references?: string[]
   /** True when this change creates the entity, so an ARN without a fixed name is synthetic. */
   pending?: boolean
+  /** True for an entity a template or plan defines: it describes the state the change deploys. */
+  fromCode?: boolean
   /**
    * `simulator`: the identity policies, permissions boundary and SCPs were not read as
    * documents; the IAM policy simulator evaluated them (see `Facts.iamSimulations`), and
@@ -221,6 +227,33 @@ export interface KeyFact {
    * made at run time, so a denial that relies on there being none is not certain.
    */
   grantsFromCodeOnly?: boolean
+  /** True for a key (or the parts of one) that a template or plan sets. */
+  fromCode?: boolean
+  /**
+   * Grants the change adds to a key that already exists: they join the key's other grants,
+   * which come from other facts (unknown when those facts have none).
+   */
+  addedGrants?: GrantFact[]
+}
+
+/**
+ * A policy that a template or plan attaches to a role, user or group it does not define
+ * itself (an `AWS::IAM::Policy` with `Roles: [existing]`, an `aws_iam_role_policy` on a role
+ * outside the plan), or removes from one. The overlay applies it to that entity in the other
+ * facts; when the entity is not there, results for it stay unknown.
+ */
+export interface PolicyAttachment {
+  /** The entity as the code names it: account, kind and name (ARN paths are not needed). */
+  accountId: string
+  kind: 'role' | 'user' | 'group'
+  name: string
+  /** The policy added; absent when only a removal. */
+  policy?: Policy
+  /** A policy the change attaches whose document is not known (a marker or an ARN). */
+  missingPolicy?: string
+  /** Inline policy names or managed policy ARNs the change removes from the entity. */
+  removes?: string[]
+  location?: SourceLocation
 }
 
 export interface OrganizationPolicyFact {

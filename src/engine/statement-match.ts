@@ -162,7 +162,8 @@ function withUnresolvedPrincipal(
   statement: Statement
 ): PrincipalMatchKind | 'not-applicable' {
   const set = statement.principal ?? statement.notPrincipal
-  if (!set?.aws.some(hasUnresolved)) return match
+  const values = set ? [...set.aws, ...set.service, ...set.federated, ...set.canonicalUser] : []
+  if (!values.some(hasUnresolved)) return match
   // NotPrincipal: an unresolved entry may exempt the caller, so whether the statement applies is open.
   if (statement.notPrincipal) return 'unknown'
   return match === 'none' ? 'unknown' : match

@@ -82,3 +82,39 @@ function baseInputs(): { baseRef?: string; baseFactPaths?: string[] } {
     ...(baseFactPaths.length === 0 ? {} : { baseFactPaths })
   }
 }
+
+/** The action inputs that publish the report on GitHub: the comment and the drift issue. */
+export interface GitHubInputs {
+  comment: 'always' | 'on-failure' | 'never'
+  commentKey: string
+  token: string
+  driftIssue: boolean
+  driftLabel: string
+  /** SARIF file to write, relative to the workspace. */
+  sarifFile?: string
+}
+
+const COMMENT_MODES = ['always', 'on-failure', 'never'] as const
+
+/** Reads `comment`, `comment-key`, `github-token`, `drift-issue`, `drift-issue-label` and `sarif-file`. */
+export function readGitHubInputs(): GitHubInputs {
+  const comment = core.getInput('comment').trim() || 'always'
+  if (!(COMMENT_MODES as readonly string[]).includes(comment)) {
+    throw new InputError(
+      `input \`comment\` must be always, on-failure or never; got \`${comment}\``
+    )
+  }
+  const drift = core.getInput('drift-issue').trim().toLowerCase() || 'off'
+  if (!['on', 'off', 'true', 'false'].includes(drift)) {
+    throw new InputError(`input \`drift-issue\` must be on or off; got \`${drift}\``)
+  }
+  const sarifFile = readSinglePath('sarif-file')
+  return {
+    comment: comment as GitHubInputs['comment'],
+    commentKey: core.getInput('comment-key').trim() || 'default',
+    token: core.getInput('github-token'),
+    driftIssue: drift === 'on' || drift === 'true',
+    driftLabel: core.getInput('drift-issue-label').trim() || 'kms-access-drift',
+    ...(sarifFile ? { sarifFile } : {})
+  }
+}

@@ -37,6 +37,8 @@ const OPTIONS = {
   'confirm-dry-run': { type: 'boolean' },
   'base-ref': { type: 'string' },
   'base-facts': { type: 'string', multiple: true },
+  sarif: { type: 'string' },
+  markdown: { type: 'string' },
   out: { type: 'string' },
   key: { type: 'string' },
   region: { type: 'string' },
@@ -59,7 +61,9 @@ const COMMAND_OPTIONS: Record<string, OptionName[]> = {
     'account-role',
     'confirm-dry-run',
     'base-ref',
-    'base-facts'
+    'base-facts',
+    'sarif',
+    'markdown'
   ],
   snapshot: ['manifest', 'out', 'account-role'],
   explain: ['input', 'key', 'region', 'facts', 'mode', 'account-role', 'format']
@@ -105,6 +109,9 @@ Options of check:
                         (repeatable) instead of read from git.
   --format text|json    Report format. Default: text
   --output FILE         File to write the report to. Default: standard output
+  --sarif FILE          Also write a SARIF 2.1.0 file, for code scanning.
+  --markdown FILE       Also write the report as the Markdown of a pull-request
+                        comment, for CI systems other than GitHub Actions.
   --fail-on-unknown true|false
                         Whether a result that cannot be decided from the facts
                         fails the check. Default: true
@@ -261,6 +268,8 @@ function buildSettings(values: ParsedValues, cwd: string): CheckSettings {
     ),
     ...(values['confirm-dry-run'] === true ? { confirmWithDryRun: true } : {}),
     ...(values['base-ref'] === undefined ? {} : { baseRef: values['base-ref'] as string }),
+    ...(values.sarif === undefined ? {} : { sarifPath: values.sarif as string }),
+    ...(values.markdown === undefined ? {} : { markdownPath: values.markdown as string }),
     ...(values['base-facts'] === undefined
       ? {}
       : { baseFactPaths: values['base-facts'] as string[] }),

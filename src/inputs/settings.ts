@@ -83,6 +83,10 @@ export interface CheckSettings {
   outputPath?: string
   /** Extra JSON report file (action input `json-report`). */
   jsonReportPath?: string
+  /** SARIF 2.1.0 file (`--sarif`, action input `sarif-file`). */
+  sarifPath?: string
+  /** File for the pull-request comment's Markdown (`--markdown`). */
+  markdownPath?: string
   /** When true, an `unknown` result fails the gate. */
   failOnUnknown: boolean
   mode: CheckMode

@@ -157,7 +157,8 @@ function keyPolicyChange(input: RemediationInput): RemediationChange {
       description: `Add this statement to the key policy of ${keyName(evaluation)} in account ${account}, naming ${who(evaluation)}.${crossNote}`,
       statement
     },
-    evaluation.key.policyOrigin
+    evaluation.key.policyOrigin,
+    evaluation
   )
 }
 
@@ -167,14 +168,16 @@ function keyPolicyChange(input: RemediationInput): RemediationChange {
  */
 function withCodeLocation(
   change: RemediationChange,
-  origin: PolicyOrigin | undefined
+  origin: PolicyOrigin | undefined,
+  evaluation: Evaluation
 ): RemediationChange {
   if (!origin || !change.statement) return change
   const where = origin.statementsLocation
     ? `${origin.file}:${origin.statementsLocation.line}`
     : origin.file
-  const place =
-    origin.terraformStyle === 'policy-document'
+  const place = origin.flowStyleStatements
+    ? `the flow-style Statement list ([...]) of ${origin.resource} at ${where}, inside its brackets`
+    : origin.terraformStyle === 'policy-document'
       ? `the data "aws_iam_policy_document" block at ${where}`
       : origin.format === 'terraform-plan'
         ? `the policy of ${origin.resource} at ${where}`
@@ -183,8 +186,23 @@ function withCodeLocation(
     ...change,
     description: `${change.description} In code: add it to ${place}.`,
     ...(origin.statementsLocation ? { location: origin.statementsLocation } : {}),
-    snippet: statementSnippet(change.statement, origin)
+    snippet: statementSnippet(change.statement, origin, codeNames(evaluation))
   }
+}
+
+/**
+ * Maps the ARNs of resources the change creates (synthetic, `pending:`) to the logical ID
+ * or address by which the expectation named them, so fixes refer to them as the code does.
+ */
+function codeNames(evaluation: Evaluation): Record<string, string> {
+  const names: Record<string, string> = {}
+  const add = (arn: string | undefined, input: string) => {
+    if (arn?.includes('pending:') && input.includes('#'))
+      names[arn] = input.slice(input.indexOf('#') + 1)
+  }
+  add(evaluation.principal.roleArn ?? evaluation.principal.arn, evaluation.principal.input)
+  add(evaluation.key.arn, evaluation.key.input)
+  return names
 }
 
 function iamChange(input: RemediationInput): RemediationChange {
@@ -198,7 +216,8 @@ function iamChange(input: RemediationInput): RemediationChange {
       description: `Add this statement to a policy of ${who(evaluation)} in account ${evaluation.principal.accountId} (an inline policy or a managed policy attached to it). The Resource must be the key ARN.`,
       statement
     },
-    evaluation.principal.policyOrigin
+    evaluation.principal.policyOrigin,
+    evaluation
   )
 }
 

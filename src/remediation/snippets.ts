@@ -13,19 +13,59 @@ export interface Snippet {
 
 type JsonStatement = Record<string, unknown>
 
-/** Writes `statement` the way the policy at `origin` is written. */
-export function statementSnippet(statement: JsonStatement, origin: PolicyOrigin): Snippet {
-  if (origin.format === 'cloudformation-yaml') {
-    // A list item, ready to go under `Statement:`.
-    return { language: 'yaml', text: stringify([statement], { lineWidth: 0 }).trimEnd() }
+/**
+ * Writes `statement` the way the policy at `origin` is written. `references` maps ARNs that
+ * do not exist yet (resources the change creates) to the logical ID or address that names
+ * them in code, so the fix refers to them as the code does (`!GetAtt AppRole.Arn`,
+ * `aws_iam_role.app.arn`) instead of by a synthetic ARN.
+ */
+export function statementSnippet(
+  statement: JsonStatement,
+  origin: PolicyOrigin,
+  references: Record<string, string> = {}
+): Snippet {
+  const cloudFormation = origin.format !== 'terraform-plan'
+  const text = (() => {
+    if (origin.format === 'cloudformation-yaml' && !origin.policyIsText) {
+      // Flow style needs an inline mapping; block style a list item under `Statement:`.
+      return origin.flowStyleStatements
+        ? `${JSON.stringify(statement)},`
+        : stringify([statement], { lineWidth: 0 }).trimEnd()
+    }
+    if (cloudFormation || origin.terraformStyle === 'json')
+      return JSON.stringify(statement, null, 2)
+    if (origin.terraformStyle === 'policy-document') return policyDocumentStatement(statement)
+    return hclValue(statement, '')
+  })()
+  const language =
+    origin.format === 'cloudformation-yaml' && !origin.policyIsText
+      ? 'yaml'
+      : cloudFormation || origin.terraformStyle === 'json'
+        ? 'json'
+        : 'hcl'
+  return { language, text: withReferences(text, references, origin, language) }
+}
+
+/** Replaces quoted synthetic ARNs with the code's own expression for them. */
+function withReferences(
+  text: string,
+  references: Record<string, string>,
+  origin: PolicyOrigin,
+  language: Snippet['language']
+): string {
+  let result = text
+  for (const [arn, name] of Object.entries(references)) {
+    const expression =
+      origin.format === 'terraform-plan'
+        ? `${name}.arn`
+        : language === 'yaml' && !origin.flowStyleStatements
+          ? `!GetAtt ${name}.Arn`
+          : JSON.stringify({ 'Fn::GetAtt': [name, 'Arn'] })
+    // JSON text inside a string cannot hold an intrinsic: leave the ARN for the reader.
+    if (origin.policyIsText || origin.terraformStyle === 'json') continue
+    result = result.split(JSON.stringify(arn)).join(expression).split(arn).join(expression)
   }
-  if (origin.format === 'cloudformation-json' || origin.terraformStyle === 'json') {
-    return { language: 'json', text: JSON.stringify(statement, null, 2) }
-  }
-  if (origin.terraformStyle === 'policy-document') {
-    return { language: 'hcl', text: policyDocumentStatement(statement) }
-  }
-  return { language: 'hcl', text: hclValue(statement, '') }
+  return result
 }
 
 /** Writes a JSON value as an HCL expression, as inside `jsonencode(...)`. */

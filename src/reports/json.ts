@@ -57,7 +57,9 @@ const POLICY_ORIGIN: Shape = {
     'file',
     'resource',
     'statementsLocation',
-    'terraformStyle'
+    'terraformStyle',
+    'policyIsText',
+    'flowStyleStatements'
   ]),
   nested: { statementsLocation: LOCATION }
 }

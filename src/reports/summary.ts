@@ -29,6 +29,7 @@ import {
   statusWord,
   withReference
 } from './format.js'
+import { lockDiagramBlock } from './mermaid.js'
 
 /** GitHub rejects a step summary larger than 1024 KiB. */
 export const MAX_SUMMARY_BYTES = 1024 * 1024
@@ -170,6 +171,7 @@ export function renderDetails(result: ExpectationResult): string {
     escapeHtml(result.action)
   const body = [
     renderFacts(result),
+    lockDiagramBlock(result) ?? '',
     renderDryRun(result),
     renderLocks(result),
     renderDecidingStatements(result),

@@ -134,10 +134,10 @@ describe('intrinsic resolution', () => {
 `
     const facts = read(template)
     expect(firstStatement(facts).principal?.aws).toEqual([
-      'arn:aws:iam::111122223333:role/app-Role-pending'
+      'arn:aws:iam::111122223333:role/pending:infra%2Ft.yaml#app-Role'
     ])
     expect(facts.roles[0]).toMatchObject({
-      arn: 'arn:aws:iam::111122223333:role/app-Role-pending',
+      arn: 'arn:aws:iam::111122223333:role/pending:infra%2Ft.yaml#app-Role',
       pending: true,
       references: ['infra/t.yaml#Role']
     })
@@ -238,7 +238,7 @@ describe('unresolved values', () => {
     const expressions = facts.unresolved.map((value) => value.expression)
     expect(expressions).toEqual(expect.arrayContaining(['AWS::AccountId', 'AWS::Region']))
     expect(facts.keys[0].arn).toMatch(
-      /^arn:aws:kms:\$\{kms-access-gate:unresolved\/.*\}:key\/pending:Key$/
+      /^arn:aws:kms:\$\{kms-access-gate:unresolved\/.*\}:key\/pending:infra%2Ft\.yaml#Key$/
     )
   })
 })

@@ -14,12 +14,15 @@ const DIFFERING_MEMBERS = new Set([
   'expression'
 ])
 
-/** Drops what differs between the YAML and JSON files by design: positions, file names and expressions as written. */
+/**
+ * Drops what differs between the YAML and JSON files by design: positions, file names (also
+ * percent-encoded in synthetic names) and expressions as written.
+ */
 function withoutPositions(value: unknown): unknown {
   const text = JSON.stringify(value, (key, member) =>
     DIFFERING_MEMBERS.has(key) ? undefined : member
   )
-  return JSON.parse(text.replace(/infra\/app\.(yaml|json)/g, 'infra/app'))
+  return JSON.parse(text.replace(/infra(\/|%2F)app\.(yaml|json)/g, 'infra/app'))
 }
 
 function policyNamed(policies: Policy[], name: string): Policy {
@@ -41,8 +44,8 @@ describe('app template', () => {
   it('reads the key with its alias, tags and metadata', () => {
     expect(yaml.keys).toHaveLength(1)
     expect(yaml.keys[0]).toMatchObject({
-      arn: 'arn:aws:kms:eu-west-1:111122223333:key/pending:AppKey',
-      keyId: 'pending:AppKey',
+      arn: 'arn:aws:kms:eu-west-1:111122223333:key/pending:infra%2Fapp.yaml#AppKey',
+      keyId: 'pending:infra%2Fapp.yaml#AppKey',
       aliases: ['alias/app-dev'],
       tags: { stage: 'dev' },
       references: ['infra/app.yaml#AppKey'],
@@ -81,20 +84,22 @@ describe('app template', () => {
 
   it('follows resource conditions and attaches AWS::IAM::Policy', () => {
     expect(yaml.roles.map((role) => role.name).sort()).toEqual([
-      'app-WorkerRole-pending',
-      'app-dev'
+      'app-dev',
+      'pending:infra%2Fapp.yaml#app-WorkerRole'
     ])
-    const worker = yaml.roles.find((role) => role.name === 'app-WorkerRole-pending')
+    const worker = yaml.roles.find(
+      (role) => role.name === 'pending:infra%2Fapp.yaml#app-WorkerRole'
+    )
     expect(policyNamed(worker?.policies ?? [], 'worker').statements[0].resource).toEqual([
-      'arn:aws:kms:eu-west-1:111122223333:key/pending:AppKey'
+      'arn:aws:kms:eu-west-1:111122223333:key/pending:infra%2Fapp.yaml#AppKey'
     ])
   })
 
   it('adds group policies to users and lists unknown groups as missing', () => {
-    expect(yaml.groups).toEqual(['app-Admins-pending'])
+    expect(yaml.groups).toEqual(['pending:infra%2Fapp.yaml#app-Admins'])
     expect(yaml.users[0]).toMatchObject({
       name: 'alice',
-      groups: ['app-Admins-pending', 'existing-group'],
+      groups: ['existing-group', 'pending:infra%2Fapp.yaml#app-Admins'],
       missingPolicies: ['arn:aws:iam::111122223333:group/existing-group']
     })
     expect(yaml.users[0].policies.map((policy) => policy.name)).toEqual(['admins'])
@@ -112,12 +117,16 @@ describe('CDK template', () => {
   const facts = read(fixture('cdk.template.json'), {}, 'cdk.out/App.template.json')
 
   it('resolves the Fn::Join account root', () => {
-    const key = facts.keys.find((candidate) => candidate.keyId === 'pending:BucketKeyA1B2C3D4')
+    const key = facts.keys.find(
+      (candidate) => candidate.keyId === 'pending:cdk.out%2FApp.template.json#BucketKeyA1B2C3D4'
+    )
     expect(key?.policy?.statements[0].principal?.aws).toEqual(['arn:aws:iam::111122223333:root'])
   })
 
   it('gives a key without KeyPolicy the default key policy', () => {
-    const key = facts.keys.find((candidate) => candidate.keyId === 'pending:PlainKey99887766')
+    const key = facts.keys.find(
+      (candidate) => candidate.keyId === 'pending:cdk.out%2FApp.template.json#PlainKey99887766'
+    )
     expect(key?.policy?.statements).toEqual([
       expect.objectContaining({
         effect: 'Allow',
@@ -131,9 +140,11 @@ describe('CDK template', () => {
 
   it('attaches the default policy to the role by Ref', () => {
     expect(facts.roles).toHaveLength(1)
-    expect(facts.roles[0].arn).toBe('arn:aws:iam::111122223333:role/app-WriterRoleE5F6A7B8-pending')
+    expect(facts.roles[0].arn).toBe(
+      'arn:aws:iam::111122223333:role/pending:cdk.out%2FApp.template.json#app-WriterRoleE5F6A7B8'
+    )
     expect(facts.roles[0].policies[0].statements[0].resource).toEqual([
-      'arn:aws:kms:eu-west-1:111122223333:key/pending:BucketKeyA1B2C3D4'
+      'arn:aws:kms:eu-west-1:111122223333:key/pending:cdk.out%2FApp.template.json#BucketKeyA1B2C3D4'
     ])
     expect(facts.roles[0].policies[0].origin?.format).toBe('cloudformation-json')
   })
@@ -150,7 +161,7 @@ describe('SAM template', () => {
 
   it('creates the function role', () => {
     expect(role).toMatchObject({
-      name: 'app-ReaderRole-pending',
+      name: 'pending:sam.yaml#app-ReaderRole',
       references: ['sam.yaml#ReaderRole'],
       missingPolicies: [
         'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess',
@@ -164,7 +175,7 @@ describe('SAM template', () => {
     expect(policy.statements[0]).toMatchObject({
       effect: 'Allow',
       action: ['kms:Decrypt'],
-      resource: ['arn:aws:kms:eu-west-1:111122223333:key/pending:DataKey']
+      resource: ['arn:aws:kms:eu-west-1:111122223333:key/pending:sam.yaml#DataKey']
     })
     const line = text.split('\n').findIndex((row) => row.includes('KMSDecryptPolicy')) + 1
     expect(policy.statements[0].location?.line).toBe(line)

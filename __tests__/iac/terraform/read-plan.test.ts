@@ -149,9 +149,19 @@ describe('readTerraformPlan', () => {
     expect(key?.aliases).toEqual(['alias/app', 'alias/app-eu'])
   })
 
-  it('drops a deleted key', () => {
+  it('marks a deleted key pending deletion', () => {
     const { keys } = read()
-    expect(keys.map((key) => key.references)).toEqual([[`${SOURCE}#module.kms.aws_kms_key.this`]])
+    expect(keys.map((key) => key.references)).toEqual([
+      [`${SOURCE}#module.kms.aws_kms_key.this`],
+      [`${SOURCE}#aws_kms_key.old`]
+    ])
+    const deleted = keys[1]
+    expect(deleted.arn).toBe(
+      'arn:aws:kms:eu-west-1:111122223333:key/0f0f0f0f-1111-2222-3333-444444444444'
+    )
+    expect(deleted.metadata).toEqual({ keyState: 'PendingDeletion', enabled: false })
+    expect(deleted.policy).toBeUndefined()
+    expect(deleted.fromCode).toBe(true)
   })
 
   it('builds a new role with its policies', () => {

@@ -8,10 +8,12 @@ import type {
   AccountIamFacts,
   Facts,
   KeyFact,
+  PolicyAttachment,
   RoleFact,
   UnresolvedValue,
   UserFact
 } from '../../engine/model.js'
+import { hasUnresolved } from '../../engine/unresolved.js'
 import type { FactWarning } from '../fact-types.js'
 import {
   type IacContext,
@@ -39,6 +41,8 @@ export interface IacDocumentFacts {
   groups: string[]
   unresolved: UnresolvedValue[]
   warnings: FactWarning[]
+  /** Policies the code attaches to (or removes from) entities it does not define. */
+  attachments?: PolicyAttachment[]
 }
 
 export type IacShape = 'cloudformation' | 'terraform-plan'
@@ -101,9 +105,12 @@ export function overlayIacFacts(
   for (const document of documents) {
     for (const key of document.keys) {
       claim(key.arn, document.source)
-      keys.set(key.arn, mergeKey(keys.get(key.arn), key))
+      const fromCode = { ...key, fromCode: true }
+      keys.set(key.arn, mergeKey(keys.get(key.arn), fromCode))
+      takeAliases(keys, fromCode)
     }
-    for (const entity of [...document.roles, ...document.users]) {
+    for (const code of [...document.roles, ...document.users]) {
+      const entity = { ...code, fromCode: true }
       claim(entity.arn, document.source)
       const account =
         accounts.get(entity.accountId) ?? emptyAccount(entity.accountId, document.source)
@@ -125,6 +132,9 @@ export function overlayIacFacts(
     }
     warnings.push(...document.warnings)
   }
+  for (const document of documents) {
+    for (const attachment of document.attachments ?? []) applyAttachment(accounts, attachment)
+  }
 
   return {
     ...facts,
@@ -143,22 +153,113 @@ export function overlayIacFacts(
  * grants, settings) and the rest comes from the other facts.
  */
 export function mergeKey(existing: KeyFact | undefined, fromCode: KeyFact): KeyFact {
-  if (!existing || fromCode.pending) return fromCode
-  const { policy: _oldPolicy, ...withoutPolicy } = existing
-  return {
+  if (!existing || fromCode.pending) return withAddedGrants(fromCode, fromCode.grants)
+  const { policy: _oldPolicy, grants: _oldGrants, ...withoutPolicy } = existing
+  const { grants: _grants, ...withoutGrants } = existing
+  const merged: KeyFact = {
     // A policy the change sets but that is known only after apply replaces the old one too.
-    ...(fromCode.policyUnresolved ? withoutPolicy : existing),
+    ...(fromCode.policyUnresolved ? withoutPolicy : withoutGrants),
     ...(fromCode.policy ? { policy: fromCode.policy } : {}),
     ...(fromCode.policyUnresolved ? { policyUnresolved: fromCode.policyUnresolved } : {}),
     metadata: { ...existing.metadata, ...definedFields(fromCode.metadata) },
-    ...(fromCode.grants ? { grants: fromCode.grants } : {}),
     ...(fromCode.aliases
       ? { aliases: [...new Set([...(existing.aliases ?? []), ...fromCode.aliases])] }
       : {}),
     ...(fromCode.tags ? { tags: fromCode.tags } : {}),
     references: [...new Set([...(existing.references ?? []), ...(fromCode.references ?? [])])],
-    ...(fromCode.location ? { location: fromCode.location } : {})
+    ...(fromCode.location ? { location: fromCode.location } : {}),
+    ...(fromCode.fromCode ? { fromCode: true } : {}),
+    ...(fromCode.addedGrants ? { addedGrants: fromCode.addedGrants } : {})
   }
+  return withAddedGrants(merged, fromCode.grants ?? existing.grants)
+}
+
+/**
+ * Adds the grants a change creates on a key to the key's other grants. When the other grants
+ * are unknown, they stay unknown: the new grants cannot be all there is.
+ */
+function withAddedGrants(key: KeyFact, grants: KeyFact['grants']): KeyFact {
+  const { addedGrants, ...rest } = key
+  if (!addedGrants || addedGrants.length === 0) return grants ? { ...rest, grants } : rest
+  // A grant whose grantee, operations or constraints are known only after apply could match
+  // anyone: the key's grants are then unknown.
+  const undecided = addedGrants.some((grant) => hasUnresolved(JSON.stringify(grant)))
+  if (!grants || undecided) {
+    const { grants: _unknown, ...withoutGrants } = rest
+    return withoutGrants
+  }
+  return { ...rest, grants: [...grants, ...addedGrants] }
+}
+
+/**
+ * An alias names one key per account and Region. When code points an alias at its key, the
+ * alias leaves any other key that the other facts gave it.
+ */
+function takeAliases(keys: Map<string, KeyFact>, owner: KeyFact): void {
+  const taken = new Set(owner.aliases ?? [])
+  if (taken.size === 0) return
+  for (const [arn, key] of keys) {
+    if (arn === owner.arn || key.accountId !== owner.accountId || key.region !== owner.region)
+      continue
+    if (!key.aliases?.some((alias) => taken.has(alias))) continue
+    keys.set(arn, { ...key, aliases: key.aliases.filter((alias) => !taken.has(alias)) })
+  }
+}
+
+/**
+ * Applies a policy that code attaches to an entity defined elsewhere: it joins the entity's
+ * policies (for a group, the policies of the group's users), and a removal drops the named
+ * inline policy or managed policy. An entity that is not in the facts stays unknown.
+ */
+function applyAttachment(accounts: Map<string, AccountIamFacts>, attachment: PolicyAttachment) {
+  const account = accounts.get(attachment.accountId)
+  if (!account) return
+  if (hasUnresolved(attachment.name)) {
+    markUnknownTargets(account, attachment)
+    return
+  }
+  const targets = new Set<string>(
+    attachment.kind === 'role'
+      ? account.roles.filter((role) => role.name === attachment.name).map((role) => role.arn)
+      : account.users
+          .filter((user) =>
+            attachment.kind === 'user'
+              ? user.name === attachment.name
+              : user.groups.includes(attachment.name)
+          )
+          .map((user) => user.arn)
+  )
+  const removes = new Set(attachment.removes ?? [])
+  const change = <T extends RoleFact | UserFact>(entity: T): T => ({
+    ...entity,
+    policies: [
+      // Inline policies are removed by name, managed policies by ARN.
+      ...entity.policies.filter((policy) =>
+        policy.arn ? !removes.has(policy.arn) : !removes.has(policy.name)
+      ),
+      ...(attachment.policy ? [attachment.policy] : [])
+    ],
+    missingPolicies: [
+      ...entity.missingPolicies.filter((missing) => !removes.has(missing)),
+      ...(attachment.missingPolicy ? [attachment.missingPolicy] : [])
+    ]
+  })
+  account.roles = account.roles.map((role) => (targets.has(role.arn) ? change(role) : role))
+  account.users = account.users.map((user) => (targets.has(user.arn) ? change(user) : user))
+}
+
+/**
+ * An attachment whose target name is not resolved may apply to any entity of its kind: each
+ * gets a policy that is not in the facts, so results for them are unknown.
+ */
+function markUnknownTargets(account: AccountIamFacts, attachment: PolicyAttachment): void {
+  const missing = attachment.name
+  const mark = <T extends RoleFact | UserFact>(entity: T): T => ({
+    ...entity,
+    missingPolicies: [...entity.missingPolicies, missing]
+  })
+  if (attachment.kind === 'role') account.roles = account.roles.map(mark)
+  else account.users = account.users.map(mark)
 }
 
 function definedFields<T extends object>(value: T): Partial<T> {

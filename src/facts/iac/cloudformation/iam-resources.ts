@@ -1,20 +1,22 @@
 /**
  * Reading of the IAM resources of a template (roles, users, groups, inline and managed
- * policies, and the roles SAM creates) into role and user facts.
+ * policies, and the roles SAM creates) into role and user facts. Policies on roles, users
+ * and groups that the template names but does not define become attachments.
  */
 import type {
   BoundaryRef,
   Policy,
+  PolicyAttachment,
   RoleFact,
   SourceLocation,
   UserFact
 } from '../../../engine/model.js'
 import { hasUnresolved } from '../../../engine/unresolved.js'
-import { isObject, type JsonObject, quote } from '../../document-reader.js'
-import { containsMarker, NO_VALUE } from './resolver.js'
+import { isObject, type JsonObject } from '../../document-reader.js'
+import { containsMarker, NO_VALUE, shown } from './resolver.js'
 import type { IamIdentity, TemplateResource } from './resources.js'
 import { readSamRolePolicies } from './sam-function.js'
-import { readTemplatePolicy, type TemplateReader } from './template-policy.js'
+import { parseResolvedPolicy, readTemplatePolicy, type TemplateReader } from './template-policy.js'
 
 type EntityKind = 'role' | 'user' | 'group'
 
@@ -28,6 +30,7 @@ interface EntityDraft {
   missing: string[]
   boundaryArn?: string
   tags: Record<string, string>
+  tagsUnknown: boolean
   groups: string[]
   location?: SourceLocation
 }
@@ -37,7 +40,18 @@ export interface TemplateIamFacts {
   roles: RoleFact[]
   users: UserFact[]
   groups: string[]
+  /** Policies attached to roles, users and groups that the template does not define. */
+  attachments: PolicyAttachment[]
 }
+
+/** Attachments to entities the template does not define, collected while reading. */
+interface OutsideAttachments {
+  attachments: PolicyAttachment[]
+  /** Users outside the template that `AWS::IAM::UserToGroupAddition` adds to a group. */
+  groupAdditions: Array<{ resource: TemplateResource; user: string; group: string }>
+}
+
+type FindEntity = (kind: EntityKind, name: string) => EntityDraft | undefined
 
 const ENTITY_TYPES: Record<string, EntityKind> = {
   'AWS::IAM::Role': 'role',
@@ -61,13 +75,14 @@ export function readIamResources(
   const entities = resources
     .filter((resource) => ENTITY_TYPES[resource.type])
     .map((resource) => readEntity(reader, resource))
-  const find = (kind: EntityKind, name: string) =>
+  const find: FindEntity = (kind, name) =>
     entities.find((entity) => entity.kind === kind && entity.identity.name === name)
+  const outside: OutsideAttachments = { attachments: [], groupAdditions: [] }
 
   for (const resource of resources) {
     if (resource.type === 'AWS::Serverless::Function')
       addSamPolicies(reader, resource, globals, entities)
-    else attachPolicyResource(reader, resource, find)
+    else attachPolicyResource(reader, resource, { find, managed, outside })
   }
 
   for (const entity of entities) {
@@ -77,6 +92,9 @@ export function readIamResources(
       else entity.missing.push(arn)
     }
   }
+  // Group policies are complete only now, with their managed policies.
+  for (const addition of outside.groupAdditions)
+    addOutsideUserToGroup(reader, addition, find, outside)
 
   const groups = entities.filter((entity) => entity.kind === 'group')
   const toFact = (entity: EntityDraft) => ({
@@ -87,6 +105,7 @@ export function readIamResources(
     policies: [...new Set(entity.policies)],
     missingPolicies: [...new Set(entity.missing)].sort(),
     tags: entity.tags,
+    ...(entity.tagsUnknown && { tagsUnknown: true }),
     references: [`${reader.source}#${entity.logicalId}`],
     pending: true as const,
     ...(entity.boundaryArn !== undefined && {
@@ -105,7 +124,8 @@ export function readIamResources(
         addGroupPolicies(reader, user, groups)
         return { kind: 'user', ...toFact(user), groups: [...user.groups].sort() }
       }),
-    groups: groups.map((group) => group.identity.name).sort()
+    groups: groups.map((group) => group.identity.name).sort(),
+    attachments: outside.attachments
   }
 }
 
@@ -114,8 +134,10 @@ interface ManagedPolicyEntry {
   policy?: Policy
 }
 
+type ManagedPolicies = Map<string, ManagedPolicyEntry>
+
 function readManagedPolicies(reader: TemplateReader, resources: TemplateResource[]) {
-  const managed = new Map<string, ManagedPolicyEntry>()
+  const managed: ManagedPolicies = new Map()
   for (const resource of resources) {
     if (resource.type !== 'AWS::IAM::ManagedPolicy') continue
     const identity = reader.resources.iamIdentity(resource)
@@ -136,6 +158,7 @@ function readEntity(reader: TemplateReader, resource: TemplateResource): EntityD
   const { properties, logicalId } = resource
   const kind = ENTITY_TYPES[resource.type]
   const location = resolver.locate(resource.node)
+  const tags = readIamTags(reader, resource)
   const entity: EntityDraft = {
     kind,
     logicalId,
@@ -148,27 +171,31 @@ function readEntity(reader: TemplateReader, resource: TemplateResource): EntityD
       'ManagedPolicyArns'
     ),
     missing: [],
-    tags: readIamTags(reader, resource),
+    tags: tags.tags,
+    tagsUnknown: tags.unknown,
     groups:
       kind === 'user'
-        ? resolver.resolveStringList(
-            properties.Groups,
-            `Groups of ${logicalId}`,
-            properties,
-            'Groups'
-          )
+        ? resolver
+            .resolveStringList(properties.Groups, `Groups of ${logicalId}`, properties, 'Groups')
+            .map(entityName)
         : [],
     ...(location && { location })
   }
-  if (properties.PermissionsBoundary !== undefined) {
-    const boundary = resolver.resolve(properties.PermissionsBoundary)
-    if (boundary !== NO_VALUE) entity.boundaryArn = String(boundary)
-  }
+  const boundary = resolver.resolveOptionalString(
+    properties.PermissionsBoundary,
+    `PermissionsBoundary of ${logicalId}`,
+    properties,
+    'PermissionsBoundary'
+  )
+  if (boundary !== undefined) entity.boundaryArn = boundary
   readInlinePolicies(reader, resource, entity)
   return entity
 }
 
-/** Reads `Policies`: a list of PolicyName and PolicyDocument. */
+/**
+ * Reads `Policies`: a list of PolicyName and PolicyDocument. The list is resolved first,
+ * because `Fn::If` may choose the whole list or any entry.
+ */
 function readInlinePolicies(
   reader: TemplateReader,
   resource: TemplateResource,
@@ -176,37 +203,36 @@ function readInlinePolicies(
 ) {
   const { properties, logicalId } = resource
   if (properties.Policies === undefined) return
-  const list = properties.Policies
+  const list = reader.resolver.resolve(properties.Policies)
+  if (list === NO_VALUE) return
+  if (typeof list === 'string' && hasUnresolved(list)) {
+    entity.missing.push(`the Policies of ${logicalId} (unresolved)`)
+    return
+  }
   if (!Array.isArray(list)) {
     throw reader.resolver.error(
-      `Policies of ${logicalId} must be a list, found ${quote(list)}`,
+      `Policies of ${logicalId} must be a list, found ${shown(list)}`,
       properties,
       'Policies'
     )
   }
   list.forEach((entry, position) => {
+    if (typeof entry === 'string' && hasUnresolved(entry)) {
+      entity.missing.push(`policy ${position + 1} of ${logicalId} (unresolved)`)
+      return
+    }
     if (!isObject(entry)) {
       throw reader.resolver.error(
-        `each entry of Policies of ${logicalId} must be a mapping, found ${quote(entry)}`,
+        `each entry of Policies of ${logicalId} must be a mapping, found ${shown(entry)}`,
         list,
         position
       )
-    }
-    if (isObject(entry) && Object.keys(entry).some((key) => key.startsWith('Fn::'))) {
-      // An entry chosen by Fn::If: resolve it first.
-      const resolved = reader.resolver.resolve(entry)
-      if (resolved === NO_VALUE) return
-      if (!isObject(resolved)) {
-        entity.missing.push(`policy ${position + 1} of ${logicalId} (unresolved)`)
-        return
-      }
-      addInlinePolicy(reader, logicalId, resolved, entity)
-      return
     }
     addInlinePolicy(reader, logicalId, entry, entity)
   })
 }
 
+/** Adds one resolved entry of `Policies` to `entity`. */
 function addInlinePolicy(
   reader: TemplateReader,
   logicalId: string,
@@ -219,117 +245,213 @@ function addInlinePolicy(
     entry,
     'PolicyName'
   )
-  const policy = readTemplatePolicy(reader, entry.PolicyDocument, {
-    kind: 'identity',
-    name,
-    logicalId,
-    label: `inline policy "${name}" of ${logicalId}`
-  })
+  const document = entry.PolicyDocument
+  const policy =
+    typeof document === 'string' && hasUnresolved(document)
+      ? undefined
+      : parseResolvedPolicy(reader, document, {
+          kind: 'identity',
+          name,
+          logicalId,
+          label: `inline policy "${name}" of ${logicalId}`,
+          at: { container: entry, key: 'PolicyDocument' }
+        })
   if (policy) entity.policies.push(policy)
   else entity.missing.push(`inline policy ${name} of ${logicalId} (unresolved)`)
 }
 
-/** Attaches an `AWS::IAM::Policy`, `RolePolicy`, `UserPolicy`, `GroupPolicy` or `ManagedPolicy` to its entities. */
+const SINGLE_TARGETS: Record<string, [string, EntityKind]> = {
+  'AWS::IAM::RolePolicy': ['RoleName', 'role'],
+  'AWS::IAM::UserPolicy': ['UserName', 'user'],
+  'AWS::IAM::GroupPolicy': ['GroupName', 'group']
+}
+
+/** The parts of the template that attaching a policy resource needs. */
+interface AttachContext {
+  find: FindEntity
+  managed: ManagedPolicies
+  outside: OutsideAttachments
+}
+
+/** A policy resource's document: the policy, or a marker or ARN when it is not known. */
+type AttachedPolicy = { policy: Policy } | { missingPolicy: string }
+
+/**
+ * Attaches an `AWS::IAM::Policy`, `RolePolicy`, `UserPolicy`, `GroupPolicy` or
+ * `ManagedPolicy` to its entities, and records a `UserToGroupAddition`. An entity the
+ * template does not define gets a `PolicyAttachment` instead.
+ */
 function attachPolicyResource(
   reader: TemplateReader,
   resource: TemplateResource,
-  find: (kind: EntityKind, name: string) => EntityDraft | undefined
+  context: AttachContext
 ) {
+  const { type } = resource
+  if (type === 'AWS::IAM::UserToGroupAddition') {
+    addUsersToGroup(reader, resource, context)
+    return
+  }
+  if (type !== 'AWS::IAM::Policy' && type !== 'AWS::IAM::ManagedPolicy' && !SINGLE_TARGETS[type])
+    return
+
+  const targets = attachmentTargets(reader, resource)
+  const attached = attachedPolicy(reader, resource, context.managed)
+  for (const [kind, name, member] of targets) {
+    const entity = context.find(kind, name)
+    if (!entity) {
+      context.outside.attachments.push(
+        outsideAttachment(reader, resource, kind, name, member, attached)
+      )
+    } else if (type === 'AWS::IAM::ManagedPolicy') {
+      const { arn } = reader.resources.iamIdentity(resource)
+      if (!entity.managedArns.includes(arn)) entity.managedArns.push(arn)
+    } else if ('policy' in attached) {
+      entity.policies.push(attached.policy)
+    } else {
+      entity.missing.push(`policy ${resource.logicalId} (unresolved)`)
+    }
+  }
+}
+
+/** Returns the entities a policy resource names: kind, name and the property that names it. */
+function attachmentTargets(
+  reader: TemplateReader,
+  resource: TemplateResource
+): Array<[EntityKind, string, string]> {
   const { resolver } = reader
   const { properties, logicalId, type } = resource
-  const targets: Array<[EntityKind, string, string]> = []
-  const single: Record<string, [string, EntityKind]> = {
-    'AWS::IAM::RolePolicy': ['RoleName', 'role'],
-    'AWS::IAM::UserPolicy': ['UserName', 'user'],
-    'AWS::IAM::GroupPolicy': ['GroupName', 'group']
-  }
-  if (type === 'AWS::IAM::Policy' || type === 'AWS::IAM::ManagedPolicy') {
-    for (const [list, kind] of ATTACHMENT_LISTS) {
-      for (const name of resolver.resolveStringList(
-        properties[list],
-        `${list} of ${logicalId}`,
-        properties,
-        list
-      )) {
-        targets.push([kind, name, list])
-      }
-    }
-  } else if (single[type]) {
-    const [member, kind] = single[type]
-    targets.push([
-      kind,
-      resolver.resolveString(properties[member], `${member} of ${logicalId}`, properties, member),
+  const single = SINGLE_TARGETS[type]
+  if (single) {
+    const [member, kind] = single
+    const name = resolver.resolveString(
+      properties[member],
+      `${member} of ${logicalId}`,
+      properties,
       member
-    ])
-  } else if (type === 'AWS::IAM::UserToGroupAddition') {
-    const group = resolver.resolveString(
+    )
+    return [[kind, entityName(name), member]]
+  }
+  return ATTACHMENT_LISTS.flatMap(([list, kind]) =>
+    resolver
+      .resolveStringList(properties[list], `${list} of ${logicalId}`, properties, list)
+      .map((name): [EntityKind, string, string] => [kind, entityName(name), list])
+  )
+}
+
+/** Returns the document of a policy resource, taking a managed policy's from `managed`. */
+function attachedPolicy(
+  reader: TemplateReader,
+  resource: TemplateResource,
+  managed: ManagedPolicies
+): AttachedPolicy {
+  const { resolver } = reader
+  const { properties, logicalId } = resource
+  if (resource.type === 'AWS::IAM::ManagedPolicy') {
+    const { arn } = reader.resources.iamIdentity(resource)
+    const policy = managed.get(arn)?.policy
+    return policy ? { policy } : { missingPolicy: arn }
+  }
+  const name = resolver.resolveString(
+    properties.PolicyName,
+    `PolicyName of ${logicalId}`,
+    properties,
+    'PolicyName'
+  )
+  const policy = readTemplatePolicy(reader, properties.PolicyDocument, {
+    kind: 'identity',
+    name,
+    logicalId,
+    label: `policy "${name}" (${logicalId})`,
+    at: { container: properties, key: 'PolicyDocument' }
+  })
+  if (policy) return { policy }
+  const location = resolver.locate(properties, 'PolicyDocument') ?? resolver.locate(resource.node)
+  return { missingPolicy: resolver.registry.marker(`PolicyDocument of ${logicalId}`, location) }
+}
+
+/** Builds the attachment of a policy to a role, user or group that this template does not create. */
+function outsideAttachment(
+  reader: TemplateReader,
+  resource: TemplateResource,
+  kind: EntityKind,
+  name: string,
+  member: string,
+  attached: AttachedPolicy
+): PolicyAttachment {
+  const location =
+    reader.resolver.locate(resource.properties, member) ?? reader.resolver.locate(resource.node)
+  return {
+    accountId: reader.resources.account(),
+    kind,
+    name,
+    ...attached,
+    ...(location && { location })
+  }
+}
+
+/** Reads an `AWS::IAM::UserToGroupAddition`; users outside the template are handled at the end. */
+function addUsersToGroup(
+  reader: TemplateReader,
+  resource: TemplateResource,
+  context: AttachContext
+) {
+  const { resolver } = reader
+  const { properties, logicalId } = resource
+  const group = entityName(
+    resolver.resolveString(
       properties.GroupName,
       `GroupName of ${logicalId}`,
       properties,
       'GroupName'
     )
-    for (const name of resolver.resolveStringList(
-      properties.Users,
-      `Users of ${logicalId}`,
-      properties,
-      'Users'
-    )) {
-      const user = find('user', name)
-      if (user) user.groups.push(group)
-      else warnOutside(reader, resource, 'user', name, 'Users')
-    }
-    return
-  } else {
-    return
-  }
-
-  let policy: Policy | undefined
-  let managedArn: string | undefined
-  if (type === 'AWS::IAM::ManagedPolicy') {
-    managedArn = reader.resources.iamIdentity(resource).arn
-  } else {
-    const name = resolver.resolveString(
-      properties.PolicyName,
-      `PolicyName of ${logicalId}`,
-      properties,
-      'PolicyName'
-    )
-    policy = readTemplatePolicy(reader, properties.PolicyDocument, {
-      kind: 'identity',
-      name,
-      logicalId,
-      label: `policy "${name}" (${logicalId})`
-    })
-  }
-  for (const [kind, name, member] of targets) {
-    const entity = find(kind, name)
-    if (!entity) {
-      warnOutside(reader, resource, kind, name, member)
-      continue
-    }
-    if (managedArn) {
-      if (!entity.managedArns.includes(managedArn)) entity.managedArns.push(managedArn)
-    } else if (policy) entity.policies.push(policy)
-    else entity.missing.push(`policy ${logicalId} (unresolved)`)
+  )
+  const users = resolver.resolveStringList(
+    properties.Users,
+    `Users of ${logicalId}`,
+    properties,
+    'Users'
+  )
+  for (const user of users.map(entityName)) {
+    const entity = context.find('user', user)
+    if (entity) entity.groups.push(group)
+    else context.outside.groupAdditions.push({ resource, user, group })
   }
 }
 
-/** Warns about a policy attached to an entity this template does not create. */
-function warnOutside(
+/**
+ * Adds a user the template does not create to a group: the group's policies become
+ * attachments of that user. A group outside the template has policies this template does
+ * not show, so its ARN is a missing policy of the user.
+ */
+function addOutsideUserToGroup(
   reader: TemplateReader,
-  resource: TemplateResource,
-  kind: EntityKind,
-  name: string,
-  member: string
+  addition: OutsideAttachments['groupAdditions'][number],
+  find: FindEntity,
+  outside: OutsideAttachments
 ) {
-  const location = reader.resolver.locate(resource.properties, member)
-  const shown = hasUnresolved(name) ? 'a name that cannot be resolved' : `${kind} ${name}`
-  // NOTE: facts cannot yet add a policy to an entity defined elsewhere, so this attachment is lost.
-  reader.warnings.push({
-    code: 'facts',
-    message: `${resource.logicalId} attaches to ${shown}, which this template does not create; the attachment is not in the facts, so results for that ${kind} do not include it`,
-    ...(location && { location })
-  })
+  const { resource, user, group } = addition
+  const attach = (attached: AttachedPolicy) =>
+    outside.attachments.push(outsideAttachment(reader, resource, 'user', user, 'Users', attached))
+  const entity = find('group', group)
+  if (!entity) {
+    const { partition } = reader.resolver.context
+    attach({ missingPolicy: `arn:${partition}:iam::${reader.resources.account()}:group/${group}` })
+    return
+  }
+  for (const policy of new Set(entity.policies)) attach({ policy })
+  for (const missing of new Set(entity.missing)) attach({ missingPolicy: missing })
+}
+
+/**
+ * Returns the entity name in `value`: a name as written, or the name at the end of a role,
+ * user or group ARN. An unresolved name stays as it is.
+ */
+export function entityName(value: string): string {
+  const match = /^arn:[^:]+:iam::.*?:(?:role|user|group)\/(.+)$/.exec(value)
+  if (!match) return value
+  const rest = match[1]
+  if (hasUnresolved(rest)) return rest
+  return rest.slice(rest.lastIndexOf('/') + 1)
 }
 
 function addSamPolicies(
@@ -368,16 +490,27 @@ function boundaryRef(arn: string, managed: Map<string, ManagedPolicyEntry>): Bou
   return { arn, policy: { ...policy, kind: 'permissions-boundary' } }
 }
 
-function readIamTags(reader: TemplateReader, resource: TemplateResource): Record<string, string> {
+/**
+ * Reads the `Tags` of a role or user. Tags that do not resolve to a list leave the tags
+ * unknown, and so does any tag whose key or value is unresolved. The known tags are kept.
+ */
+function readIamTags(
+  reader: TemplateReader,
+  resource: TemplateResource
+): { tags: Record<string, string>; unknown: boolean } {
   const { properties } = resource
-  if (properties.Tags === undefined) return {}
-  const resolved = reader.resolver.resolve(properties.Tags)
-  if (!Array.isArray(resolved)) return {}
   const tags: Record<string, string> = {}
+  if (properties.Tags === undefined) return { tags, unknown: false }
+  const resolved = reader.resolver.resolve(properties.Tags)
+  if (resolved === NO_VALUE) return { tags, unknown: false }
+  if (!Array.isArray(resolved)) return { tags, unknown: true }
+  let unknown = false
   for (const tag of resolved) {
-    if (isObject(tag) && typeof tag.Key === 'string' && !containsMarker(tag.Value)) {
-      tags[tag.Key] = tag.Value === undefined ? '' : String(tag.Value)
+    if (!isObject(tag) || typeof tag.Key !== 'string' || containsMarker(tag)) {
+      unknown = true
+      continue
     }
+    tags[tag.Key] = tag.Value === undefined ? '' : String(tag.Value)
   }
-  return tags
+  return { tags, unknown }
 }

@@ -1,13 +1,13 @@
 /** Reading of `AWS::KMS::Key`, `AWS::KMS::ReplicaKey` and `AWS::KMS::Alias` resources into key facts. */
 import type { KeyFact, KeyMetadataFact, Policy } from '../../../engine/model.js'
 import { hasUnresolved } from '../../../engine/unresolved.js'
-import { isObject, quote } from '../../document-reader.js'
-import { containsMarker, NO_VALUE } from './resolver.js'
-import { pendingKeyId, type TemplateResource } from './resources.js'
+import { isObject } from '../../document-reader.js'
+import { containsMarker, NO_VALUE, shown } from './resolver.js'
+import type { TemplateResource } from './resources.js'
 import { parseResolvedPolicy, readTemplatePolicy, type TemplateReader } from './template-policy.js'
 
 /**
- * Reads a key the template creates. Its ARN is synthetic (`key/pending:<LogicalId>`),
+ * Reads a key the template creates. Its ARN is synthetic (`key/pending:<source>#<LogicalId>`),
  * because KMS generates the key ID. Without `KeyPolicy`, the key gets the default key
  * policy that KMS attaches to keys created through the API (CloudFormation calls
  * CreateKey): one statement that allows the account (`:root`) every KMS action, which
@@ -26,7 +26,7 @@ export function readKey(reader: TemplateReader, resource: TemplateResource): Key
   }
   const key: KeyFact = {
     arn: resources.keyArn(logicalId),
-    keyId: pendingKeyId(logicalId),
+    keyId: resources.keyId(logicalId),
     accountId: resources.account(),
     region: resources.region(),
     partition: resolver.context.partition,
@@ -60,7 +60,8 @@ function readKeyPolicy(
     kind: 'key-policy' as const,
     name: 'default',
     logicalId,
-    label: `key policy of ${logicalId}`
+    label: `key policy of ${logicalId}`,
+    at: { container: properties, key: 'KeyPolicy' }
   }
   if (properties.KeyPolicy !== undefined) {
     const resolved = reader.resolver.resolve(properties.KeyPolicy)
@@ -152,7 +153,7 @@ function readTags(
   if (containsMarker(resolved)) return undefined
   if (!Array.isArray(resolved)) {
     throw reader.resolver.error(
-      `Tags of ${resource.logicalId} must be a list of Key and Value, found ${quote(resolved)}`,
+      `Tags of ${resource.logicalId} must be a list of Key and Value, found ${shown(resolved)}`,
       properties,
       'Tags'
     )
@@ -161,7 +162,7 @@ function readTags(
   for (const tag of resolved) {
     if (!isObject(tag) || typeof tag.Key !== 'string') {
       throw reader.resolver.error(
-        `each tag of ${resource.logicalId} needs a Key, found ${quote(tag)}`,
+        `each tag of ${resource.logicalId} needs a Key, found ${shown(tag)}`,
         resolved
       )
     }

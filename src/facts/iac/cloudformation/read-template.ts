@@ -3,7 +3,13 @@
  * roles, users and groups a template creates, with intrinsics resolved against the
  * resolution context and unknown values left as unresolved markers.
  */
-import type { KeyFact, RoleFact, UnresolvedValue, UserFact } from '../../../engine/model.js'
+import type {
+  KeyFact,
+  PolicyAttachment,
+  RoleFact,
+  UnresolvedValue,
+  UserFact
+} from '../../../engine/model.js'
 import { InputError } from '../../../inputs/errors.js'
 import { isObject, type JsonObject } from '../../document-reader.js'
 import type { FactWarning } from '../../fact-types.js'
@@ -24,6 +30,8 @@ export interface TemplateFacts {
   roles: RoleFact[]
   users: UserFact[]
   groups: string[]
+  /** Policies the template attaches to roles, users and groups that it does not define. */
+  attachments: PolicyAttachment[]
   unresolved: UnresolvedValue[]
   /**
    * Problems that do not stop the check. Policy warnings are not repeated here: they are
@@ -46,6 +54,22 @@ export function readCloudFormationTemplate(
   text: string,
   context: IacContext
 ): TemplateFacts {
+  try {
+    return readTemplate(source, text, context)
+  } catch (error) {
+    // Cycles are rejected where they occur; this catches chains of references too long to follow.
+    if (error instanceof RangeError && /call stack/i.test(error.message)) {
+      throw new InputError('references between values are nested too deeply to resolve', {
+        file: source,
+        line: 1,
+        column: 1
+      })
+    }
+    throw error
+  }
+}
+
+function readTemplate(source: string, text: string, context: IacContext): TemplateFacts {
   const parsed = parseTemplate(source, text)
   if (!isObject(parsed.value)) {
     throw new InputError('a template must be a mapping with Resources', {
@@ -59,7 +83,7 @@ export function readCloudFormationTemplate(
   const resolver = new TemplateResolver(parsed, template, context, registry)
   const globals = samFunctionGlobals(template)
   const written = readResources(resolver, template)
-  const resources = new TemplateResources(resolver, written)
+  const resources = new TemplateResources(resolver, written, source)
   resolver.resources = resources
   for (const resource of written) {
     const role = samRoleResource(resource, globals)
@@ -90,6 +114,7 @@ export function readCloudFormationTemplate(
     roles: iam.roles,
     users: iam.users,
     groups: iam.groups,
+    attachments: iam.attachments,
     unresolved: registry.list(),
     warnings: reader.warnings
   }

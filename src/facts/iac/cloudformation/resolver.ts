@@ -25,6 +25,13 @@ export interface IacContext {
 /** What `AWS::NoValue` resolves to: the member or list entry is removed. */
 export const NO_VALUE: unique symbol = Symbol('AWS::NoValue')
 
+/** Shows a resolved value in a message; unlike `quote`, it accepts `NO_VALUE`. */
+export function shown(value: unknown): string {
+  if (value === NO_VALUE) return 'AWS::NoValue'
+  if (typeof value === 'symbol' || typeof value === 'function') return String(value)
+  return quote(value)
+}
+
 /** Where an intrinsic is written, for markers and errors. */
 export interface Site {
   node: object
@@ -57,6 +64,8 @@ export class TemplateResolver {
   private readonly offsets = new WeakMap<object, ContainerOffsets>()
   private readonly conditions = new Map<string, boolean | undefined>()
   private readonly evaluating = new Set<string>()
+  /** `Fn::FindInMap` lookups being resolved, to reject one that leads back to itself. */
+  private readonly lookingUp = new Set<string>()
   private steps = 0
   resources?: ResourceValues
 
@@ -85,6 +94,13 @@ export class TemplateResolver {
   /** Records an unresolved value at `site` and returns its marker. */
   unresolved(site: Site): string {
     return this.registry.marker(site.expression ?? this.written(site.node), this.locate(site.node))
+  }
+
+  /** True when `list` is written in YAML flow style (`[a, b]`), where new entries cannot go on lines of their own. */
+  isFlowList(list: unknown[]): boolean {
+    if (this.parsed.format !== 'cloudformation-yaml') return false
+    const offset = this.offsetOf(list)
+    return offset !== undefined && this.parsed.text[offset] === '['
   }
 
   /** Records the offsets of a generated object, such as a policy built from a SAM policy template. */
@@ -125,12 +141,36 @@ export class TemplateResolver {
     return resolved
   }
 
-  /** Resolves `value` and requires a string; a marker string is a string. */
+  /**
+   * Resolves `value` and requires a string; a marker string is a string. A value that
+   * `AWS::NoValue` removes is missing, so it is an `InputError` here: properties that may be
+   * absent use `resolveOptionalString`.
+   */
   resolveString(value: unknown, what: string, container: object, key?: string | number): string {
+    const resolved = this.resolveOptionalString(value, what, container, key)
+    if (resolved !== undefined) return resolved
+    throw this.error(
+      value === undefined
+        ? `${what} is missing`
+        : `${what} is missing: AWS::NoValue removes it, and the resource needs it`,
+      container,
+      key
+    )
+  }
+
+  /** Resolves `value` as a string; undefined when it is absent or `AWS::NoValue` removes it. */
+  resolveOptionalString(
+    value: unknown,
+    what: string,
+    container: object,
+    key?: string | number
+  ): string | undefined {
+    if (value === undefined) return undefined
     const resolved = this.resolve(value)
+    if (resolved === NO_VALUE) return undefined
     if (typeof resolved === 'string') return resolved
     if (typeof resolved === 'number' || typeof resolved === 'boolean') return String(resolved)
-    throw this.error(`${what} must be a string, found ${quote(resolved)}`, container, key)
+    throw this.error(`${what} must be a string, found ${shown(resolved)}`, container, key)
   }
 
   /** Resolves a list of strings; a marker in place of the whole list stays one entry. */
@@ -140,7 +180,7 @@ export class TemplateResolver {
     if (typeof resolved === 'string') return [resolved]
     if (!Array.isArray(resolved)) {
       throw this.error(
-        `${what} must be a list of strings, found ${quote(resolved)}`,
+        `${what} must be a list of strings, found ${shown(resolved)}`,
         container,
         key
       )
@@ -148,7 +188,7 @@ export class TemplateResolver {
     return resolved.map((entry, position) => {
       if (typeof entry === 'string') return entry
       throw this.error(
-        `each entry of ${what} must be a string, found ${quote(entry)}`,
+        `each entry of ${what} must be a string, found ${shown(entry)}`,
         resolved,
         position
       )
@@ -180,7 +220,7 @@ export class TemplateResolver {
     if (!isObject(value) || Object.keys(value).length !== 1) {
       if (typeof value === 'boolean') return value
       throw this.error(
-        `a condition must be Fn::Equals, Fn::Not, Fn::And, Fn::Or or Condition, found ${quote(value)}`,
+        `a condition must be Fn::Equals, Fn::Not, Fn::And, Fn::Or or Condition, found ${shown(value)}`,
         container,
         key
       )
@@ -189,7 +229,7 @@ export class TemplateResolver {
     const argument = value[name]
     if (name === 'Condition') {
       if (typeof argument !== 'string') {
-        throw this.error(`Condition must name a condition, found ${quote(argument)}`, value, name)
+        throw this.error(`Condition must name a condition, found ${shown(argument)}`, value, name)
       }
       return this.condition(argument, value)
     }
@@ -218,7 +258,7 @@ export class TemplateResolver {
     if (typeof resolved === 'boolean') return resolved
     if (resolved === 'true' || resolved === 'false') return resolved === 'true'
     if (containsMarker(resolved)) return undefined
-    throw this.error(`a condition must be true or false, found ${quote(resolved)}`, container, key)
+    throw this.error(`a condition must be true or false, found ${shown(resolved)}`, container, key)
   }
 
   private resolveList(list: unknown[]): unknown[] {
@@ -268,7 +308,7 @@ export class TemplateResolver {
       case 'Fn::Base64': {
         const text = this.resolve(argument)
         if (typeof text !== 'string')
-          throw this.error(`Fn::Base64 needs a string, found ${quote(text)}`, node, name)
+          throw this.error(`Fn::Base64 needs a string, found ${shown(text)}`, node, name)
         return hasUnresolved(text)
           ? this.unresolved({ node })
           : Buffer.from(text).toString('base64')
@@ -277,8 +317,18 @@ export class TemplateResolver {
         const list = this.resolve(argument)
         return Array.isArray(list) ? list.length : this.unresolved({ node })
       }
-      case 'Fn::ToJsonString':
-        return JSON.stringify(this.resolve(argument))
+      case 'Fn::ToJsonString': {
+        const value = this.resolve(argument)
+        if (typeof value === 'string' && hasUnresolved(value)) return this.unresolved({ node })
+        if (!isObject(value) && !Array.isArray(value)) {
+          throw this.error(
+            `Fn::ToJsonString needs a mapping or a list, found ${shown(value)}`,
+            node,
+            name
+          )
+        }
+        return JSON.stringify(value)
+      }
       case 'Fn::Equals':
       case 'Fn::Not':
       case 'Fn::And':
@@ -339,8 +389,9 @@ export class TemplateResolver {
     if (value === undefined || value === null) return this.unresolved(site)
     const isList = type === 'CommaDelimitedList' || type.startsWith('List<')
     if (isList) {
-      if (Array.isArray(value)) return value.map(String)
-      return String(value).split(',')
+      // CloudFormation trims the spaces around each member of a list parameter.
+      const members = Array.isArray(value) ? value.map(String) : String(value).split(',')
+      return members.map((member) => member.trim())
     }
     return Array.isArray(value) ? value.join(',') : String(value)
   }
@@ -355,7 +406,7 @@ export class TemplateResolver {
       parts = argument
     } else {
       throw this.error(
-        `Fn::GetAtt needs [LogicalId, Attribute], found ${quote(argument)}`,
+        `Fn::GetAtt needs [LogicalId, Attribute], found ${shown(argument)}`,
         node,
         'Fn::GetAtt'
       )
@@ -363,7 +414,7 @@ export class TemplateResolver {
     const [logicalId, attribute] = parts
     if (parts.length !== 2 || typeof logicalId !== 'string') {
       throw this.error(
-        `Fn::GetAtt needs [LogicalId, Attribute], found ${quote(argument)}`,
+        `Fn::GetAtt needs [LogicalId, Attribute], found ${shown(argument)}`,
         node,
         'Fn::GetAtt'
       )
@@ -371,7 +422,7 @@ export class TemplateResolver {
     const attributeName = this.resolve(attribute)
     if (typeof attributeName !== 'string') {
       throw this.error(
-        `the attribute of Fn::GetAtt must be a string, found ${quote(attributeName)}`,
+        `the attribute of Fn::GetAtt must be a string, found ${shown(attributeName)}`,
         node,
         'Fn::GetAtt'
       )
@@ -397,7 +448,7 @@ export class TemplateResolver {
     if (Array.isArray(argument)) {
       if (argument.length !== 2 || !isObject(argument[1])) {
         throw this.error(
-          `Fn::Sub needs a string or [string, {variables}], found ${quote(argument)}`,
+          `Fn::Sub needs a string or [string, {variables}], found ${shown(argument)}`,
           node,
           'Fn::Sub'
         )
@@ -407,7 +458,7 @@ export class TemplateResolver {
     }
     if (typeof template !== 'string') {
       throw this.error(
-        `the text of Fn::Sub must be a string, found ${quote(template)}`,
+        `the text of Fn::Sub must be a string, found ${shown(template)}`,
         node,
         'Fn::Sub'
       )
@@ -416,17 +467,34 @@ export class TemplateResolver {
       if (inner.startsWith('!')) return `\${${inner.slice(1)}}`
       const name = inner.trim()
       const site: Site = { node, expression: whole }
-      const value = Object.hasOwn(variables, name)
-        ? this.resolve(variables[name])
-        : this.subVariable(name, site)
+      const isVariable = Object.hasOwn(variables, name)
+      const value = isVariable ? this.resolve(variables[name]) : this.subVariable(name, site)
+      if (value === NO_VALUE) return this.subNoValue(node, name, isVariable, site)
       if (typeof value === 'string') return value
       if (typeof value === 'number' || typeof value === 'boolean') return String(value)
       throw this.error(
-        `\${${name}} in Fn::Sub must be a string, found ${quote(value)}`,
+        `\${${name}} in Fn::Sub must be a string, found ${shown(value)}`,
         node,
         'Fn::Sub'
       )
     })
+  }
+
+  /**
+   * `AWS::NoValue` in `Fn::Sub`. CloudFormation rejects it as a value of the variable map
+   * ("every value of the context object of every Fn::Sub object must be a string or a
+   * function that returns a string"). What `${AWS::NoValue}` written in the text becomes is
+   * not documented, so that part of the text is unknown.
+   */
+  private subNoValue(node: JsonObject, name: string, isVariable: boolean, site: Site): string {
+    if (isVariable) {
+      throw this.error(
+        `variable ${name} of Fn::Sub is AWS::NoValue, but each variable must be a string`,
+        node,
+        'Fn::Sub'
+      )
+    }
+    return this.unresolved(site)
   }
 
   private subVariable(name: string, site: Site): unknown {
@@ -441,7 +509,7 @@ export class TemplateResolver {
     const [delimiter, list] = this.argumentList(node, 'Fn::Join', 2)
     if (typeof delimiter !== 'string') {
       throw this.error(
-        `the delimiter of Fn::Join must be a string, found ${quote(delimiter)}`,
+        `the delimiter of Fn::Join must be a string, found ${shown(delimiter)}`,
         node,
         'Fn::Join'
       )
@@ -449,13 +517,13 @@ export class TemplateResolver {
     const values = this.resolve(list)
     if (typeof values === 'string' && hasUnresolved(values)) return values
     if (!Array.isArray(values)) {
-      throw this.error(`Fn::Join needs a list to join, found ${quote(values)}`, node, 'Fn::Join')
+      throw this.error(`Fn::Join needs a list to join, found ${shown(values)}`, node, 'Fn::Join')
     }
     return values
       .map((value) => {
         if (typeof value === 'string') return value
         if (typeof value === 'number' || typeof value === 'boolean') return String(value)
-        throw this.error(`Fn::Join can only join strings, found ${quote(value)}`, node, 'Fn::Join')
+        throw this.error(`Fn::Join can only join strings, found ${shown(value)}`, node, 'Fn::Join')
       })
       .join(delimiter)
   }
@@ -475,7 +543,7 @@ export class TemplateResolver {
       number >= values.length
     ) {
       throw this.error(
-        `Fn::Select index ${quote(index)} is not a position in ${quote(values)}`,
+        `Fn::Select index ${shown(index)} is not a position in ${shown(values)}`,
         node,
         'Fn::Select'
       )
@@ -497,7 +565,7 @@ export class TemplateResolver {
   private ifValue(node: JsonObject): unknown {
     const [name, whenTrue, whenFalse] = this.argumentList(node, 'Fn::If', 3)
     if (typeof name !== 'string') {
-      throw this.error(`Fn::If needs a condition name first, found ${quote(name)}`, node, 'Fn::If')
+      throw this.error(`Fn::If needs a condition name first, found ${shown(name)}`, node, 'Fn::If')
     }
     const decided = this.condition(name, node)
     if (decided === true) return this.resolve(whenTrue)
@@ -514,7 +582,7 @@ export class TemplateResolver {
     const argument = node['Fn::FindInMap']
     if (!Array.isArray(argument) || argument.length < 3 || argument.length > 4) {
       throw this.error(
-        `Fn::FindInMap needs [MapName, TopLevelKey, SecondLevelKey], found ${quote(argument)}`,
+        `Fn::FindInMap needs [MapName, TopLevelKey, SecondLevelKey], found ${shown(argument)}`,
         node,
         'Fn::FindInMap'
       )
@@ -525,7 +593,22 @@ export class TemplateResolver {
     const mappings = isObject(this.template.Mappings) ? this.template.Mappings : {}
     const mapping = mappings[mapName]
     const top = isObject(mapping) && Object.hasOwn(mapping, topKey) ? mapping[topKey] : undefined
-    if (isObject(top) && Object.hasOwn(top, secondKey)) return this.resolve(top[secondKey])
+    if (isObject(top) && Object.hasOwn(top, secondKey)) {
+      // CloudFormation allows no intrinsics in Mappings; a lookup that leads back to itself
+      // would otherwise recurse until the stack overflows.
+      const path = JSON.stringify([mapName, topKey, secondKey])
+      if (this.lookingUp.has(path)) {
+        throw this.error(
+          `Fn::FindInMap: the value at ${mapName} / ${topKey} / ${secondKey} refers to itself`,
+          node,
+          'Fn::FindInMap'
+        )
+      }
+      this.lookingUp.add(path)
+      const value = this.resolve(top[secondKey])
+      this.lookingUp.delete(path)
+      return value
+    }
     const options = argument[3]
     if (isObject(options) && Object.hasOwn(options, 'DefaultValue'))
       return this.resolve(options.DefaultValue)
@@ -539,7 +622,7 @@ export class TemplateResolver {
   private nameArgument(node: JsonObject, name: string): string {
     const argument = node[name]
     if (typeof argument === 'string' && argument !== '') return argument
-    throw this.error(`${name} needs a name, found ${quote(argument)}`, node, name)
+    throw this.error(`${name} needs a name, found ${shown(argument)}`, node, name)
   }
 
   private argumentList(node: JsonObject, name: string, length?: number): unknown[] {
@@ -547,7 +630,7 @@ export class TemplateResolver {
     if (Array.isArray(argument) && (length === undefined || argument.length === length))
       return argument
     const expected = length === undefined ? 'a list' : `a list of ${length} values`
-    throw this.error(`${name} needs ${expected}, found ${quote(argument)}`, node, name)
+    throw this.error(`${name} needs ${expected}, found ${shown(argument)}`, node, name)
   }
 }
 

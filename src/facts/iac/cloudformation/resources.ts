@@ -1,8 +1,8 @@
 /**
  * Names and ARNs of the resources a template creates, as `Ref` and `Fn::GetAtt` return
- * them. A resource without a fixed name gets the synthetic name
- * `<StackName>-<LogicalId>-pending`, and a key the synthetic key ID `pending:<LogicalId>`,
- * so every reference to one resource gives the same string.
+ * them. A resource without a fixed name gets a synthetic name, and a key a synthetic key
+ * ID. Both start with `pending:` and name the template file, so every reference to one
+ * resource gives the same string and two templates never give the same one.
  */
 import { isObject, type JsonObject } from '../../document-reader.js'
 import type { ResourceValues, Site, TemplateResolver } from './resolver.js'
@@ -37,11 +37,15 @@ const FUNCTION_TYPES = new Set(['AWS::Serverless::Function', 'AWS::Lambda::Funct
 export class TemplateResources implements ResourceValues {
   private readonly byId = new Map<string, TemplateResource>()
   private readonly identities = new Map<string, IamIdentity>()
-  private readonly computing = new Set<string>()
+  private readonly names = new Map<string, string>()
+  /** Logical IDs whose name is being resolved, in order, to name a reference cycle. */
+  private readonly computing: string[] = []
 
+  /** `source` is the template's path as the fact loader names it. */
   constructor(
     private readonly resolver: TemplateResolver,
-    resources: TemplateResource[]
+    resources: TemplateResource[],
+    private readonly source: string
   ) {
     for (const resource of resources) this.byId.set(resource.logicalId, resource)
   }
@@ -69,10 +73,8 @@ export class TemplateResources implements ResourceValues {
       const identity = this.iamIdentity(resource)
       return resource.type === 'AWS::IAM::ManagedPolicy' ? identity.arn : identity.name
     }
-    if (KEY_TYPES.has(resource.type)) return pendingKeyId(logicalId)
-    if (resource.type === 'AWS::KMS::Alias') {
-      return this.resolver.resolve(resource.properties.AliasName)
-    }
+    if (KEY_TYPES.has(resource.type)) return this.keyId(logicalId)
+    if (resource.type === 'AWS::KMS::Alias') return this.aliasName(resource)
     if (FUNCTION_TYPES.has(resource.type)) return this.functionName(resource)
     return this.resolver.unresolved(site)
   }
@@ -88,7 +90,7 @@ export class TemplateResources implements ResourceValues {
     }
     if (KEY_TYPES.has(resource.type)) {
       if (attribute === 'Arn') return this.keyArn(logicalId)
-      if (attribute === 'KeyId') return pendingKeyId(logicalId)
+      if (attribute === 'KeyId') return this.keyId(logicalId)
     }
     if (FUNCTION_TYPES.has(resource.type) && attribute === 'Arn') {
       const { partition } = this.resolver.context
@@ -102,44 +104,40 @@ export class TemplateResources implements ResourceValues {
   iamIdentity(resource: TemplateResource): IamIdentity {
     const known = this.identities.get(resource.logicalId)
     if (known) return known
-    if (this.computing.has(resource.logicalId)) {
-      throw this.resolver.error(
-        `the name of ${resource.logicalId} depends on itself`,
-        resource.node
-      )
-    }
-    this.computing.add(resource.logicalId)
-    const { nameProperty, arnType } = IAM_NAMES[resource.type]
-    const { properties } = resource
-    const what = `${nameProperty} of ${resource.logicalId}`
-    const name =
-      properties[nameProperty] === undefined
-        ? this.pendingName(resource.logicalId)
-        : this.resolver.resolveString(properties[nameProperty], what, properties, nameProperty)
-    const path =
-      properties.Path === undefined
-        ? '/'
-        : this.resolver.resolveString(
-            properties.Path,
-            `Path of ${resource.logicalId}`,
-            properties,
-            'Path'
-          )
-    const { partition } = this.resolver.context
-    const identity = {
-      name,
-      path,
-      arn: `arn:${partition}:iam::${this.account()}:${arnType}${path}${name}`
-    }
-    this.computing.delete(resource.logicalId)
+    const identity = this.guarded(resource, () => {
+      const { nameProperty, arnType } = IAM_NAMES[resource.type]
+      const { properties, logicalId } = resource
+      const name =
+        this.resolver.resolveOptionalString(
+          properties[nameProperty],
+          `${nameProperty} of ${logicalId}`,
+          properties,
+          nameProperty
+        ) ?? this.pendingName(logicalId)
+      // AWS::NoValue removes Path, and IAM then uses the root path.
+      const path =
+        this.resolver.resolveOptionalString(
+          properties.Path,
+          `Path of ${logicalId}`,
+          properties,
+          'Path'
+        ) ?? '/'
+      const { partition } = this.resolver.context
+      return { name, path, arn: `arn:${partition}:iam::${this.account()}:${arnType}${path}${name}` }
+    })
     this.identities.set(resource.logicalId, identity)
     return identity
   }
 
-  /** The synthetic key ARN: `arn:PARTITION:kms:REGION:ACCOUNT:key/pending:<LogicalId>`. */
+  /** Returns the synthetic key ID of a key the template creates (see `pendingKeyId`). */
+  keyId(logicalId: string): string {
+    return pendingKeyId(this.source, logicalId)
+  }
+
+  /** Returns the synthetic key ARN: `arn:PARTITION:kms:REGION:ACCOUNT:key/<keyId>`. */
   keyArn(logicalId: string): string {
     const { partition } = this.resolver.context
-    return `arn:${partition}:kms:${this.region()}:${this.account()}:key/${pendingKeyId(logicalId)}`
+    return `arn:${partition}:kms:${this.region()}:${this.account()}:key/${this.keyId(logicalId)}`
   }
 
   /** The stack's account, or its marker. */
@@ -152,27 +150,79 @@ export class TemplateResources implements ResourceValues {
     return this.resolver.context.region ?? this.resolver.registry.marker('AWS::Region')
   }
 
-  /** The name CloudFormation generates, written as `<StackName>-<LogicalId>-pending`. */
+  /**
+   * Returns the name CloudFormation generates, written as
+   * `pending:<source>#<StackName>-<LogicalId>` with the source percent-encoded (see
+   * `pendingKeyId`). IAM names cannot contain `:` or `#`, so it never equals an existing name.
+   */
   pendingName(logicalId: string): string {
     const { stackName } = this.resolver.context
-    return stackName ? `${stackName}-${logicalId}-pending` : `${logicalId}-pending`
+    const generated = stackName ? `${stackName}-${logicalId}` : logicalId
+    return `pending:${encodeURIComponent(this.source)}#${generated}`
+  }
+
+  private aliasName(resource: TemplateResource): string {
+    return this.cachedName(resource, () =>
+      this.resolver.resolveString(
+        resource.properties.AliasName,
+        `AliasName of ${resource.logicalId}`,
+        resource.properties,
+        'AliasName'
+      )
+    )
   }
 
   private functionName(resource: TemplateResource): string {
-    const { properties } = resource
-    if (properties.FunctionName === undefined) return this.pendingName(resource.logicalId)
-    return this.resolver.resolveString(
-      properties.FunctionName,
-      `FunctionName of ${resource.logicalId}`,
-      properties,
-      'FunctionName'
-    )
+    return this.cachedName(resource, () => {
+      const { properties, logicalId } = resource
+      return (
+        this.resolver.resolveOptionalString(
+          properties.FunctionName,
+          `FunctionName of ${logicalId}`,
+          properties,
+          'FunctionName'
+        ) ?? this.pendingName(logicalId)
+      )
+    })
+  }
+
+  private cachedName(resource: TemplateResource, compute: () => string): string {
+    const known = this.names.get(resource.logicalId)
+    if (known !== undefined) return known
+    const name = this.guarded(resource, compute)
+    this.names.set(resource.logicalId, name)
+    return name
+  }
+
+  /**
+   * Computes a value of `resource` that may refer to other resources, and throws an
+   * `InputError` naming the cycle when it leads back to `resource`.
+   */
+  private guarded<T>(resource: TemplateResource, compute: () => T): T {
+    const position = this.computing.indexOf(resource.logicalId)
+    if (position >= 0) {
+      const cycle = [...this.computing.slice(position), resource.logicalId].join(' -> ')
+      throw this.resolver.error(
+        `the name of ${resource.logicalId} depends on itself: ${cycle}`,
+        resource.node
+      )
+    }
+    this.computing.push(resource.logicalId)
+    try {
+      return compute()
+    } finally {
+      this.computing.pop()
+    }
   }
 }
 
-/** The synthetic ID of a key the template creates, because KMS generates the real one. */
-export function pendingKeyId(logicalId: string): string {
-  return `pending:${logicalId}`
+/**
+ * Returns the synthetic ID of a key the template creates, because KMS generates the real one:
+ * `pending:<source>#<LogicalId>`. The source is percent-encoded (`encodeURIComponent`), so
+ * the ID contains no `/` and two sources never give the same ID.
+ */
+export function pendingKeyId(source: string, logicalId: string): string {
+  return `pending:${encodeURIComponent(source)}#${logicalId}`
 }
 
 /** Reads the `Resources` section into entries; throws an `InputError` for a malformed one. */

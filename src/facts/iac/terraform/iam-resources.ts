@@ -1,11 +1,13 @@
 /**
  * IAM resources of a plan: roles and users with their inline policies, attached managed
  * policies (`aws_iam_policy` of the plan, or ARNs whose documents are elsewhere),
- * permissions boundaries, tags and group memberships.
+ * permissions boundaries, tags and group memberships. Policies that the plan attaches to or
+ * removes from entities it does not define become attachments.
  */
 import type {
   BoundaryRef,
   Policy,
+  PolicyAttachment,
   RoleFact,
   SourceLocation,
   UserFact
@@ -13,6 +15,7 @@ import type {
 import { isAccountId, parseArn } from '../../arn.js'
 import { isObject } from '../../document-reader.js'
 import { simpleString } from './hcl-scanner.js'
+import { type Entity, EntityIndex, type OutsideEntity } from './iam-targets.js'
 import type { PlanContext } from './plan-context.js'
 import type { ResourceInstance } from './plan-resources.js'
 import {
@@ -29,6 +32,12 @@ export interface PlanIam {
   roles: RoleFact[]
   users: UserFact[]
   groups: string[]
+  /**
+   * Policies the plan attaches to, or removes from, roles, users and groups it does not
+   * define. Removals come first, so that applying the list in order leaves a policy that
+   * the plan both removes and attaches again.
+   */
+  attachments: PolicyAttachment[]
 }
 
 /** A managed policy of the plan; `policy` is absent when its document is known only after apply. */
@@ -37,21 +46,22 @@ interface ManagedPolicy {
   policy?: Policy
 }
 
-/** A role, user or group being built, with policies still named by ARN. */
-interface Entity {
-  kind: 'role' | 'user' | 'group'
-  instance: ResourceInstance
-  name: string
-  arn: string
-  path: string
-  accountId: string
-  inline: Policy[]
-  /** Attached managed policy ARNs, and markers for ARNs known only after apply. */
-  attached: string[]
-  /** Markers for inline policies known only after apply. */
-  unknownInline: string[]
-  groups: string[]
-}
+/** Resources that put an inline policy on an entity: type, entity kind and the attribute naming it. */
+const INLINE_POLICY_RESOURCES = [
+  ['aws_iam_role_policy', 'role', 'role'],
+  ['aws_iam_user_policy', 'user', 'user'],
+  ['aws_iam_group_policy', 'group', 'group']
+] as const
+
+/** Resources that attach a managed policy: type, entity kind and the attribute naming the entities. */
+const ATTACHMENT_RESOURCES = [
+  ['aws_iam_role_policy_attachment', 'role', 'role'],
+  ['aws_iam_user_policy_attachment', 'user', 'user'],
+  ['aws_iam_group_policy_attachment', 'group', 'group'],
+  ['aws_iam_policy_attachment', 'role', 'roles'],
+  ['aws_iam_policy_attachment', 'user', 'users'],
+  ['aws_iam_policy_attachment', 'group', 'groups']
+] as const
 
 /** Reads the roles, users and groups of the plan and the policies that resources attach to them. */
 export function readIam(plan: PlanContext): PlanIam {
@@ -61,41 +71,59 @@ export function readIam(plan: PlanContext): PlanIam {
 
 class IamReader {
   private readonly managed = new Map<ResourceInstance, ManagedPolicy>()
-  private readonly entities: Entity[] = []
+  private readonly managedByArn = new Map<string, ManagedPolicy>()
+  /** ARNs of managed policies the plan destroys: no entity has them after apply. */
+  private readonly destroyedManaged = new Set<string>()
+  private readonly entities: EntityIndex
+  private readonly removals: PolicyAttachment[] = []
+  private readonly additions: PolicyAttachment[] = []
 
-  constructor(private readonly plan: PlanContext) {}
+  constructor(private readonly plan: PlanContext) {
+    this.entities = new EntityIndex(plan)
+  }
 
   read(): PlanIam {
-    for (const instance of this.plan.ofType('aws_iam_policy'))
-      this.managed.set(instance, this.readManagedPolicy(instance))
+    for (const instance of this.plan.ofType('aws_iam_policy')) {
+      const managed = this.readManagedPolicy(instance)
+      this.managed.set(instance, managed)
+      if (!this.managedByArn.has(managed.arn)) this.managedByArn.set(managed.arn, managed)
+    }
+    for (const old of this.plan.deletedOfType('aws_iam_policy')) {
+      const arn = this.plan.knownString(old, 'arn')
+      if (arn && !old.replaced) this.destroyedManaged.add(arn)
+    }
     for (const [type, kind] of [
       ['aws_iam_role', 'role'],
       ['aws_iam_user', 'user'],
       ['aws_iam_group', 'group']
     ] as const) {
       for (const instance of this.plan.ofType(type))
-        this.entities.push(this.readEntity(instance, kind))
+        this.entities.add(this.readEntity(instance, kind))
     }
-    for (const entity of this.entities) if (entity.kind === 'role') this.readRoleAttributes(entity)
+    for (const entity of this.entities.ofKind('role')) this.readRoleAttributes(entity)
+    // Removals first: a policy that the plan replaces is removed and then attached again.
+    this.readRemovals()
     this.readInlinePolicyResources()
     this.readAttachments()
     this.readMemberships()
 
-    const groups = this.entities.filter((entity) => entity.kind === 'group')
+    const groups = this.entities.ofKind('group')
+    const groupsByName = new Map<string, Entity>()
+    for (const group of groups)
+      if (!groupsByName.has(group.name)) groupsByName.set(group.name, group)
     return {
       roles: this.entities
-        .filter((entity) => entity.kind === 'role')
-        .map((entity): RoleFact => ({ kind: 'role', ...this.finish(entity, []) })),
-      users: this.entities
-        .filter((entity) => entity.kind === 'user')
-        .map(
-          (entity): UserFact => ({
-            kind: 'user',
-            ...this.finish(entity, groups),
-            groups: [...new Set(entity.groups)].sort()
-          })
-        ),
-      groups: [...new Set(groups.map((group) => group.name))].sort()
+        .ofKind('role')
+        .map((entity): RoleFact => ({ kind: 'role', ...this.finish(entity, groupsByName) })),
+      users: this.entities.ofKind('user').map(
+        (entity): UserFact => ({
+          kind: 'user',
+          ...this.finish(entity, groupsByName),
+          groups: [...new Set(entity.groups)].sort()
+        })
+      ),
+      groups: [...new Set(groups.map((group) => group.name))].sort(),
+      attachments: [...this.removals, ...this.additions]
     }
   }
 
@@ -228,21 +256,68 @@ class IamReader {
     }
   }
 
+  /**
+   * Applies the inline policies and attachments that the plan destroys. An entity of the
+   * plan loses them from its `inline_policy` and `managed_policy_arns`, which the plan shows
+   * as they were before apply. For an entity outside the plan, they become removals.
+   */
+  private readRemovals() {
+    const resources = [
+      ...INLINE_POLICY_RESOURCES.map(([type, kind, attribute]) => ({
+        type,
+        kind,
+        attribute,
+        removed: 'name'
+      })),
+      ...ATTACHMENT_RESOURCES.map(([type, kind, attribute]) => ({
+        type,
+        kind,
+        attribute,
+        removed: 'policy_arn'
+      }))
+    ]
+    for (const { type, kind, attribute, removed } of resources) {
+      for (const old of this.plan.deletedOfType(type)) {
+        const name = this.plan.knownString(old, removed)
+        if (!name || this.recreatedAlike(old, [attribute, removed])) continue
+        const { entities, outside } = this.entities.targetsOf(old, attribute, kind)
+        for (const entity of entities) {
+          if (removed === 'name')
+            entity.inline = entity.inline.filter((policy) => policy.name !== name)
+          else entity.attached = entity.attached.filter((arn) => arn !== name)
+        }
+        const location = this.plan.blockLocation(old)
+        for (const target of outside) {
+          this.removals.push({ ...target, removes: [name], ...(location && { location }) })
+        }
+      }
+    }
+  }
+
+  /** True when the plan replaces `old` with an instance that has the same values of `names`. */
+  private recreatedAlike(old: ResourceInstance, names: string[]): boolean {
+    if (!old.replaced) return false
+    const current = this.plan.instanceAt(old.address)
+    if (!current) return false
+    return names.every((name) => {
+      const value = this.plan.value(current, name)
+      return value.known && JSON.stringify(value.value) === JSON.stringify(old.values[name])
+    })
+  }
+
   /** `aws_iam_role_policy`, `aws_iam_user_policy` and `aws_iam_group_policy`. */
   private readInlinePolicyResources() {
-    for (const [type, kind] of [
-      ['aws_iam_role_policy', 'role'],
-      ['aws_iam_user_policy', 'user'],
-      ['aws_iam_group_policy', 'group']
-    ] as const) {
+    for (const [type, kind, attribute] of INLINE_POLICY_RESOURCES) {
       for (const instance of this.plan.ofType(type)) {
-        const targets = this.entitiesNamed(instance, kind, kind)
-        if (targets.length === 0) continue
+        const { entities, outside } = this.entities.targetsOf(instance, attribute, kind)
+        if (entities.length === 0 && outside.length === 0) continue
         const location = this.plan.attributeLocation(instance, 'policy')
-        const policyName = this.plan.knownString(instance, 'name') ?? instance.address
+        const knownName = this.plan.knownString(instance, 'name')
+        const policyName = knownName ?? instance.address
         if (!this.plan.knownString(instance, 'policy')) {
           const marker = this.unknownPolicy(instance, 'policy', location)
-          for (const target of targets) target.unknownInline.push(marker)
+          for (const target of entities) target.unknownInline.push(marker)
+          this.addOutside(outside, { missingPolicy: marker }, knownName, location)
           continue
         }
         const policy = this.plan.parsePolicy(
@@ -252,34 +327,58 @@ class IamReader {
           { kind: 'identity', name: policyName, label: `inline policy ${instance.address}` },
           location
         )
-        for (const target of targets) {
+        for (const target of entities) {
           // The resource replaces an inline policy of the same name that the role's state lists.
           target.inline = target.inline.filter((existing) => existing.name !== policyName)
           target.inline.push(policy)
         }
+        this.addOutside(outside, { policy }, knownName, location)
       }
+    }
+  }
+
+  /**
+   * Records a policy attached to entities outside the plan. An inline policy replaces the
+   * entity's inline policy of the same name, so that name is removed first.
+   */
+  private addOutside(
+    outside: OutsideEntity[],
+    attached: Pick<PolicyAttachment, 'policy' | 'missingPolicy'>,
+    replacedName: string | undefined,
+    location: SourceLocation | undefined
+  ) {
+    for (const target of outside) {
+      this.additions.push({
+        ...target,
+        ...attached,
+        ...(replacedName !== undefined && { removes: [replacedName] }),
+        ...(location && { location })
+      })
     }
   }
 
   /** `aws_iam_*_policy_attachment` and `aws_iam_policy_attachment`. */
   private readAttachments() {
-    for (const [type, kind, attribute] of [
-      ['aws_iam_role_policy_attachment', 'role', 'role'],
-      ['aws_iam_user_policy_attachment', 'user', 'user'],
-      ['aws_iam_group_policy_attachment', 'group', 'group'],
-      ['aws_iam_policy_attachment', 'role', 'roles'],
-      ['aws_iam_policy_attachment', 'user', 'users'],
-      ['aws_iam_policy_attachment', 'group', 'groups']
-    ] as const) {
+    for (const [type, kind, attribute] of ATTACHMENT_RESOURCES) {
       for (const instance of this.plan.ofType(type)) {
-        const targets = this.entitiesNamed(instance, attribute, kind)
-        if (targets.length === 0) continue
+        const { entities, outside } = this.entities.targetsOf(instance, attribute, kind)
+        if (entities.length === 0 && outside.length === 0) continue
         const arns = this.resolveArns(
           instance,
           'policy_arn',
           this.plan.knownString(instance, 'policy_arn')
         )
-        for (const target of targets) target.attached.push(...arns)
+        for (const target of entities) target.attached.push(...arns)
+        const location = this.plan.attributeLocation(instance, 'policy_arn')
+        for (const arn of arns) {
+          const policy = this.managedByArn.get(arn)?.policy
+          this.addOutside(
+            outside,
+            policy ? { policy } : { missingPolicy: arn },
+            undefined,
+            location
+          )
+        }
       }
     }
   }
@@ -315,57 +414,19 @@ class IamReader {
   }
 
   /**
-   * Returns the entities of `kind` that attribute `name` (a name, or a list of names) of `instance`
-   * names. A name the plan does not define is a warning, because the policies the
-   * resource attaches to an entity outside the plan are not part of these facts.
+   * Returns the entities of the plan that attribute `name` of a membership resource names.
+   * A membership of an entity outside the plan is a warning, because no fact field carries it.
    */
   private entitiesNamed(instance: ResourceInstance, name: string, kind: Entity['kind']): Entity[] {
-    const ofKind = this.entities.filter((entity) => entity.kind === kind)
-    const value = this.plan.value(instance, name)
+    const { entities, outside } = this.entities.targetsOf(instance, name, kind)
     const location = this.plan.attributeLocation(instance, name)
-    const elements = unknownElements(instance, name)
-    const knownNames =
-      value.known && elements !== true && !elements.includes(true)
-        ? (Array.isArray(value.value) ? value.value : [value.value]).filter(
-            (item): item is string => typeof item === 'string' && item !== ''
-          )
-        : undefined
-    if (knownNames) {
-      const found: Entity[] = []
-      for (const entityName of knownNames) {
-        // Roles and users may be named by ARN as well as by name.
-        const entity = ofKind.find(
-          (candidate) => candidate.name === entityName || candidate.arn === entityName
-        )
-        if (entity) found.push(entity)
-        else this.warnOutside(instance, kind, entityName, location)
-      }
-      return found
-    }
-    const references = expressionReferences(configExpressions(instance.config), name)
-    const targets = referencedInstances(this.plan.root, this.plan.instances, instance, references)
-    const found = ofKind.filter((entity) => targets.includes(entity.instance))
-    if (found.length === 0) {
-      this.plan.markUnknown(instance, name, location)
+    for (const target of outside) {
       this.plan.warn(
-        `cannot tell which ${kind} ${instance.address} applies to: ${name} is known only after apply and names no ${kind} of the plan, so its policies are not part of the facts`,
+        `${instance.address} changes the group memberships of ${kind} "${target.name}", which the plan does not define, so that change is not part of the facts; results for that ${kind} reflect the other fact files only`,
         location
       )
     }
-    return found
-  }
-
-  private warnOutside(
-    instance: ResourceInstance,
-    kind: string,
-    name: string,
-    location: SourceLocation | undefined
-  ) {
-    // TODO: the policies are lost here; merging them into the live facts of that entity needs a new fact field.
-    this.plan.warn(
-      `${instance.address} changes the policies of ${kind} "${name}", which the plan does not define, so that change is not part of the facts; results for that ${kind} reflect the other fact files only`,
-      location
-    )
+    return entities
   }
 
   /**
@@ -381,7 +442,7 @@ class IamReader {
     const references = expressionReferences(configExpressions(instance.config), name)
     const targets = referencedInstances(
       this.plan.root,
-      this.plan.instances,
+      this.plan,
       instance,
       references,
       'aws_iam_policy'
@@ -403,19 +464,20 @@ class IamReader {
   }
 
   /** Resolves attached ARNs to documents and adds group policies for users. */
-  private finish(entity: Entity, groups: Entity[]) {
+  private finish(entity: Entity, groups: Map<string, Entity>) {
     const policies = [...entity.inline]
     const missing = [...entity.unknownInline]
     const attach = (arns: string[]) => {
       for (const arn of arns) {
-        const managed = [...this.managed.values()].find((candidate) => candidate.arn === arn)
+        if (this.destroyedManaged.has(arn)) continue
+        const managed = this.managedByArn.get(arn)
         if (managed?.policy) policies.push(managed.policy)
         else missing.push(arn)
       }
     }
     attach([...new Set(entity.attached)])
     for (const groupName of new Set(entity.groups)) {
-      const group = groups.find((candidate) => candidate.name === groupName)
+      const group = groups.get(groupName)
       if (!group) {
         missing.push(`arn:${this.plan.partition}:iam::${entity.accountId}:group/${groupName}`)
         continue
@@ -441,6 +503,7 @@ class IamReader {
       ...(boundary && { permissionsBoundary: boundary }),
       references: this.plan.references(instance),
       ...(instance.created && { pending: true }),
+      fromCode: true,
       ...(location && { location })
     }
   }
@@ -453,7 +516,7 @@ class IamReader {
       'permissions_boundary',
       value.known ? (value.value as string) : undefined
     )
-    const managed = [...this.managed.values()].find((candidate) => candidate.arn === arn)
+    const managed = this.managedByArn.get(arn)
     if (!managed?.policy) return { arn }
     return { arn, policy: { ...managed.policy, kind: 'permissions-boundary' } }
   }

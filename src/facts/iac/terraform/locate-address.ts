@@ -22,6 +22,14 @@ export interface AddressLocation {
 
 const scanned = new WeakMap<TfFile, HclBlock[]>()
 
+/** The blocks of a list of `.tf` files by block type and labels, and the root module's directory. */
+interface BlockIndex {
+  blocks: Map<string, { file: TfFile; block: HclBlock }[]>
+  root: string
+}
+
+const indexes = new WeakMap<TfFile[], BlockIndex>()
+
 /**
  * Finds the `resource "TYPE" "NAME" {` block of `address` (instance keys are ignored, as
  * one block declares every instance). For a module address it looks in the module's
@@ -36,7 +44,11 @@ export function locateAddress(address: string, plan: unknown, tfFiles: TfFile[])
   return { block: found.location, attribute: (name) => attributeLocation(found, name) }
 }
 
-/** Finds the resource block of `address`, when a `.tf` file declares it. */
+/**
+ * Finds the resource block of `address`, when a `.tf` file declares it. The blocks of
+ * `tfFiles` are indexed on the first call with that array, so the array must not change
+ * afterwards.
+ */
 export function findResourceBlock(
   address: string,
   plan: unknown,
@@ -44,28 +56,43 @@ export function findResourceBlock(
 ): HclBlock | undefined {
   const parsed = parseAddress(address)
   if (!parsed || tfFiles.length === 0) return undefined
+  const index = blockIndex(tfFiles)
   const blockType = parsed.mode === 'data' ? 'data' : 'resource'
-  const matches = (file: TfFile) =>
-    blocksOf(file).filter(
-      (block) =>
-        block.type === blockType &&
-        block.labels[0] === parsed.type &&
-        block.labels[1] === parsed.name
-    )
+  const candidates = index.blocks.get(blockKey(blockType, parsed.type, parsed.name)) ?? []
 
   const directory = moduleDirectory(
     plan,
-    tfFiles,
+    index.root,
     parsed.modules.map((step) => step.name)
   )
   if (directory !== undefined) {
-    const inDirectory = tfFiles
-      .filter((file) => directoryOf(file.path) === directory)
-      .flatMap(matches)
-    if (inDirectory.length > 0) return inDirectory[0]
+    const inDirectory = candidates.find(({ file }) => directoryOf(file.path) === directory)
+    if (inDirectory) return inDirectory.block
   }
-  const anywhere = tfFiles.flatMap(matches)
-  return anywhere.length === 1 ? anywhere[0] : undefined
+  return candidates.length === 1 ? candidates[0].block : undefined
+}
+
+/** Indexes the blocks of `tfFiles` once, so that finding a block does not scan every file. */
+function blockIndex(tfFiles: TfFile[]): BlockIndex {
+  let index = indexes.get(tfFiles)
+  if (!index) {
+    const blocks = new Map<string, { file: TfFile; block: HclBlock }[]>()
+    for (const file of tfFiles) {
+      for (const block of blocksOf(file)) {
+        const key = blockKey(block.type, block.labels[0], block.labels[1])
+        const list = blocks.get(key)
+        if (list) list.push({ file, block })
+        else blocks.set(key, [{ file, block }])
+      }
+    }
+    index = { blocks, root: rootDirectory(tfFiles) }
+    indexes.set(tfFiles, index)
+  }
+  return index
+}
+
+function blockKey(type: string, first: string | undefined, second: string | undefined): string {
+  return JSON.stringify([type, first, second])
 }
 
 /** Location of attribute `name` of a block, or of its first nested block of type `name`. */
@@ -85,9 +112,9 @@ function blocksOf(file: TfFile): HclBlock[] {
   return blocks
 }
 
-/** Returns the directory of the module that `calls` names (module call names from the root), normalised with `/`. */
-function moduleDirectory(plan: unknown, tfFiles: TfFile[], calls: string[]): string | undefined {
-  let directory = rootDirectory(tfFiles)
+/** Returns the directory of the module that `calls` names (module call names from `root`, the root module's directory), normalised with `/`. */
+function moduleDirectory(plan: unknown, root: string, calls: string[]): string | undefined {
+  let directory = root
   let module: unknown =
     isObject(plan) && isObject(plan.configuration) ? plan.configuration.root_module : undefined
   for (let depth = 0; depth < calls.length; depth++) {
@@ -101,11 +128,7 @@ function moduleDirectory(plan: unknown, tfFiles: TfFile[], calls: string[]): str
       directory = path.posix.normalize(path.posix.join(directory, source))
     } else {
       // Terraform installs remote modules under .terraform/modules, named by the dotted call names.
-      directory = path.posix.join(
-        rootDirectory(tfFiles),
-        '.terraform/modules',
-        calls.slice(0, depth + 1).join('.')
-      )
+      directory = path.posix.join(root, '.terraform/modules', calls.slice(0, depth + 1).join('.'))
     }
     module = (call as JsonObject).module
   }

@@ -12,7 +12,7 @@ import { parsePolicyDocument } from '../../policy-document.js'
 import { UnresolvedRegistry } from '../unresolved-registry.js'
 import type { HclBlock } from './hcl-scanner.js'
 import { attributeLocation, findResourceBlock, type TfFile } from './locate-address.js'
-import { dataSourceValues, type ResourceInstance } from './plan-resources.js'
+import { dataSourceValues, type PlanInstances, type ResourceInstance } from './plan-resources.js'
 import {
   configExpressions,
   expressionReferences,
@@ -41,25 +41,59 @@ interface Declaration {
 export class PlanContext {
   private readonly registry: UnresolvedRegistry
   readonly warnings: FactWarning[] = []
+  /** Instances that exist after apply. */
+  readonly instances: ResourceInstance[]
+  /** The old state of instances that the plan deletes or replaces. */
+  readonly deleted: ResourceInstance[]
   private readonly declarations = new Map<string, Declaration>()
+  private readonly byAddress = new Map<string, ResourceInstance>()
+  private readonly byType = new Map<string, ResourceInstance[]>()
+  private readonly byTypeAndName = new Map<string, ResourceInstance[]>()
+  private readonly deletedByType = new Map<string, ResourceInstance[]>()
+  private foundAccountId?: { value: string | undefined }
+  private foundRegion?: { value: string | undefined }
 
   constructor(
     readonly source: string,
     readonly root: JsonObject,
     readonly reader: DocumentReader,
-    readonly instances: ResourceInstance[],
+    collected: PlanInstances,
     readonly context: IacContext,
     private readonly tfFiles: TfFile[]
   ) {
     this.registry = new UnresolvedRegistry(source)
+    this.instances = collected.instances
+    this.deleted = collected.deleted
+    for (const instance of this.instances) {
+      this.byAddress.set(instance.address, instance)
+      appendTo(this.byType, instance.type, instance)
+      appendTo(this.byTypeAndName, `${instance.type}.${instance.name}`, instance)
+    }
+    for (const instance of this.deleted) appendTo(this.deletedByType, instance.type, instance)
   }
 
   get partition(): string {
     return this.context.partition
   }
 
+  /** Instances of the given types that exist after apply, in plan order within each type. */
   ofType(...types: string[]): ResourceInstance[] {
-    return this.instances.filter((instance) => types.includes(instance.type))
+    return types.flatMap((type) => this.byType.get(type) ?? [])
+  }
+
+  /** The old state of instances of the given types that the plan deletes or replaces. */
+  deletedOfType(...types: string[]): ResourceInstance[] {
+    return types.flatMap((type) => this.deletedByType.get(type) ?? [])
+  }
+
+  /** The instance at `address` after apply, if any. */
+  instanceAt(address: string): ResourceInstance | undefined {
+    return this.byAddress.get(address)
+  }
+
+  /** Instances of resource `type` named `name` (`aws_kms_key.this`), in any module. */
+  instancesNamed(type: string, name: string): ResourceInstance[] {
+    return this.byTypeAndName.get(`${type}.${name}`) ?? []
   }
 
   value(instance: ResourceInstance, name: string): PlannedValue {
@@ -176,8 +210,7 @@ export class PlanContext {
 
   /** Returns the account of new resources: the manifest's, else the one `data.aws_caller_identity` or the plan's ARNs show. */
   accountId(what: string, location: SourceLocation | undefined): string {
-    if (this.context.accountId) return this.context.accountId
-    const found = this.planAccountId()
+    const found = this.knownAccountId()
     if (found) return found
     throw new InputError(
       `cannot tell the AWS account of ${what}: the plan contains no data.aws_caller_identity and no ARN with an account ID; set the default account in the manifest`,
@@ -185,9 +218,24 @@ export class PlanContext {
     )
   }
 
-  /** Returns the Region of a new resource: its provider's `region`, the manifest's, or `data.aws_region`. */
+  /** Returns the account of new resources as `accountId` does, or undefined when the plan does not show it. */
+  knownAccountId(): string | undefined {
+    if (this.context.accountId) return this.context.accountId
+    this.foundAccountId ??= { value: this.planAccountId() }
+    return this.foundAccountId.value
+  }
+
+  /**
+   * Returns the Region of a resource: its own `region` argument (AWS provider 6 and later),
+   * its provider's `region`, the manifest's, or `data.aws_region`.
+   */
   region(instance: ResourceInstance, location: SourceLocation | undefined): string {
-    const region = this.providerRegion(instance) ?? this.context.region ?? this.planRegion()
+    this.foundRegion ??= { value: this.planRegion() }
+    const region =
+      this.knownString(instance, 'region') ??
+      this.providerRegion(instance) ??
+      this.context.region ??
+      this.foundRegion.value
     if (region) return region
     throw new InputError(
       `cannot tell the AWS Region of ${instance.address}: its provider sets no constant region and the plan contains no data.aws_region; set the default region in the manifest`,
@@ -289,6 +337,12 @@ export class PlanContext {
     if (isObject(entry) && typeof entry.value === 'string') return entry.value
     return undefined
   }
+}
+
+function appendTo<T>(map: Map<string, T[]>, key: string, value: T) {
+  const list = map.get(key)
+  if (list) list.push(value)
+  else map.set(key, [value])
 }
 
 /** Tells how a policy attribute is written, from its value's text in the `.tf` file. */

@@ -23,17 +23,32 @@ export interface ResourceInstance {
   absentIsUnknown: boolean
   /** True when this change creates the instance (also when it replaces it). */
   created: boolean
+  /**
+   * True for the state before a deletion: an instance the plan deletes, or the old object of
+   * one it replaces. `values` are then the `before` values.
+   */
+  deleted?: boolean
+  /** For a deleted instance: true when the plan creates the address again (a replacement). */
+  replaced?: boolean
   /** The resource's entry in `configuration`, when the plan has one. */
   config?: JsonObject
 }
 
+/** The instances of a plan: those that exist after apply, and those it deletes or replaces. */
+export interface PlanInstances {
+  instances: ResourceInstance[]
+  /** The `before` state of instances the plan deletes or replaces, in plan order. */
+  deleted: ResourceInstance[]
+}
+
 /**
- * Lists the managed resource instances that exist after apply. Instances that the plan
- * deletes without creating again are left out. `resource_changes` comes first, because
+ * Lists the managed resource instances that exist after apply, and apart from them the old
+ * state of those the plan deletes or replaces. `resource_changes` comes first, because
  * only it marks unknown values; `planned_values` fills in instances it does not list.
  */
-export function collectInstances(root: JsonObject): ResourceInstance[] {
+export function collectInstances(root: JsonObject): PlanInstances {
   const instances = new Map<string, ResourceInstance>()
+  const deletedInstances: ResourceInstance[] = []
   const deleted = new Set<string>()
   const changes = Array.isArray(root.resource_changes) ? root.resource_changes : []
   for (const change of changes) {
@@ -41,7 +56,16 @@ export function collectInstances(root: JsonObject): ResourceInstance[] {
       continue
     const body = isObject(change.change) ? change.change : {}
     const actions = Array.isArray(body.actions) ? body.actions : []
-    if (actions.includes('delete') && !actions.includes('create')) {
+    const replaced = actions.includes('create')
+    if (actions.includes('delete') && isObject(body.before)) {
+      const old = makeInstance(root, change.address, body.before, {
+        unknown: {},
+        absentIsUnknown: false,
+        created: false
+      })
+      if (old) deletedInstances.push({ ...old, deleted: true, ...(replaced && { replaced }) })
+    }
+    if (actions.includes('delete') && !replaced) {
       deleted.add(change.address)
       continue
     }
@@ -65,7 +89,7 @@ export function collectInstances(root: JsonObject): ResourceInstance[] {
     })
     if (instance) instances.set(address, instance)
   }
-  return [...instances.values()]
+  return { instances: [...instances.values()], deleted: deletedInstances }
 }
 
 /** Known values of the data sources of `type` that the plan read, from any part of the plan. */
@@ -93,17 +117,30 @@ export function configModule(root: JsonObject, steps: ModuleStep[]): JsonObject 
   return isObject(module) ? module : undefined
 }
 
+/** Configuration resources of each module by mode, type and name, built once per module. */
+const resourceIndexes = new WeakMap<JsonObject, Map<string, JsonObject>>()
+
 /** The configuration entry of a resource, by its parsed address. */
 export function configResource(root: JsonObject, address: ParsedAddress): JsonObject | undefined {
   const module = configModule(root, address.modules)
-  const resources = module && Array.isArray(module.resources) ? module.resources : []
-  return resources.find(
-    (resource): resource is JsonObject =>
-      isObject(resource) &&
-      resource.type === address.type &&
-      resource.name === address.name &&
-      (resource.mode ?? 'managed') === address.mode
-  )
+  if (!module) return undefined
+  let index = resourceIndexes.get(module)
+  if (!index) {
+    index = new Map()
+    const resources = Array.isArray(module.resources) ? module.resources : []
+    for (const resource of resources) {
+      if (!isObject(resource)) continue
+      const key = resourceKey(resource.mode ?? 'managed', resource.type, resource.name)
+      // The first entry wins, as a search from the start of the list would find it.
+      if (!index.has(key)) index.set(key, resource)
+    }
+    resourceIndexes.set(module, index)
+  }
+  return index.get(resourceKey(address.mode, address.type, address.name))
+}
+
+function resourceKey(mode: unknown, type: unknown, name: unknown): string {
+  return JSON.stringify([mode, type, name])
 }
 
 function plannedRoot(root: JsonObject): unknown {

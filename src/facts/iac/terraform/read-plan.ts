@@ -3,7 +3,13 @@
  * the state the plan leaves after apply, with values known only after apply as
  * unresolved values, never as allows.
  */
-import type { KeyFact, RoleFact, UnresolvedValue, UserFact } from '../../../engine/model.js'
+import type {
+  KeyFact,
+  PolicyAttachment,
+  RoleFact,
+  UnresolvedValue,
+  UserFact
+} from '../../../engine/model.js'
 import type { FactWarning } from '../../fact-types.js'
 import { readIam } from './iam-resources.js'
 import { readKeys } from './kms-resources.js'
@@ -16,10 +22,19 @@ export type { IacContext } from './plan-context.js'
 
 /** The facts one plan defines. */
 export interface PlanFacts {
+  /**
+   * Keys the plan defines, keys it destroys (in state `PendingDeletion`), and keys outside
+   * it whose policy, aliases or grants it sets (with only those parts).
+   */
   keys: KeyFact[]
   roles: RoleFact[]
   users: UserFact[]
   groups: string[]
+  /**
+   * Policies the plan attaches to or removes from roles, users and groups it does not
+   * define, removals first; apply them in order.
+   */
+  attachments: PolicyAttachment[]
   unresolved: UnresolvedValue[]
   warnings: FactWarning[]
 }

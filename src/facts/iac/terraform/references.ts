@@ -21,6 +21,11 @@ interface ResourcePattern {
   key?: string
 }
 
+/** Finds the plan's instances by resource type and name, in any module. */
+export interface InstanceLookup {
+  instancesNamed(type: string, name: string): ResourceInstance[]
+}
+
 /**
  * Resolves the references of an expression of `from` (module-relative, as the configuration
  * lists them) to the instances they name. When several instances match, those with the
@@ -29,7 +34,7 @@ interface ResourcePattern {
  */
 export function referencedInstances(
   root: JsonObject,
-  instances: ResourceInstance[],
+  lookup: InstanceLookup,
   from: ResourceInstance,
   references: string[],
   type?: string
@@ -37,11 +42,14 @@ export function referencedInstances(
   const patterns = references.flatMap((reference) =>
     resolvePatterns(root, from.steps, reference, 0)
   )
-  const matches = instances.filter(
-    (instance) =>
-      (type === undefined || instance.type === type) &&
-      patterns.some((pattern) => matchesPattern(instance, pattern))
-  )
+  const found = new Set<ResourceInstance>()
+  for (const pattern of patterns) {
+    if (type !== undefined && pattern.type !== type) continue
+    for (const instance of lookup.instancesNamed(pattern.type, pattern.name)) {
+      if (matchesPattern(instance, pattern)) found.add(instance)
+    }
+  }
+  const matches = [...found]
   if (matches.length <= 1 || from.key === undefined) return matches
   const sameKey = matches.filter((instance) => instance.key === from.key)
   return sameKey.length > 0 ? sameKey : matches

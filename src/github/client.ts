@@ -1,0 +1,66 @@
+/**
+ * The Octokit client type and the conversion of GitHub API errors into warnings. Writing a
+ * comment or an issue is a report, so its failure must never change the gate's result.
+ */
+import type { getOctokit } from '@actions/github'
+import { errorMessage } from '../inputs/errors.js'
+import { shorten } from '../reports/format.js'
+
+/** An Octokit instance from `getOctokit(token, { baseUrl })` of `@actions/github`. */
+export type GitHubClient = ReturnType<typeof getOctokit>
+
+/** The token lacks a permission or cannot see the repository; the warning names the fix. */
+export interface NotPermitted {
+  action: 'not-permitted'
+  warning: string
+}
+
+/** GitHub rejected the request (422), failed (5xx) or could not be reached. */
+export interface RequestFailed {
+  action: 'failed'
+  warning: string
+}
+
+/** The GitHub permission a write needs, as written under `permissions:` in a workflow. */
+export type Permission = 'pull-requests' | 'issues'
+
+/** Longest GitHub error message quoted in a warning. */
+const MAX_MESSAGE_LENGTH = 500
+
+/**
+ * Converts an error thrown by Octokit into a warning. 403 and 404 become `not-permitted`
+ * with the `permissions:` line to add and the note that fork pull requests get a read-only
+ * token, unless the 403 is a rate limit. Every other error becomes `failed` with the HTTP
+ * status and GitHub's message.
+ */
+export function describeRequestError(
+  error: unknown,
+  task: string,
+  permission: Permission
+): NotPermitted | RequestFailed {
+  const status = httpStatus(error)
+  const message = shorten(errorMessage(error), MAX_MESSAGE_LENGTH)
+  if ((status === 403 && !isRateLimit(error, message)) || status === 404) {
+    return {
+      action: 'not-permitted',
+      warning:
+        `Cannot ${task}: GitHub answered ${status} (${message}). Give the job's token write ` +
+        `access with \`permissions: ${permission}: write\` in the workflow. Pull requests from ` +
+        'forks get a read-only token, so this step cannot write there; the job summary still ' +
+        'contains the report.'
+    }
+  }
+  const answer = status === undefined ? 'the request failed' : `GitHub answered ${status}`
+  return { action: 'failed', warning: `Cannot ${task}: ${answer} (${message}).` }
+}
+
+function httpStatus(error: unknown): number | undefined {
+  if (typeof error !== 'object' || error === null || !('status' in error)) return undefined
+  return typeof error.status === 'number' ? error.status : undefined
+}
+
+/** GitHub returns 403 for an exhausted or secondary rate limit too, which no permission fixes. */
+function isRateLimit(error: unknown, message: string): boolean {
+  const headers = (error as { response?: { headers?: Record<string, unknown> } }).response?.headers
+  return headers?.['x-ratelimit-remaining'] === '0' || /rate limit/i.test(message)
+}
