@@ -74,10 +74,12 @@ function runContext(): RunContext {
   const server = process.env.GITHUB_SERVER_URL ?? 'https://github.com'
   const runId = process.env.GITHUB_RUN_ID
   const pullRequest = context.payload.pull_request?.number
+  const event = process.env.GITHUB_EVENT_NAME ?? ''
   return {
     owner,
     repo,
     ...(typeof pullRequest === 'number' ? { pullRequest } : {}),
+    pullRequestEvent: event === 'pull_request' || event === 'pull_request_target',
     apiUrl: process.env.GITHUB_API_URL ?? 'https://api.github.com',
     ...(runId && process.env.GITHUB_REPOSITORY
       ? { runUrl: `${server}/${process.env.GITHUB_REPOSITORY}/actions/runs/${runId}` }

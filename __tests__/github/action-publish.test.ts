@@ -93,6 +93,22 @@ describe('pull-request comment', () => {
 })
 
 describe('drift issue', () => {
+  it('keeps no drift issue on a pull request, which checks a change, not the account', async () => {
+    api.addPullRequest('acme', 'platform', 9)
+    const before = api.issuesOf('acme', 'platform').length
+    await runAction(
+      {
+        'drift-issue': 'on',
+        comment: 'never',
+        manifest: 'examples/01-admin-role-denied-by-key-policy/broken.yml',
+        'drift-issue-label': 'pr-drift'
+      },
+      { pull_request: { number: 9 } },
+      'pull_request'
+    )
+    expect(api.issuesOf('acme', 'platform')).toHaveLength(before)
+  })
+
   it('opens, updates and closes one issue across three runs', async () => {
     const drift = { 'drift-issue': 'on', comment: 'never' }
     const issues = () =>

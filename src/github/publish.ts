@@ -23,6 +23,8 @@ export interface RunContext {
   repo: string
   /** The pull request's number, when the event is a pull request. */
   pullRequest?: number
+  /** True for `pull_request` and `pull_request_target` events, on which no drift issue is kept. */
+  pullRequestEvent?: boolean
   apiUrl: string
   /** The run's page, linked from the comment and the issue. */
   runUrl?: string
@@ -45,7 +47,8 @@ export async function publishToGitHub(
   const warnings: string[] = []
   const outputs: Record<string, string> = {}
   const wantsComment = settings.comment !== 'never' && context.pullRequest !== undefined
-  if (!wantsComment && !settings.driftIssue) return { warnings, outputs }
+  const wantsDrift = settings.driftIssue && !context.pullRequestEvent
+  if (!wantsComment && !wantsDrift) return { warnings, outputs }
   if (settings.token === '') {
     warnings.push(
       'No GitHub token, so no pull-request comment or drift issue was written; set the `github-token` input (default: the workflow token).'
@@ -74,7 +77,8 @@ export async function publishToGitHub(
       warnings.push(result.warning)
   }
 
-  if (settings.driftIssue) {
+  // A pull request checks a proposed change, not the deployed state: drift is for other events.
+  if (settings.driftIssue && !context.pullRequestEvent) {
     const result = await syncDriftIssue(octokit, {
       owner: context.owner,
       repo: context.repo,
