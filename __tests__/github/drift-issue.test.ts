@@ -114,6 +114,16 @@ describe('syncDriftIssue', () => {
     expect(server.requests.filter((request) => request.method !== 'GET')).toHaveLength(writesBefore)
   })
 
+  test('updates the issue when a result fails for another reason', async () => {
+    const failure = sameAccountFailure()
+    await sync(buildReport([failure]), { run: 1 })
+
+    const otherLock: ExpectationResult = { ...failure, closedLocks: ['iam'] }
+    const outcome = await sync(buildReport([otherLock]), { run: 2 })
+
+    expect(outcome.action).toBe('updated')
+  })
+
   test('does nothing when all pass and no issue is open', async () => {
     const outcome = await sync(buildReport([passingResult()]))
 

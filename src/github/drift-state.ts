@@ -18,7 +18,7 @@ import {
 /** State of the failing results at the last run, as stored in the issue body. */
 export interface DriftState {
   version: 1
-  /** `ID:status` of each failing or unknown result that fails the gate. */
+  /** `ID:status:locks` of each failing or unknown result that fails the gate (locks joined by `+`). */
   failing: string[]
   /** A short name per ID, for results that are gone from the report by the next run. */
   names: Record<string, string>
@@ -69,7 +69,8 @@ export function buildDriftState(failing: readonly ExpectationResult[]): DriftSta
   let size = 64
   for (const result of failing) {
     const id = resultId(result)
-    const entry = `${id}:${result.status}`
+    // The closed locks are part of the entry: the same result failing for another reason is a change.
+    const entry = `${id}:${result.status}:${result.closedLocks.join('+')}`
     const name = shorten(`${result.expectation} (${result.action})`, MAX_NAME_LENGTH)
     // JSON escapes and the `\uXXXX` forms below make a name at most six times longer.
     const entrySize = entry.length + 3
@@ -88,7 +89,7 @@ export function buildDriftState(failing: readonly ExpectationResult[]): DriftSta
   return state
 }
 
-/** True when both states list the same results with the same statuses. */
+/** True when both states list the same results with the same statuses and closed locks. */
 export function sameFailures(previous: DriftState, current: DriftState): boolean {
   const before = new Set(previous.failing)
   return (
