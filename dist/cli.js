@@ -57009,7 +57009,7 @@ function describeVersionError(value, sourceText) {
     return `\`version\` must be the number 1${quotesHint}; got ${describeValue(value, sourceText)}`;
 }
 function describeTypeError(field, value, sourceText, types) {
-    if (field.name === 'account' && typeof value === 'number') {
+    if ((field.name === 'account' || field.name === 'principal') && typeof value === 'number') {
         const digits = sourceText && /^[0-9]+$/u.test(sourceText) ? sourceText : String(value);
         return (`\`${field.label}\` must be a 12-digit account ID in quotes; got the YAML number ${digits}. ` +
             `YAML reads unquoted digits as a number and drops leading zeros, so write "${digits}"`);
@@ -57388,6 +57388,7 @@ function withManifestFacts(settings, manifest) {
 /** Builds the live settings; each account's role must be in that account. */
 function buildLive(raw, source) {
     const accounts = raw?.accounts ?? {};
+    rejectUnquotedAccountKeys(source);
     for (const [accountId, roleArn] of Object.entries(accounts)) {
         const roleAccount = roleArn.split(':')[4];
         if (roleAccount !== accountId) {
@@ -57399,6 +57400,22 @@ function buildLive(raw, source) {
         ...(raw?.concurrency === undefined ? {} : { concurrency: raw.concurrency }),
         confirmWithDryRun: raw?.['confirm-with-dry-run'] ?? false
     };
+}
+/**
+ * Rejects account IDs written as plain YAML numbers under `live.accounts`: YAML drops their
+ * leading zeros, so only quoted IDs are safe, as everywhere else in the manifest.
+ */
+function rejectUnquotedAccountKeys(source) {
+    const accounts = source.nodeAt(['live', 'accounts']);
+    if (!(0,dist/* isMap */.jh)(accounts))
+        return;
+    for (const item of accounts.items) {
+        const key = item.key;
+        if ((0,dist/* isScalar */.jn)(key) && typeof key.value === 'number') {
+            const digits = source.sourceText(key) ?? String(key.value);
+            throw source.errorAt(key, `account ID ${digits} in \`live.accounts\` must be in quotes; YAML reads unquoted digits as a number and drops leading zeros, so write "${digits}"`);
+        }
+    }
 }
 function toPlainData(source) {
     const contents = source.document.contents;

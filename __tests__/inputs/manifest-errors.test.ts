@@ -372,6 +372,16 @@ describe('expectation field errors', () => {
       line: 10,
       column: 14
     },
+    'live account ID as a YAML number': {
+      text: edit([
+        'expectations:',
+        'live:\n  accounts:\n    444455556666: arn:aws:iam::444455556666:role/reader\nexpectations:'
+      ]),
+      message:
+        'account ID 444455556666 in `live.accounts` must be in quotes; YAML reads unquoted digits as a number and drops leading zeros, so write "444455556666"',
+      line: 6,
+      column: 5
+    },
     'expectation region invalid': {
       text: edit(['    expect: allow', '    expect: allow\n    region: AP-NORTHEAST-1']),
       message:
@@ -415,7 +425,9 @@ describe('principal errors', () => {
     },
     'account ID as a YAML number': {
       text: principal('123456789012'),
-      message: '`principal` must be a string; got the number `123456789012`',
+      message:
+        '`principal` must be a 12-digit account ID in quotes; got the YAML number 123456789012. ' +
+        'YAML reads unquoted digits as a number and drops leading zeros, so write "123456789012"',
       line: 6,
       column: 16
     },

@@ -177,7 +177,7 @@ function describeTypeError(
   sourceText: string | undefined,
   types: string | string[]
 ): string {
-  if (field.name === 'account' && typeof value === 'number') {
+  if ((field.name === 'account' || field.name === 'principal') && typeof value === 'number') {
     const digits = sourceText && /^[0-9]+$/u.test(sourceText) ? sourceText : String(value)
     return (
       `\`${field.label}\` must be a 12-digit account ID in quotes; got the YAML number ${digits}. ` +

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { isMap } from 'yaml'
+import { isMap, isScalar } from 'yaml'
 import { InputError } from './errors.js'
 import {
   buildDefaults,
@@ -116,6 +116,7 @@ export function withManifestFacts<Settings extends Pick<CheckSettings, 'factPath
 /** Builds the live settings; each account's role must be in that account. */
 function buildLive(raw: RawLive | undefined, source: YamlSource): LiveManifestSettings {
   const accounts = raw?.accounts ?? {}
+  rejectUnquotedAccountKeys(source)
   for (const [accountId, roleArn] of Object.entries(accounts)) {
     const roleAccount = roleArn.split(':')[4]
     if (roleAccount !== accountId) {
@@ -129,6 +130,25 @@ function buildLive(raw: RawLive | undefined, source: YamlSource): LiveManifestSe
     accounts,
     ...(raw?.concurrency === undefined ? {} : { concurrency: raw.concurrency }),
     confirmWithDryRun: raw?.['confirm-with-dry-run'] ?? false
+  }
+}
+
+/**
+ * Rejects account IDs written as plain YAML numbers under `live.accounts`: YAML drops their
+ * leading zeros, so only quoted IDs are safe, as everywhere else in the manifest.
+ */
+function rejectUnquotedAccountKeys(source: YamlSource): void {
+  const accounts = source.nodeAt(['live', 'accounts'])
+  if (!isMap(accounts)) return
+  for (const item of accounts.items) {
+    const key = item.key
+    if (isScalar(key) && typeof key.value === 'number') {
+      const digits = source.sourceText(key) ?? String(key.value)
+      throw source.errorAt(
+        key,
+        `account ID ${digits} in \`live.accounts\` must be in quotes; YAML reads unquoted digits as a number and drops leading zeros, so write "${digits}"`
+      )
+    }
   }
 }
 
