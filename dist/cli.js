@@ -62862,7 +62862,12 @@ function describeActualValues(mismatch) {
 function format_shorten(text, maxLength) {
     if (text.length <= maxLength)
         return text;
-    return `${text.slice(0, maxLength - 1).trimEnd()}…`;
+    let end = maxLength - 1;
+    // Never cut between the two halves of a character outside the Basic Multilingual Plane.
+    const last = text.charCodeAt(end - 1);
+    if (last >= 0xd800 && last <= 0xdbff)
+        end -= 1;
+    return `${text.slice(0, end).trimEnd()}…`;
 }
 /** Formats the request on one line: `principal → action → key`. */
 function describeRequest(result) {
@@ -63861,10 +63866,14 @@ function flattenLines(text) {
 }
 /** Inserts a zero-width space where GitHub would otherwise create a mention or a link. */
 function breakAutolinks(text) {
-    return text
+    return (text
         .replace(/@/g, `@${ZERO_WIDTH_SPACE}`)
+        // GitHub links `#12`, `owner/repo#12` and `GH-12` to issues after rendering, so a
+        // backslash escape does not stop it.
+        .replace(/#(?=\d)/g, `#${ZERO_WIDTH_SPACE}`)
+        .replace(/\b(GH)-(?=\d)/gi, `$1${ZERO_WIDTH_SPACE}-`)
         .replace(/:\/\//g, `:${ZERO_WIDTH_SPACE}//`)
-        .replace(/\b(www)\./gi, `$1${ZERO_WIDTH_SPACE}.`);
+        .replace(/\b(www)\./gi, `$1${ZERO_WIDTH_SPACE}.`));
 }
 function encodeHtmlCharacters(text, pattern) {
     return text.replace(pattern, (character) => HTML_ENTITIES[character] ?? character);
@@ -65306,6 +65315,7 @@ function warningKind(code) {
 
 
 
+
 /** The schema URI that the SARIF 2.1.0 specification (errata 01, section 3.13.3) names. */
 const SARIF_SCHEMA_URI = 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';
 /** The project's home page, from the repository that the README's `uses:` line names. */
@@ -65366,14 +65376,15 @@ function findingResult(finding, failOnUnknown) {
     const [first] = finding.results;
     const rule = ruleFor(finding.kind);
     const actions = findingActions(finding);
-    const places = relatedPlaces(finding);
+    // Code scanning shows files of the repository only: places outside it are left out.
+    const places = relatedPlaces(finding).filter((place) => insideRepository(place.location.file));
     const lines = [...describeFinding(finding), ...linkLines(places)];
     const result = {
         ruleId: rule.id,
         ruleIndex: ruleIndexOf(rule),
         level: levelOf(finding.kind, failOnUnknown),
         message: { text: messageText(lines), markdown: messageMarkdown(lines) },
-        locations: [{ physicalLocation: physicalLocation(first.manifestLocation) }],
+        ...locationsOf(first.manifestLocation),
         partialFingerprints: {
             [FINGERPRINT_KEY]: fingerprint([first.expectation, [...actions].sort().join(','), rule.id])
         },
@@ -65420,14 +65431,16 @@ function warningResult(warning, manifest) {
     const rule = ruleFor(warningKind(warning.code));
     // A warning about the inputs as a whole (such as missing Organizations facts) goes on the
     // manifest, which lists the inputs, because code scanning needs a location for each alert.
-    const location = warning.location ?? { file: manifest, line: 1, column: 1 };
-    const lines = [[{ data: warning.message }, ` (${warning.code})`]];
+    const inside = warning.location && insideRepository(warning.location.file);
+    const location = inside && warning.location ? warning.location : { file: manifest, line: 1, column: 1 };
+    const outside = warning.location && !inside ? ` in ${format_formatLocation(warning.location)}` : '';
+    const lines = [[{ data: warning.message }, ` (${warning.code})${outside}`]];
     return {
         ruleId: rule.id,
         ruleIndex: ruleIndexOf(rule),
         level: 'warning',
         message: { text: messageText(lines), markdown: messageMarkdown(lines) },
-        locations: [{ physicalLocation: physicalLocation(location) }],
+        ...locationsOf(location),
         partialFingerprints: {
             [FINGERPRINT_KEY]: fingerprint([warning.code, location.file, warning.message])
         },
@@ -65436,6 +65449,24 @@ function warningResult(warning, manifest) {
 }
 function fingerprint(parts) {
     return (0,external_node_crypto_.createHash)('sha256').update(parts.join('\u0000')).digest('hex');
+}
+/** True for a path inside the working directory (the repository): relative, and not climbing out. */
+function insideRepository(file) {
+    const slashed = file.replace(/\\/g, '/');
+    if (/^[A-Za-z]:\//.test(slashed) || slashed.startsWith('/'))
+        return false;
+    const normalized = external_node_path_.posix.normalize(slashed);
+    return normalized !== '..' && !normalized.startsWith('../');
+}
+/**
+ * The `locations` of a result: the place when it is in the repository. A manifest outside the
+ * repository (an absolute path) cannot be shown by code scanning, so the result has none;
+ * its message still names the expectation.
+ */
+function locationsOf(location) {
+    if (!insideRepository(location.file))
+        return {};
+    return { locations: [{ physicalLocation: physicalLocation(location) }] };
 }
 function physicalLocation(location) {
     const region = { startLine: Math.max(1, location.line) };
@@ -65457,7 +65488,7 @@ function artifactLocation(path) {
             .map((segment, position) => (drive && position === 0 ? segment : encodeURIComponent(segment)));
         return { uri: `file://${drive ? '/' : ''}${segments.join('/')}` };
     }
-    const relative = slashed.replace(/^(\.\/)+/, '');
+    const relative = external_node_path_.posix.normalize(slashed).replace(/^(\.\/)+/, '');
     return { uri: relative.split('/').map(encodeURIComponent).join('/'), uriBaseId: SOURCE_ROOT };
 }
 /** Bidirectional control characters, which could make text display reordered. */

@@ -181,7 +181,7 @@ describe('renderSummaryMarkdown', () => {
     const markdown = renderSummaryMarkdown(mixedReport())
     expect(markdown).toContain('### Warnings')
     expect(markdown).toContain(
-      '- `facts/key-policy.json:30:5`: Statement \\#3 has no Resource element'
+      '- `facts/key-policy.json:30:5`: Statement \\#\u200b3 has no Resource element'
     )
     expect(markdown).toContain('(organizations-not-supplied)')
   })

@@ -50,7 +50,11 @@ export function describeRequestError(
         'contains the report.'
     }
   }
-  const answer = status === undefined ? 'the request failed' : `GitHub answered ${status}`
+  // Octokit reports a network failure as status 500 without a response.
+  const reached =
+    typeof error === 'object' && error !== null && 'response' in error && error.response
+  const answer =
+    status === undefined || !reached ? 'the request failed' : `GitHub answered ${status}`
   return { action: 'failed', warning: `Cannot ${task}: ${answer} (${message}).` }
 }
 
@@ -63,4 +67,51 @@ function httpStatus(error: unknown): number | undefined {
 function isRateLimit(error: unknown, message: string): boolean {
   const headers = (error as { response?: { headers?: Record<string, unknown> } }).response?.headers
   return headers?.['x-ratelimit-remaining'] === '0' || /rate limit/i.test(message)
+}
+
+/** An author of a comment or an issue, as the API lists it. */
+interface Author {
+  login?: string
+  type?: string
+}
+
+/**
+ * True when the gate itself wrote a comment or issue: a bot account (the workflow token posts
+ * as `github-actions[bot]`) or the token's own user. A person's comment that only quotes the
+ * marker must never be taken over.
+ */
+export function writtenByGate(
+  author: Author | null | undefined,
+  self: string | undefined
+): boolean {
+  if (!author) return false
+  return author.type === 'Bot' || (self !== undefined && author.login === self)
+}
+
+/** Returns the login of the token's user, or undefined for a workflow token (which has none). */
+export async function tokenLogin(octokit: GitHubClient): Promise<string | undefined> {
+  try {
+    const { data } = await octokit.rest.users.getAuthenticated()
+    return data.login
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Longest wait for one GitHub API request, in ms. Octokit sets none, so a stalled server
+ * would hold the step for minutes; GitHub answers these calls in well under a second.
+ */
+export const REQUEST_TIMEOUT_MS = 8_000
+
+const bounded = new WeakSet<object>()
+
+/** Gives every request of `octokit` a deadline (once per client). */
+export function boundRequests(octokit: GitHubClient): GitHubClient {
+  if (bounded.has(octokit)) return octokit
+  bounded.add(octokit)
+  octokit.hook.before('request', (options) => {
+    options.request = { ...options.request, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) }
+  })
+  return octokit
 }

@@ -4,10 +4,13 @@
  */
 import { commentMarker } from '../reports/pr-comment.js'
 import {
+  boundRequests,
   describeRequestError,
   type GitHubClient,
   type NotPermitted,
-  type RequestFailed
+  type RequestFailed,
+  tokenLogin,
+  writtenByGate
 } from './client.js'
 
 export interface UpsertCommentOptions {
@@ -35,6 +38,7 @@ interface IssueComment {
   id: number
   body?: string
   html_url: string
+  user?: { login?: string; type?: string } | null
 }
 
 const TASK = 'write the pull-request comment'
@@ -48,6 +52,7 @@ export async function upsertPullRequestComment(
   octokit: GitHubClient,
   options: UpsertCommentOptions
 ): Promise<UpsertCommentResult> {
+  boundRequests(octokit)
   const marker = commentMarker(options.key)
   const body = options.body.startsWith(marker) ? options.body : `${marker}\n${options.body}`
   const { owner, repo } = options
@@ -84,14 +89,20 @@ async function findMarkedComment(
   marker: string
 ): Promise<IssueComment | undefined> {
   let found: IssueComment | undefined
+  // Marked comments by a user account: the gate's own only when the token is that user's.
+  const byUsers: IssueComment[] = []
   await octokit.paginate(
     octokit.rest.issues.listComments,
     { owner: options.owner, repo: options.repo, issue_number: options.issueNumber, per_page: 100 },
     (response, done) => {
-      found = response.data.find((comment) => comment.body?.startsWith(marker))
+      const marked = response.data.filter((comment) => comment.body?.startsWith(marker))
+      found = marked.find((comment) => writtenByGate(comment.user, undefined))
+      byUsers.push(...marked.filter((comment) => comment.user?.type !== 'Bot'))
       if (found) done()
       return []
     }
   )
-  return found
+  if (found || byUsers.length === 0) return found
+  const self = await tokenLogin(octokit)
+  return byUsers.find((comment) => writtenByGate(comment.user, self))
 }

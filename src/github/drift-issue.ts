@@ -4,10 +4,13 @@
  */
 import type { CheckReport } from '../check/results.js'
 import {
+  boundRequests,
   describeRequestError,
   type GitHubClient,
   type NotPermitted,
-  type RequestFailed
+  type RequestFailed,
+  tokenLogin,
+  writtenByGate
 } from './client.js'
 import {
   buildDriftState,
@@ -68,6 +71,7 @@ export async function syncDriftIssue(
   octokit: GitHubClient,
   options: DriftIssueOptions
 ): Promise<DriftIssueResult> {
+  boundRequests(octokit)
   try {
     const existing = await findOpenIssue(octokit, options)
     if (options.report.passed) {
@@ -87,6 +91,7 @@ async function findOpenIssue(
 ): Promise<OpenIssue | undefined> {
   const marker = driftIssueMarker(options.key)
   let found: OpenIssue | undefined
+  const self = await tokenLogin(octokit)
   await octokit.paginate(
     octokit.rest.issues.listForRepo,
     {
@@ -98,7 +103,12 @@ async function findOpenIssue(
     },
     (response, done) => {
       // The issues API lists pull requests too; their bodies are written by people.
-      found = response.data.find((issue) => !issue.pull_request && issue.body?.includes(marker))
+      found = response.data.find(
+        (issue) =>
+          !issue.pull_request &&
+          issue.body?.startsWith(marker) === true &&
+          writtenByGate(issue.user, self)
+      )
       if (found) done()
       return []
     }

@@ -132,7 +132,8 @@ function isDriftState(value: unknown): value is DriftState {
     Array.isArray(candidate.failing) &&
     candidate.failing.every((entry) => typeof entry === 'string') &&
     typeof candidate.names === 'object' &&
-    candidate.names !== null
+    candidate.names !== null &&
+    Object.values(candidate.names).every((name) => typeof name === 'string')
   )
 }
 
@@ -151,8 +152,9 @@ export function compareDriftStates(
     .map((id) => {
       const result = byId.get(id)
       if (result) return renderResultItem(shortenResultTexts(result))
-      const name = previous.names[id]
-      return name
+      // The state is read back from an issue body that people can edit: trust only strings.
+      const name = Object.hasOwn(previous.names, id) ? previous.names[id] : undefined
+      return typeof name === 'string'
         ? `- ${escapeMarkdown(name)}: no longer in the report`
         : `- result ${inlineCode(id)}: no longer in the report`
     })

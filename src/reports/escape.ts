@@ -28,10 +28,16 @@ function flattenLines(text: string): string {
 
 /** Inserts a zero-width space where GitHub would otherwise create a mention or a link. */
 function breakAutolinks(text: string): string {
-  return text
-    .replace(/@/g, `@${ZERO_WIDTH_SPACE}`)
-    .replace(/:\/\//g, `:${ZERO_WIDTH_SPACE}//`)
-    .replace(/\b(www)\./gi, `$1${ZERO_WIDTH_SPACE}.`)
+  return (
+    text
+      .replace(/@/g, `@${ZERO_WIDTH_SPACE}`)
+      // GitHub links `#12`, `owner/repo#12` and `GH-12` to issues after rendering, so a
+      // backslash escape does not stop it.
+      .replace(/#(?=\d)/g, `#${ZERO_WIDTH_SPACE}`)
+      .replace(/\b(GH)-(?=\d)/gi, `$1${ZERO_WIDTH_SPACE}-`)
+      .replace(/:\/\//g, `:${ZERO_WIDTH_SPACE}//`)
+      .replace(/\b(www)\./gi, `$1${ZERO_WIDTH_SPACE}.`)
+  )
 }
 
 function encodeHtmlCharacters(text: string, pattern: RegExp): string {

@@ -138,7 +138,11 @@ export function describeActualValues(mismatch: Mismatch): string {
 /** Shortens text to at most `maxLength` characters, ending with `…` when it was cut. */
 export function shorten(text: string, maxLength: number): string {
   if (text.length <= maxLength) return text
-  return `${text.slice(0, maxLength - 1).trimEnd()}…`
+  let end = maxLength - 1
+  // Never cut between the two halves of a character outside the Basic Multilingual Plane.
+  const last = text.charCodeAt(end - 1)
+  if (last >= 0xd800 && last <= 0xdbff) end -= 1
+  return `${text.slice(0, end).trimEnd()}…`
 }
 
 /** Formats the request on one line: `principal → action → key`. */

@@ -5,6 +5,7 @@
  * warnings become results of their own.
  */
 import { createHash } from 'node:crypto'
+import { posix } from 'node:path'
 import type { CheckReport, ReportWarning } from '../check/results.js'
 import type { SourceLocation } from '../engine/model.js'
 import { escapeMarkdown, inlineCode } from './escape.js'
@@ -62,7 +63,7 @@ interface SarifResult {
   ruleIndex: number
   level: SarifLevel
   message: SarifMessage
-  locations: SarifLocation[]
+  locations?: SarifLocation[]
   relatedLocations?: SarifLocation[]
   partialFingerprints: Record<string, string>
   properties: Record<string, unknown>
@@ -135,14 +136,15 @@ function findingResult(finding: Finding, failOnUnknown: boolean): SarifResult {
   const [first] = finding.results
   const rule = ruleFor(finding.kind)
   const actions = findingActions(finding)
-  const places = relatedPlaces(finding)
+  // Code scanning shows files of the repository only: places outside it are left out.
+  const places = relatedPlaces(finding).filter((place) => insideRepository(place.location.file))
   const lines = [...describeFinding(finding), ...linkLines(places)]
   const result: SarifResult = {
     ruleId: rule.id,
     ruleIndex: ruleIndexOf(rule),
     level: levelOf(finding.kind, failOnUnknown),
     message: { text: messageText(lines), markdown: messageMarkdown(lines) },
-    locations: [{ physicalLocation: physicalLocation(first.manifestLocation) }],
+    ...locationsOf(first.manifestLocation),
     partialFingerprints: {
       [FINGERPRINT_KEY]: fingerprint([first.expectation, [...actions].sort().join(','), rule.id])
     },
@@ -191,14 +193,17 @@ function warningResult(warning: ReportWarning, manifest: string): SarifResult {
   const rule = ruleFor(warningKind(warning.code))
   // A warning about the inputs as a whole (such as missing Organizations facts) goes on the
   // manifest, which lists the inputs, because code scanning needs a location for each alert.
-  const location = warning.location ?? { file: manifest, line: 1, column: 1 }
-  const lines: MessageLine[] = [[{ data: warning.message }, ` (${warning.code})`]]
+  const inside = warning.location && insideRepository(warning.location.file)
+  const location =
+    inside && warning.location ? warning.location : { file: manifest, line: 1, column: 1 }
+  const outside = warning.location && !inside ? ` in ${formatLocation(warning.location)}` : ''
+  const lines: MessageLine[] = [[{ data: warning.message }, ` (${warning.code})${outside}`]]
   return {
     ruleId: rule.id,
     ruleIndex: ruleIndexOf(rule),
     level: 'warning',
     message: { text: messageText(lines), markdown: messageMarkdown(lines) },
-    locations: [{ physicalLocation: physicalLocation(location) }],
+    ...locationsOf(location),
     partialFingerprints: {
       [FINGERPRINT_KEY]: fingerprint([warning.code, location.file, warning.message])
     },
@@ -208,6 +213,24 @@ function warningResult(warning: ReportWarning, manifest: string): SarifResult {
 
 function fingerprint(parts: readonly string[]): string {
   return createHash('sha256').update(parts.join('\u0000')).digest('hex')
+}
+
+/** True for a path inside the working directory (the repository): relative, and not climbing out. */
+function insideRepository(file: string): boolean {
+  const slashed = file.replace(/\\/g, '/')
+  if (/^[A-Za-z]:\//.test(slashed) || slashed.startsWith('/')) return false
+  const normalized = posix.normalize(slashed)
+  return normalized !== '..' && !normalized.startsWith('../')
+}
+
+/**
+ * The `locations` of a result: the place when it is in the repository. A manifest outside the
+ * repository (an absolute path) cannot be shown by code scanning, so the result has none;
+ * its message still names the expectation.
+ */
+function locationsOf(location: SourceLocation): { locations?: SarifLocation[] } {
+  if (!insideRepository(location.file)) return {}
+  return { locations: [{ physicalLocation: physicalLocation(location) }] }
 }
 
 function physicalLocation(location: SourceLocation): SarifPhysicalLocation {
@@ -230,7 +253,7 @@ export function artifactLocation(path: string): SarifPhysicalLocation['artifactL
       .map((segment, position) => (drive && position === 0 ? segment : encodeURIComponent(segment)))
     return { uri: `file://${drive ? '/' : ''}${segments.join('/')}` }
   }
-  const relative = slashed.replace(/^(\.\/)+/, '')
+  const relative = posix.normalize(slashed).replace(/^(\.\/)+/, '')
   return { uri: relative.split('/').map(encodeURIComponent).join('/'), uriBaseId: SOURCE_ROOT }
 }
 

@@ -34,6 +34,8 @@ export interface StoredIssue {
   labels: { name: string }[]
   /** Present on pull requests, which the issues API lists too. */
   pull_request?: { url: string }
+  /** Who opened it: the Actions bot unless a test says otherwise. */
+  user: { login: string; type: 'User' | 'Bot' }
   html_url: string
   comments: StoredComment[]
 }
@@ -114,6 +116,7 @@ export class GitHubApiServer {
       state: 'open',
       state_reason: null,
       labels: [],
+      user: BOT,
       ...fields,
       number,
       html_url: `https://github.test/${owner}/${repo}/issues/${number}`,
