@@ -53936,8 +53936,8 @@ function overlayIacFacts(facts, documents, warnings) {
 }
 /**
  * Lays a key from code over the same key from other facts. A key the change creates is
- * taken whole; for an existing key, the code sets what it manages (its policy, aliases,
- * grants, settings) and the rest comes from the other facts.
+ * taken whole. For an existing key, the code sets what it manages (its policy, aliases,
+ * grants, settings), and the rest comes from the other facts.
  */
 function mergeKey(existing, fromCode) {
     if (!existing || fromCode.pending)
@@ -53979,8 +53979,8 @@ function withAddedGrants(key, grants) {
     return { ...rest, grants: [...grants, ...addedGrants] };
 }
 /**
- * An alias names one key per account and Region. When code points an alias at its key, the
- * alias leaves any other key that the other facts gave it.
+ * Removes the aliases that code points at `owner` from every other key of its account and
+ * Region, because an alias names one key there.
  */
 function takeAliases(keys, owner) {
     const taken = new Set(owner.aliases ?? []);
@@ -54031,8 +54031,8 @@ function applyAttachment(accounts, attachment) {
     account.users = account.users.map((user) => (targets.has(user.arn) ? change(user) : user));
 }
 /**
- * An attachment whose target name is not resolved may apply to any entity of its kind: each
- * gets a policy that is not in the facts, so results for them are unknown.
+ * Marks every entity of the attachment's kind with a policy that is not in the facts, because
+ * an attachment whose target name is not resolved may apply to any of them.
  */
 function markUnknownTargets(account, attachment) {
     const missing = attachment.name;
@@ -54060,7 +54060,9 @@ function emptyAccount(accountId, source) {
     return { accountId, roles: [], users: [], groups: [], source };
 }
 function read_iac_compare(left, right) {
-    return left < right ? -1 : left > right ? 1 : 0;
+    if (left === right)
+        return 0;
+    return left < right ? -1 : 1;
 }
 
 ;// CONCATENATED MODULE: ./src/facts/iac/yaml-shape.ts
@@ -57897,7 +57899,7 @@ function byKeyId(input, facts, scope) {
 
 ;// CONCATENATED MODULE: ./src/check/combine-facts.ts
 /**
- * Combining a live run's facts with fact files. What AWS said wins: a key read live
+ * Combining a live run's facts with fact files. AWS's answer wins: a key read live
  * replaces the same key from a file, a principal the simulator evaluated replaces the same
  * principal from authorization details, and a key or principal that AWS could not give
  * (not found, or not readable) is removed from the files too, so that its gap decides.
@@ -57909,7 +57911,7 @@ function byKeyId(input, facts, scope) {
 function combineFacts(files, live) {
     const base = files?.facts;
     // Keys and principals from templates and plans describe the state the change deploys: they
-    // are laid over what AWS says, not replaced by it.
+    // are laid over AWS's answers, not replaced by them.
     const fromCode = (base?.keys ?? []).filter(isFromCode);
     const codeKeys = new Map(fromCode.map((key) => [key.arn, key]));
     const liveKeys = live.keys.facts.keys.map((key) => {
@@ -57936,7 +57938,7 @@ function combineFacts(files, live) {
     };
     return {
         facts,
-        // The report's call summary says what was read from AWS; sources are the files.
+        // The report's call summary lists what was read from AWS, so sources are the files.
         sources: files?.sources ?? [],
         warnings: [...(files?.warnings ?? []), ...live.keys.warnings]
     };
@@ -57978,7 +57980,7 @@ function keysBehindGaps(keys, gaps) {
     return arns;
 }
 /**
- * Removes from the file facts the roles and users that AWS said do not exist or that the
+ * Removes from the file facts the roles and users that AWS reported missing or that the
  * gate could not read, by account and name (a session ARN names its role without the path).
  */
 function withoutUnreadPrincipals(accounts, gaps) {
@@ -58031,7 +58033,9 @@ function mergeIam(files, live) {
     return [...accounts.values()].sort((left, right) => combine_facts_compare(left.accountId, right.accountId));
 }
 function combine_facts_compare(left, right) {
-    return left < right ? -1 : left > right ? 1 : 0;
+    if (left === right)
+        return 0;
+    return left < right ? -1 : 1;
 }
 
 ;// CONCATENATED MODULE: ./src/check/dry-run-results.ts
@@ -60728,7 +60732,7 @@ function hclValue(value, indent) {
     }
     return JSON.stringify(value);
 }
-/** An object key: bare when it is an identifier, else quoted (condition keys contain `:`). */
+/** Writes an object key: bare when it is an identifier, else quoted (condition keys contain `:`). */
 function hclKey(key) {
     return /^[A-Za-z_][A-Za-z0-9_-]*$/.test(key) ? key : JSON.stringify(key);
 }
@@ -61440,8 +61444,8 @@ function collectWarnings(loaded, mode) {
 
 /**
  * Builds the facts of each key document. A document that does not build is built again
- * without its policy, and a gap explains why the key policy is unknown; a key that does not
- * build even then is left out with a gap.
+ * without its policy, with a gap that explains why the key policy is unknown. A key that does
+ * not build even then is left out, with a gap.
  */
 function buildLiveKeys(documents) {
     const gaps = [];
@@ -61708,7 +61712,7 @@ async function readLive(manifest, settings, files) {
         }
     };
 }
-/** The values templates and plans are resolved with: the manifest's defaults and `iac` section. */
+/** Returns the values templates and plans are resolved with: the manifest's defaults and `iac` section. */
 function iacContext(manifest) {
     return {
         ...(manifest.defaults.account ? { accountId: manifest.defaults.account } : {}),

@@ -1,5 +1,5 @@
 /**
- * Combining a live run's facts with fact files. What AWS said wins: a key read live
+ * Combining a live run's facts with fact files. AWS's answer wins: a key read live
  * replaces the same key from a file, a principal the simulator evaluated replaces the same
  * principal from authorization details, and a key or principal that AWS could not give
  * (not found, or not readable) is removed from the files too, so that its gap decides.
@@ -22,7 +22,7 @@ export interface LiveFactsForCheck {
 export function combineFacts(files: LoadedFacts | undefined, live: LiveFactsForCheck): LoadedFacts {
   const base = files?.facts
   // Keys and principals from templates and plans describe the state the change deploys: they
-  // are laid over what AWS says, not replaced by it.
+  // are laid over AWS's answers, not replaced by them.
   const fromCode = (base?.keys ?? []).filter(isFromCode)
   const codeKeys = new Map(fromCode.map((key) => [key.arn, key]))
   const liveKeys = live.keys.facts.keys.map((key) => {
@@ -57,7 +57,7 @@ export function combineFacts(files: LoadedFacts | undefined, live: LiveFactsForC
   }
   return {
     facts,
-    // The report's call summary says what was read from AWS; sources are the files.
+    // The report's call summary lists what was read from AWS, so sources are the files.
     sources: files?.sources ?? [],
     warnings: [...(files?.warnings ?? []), ...live.keys.warnings]
   }
@@ -102,7 +102,7 @@ function keysBehindGaps(keys: KeyFact[], gaps: FactGap[]): Set<string> {
 }
 
 /**
- * Removes from the file facts the roles and users that AWS said do not exist or that the
+ * Removes from the file facts the roles and users that AWS reported missing or that the
  * gate could not read, by account and name (a session ARN names its role without the path).
  */
 function withoutUnreadPrincipals(accounts: AccountIamFacts[], gaps: FactGap[]): AccountIamFacts[] {
@@ -160,5 +160,6 @@ function mergeIam(files: AccountIamFacts[], live: AccountIamFacts[]): AccountIam
 }
 
 function compare(left: string, right: string): number {
-  return left < right ? -1 : left > right ? 1 : 0
+  if (left === right) return 0
+  return left < right ? -1 : 1
 }

@@ -8,8 +8,8 @@ import { InputError } from '../inputs/errors.js'
 
 /**
  * Builds the facts of each key document. A document that does not build is built again
- * without its policy, and a gap explains why the key policy is unknown; a key that does not
- * build even then is left out with a gap.
+ * without its policy, with a gap that explains why the key policy is unknown. A key that does
+ * not build even then is left out, with a gap.
  */
 export function buildLiveKeys(documents: FactDocument[]): { keys: LoadedFacts; gaps: FactGap[] } {
   const gaps: FactGap[] = []

@@ -203,7 +203,7 @@ async function readLive(
   }
 }
 
-/** The values templates and plans are resolved with: the manifest's defaults and `iac` section. */
+/** Returns the values templates and plans are resolved with: the manifest's defaults and `iac` section. */
 export function iacContext(manifest: LoadedManifest): IacContext {
   return {
     ...(manifest.defaults.account ? { accountId: manifest.defaults.account } : {}),

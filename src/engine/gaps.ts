@@ -1,5 +1,5 @@
 /**
- * Facts a live run could not read. A key AWS says does not exist denies the request; anything
+ * Facts a live run could not read. A key that AWS reports missing denies the request; anything
  * the gate could not read makes the affected lock `unknown`, with the gap's reason (which
  * names the missing permission and where to grant it) in place of a generic one.
  */

@@ -17,7 +17,7 @@ export interface PublishSettings {
   driftLabel: string
 }
 
-/** Where the run happens, from the workflow's environment and event payload. */
+/** The repository, pull request and run, from the workflow's environment and event payload. */
 export interface RunContext {
   owner: string
   repo: string

@@ -85,7 +85,7 @@ function hclValue(value: unknown, indent: string): string {
   return JSON.stringify(value)
 }
 
-/** An object key: bare when it is an identifier, else quoted (condition keys contain `:`). */
+/** Writes an object key: bare when it is an identifier, else quoted (condition keys contain `:`). */
 function hclKey(key: string): string {
   return /^[A-Za-z_][A-Za-z0-9_-]*$/.test(key) ? key : JSON.stringify(key)
 }

@@ -25,14 +25,14 @@ import { isTerraformPlan, readTerraformPlan, type TfFile } from './terraform/ind
 export type { IacContext } from './cloudformation/read-template.js'
 export type { TfFile } from './terraform/index.js'
 
-/** How templates and plans are read: the context for intrinsics and the `.tf` files for line numbers. */
+/** Options for reading templates and plans: the context for intrinsics and the `.tf` files for line numbers. */
 export interface IacOptions {
   context: IacContext
   /** The `.tf` files to map a plan's addresses to lines, by plan source. */
   tfFiles?: (planSource: string) => TfFile[]
 }
 
-/** What one template or plan defines. */
+/** The facts one template or plan defines. */
 export interface IacDocumentFacts {
   source: string
   keys: KeyFact[]
@@ -149,8 +149,8 @@ export function overlayIacFacts(
 
 /**
  * Lays a key from code over the same key from other facts. A key the change creates is
- * taken whole; for an existing key, the code sets what it manages (its policy, aliases,
- * grants, settings) and the rest comes from the other facts.
+ * taken whole. For an existing key, the code sets what it manages (its policy, aliases,
+ * grants, settings), and the rest comes from the other facts.
  */
 export function mergeKey(existing: KeyFact | undefined, fromCode: KeyFact): KeyFact {
   if (!existing || fromCode.pending) return withAddedGrants(fromCode, fromCode.grants)
@@ -192,8 +192,8 @@ function withAddedGrants(key: KeyFact, grants: KeyFact['grants']): KeyFact {
 }
 
 /**
- * An alias names one key per account and Region. When code points an alias at its key, the
- * alias leaves any other key that the other facts gave it.
+ * Removes the aliases that code points at `owner` from every other key of its account and
+ * Region, because an alias names one key there.
  */
 function takeAliases(keys: Map<string, KeyFact>, owner: KeyFact): void {
   const taken = new Set(owner.aliases ?? [])
@@ -249,8 +249,8 @@ function applyAttachment(accounts: Map<string, AccountIamFacts>, attachment: Pol
 }
 
 /**
- * An attachment whose target name is not resolved may apply to any entity of its kind: each
- * gets a policy that is not in the facts, so results for them are unknown.
+ * Marks every entity of the attachment's kind with a policy that is not in the facts, because
+ * an attachment whose target name is not resolved may apply to any of them.
  */
 function markUnknownTargets(account: AccountIamFacts, attachment: PolicyAttachment): void {
   const missing = attachment.name
@@ -282,5 +282,6 @@ function emptyAccount(accountId: string, source: string): AccountIamFacts {
 }
 
 function compare(left: string, right: string): number {
-  return left < right ? -1 : left > right ? 1 : 0
+  if (left === right) return 0
+  return left < right ? -1 : 1
 }
