@@ -62758,7 +62758,7 @@ const POLICY_KIND_NAMES = {
     vpce: 'VPC endpoint policy'
 };
 /** Formats a location as `file:line:column`. */
-function format_formatLocation(location) {
+function formatLocation(location) {
     return `${location.file}:${location.line}:${location.column}`;
 }
 /** Names a policy kind in words, such as `key policy` or `SCP`. */
@@ -62786,7 +62786,7 @@ function describeStatement(ref) {
     if (ref.accountId)
         parts.push(`account ${ref.accountId}`);
     if (ref.location)
-        parts.push(format_formatLocation(ref.location));
+        parts.push(formatLocation(ref.location));
     return parts.join(', ');
 }
 /** Formats counts as `3 passed, 1 failed, 1 unknown`. */
@@ -63085,7 +63085,7 @@ function renderPass(result, palette) {
     return `${paintStatus(result, palette)}  ${result.expectation}  ${describeRequest(result)} (${result.decision})`;
 }
 function renderProblem(result, palette) {
-    const location = palette.dim(format_formatLocation(result.manifestLocation));
+    const location = palette.dim(formatLocation(result.manifestLocation));
     return [
         `${paintStatus(result, palette)}  ${palette.bold(result.expectation)}  ${location}`,
         ...renderRequest(result),
@@ -63139,7 +63139,7 @@ function renderLocks(result, palette) {
 function renderGrants(grants, prefix) {
     return grants.map((grant) => {
         const name = grant.name ? ` "${grant.name}"` : '';
-        const location = grant.location ? `, ${format_formatLocation(grant.location)}` : '';
+        const location = grant.location ? `, ${formatLocation(grant.location)}` : '';
         return `${prefix}- grant ${grant.grantId}${name} for ${grant.granteePrincipal}: ${grant.operations.join(', ')}${location}`;
     });
 }
@@ -63231,7 +63231,7 @@ function renderChange(change, number) {
 function renderWarnings(warnings, palette) {
     const lines = [palette.yellow(palette.bold('Warnings:'))];
     for (const warning of warnings) {
-        const location = warning.location ? `${format_formatLocation(warning.location)}: ` : '';
+        const location = warning.location ? `${formatLocation(warning.location)}: ` : '';
         lines.push(...wrap(`- ${location}${warning.message} [${warning.code}]`, INDENT, `${INDENT}  `));
     }
     return lines;
@@ -64211,9 +64211,10 @@ function renderTableRow(result) {
     ];
     return `| ${cells.join(' | ')} |`;
 }
+/** Renders one report warning as a list item, with its location when it has one. */
 function renderWarning(warning) {
-    const location = warning.location ? `${inlineCode(formatLocation(warning.location))}: ` : '';
-    return `- ${location}${escapeMarkdown(warning.message)} (${warning.code})`;
+    const location = warning.location ? `${escape_inlineCode(formatLocation(warning.location))}: ` : '';
+    return `- ${location}${escape_escapeMarkdown(warning.message)} (${warning.code})`;
 }
 /**
  * Renders a collapsible `<details>` block for a failing or unknown result: the request, the
@@ -64252,7 +64253,7 @@ function renderFacts(result) {
         `- **Action:** ${escape_inlineCode(result.action)}`,
         `- **Key:** ${escape_inlineCode(withReference(result.evidence.key.input, result.key))}`,
         `- **Expected:** ${result.expect}; **decision:** ${result.decision}`,
-        `- **Manifest:** ${escape_inlineCode(format_formatLocation(result.manifestLocation))}`
+        `- **Manifest:** ${escape_inlineCode(formatLocation(result.manifestLocation))}`
     ].join('\n');
 }
 function describeStatementMarkdown(ref) {
@@ -64269,12 +64270,12 @@ function describeStatementMarkdown(ref) {
     if (ref.accountId)
         parts.push(`account ${escape_inlineCode(ref.accountId)}`);
     if (ref.location)
-        parts.push(escape_inlineCode(format_formatLocation(ref.location)));
+        parts.push(escape_inlineCode(formatLocation(ref.location)));
     return parts.join(', ');
 }
 function describeGrantMarkdown(grant) {
     const name = grant.name ? ` ${escape_inlineCode(grant.name)}` : '';
-    const location = grant.location ? `, ${escape_inlineCode(format_formatLocation(grant.location))}` : '';
+    const location = grant.location ? `, ${escape_inlineCode(formatLocation(grant.location))}` : '';
     return (`grant ${escape_inlineCode(grant.grantId)}${name} for ${escape_inlineCode(grant.granteePrincipal)}: ` +
         `${grant.operations.map(escape_inlineCode).join(', ')}${location}`);
 }
@@ -64445,6 +64446,16 @@ function renderFullComment(report, options) {
         sections.push('### Failures and unknown results');
         for (const result of problems)
             sections.push(renderResultDetails(result));
+    }
+    if (report.warnings.length > 0) {
+        // Collapsed: warnings (such as unchecked guardrails) matter, but come after the results.
+        sections.push([
+            `<details><summary>${format_plural(report.warnings.length, 'warning')}</summary>`,
+            '',
+            ...report.warnings.map(renderWarning),
+            '',
+            '</details>'
+        ].join('\n'));
     }
     const link = summaryLink(options.summaryUrl);
     if (link)
@@ -64631,7 +64642,7 @@ function buildFindings(results) {
 function groupByExpectation(results) {
     const groups = new Map();
     for (const result of results) {
-        const key = [result.expectation, format_formatLocation(result.manifestLocation), result.status].join('\u0000');
+        const key = [result.expectation, formatLocation(result.manifestLocation), result.status].join('\u0000');
         groups.set(key, [...(groups.get(key) ?? []), result]);
     }
     return [...groups.values()];
@@ -64722,7 +64733,7 @@ function relatedPlaces(finding) {
     ];
     const seen = new Set();
     return places.filter((place) => {
-        const key = `${format_formatLocation(place.location)}\u0000${place.description}`;
+        const key = `${formatLocation(place.location)}\u0000${place.description}`;
         if (seen.has(key))
             return false;
         seen.add(key);
@@ -65421,7 +65432,7 @@ function linkLines(places) {
 function links(entries) {
     return entries.flatMap(({ place, id }, position) => [
         ...(position > 0 ? [', '] : []),
-        { link: format_formatLocation(place.location), target: id }
+        { link: formatLocation(place.location), target: id }
     ]);
 }
 function relatedLocation(place, position) {
@@ -65437,7 +65448,7 @@ function warningResult(warning, manifest) {
     // manifest, which lists the inputs, because code scanning needs a location for each alert.
     const inside = warning.location && insideRepository(warning.location.file);
     const location = inside && warning.location ? warning.location : { file: manifest, line: 1, column: 1 };
-    const outside = warning.location && !inside ? ` in ${format_formatLocation(warning.location)}` : '';
+    const outside = warning.location && !inside ? ` in ${formatLocation(warning.location)}` : '';
     const lines = [[{ data: warning.message }, ` (${warning.code})${outside}`]];
     return {
         ruleId: rule.id,

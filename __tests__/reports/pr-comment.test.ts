@@ -139,7 +139,17 @@ describe('renderPullRequestComment', () => {
     expect(body).toContain('**Deciding statements**')
     expect(body).toContain(`"Sid": "${APP_KEY_POLICY_STATEMENT.Sid}"`)
     expect(body).toContain('```sh\naws kms get-key-policy')
-    expect(body.match(/<details>/g)).toHaveLength(6)
+    // One block per failure or unknown result, and one for the report's warnings.
+    expect(body.match(/<details>/g)).toHaveLength(7)
+    expect(body).toContain('<details><summary>')
+  })
+
+  test('lists the report warnings in a collapsed block', () => {
+    const report = mixedReport()
+    const body = renderPullRequestComment(report, { key: 'default' })
+
+    expect(report.warnings.length).toBeGreaterThan(0)
+    expect(body).toContain(`${report.warnings.length} warning`)
   })
 
   test('gives the fix in the template language', () => {

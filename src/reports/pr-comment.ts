@@ -17,7 +17,13 @@ import {
   shorten,
   statusWord
 } from './format.js'
-import { renderDetails, renderTableRow, STATUS_ICONS, TABLE_HEADER } from './summary.js'
+import {
+  renderDetails,
+  renderTableRow,
+  renderWarning,
+  STATUS_ICONS,
+  TABLE_HEADER
+} from './summary.js'
 
 /** GitHub rejects an issue or pull-request comment longer than 65,536 characters. */
 export const MAX_COMMENT_LENGTH = 65_536
@@ -92,6 +98,18 @@ function renderFullComment(report: CheckReport, options: PullRequestCommentOptio
   if (problems.length > 0) {
     sections.push('### Failures and unknown results')
     for (const result of problems) sections.push(renderResultDetails(result))
+  }
+  if (report.warnings.length > 0) {
+    // Collapsed: warnings (such as unchecked guardrails) matter, but come after the results.
+    sections.push(
+      [
+        `<details><summary>${plural(report.warnings.length, 'warning')}</summary>`,
+        '',
+        ...report.warnings.map(renderWarning),
+        '',
+        '</details>'
+      ].join('\n')
+    )
   }
   const link = summaryLink(options.summaryUrl)
   if (link) sections.push(`Full report: ${link}.`)

@@ -156,7 +156,8 @@ export function renderTableRow(result: ExpectationResult): string {
   return `| ${cells.join(' | ')} |`
 }
 
-function renderWarning(warning: ReportWarning): string {
+/** Renders one report warning as a list item, with its location when it has one. */
+export function renderWarning(warning: ReportWarning): string {
   const location = warning.location ? `${inlineCode(formatLocation(warning.location))}: ` : ''
   return `- ${location}${escapeMarkdown(warning.message)} (${warning.code})`
 }
