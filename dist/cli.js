@@ -45211,6 +45211,404 @@ var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
+;// CONCATENATED MODULE: ./src/engine/arn.ts
+/**
+ * ARN parsing for principals and keys.
+ */
+/** Parses `arn:partition:service:region:account:resource`, or returns undefined. */
+function parseArn(value) {
+    const parts = value.split(':');
+    if (parts.length < 6 || parts[0] !== 'arn')
+        return undefined;
+    return {
+        partition: parts[1],
+        service: parts[2],
+        region: parts[3],
+        accountId: parts[4],
+        resource: parts.slice(5).join(':')
+    };
+}
+const ACCOUNT_ID = /^\d{12}$/;
+/** Returns the account principal ARN (`arn:aws:iam::A:root`) that stands for an account. */
+function accountRootArn(accountId, partition = 'aws') {
+    return `arn:${partition}:iam::${accountId}:root`;
+}
+/** Returns the account of an account principal ARN (`…:root`) or bare account ID, or undefined. */
+function accountOfRootPrincipal(value) {
+    if (ACCOUNT_ID.test(value))
+        return value;
+    const arn = parseArn(value);
+    if (arn && arn.service === 'iam' && arn.resource === 'root')
+        return arn.accountId;
+    return undefined;
+}
+/** Returns true for a service principal such as `logs.us-east-1.amazonaws.com`. */
+function isServicePrincipal(value) {
+    return /^[a-z0-9][a-z0-9.-]*\.amazonaws\.com(\.cn)?$/i.test(value);
+}
+
+;// CONCATENATED MODULE: ./src/engine/principal.ts
+/**
+ * Resolving the expectation's principal against the IAM facts, and matching it against
+ * `Principal` and `NotPrincipal` elements.
+ */
+
+/** Resolves a principal string (ARN, account ID or service name) against the facts. */
+function resolvePrincipal(input, facts, partition) {
+    if (ACCOUNT_ID.test(input))
+        return accountPrincipal(input, input, partition, facts);
+    if (isCodeReference(input))
+        return referencedPrincipal(input, facts, partition);
+    if (isServicePrincipal(input)) {
+        return { resolved: { input, kind: 'service', arn: input, partition } };
+    }
+    const arn = parseArn(input);
+    if (!arn)
+        return unknownPrincipal(input, partition, `\`${input}\` is not an ARN, account ID or service principal.`);
+    const accountFacts = facts.iam.find((account) => account.accountId === arn.accountId);
+    const missingAccount = accountFacts
+        ? undefined
+        : `No IAM facts were supplied for account ${arn.accountId}.`;
+    if (arn.service === 'iam' && arn.resource === 'root') {
+        return accountPrincipal(input, arn.accountId, arn.partition, facts);
+    }
+    if (arn.service === 'iam' && arn.resource.startsWith('role/')) {
+        const role = findRoleByArn(accountFacts, input);
+        const serviceLinked = arn.resource.startsWith('role/aws-service-role/');
+        return {
+            resolved: {
+                input,
+                kind: serviceLinked ? 'service-linked-role' : 'role',
+                arn: role?.arn ?? input,
+                roleArn: role?.arn ?? input,
+                accountId: arn.accountId,
+                partition: arn.partition
+            },
+            role,
+            accountFacts,
+            missingFacts: missingAccount ?? (role ? undefined : missingRoleReason(input, arn.accountId, accountFacts))
+        };
+    }
+    if (arn.service === 'sts' && arn.resource.startsWith('assumed-role/')) {
+        return assumedRolePrincipal(input, arn.accountId, arn.partition, arn.resource, accountFacts, missingAccount);
+    }
+    if (arn.service === 'iam' && arn.resource.startsWith('user/')) {
+        const user = accountFacts?.users.find((candidate) => sameIamArn(candidate.arn, input));
+        return {
+            resolved: {
+                input,
+                kind: 'user',
+                arn: user?.arn ?? input,
+                accountId: arn.accountId,
+                partition: arn.partition
+            },
+            user,
+            accountFacts,
+            missingFacts: missingAccount ??
+                (user ? undefined : `User ${input} is not in the IAM facts of account ${arn.accountId}.`)
+        };
+    }
+    if (arn.service === 'sts' && arn.resource.startsWith('federated-user/')) {
+        return {
+            resolved: {
+                input,
+                kind: 'federated-user',
+                arn: input,
+                accountId: arn.accountId,
+                partition: arn.partition
+            },
+            accountFacts,
+            missingFacts: 'The policies of a federated user session (its caller and session policy) are not modelled.'
+        };
+    }
+    return unknownPrincipal(input, arn.partition, `\`${input}\` is not an IAM role, user, session or account ARN.`);
+}
+/**
+ * True for a reference to a resource defined in code: `infra/app.yaml#AppRole` (template and
+ * logical ID) or `plan.json#aws_iam_role.app` (plan and address).
+ */
+function isCodeReference(input) {
+    return !input.startsWith('arn:') && /^[^#\s]+#[^#\s]+$/.test(input);
+}
+/** Resolves a role or user that a template or plan defines, by its reference. */
+function referencedPrincipal(input, facts, partition) {
+    for (const accountFacts of facts.iam) {
+        const role = accountFacts.roles.find((candidate) => candidate.references?.includes(input));
+        if (role) {
+            const kind = role.path.startsWith('/aws-service-role/') ? 'service-linked-role' : 'role';
+            const resolved = {
+                input,
+                kind,
+                arn: role.arn,
+                roleArn: role.arn,
+                accountId: role.accountId,
+                partition
+            };
+            return { resolved, role, accountFacts };
+        }
+        const user = accountFacts.users.find((candidate) => candidate.references?.includes(input));
+        if (user) {
+            const resolved = {
+                input,
+                kind: 'user',
+                arn: user.arn,
+                accountId: user.accountId,
+                partition
+            };
+            return { resolved, user, accountFacts };
+        }
+    }
+    return unknownPrincipal(input, partition, `No template or plan in the facts defines a role or user \`${input}\`; check the file path (relative to the manifest) and the logical ID or address.`);
+}
+function accountPrincipal(input, accountId, partition, facts) {
+    return {
+        resolved: {
+            input,
+            kind: 'account',
+            arn: accountRootArn(accountId, partition),
+            accountId,
+            partition
+        },
+        accountFacts: facts.iam.find((account) => account.accountId === accountId)
+    };
+}
+function assumedRolePrincipal(input, accountId, partition, resource, accountFacts, missingAccount) {
+    // A session ARN carries the role name but not its path; the path comes from the IAM facts.
+    const roleName = resource.split('/')[1] ?? '';
+    const role = accountFacts?.roles.find((candidate) => candidate.name.toLowerCase() === roleName.toLowerCase());
+    const roleArn = role?.arn ?? `arn:${partition}:iam::${accountId}:role/${roleName}`;
+    return {
+        resolved: { input, kind: 'assumed-role', arn: input, roleArn, accountId, partition },
+        role,
+        accountFacts,
+        missingFacts: missingAccount ??
+            (role
+                ? undefined
+                : `Role ${roleName} of session ${input} is not in the IAM facts of account ${accountId}.`)
+    };
+}
+/** Explains a role ARN that is not in the facts, naming a role of the same name on another path. */
+function missingRoleReason(input, accountId, accountFacts) {
+    const name = input.split('/').pop()?.toLowerCase();
+    const sameName = accountFacts?.roles.find((role) => role.name.toLowerCase() === name);
+    const hint = sameName
+        ? ` A role with that name exists as ${sameName.arn}: a role ARN must include the role's path.`
+        : '';
+    return `Role ${input} is not in the IAM facts of account ${accountId}.${hint}`;
+}
+function unknownPrincipal(input, partition, reason) {
+    return { resolved: { input, kind: 'unknown', arn: input, partition }, missingFacts: reason };
+}
+function findRoleByArn(accountFacts, arn) {
+    if (!accountFacts)
+        return undefined;
+    const exact = accountFacts.roles.find((role) => sameIamArn(role.arn, arn));
+    if (exact)
+        return exact;
+    // A role ARN written without its path still names the role only if the path is `/`.
+    return undefined;
+}
+/** IAM names are unique case-insensitively, and policies name principals by unique ID, so case does not matter. */
+function sameIamArn(left, right) {
+    return left.toLowerCase() === right.toLowerCase();
+}
+/** Returns the account principal ARN of the principal's account, if it has one. */
+function principalAccountRoot(identity) {
+    const { accountId, partition } = identity.resolved;
+    return accountId ? accountRootArn(accountId, partition) : undefined;
+}
+/**
+ * Matches a `Principal` element. The most specific match wins: a session ARN before the role
+ * ARN before the account, because permissions boundaries cap some of these and not others.
+ */
+function matchPrincipal(set, identity) {
+    const { resolved, role, user } = identity;
+    if (resolved.kind === 'service') {
+        if (set.service.some((service) => service.toLowerCase() === resolved.arn.toLowerCase()))
+            return 'service';
+        return set.wildcard ? 'wildcard' : 'none';
+    }
+    const named = (candidate) => candidate !== undefined && set.aws.some((entry) => sameIamArn(entry, candidate));
+    if (resolved.kind === 'assumed-role' && named(resolved.arn))
+        return 'session-arn';
+    if ((resolved.kind === 'role' ||
+        resolved.kind === 'service-linked-role' ||
+        resolved.kind === 'assumed-role') &&
+        (named(resolved.roleArn) || named(role?.id))) {
+        return 'role-arn';
+    }
+    if (resolved.kind === 'user' && (named(resolved.arn) || named(user?.id)))
+        return 'user-arn';
+    if (resolved.kind === 'federated-user' &&
+        (named(resolved.arn) || set.federated.includes(resolved.arn)))
+        return 'federated';
+    if (set.wildcard)
+        return 'wildcard';
+    if (named(principalAccountRoot(identity)))
+        return 'account';
+    return 'none';
+}
+/**
+ * Returns true when a `NotPrincipal` element exempts the principal. AWS evaluates the request
+ * against each identity in the chain (account, role, session), so the element exempts the
+ * principal only when it lists all of them.
+ */
+function notPrincipalExempts(set, identity, effect = 'Deny') {
+    if (set.wildcard)
+        return true;
+    // A Deny with NotPrincipal always denies a principal that has a permissions boundary,
+    // whatever the element lists.
+    if (effect === 'Deny' && (identity.role ?? identity.user)?.permissionsBoundary)
+        return false;
+    const { resolved } = identity;
+    if (resolved.kind === 'service') {
+        return set.service.some((service) => service.toLowerCase() === resolved.arn.toLowerCase());
+    }
+    const chain = principalChain(identity);
+    return chain.every((identifiers) => identifiers.some((id) => set.aws.some((entry) => sameIamArn(entry, id))));
+}
+/** Lists the identities AWS checks for the principal, each with the identifiers that name it. */
+function principalChain(identity) {
+    const { resolved, role, user } = identity;
+    const chain = [];
+    const root = principalAccountRoot(identity);
+    if (root)
+        chain.push([root]);
+    if (resolved.roleArn)
+        chain.push([resolved.roleArn, ...(role?.id ? [role.id] : [])]);
+    if (resolved.kind === 'assumed-role' || resolved.kind === 'federated-user')
+        chain.push([resolved.arn]);
+    if (resolved.kind === 'user')
+        chain.push([resolved.arn, ...(user?.id ? [user.id] : [])]);
+    return chain;
+}
+
+;// CONCATENATED MODULE: ./src/engine/key.ts
+/**
+ * Resolving the expectation's key (key ARN, key ID, alias name or alias ARN) to a key in the
+ * facts. AWS resolves a bare key ID or alias name in the caller's account and Region.
+ */
+
+
+function resolveKey(input, facts, scope) {
+    if (isCodeReference(input))
+        return byReference(input, facts);
+    const arn = parseArn(input);
+    if (arn && arn.service === 'kms' && arn.resource.startsWith('key/')) {
+        return byArn(input, facts, arn.accountId, arn.region);
+    }
+    if (arn && arn.service === 'kms' && arn.resource.startsWith('alias/')) {
+        return byAlias(input, arn.resource, facts, arn.accountId, arn.region);
+    }
+    if (input.startsWith('alias/')) {
+        return byAlias(input, input, facts, scope.callerAccountId, scope.region);
+    }
+    return byKeyId(input, facts, scope);
+}
+/** Resolves a key that a template or plan defines, by its reference (`infra/app.yaml#AppKey`). */
+function byReference(input, facts) {
+    const key = facts.keys.find((candidate) => candidate.references?.includes(input));
+    if (key) {
+        return {
+            resolved: {
+                input,
+                arn: key.arn,
+                accountId: key.accountId,
+                region: key.region,
+                keyId: key.keyId
+            },
+            key
+        };
+    }
+    return {
+        resolved: { input },
+        problem: {
+            kind: 'not-in-facts',
+            reason: `No template or plan in the facts defines a key \`${input}\`; check the file path (relative to the manifest) and the logical ID or address.`
+        }
+    };
+}
+function byArn(input, facts, accountId, region) {
+    const key = facts.keys.find((candidate) => candidate.arn === input);
+    const resolved = {
+        input,
+        arn: input,
+        accountId,
+        region,
+        keyId: input.split('/').pop()
+    };
+    if (key)
+        return { resolved: { ...resolved, keyId: key.keyId }, key };
+    return {
+        resolved,
+        problem: { kind: 'not-in-facts', reason: `Key ${input} is not in the facts.` }
+    };
+}
+function byAlias(input, aliasName, facts, accountId, region) {
+    const resolved = { input, alias: aliasName, accountId, region };
+    const named = facts.keys.filter((candidate) => (candidate.aliases ?? []).includes(aliasName) &&
+        candidate.accountId === accountId &&
+        candidate.region === region);
+    // An alias names one key per account and Region: two in the facts means one is out of date.
+    if (named.length > 1) {
+        return {
+            resolved,
+            problem: {
+                kind: 'not-in-facts',
+                reason: `Alias ${aliasName} names more than one key in the facts (${named.map((candidate) => candidate.arn).join(', ')}); supply facts in which it names one.`
+            }
+        };
+    }
+    const [key] = named;
+    if (key)
+        return { resolved: { ...resolved, arn: key.arn, keyId: key.keyId }, key };
+    const elsewhere = facts.keys.find((candidate) => (candidate.aliases ?? []).includes(aliasName));
+    if (elsewhere && input === aliasName) {
+        // The alias exists, but in another account or Region than the caller's: AWS would not find it.
+        return {
+            resolved,
+            problem: {
+                kind: 'not-found',
+                reason: `Alias ${aliasName} belongs to ${elsewhere.arn}, but a bare alias name is resolved in the caller's account ${accountId ?? '(unknown)'} and Region ${region ?? '(unknown)'}; use the alias ARN or key ARN.`
+            }
+        };
+    }
+    return {
+        resolved,
+        problem: {
+            kind: 'not-in-facts',
+            reason: `No key in the facts has alias ${aliasName} in account ${accountId ?? '(unknown)'}, Region ${region ?? '(unknown)'}.`
+        }
+    };
+}
+function byKeyId(input, facts, scope) {
+    const resolved = {
+        input,
+        keyId: input,
+        accountId: scope.callerAccountId,
+        region: scope.region
+    };
+    const key = facts.keys.find((candidate) => candidate.keyId === input &&
+        candidate.accountId === scope.callerAccountId &&
+        candidate.region === scope.region);
+    if (key)
+        return { resolved: { ...resolved, arn: key.arn }, key };
+    const elsewhere = facts.keys.find((candidate) => candidate.keyId === input);
+    if (elsewhere) {
+        return {
+            resolved,
+            problem: {
+                kind: 'not-found',
+                reason: `Key ID ${input} belongs to ${elsewhere.arn}, but a bare key ID is resolved in the caller's account ${scope.callerAccountId ?? '(unknown)'} and Region ${scope.region ?? '(unknown)'}; use the key ARN.`
+            }
+        };
+    }
+    return {
+        resolved,
+        problem: { kind: 'not-in-facts', reason: `Key ${input} is not in the facts.` }
+    };
+}
+
 // EXTERNAL MODULE: external "node:child_process"
 var external_node_child_process_ = __nccwpck_require__(1421);
 // EXTERNAL MODULE: external "node:util"
@@ -45551,24 +45949,24 @@ function validateConcurrency(concurrency) {
 /** ARN helpers for the fact loaders. */
 const ARN = /^arn:([^:]+):([^:]+):([^:]*):([^:]*):(.+)$/;
 /** Splits an ARN into its parts; undefined when `arn` is not an ARN. */
-function parseArn(arn) {
+function arn_parseArn(arn) {
     const match = ARN.exec(arn);
     if (!match)
         return undefined;
     const [, partition, service, region, accountId, resource] = match;
     return { partition, service, region, accountId, resource };
 }
-const ACCOUNT_ID = /^\d{12}$/;
+const arn_ACCOUNT_ID = /^\d{12}$/;
 function isAccountId(value) {
-    return ACCOUNT_ID.test(value);
+    return arn_ACCOUNT_ID.test(value);
 }
 /** Builds the ARN AWS uses for an account principal: `arn:<partition>:iam::<account>:root`. */
-function accountRootArn(accountId, partition) {
+function arn_accountRootArn(accountId, partition) {
     return `arn:${partition}:iam::${accountId}:root`;
 }
 /** Account ID in an ARN, when it is a 12-digit ID (not `aws`, as in AWS managed policy ARNs). */
 function arnAccountId(arn) {
-    const parts = parseArn(arn);
+    const parts = arn_parseArn(arn);
     return parts && isAccountId(parts.accountId) ? parts.accountId : undefined;
 }
 
@@ -45852,7 +46250,7 @@ async function openLiveClients(settings, context) {
  * session ARN carries no role path, so the result has none.
  */
 function roleArnOfIdentity(arn) {
-    const parts = parseArn(arn);
+    const parts = arn_parseArn(arn);
     if (parts?.service !== 'sts' || !parts.resource.startsWith('assumed-role/'))
         return arn;
     const roleName = parts.resource.split('/')[1];
@@ -46388,7 +46786,7 @@ async function confirmTarget(target, sessions, sent) {
     const role = roleToAssume(target);
     if ('reason' in role)
         return notChecked(role.reason);
-    const keyParts = parseArn(target.keyArn);
+    const keyParts = arn_parseArn(target.keyArn);
     if (keyParts?.service !== 'kms' || keyParts.region === '') {
         return notChecked(`key ${target.keyArn} is not a KMS key ARN, so its Region is unknown`);
     }
@@ -46417,7 +46815,7 @@ async function confirmTarget(target, sessions, sent) {
 /** Returns the role to sign the request as, or why the principal cannot be confirmed. */
 function roleToAssume(target) {
     const { principal } = target;
-    const parts = parseArn(principal);
+    const parts = arn_parseArn(principal);
     if (!parts) {
         if (isAccountId(principal))
             return { reason: accountReason(principal) };
@@ -46687,7 +47085,7 @@ function retryAdvice(text) {
 /** Returns the key reference, or the reason it cannot be placed in an account and Region. */
 function placeKey(expectation, defaults, defaultRegion) {
     const written = expectation.key;
-    const parts = parseArn(written);
+    const parts = arn_parseArn(written);
     if (parts) {
         const isKms = parts.service === 'kms' && parts.region !== '' && isAccountId(parts.accountId);
         const alias = parts.resource.startsWith('alias/') ? parts.resource : undefined;
@@ -46724,7 +47122,7 @@ function placeKey(expectation, defaults, defaultRegion) {
 function principalAccount(principal) {
     if (isAccountId(principal))
         return principal;
-    const parts = parseArn(principal);
+    const parts = arn_parseArn(principal);
     return parts && isAccountId(parts.accountId) ? parts.accountId : undefined;
 }
 /**
@@ -46734,7 +47132,7 @@ function principalAccount(principal) {
  * and groups.
  */
 function simulatedPrincipal(principal) {
-    const parts = parseArn(principal);
+    const parts = arn_parseArn(principal);
     if (!parts || !isAccountId(parts.accountId))
         return undefined;
     const { partition, accountId, resource } = parts;
@@ -46766,6 +47164,11 @@ function entityId(entity) {
 }
 
 ;// CONCATENATED MODULE: ./src/facts/live/plan.ts
+/**
+ * The read plan of a live run: the key references and the IAM entities of the
+ * expectations, each once however many expectations name it.
+ */
+
 
 
 /** Places every expectation's key and finds the IAM entity behind its principal. */
@@ -46773,8 +47176,14 @@ function planReads(expectations, defaults, defaultRegion) {
     const plan = { expectations: [], keyReferences: [], entities: new Map(), gaps: [] };
     for (const expectation of expectations) {
         const planned = { expectation };
-        const placed = placeKey(expectation, defaults, defaultRegion);
-        if ('reason' in placed)
+        // A key named by its place in code (`infra/app.yaml#Key`) comes from the code, not AWS.
+        const placed = isCodeReference(expectation.key)
+            ? undefined
+            : placeKey(expectation, defaults, defaultRegion);
+        if (placed === undefined) {
+            // Nothing to read.
+        }
+        else if ('reason' in placed)
             plan.gaps.push(accountGap('key', expectation.key, placed.reason));
         else {
             planned.key = placed;
@@ -47004,7 +47413,7 @@ async function describe(reference, clients, context, gaps) {
         return undefined;
     }
     const metadata = output.value.KeyMetadata;
-    if (!metadata?.Arn || !parseArn(metadata.Arn)) {
+    if (!metadata?.Arn || !arn_parseArn(metadata.Arn)) {
         gaps.push({
             subject: reference.written,
             part: 'key',
@@ -47018,7 +47427,7 @@ async function describe(reference, clients, context, gaps) {
 }
 /** Reads policy and grants, then aliases and tags as needed, into one key object. */
 async function readKeyParts(arn, metadata, access, context, options) {
-    const parts = parseArn(arn);
+    const parts = arn_parseArn(arn);
     const kms = access.kms(parts.region);
     const gap = (part, failure) => options.result.gaps.push(kmsGap(part, arn, failure, access.gateArn, access.accountId));
     const value = { KeyMetadata: toCliJson(metadata) };
@@ -47217,7 +47626,7 @@ function implicitContext(principal, context, action, keyArn, key) {
         ...principalValues(principal),
         ...implicit_context_requestValues(context)
     };
-    const keyParts = parseArn(keyArn);
+    const keyParts = arn_parseArn(keyArn);
     if (keyParts?.region)
         values['aws:RequestedRegion'] = keyParts.region;
     if (keyParts?.accountId)
@@ -47643,7 +48052,7 @@ async function readLiveFacts(expectations, defaults, options) {
             if (principal)
                 principals.set(id, principal);
         }));
-        const groups = simulationGroups(plan, keys, principals);
+        const groups = simulationGroups(plan, keys, principals, options.codeKeyArns ?? {});
         const simulations = (await Promise.all(groups.map((group) => simulateGroup(group, context, gaps)))).filter((simulation) => simulation !== undefined);
         return {
             keyDocuments: keys.documents.map((document) => ({
@@ -47682,16 +48091,21 @@ function principalRequests(plan, keys) {
  * Groups the expectations by simulated principal and context. A key that DescribeKey
  * could not resolve is still simulated when the manifest gives its key ARN.
  */
-function simulationGroups(plan, keys, principals) {
+function simulationGroups(plan, keys, principals, codeKeyArns) {
     const groups = new Map();
     const keyObjects = new Map(keys.documents.map((document) => [document.keyArn, document.value]));
     for (const planned of plan.expectations) {
-        if (!planned.entity || !planned.key)
+        if (!planned.entity)
             continue;
         const principal = principals.get(entityId(planned.entity));
-        const keyArn = keys.resolved.get(referenceId(planned.key)) ??
-            (planned.key.bare || planned.key.aliasName ? undefined : planned.key.keyId);
-        if (!principal || !keyArn)
+        const liveArn = planned.key &&
+            (keys.resolved.get(referenceId(planned.key)) ??
+                (planned.key.bare || planned.key.aliasName ? undefined : planned.key.keyId));
+        // A key that templates or plans define (by reference, or an alias they move to it) is
+        // simulated by its ARN from the code too, so the IAM side is known for the state they deploy.
+        const codeArn = codeKeyArns[planned.expectation.key];
+        const keyArns = [liveArn, codeArn].filter((arn) => arn !== undefined);
+        if (!principal || keyArns.length === 0)
             continue;
         const { context, actions } = planned.expectation;
         const id = `${principal.arn}\u0000${canonicalContext(context)}`;
@@ -47705,8 +48119,9 @@ function simulationGroups(plan, keys, principals) {
             if (!known)
                 group.actions.push(action);
         }
-        if (!group.keyArns.includes(keyArn))
-            group.keyArns.push(keyArn);
+        for (const keyArn of keyArns)
+            if (!group.keyArns.includes(keyArn))
+                group.keyArns.push(keyArn);
     }
     return [...groups.values()];
 }
@@ -50220,7 +50635,7 @@ function policy_elements_readPrincipal(reader, statement, element, label, partit
         if (aws === '*')
             set.wildcard = true;
         else
-            set.aws.push(isAccountId(aws) ? accountRootArn(aws, partition) : aws);
+            set.aws.push(isAccountId(aws) ? arn_accountRootArn(aws, partition) : aws);
     }
     if (value.Service !== undefined)
         set.service = list('Service');
@@ -52636,7 +53051,7 @@ class EntityIndex {
     }
     /** An entity named by ARN is in the ARN's account; one named by name is in the plan's account. */
     outsideEntity(instance, kind, value, location) {
-        const parts = value.startsWith('arn:') ? parseArn(value) : undefined;
+        const parts = value.startsWith('arn:') ? arn_parseArn(value) : undefined;
         if (parts && isAccountId(parts.accountId)) {
             const name = parts.resource.slice(parts.resource.lastIndexOf('/') + 1);
             return { accountId: parts.accountId, kind, name };
@@ -52772,7 +53187,7 @@ class IamReader {
             kind: 'identity',
             name: name ?? instance.address,
             arn,
-            accountId: parseArn(arn)?.accountId,
+            accountId: arn_parseArn(arn)?.accountId,
             label: `policy ${instance.address}`
         }, policyLocation);
         return { arn, policy };
@@ -52780,7 +53195,7 @@ class IamReader {
     readEntity(instance, kind) {
         const location = this.plan.blockLocation(instance);
         const knownArn = this.plan.knownString(instance, 'arn');
-        const accountFromArn = knownArn ? parseArn(knownArn)?.accountId : undefined;
+        const accountFromArn = knownArn ? arn_parseArn(knownArn)?.accountId : undefined;
         const accountId = accountFromArn && isAccountId(accountFromArn)
             ? accountFromArn
             : this.plan.accountId(instance.address, location);
@@ -53195,7 +53610,7 @@ function finishKey(entry) {
 function kms_resources_readKey(plan, instance) {
     const location = plan.blockLocation(instance);
     const knownArn = plan.knownString(instance, 'arn');
-    const parts = knownArn ? parseArn(knownArn) : undefined;
+    const parts = knownArn ? arn_parseArn(knownArn) : undefined;
     const pending = instance.created || !parts;
     const accountId = parts && isAccountId(parts.accountId)
         ? parts.accountId
@@ -53233,7 +53648,7 @@ function kms_resources_readKey(plan, instance) {
  */
 function deletedKey(plan, old) {
     const arn = plan.knownString(old, 'arn');
-    const parts = arn ? parseArn(arn) : undefined;
+    const parts = arn ? arn_parseArn(arn) : undefined;
     const location = plan.blockLocation(old);
     if (!arn || parts?.service !== 'kms' || !parts.resource.startsWith('key/')) {
         plan.warn(`${old.address} is destroyed, but its state in the plan has no key ARN, so the check cannot mark that key as pending deletion`, location);
@@ -53491,7 +53906,7 @@ class KeyTable {
             if (known)
                 return known[0];
         }
-        const parts = parseArn(arn);
+        const parts = arn_parseArn(arn);
         if (parts?.service !== 'kms' ||
             !parts.resource.startsWith('key/') ||
             !isAccountId(parts.accountId))
@@ -53760,7 +54175,7 @@ class PlanContext {
         const accounts = new Set();
         for (const instance of this.instances) {
             const arn = this.knownString(instance, 'arn');
-            const accountId = arn ? parseArn(arn)?.accountId : undefined;
+            const accountId = arn ? arn_parseArn(arn)?.accountId : undefined;
             if (accountId && isAccountId(accountId))
                 accounts.add(accountId);
         }
@@ -53920,9 +54335,12 @@ function overlayIacFacts(facts, documents, warnings) {
         }
         warnings.push(...document.warnings);
     }
+    const pending = [];
     for (const document of documents) {
-        for (const attachment of document.attachments ?? [])
-            applyAttachment(accounts, attachment);
+        for (const attachment of document.attachments ?? []) {
+            if (!applyAttachment(accounts, attachment))
+                pending.push(attachment);
+        }
     }
     return {
         ...facts,
@@ -53931,7 +54349,8 @@ function overlayIacFacts(facts, documents, warnings) {
         unresolved: [
             ...(facts.unresolved ?? []),
             ...documents.flatMap((document) => document.unresolved)
-        ]
+        ],
+        ...(pending.length > 0 ? { pendingAttachments: pending } : {})
     };
 }
 /**
@@ -54002,10 +54421,10 @@ function takeAliases(keys, owner) {
 function applyAttachment(accounts, attachment) {
     const account = accounts.get(attachment.accountId);
     if (!account)
-        return;
+        return false;
     if (hasUnresolved(attachment.name)) {
         markUnknownTargets(account, attachment);
-        return;
+        return true;
     }
     const targets = new Set(attachment.kind === 'role'
         ? account.roles.filter((role) => role.name === attachment.name).map((role) => role.arn)
@@ -54029,6 +54448,7 @@ function applyAttachment(accounts, attachment) {
     });
     account.roles = account.roles.map((role) => (targets.has(role.arn) ? change(role) : role));
     account.users = account.users.map((user) => (targets.has(user.arn) ? change(user) : user));
+    return targets.size > 0;
 }
 /**
  * Marks every entity of the attachment's kind with a policy that is not in the facts, because
@@ -54144,7 +54564,7 @@ function findAccount(reader, root) {
         const arn = entry.Arn;
         if (typeof arn !== 'string')
             continue;
-        partition ??= parseArn(arn)?.partition;
+        partition ??= arn_parseArn(arn)?.partition;
         const accountId = arnAccountId(arn);
         if (!accountId)
             continue;
@@ -54236,7 +54656,7 @@ function readManagedPolicy(reader, entry, partition, warnings) {
         name,
         arn,
         accountId: arnAccountId(arn),
-        partition: parseArn(arn)?.partition ?? partition,
+        partition: arn_parseArn(arn)?.partition ?? partition,
         label: `managed policy ${arn}`
     });
     return draft;
@@ -54813,8 +55233,8 @@ function readAliasEntry(reader, item, key, warnings) {
 }
 /** Throws unless `aliasArn` is the ARN of alias `name` in the key's partition, account and Region. */
 function checkAliasArn(reader, item, aliasArn, name, key, label) {
-    const alias = parseArn(aliasArn);
-    const keyArn = parseArn(key.arn);
+    const alias = arn_parseArn(aliasArn);
+    const keyArn = arn_parseArn(key.arn);
     const matches = alias !== undefined &&
         keyArn !== undefined &&
         alias.service === 'kms' &&
@@ -54912,7 +55332,7 @@ function readKeyObject(reader, entry, warnings) {
 /** Takes account, Region and partition from the key ARN, and checks AWSAccountId and KeyId against it. */
 function readKeyIdentity(reader, metadata) {
     const arn = reader.requireString(metadata, 'Arn', 'Arn of KeyMetadata');
-    const parts = parseArn(arn);
+    const parts = arn_parseArn(arn);
     const keyId = parts?.resource.startsWith('key/') ? parts.resource.slice(4) : '';
     const isKeyArn = parts?.service === 'kms' && parts.region !== '' && isAccountId(parts.accountId) && keyId !== '';
     if (!parts || !isKeyArn) {
@@ -55211,7 +55631,7 @@ function readOrganization(reader, root) {
         throw reader.error(`MasterAccountId of Organization must be a 12-digit account ID, found ${quote(managementAccountId)}`, organization, 'MasterAccountId');
     }
     const organizationArn = reader.optionalString(organization, 'Arn', 'Arn of Organization');
-    const partition = (organizationArn && parseArn(organizationArn)?.partition) || 'aws';
+    const partition = (organizationArn && arn_parseArn(organizationArn)?.partition) || 'aws';
     return { organizationId, managementAccountId, partition };
 }
 /** Reads `ExternalAccounts`: 12-digit IDs of accounts outside the organization, sorted and without duplicates. */
@@ -55293,7 +55713,7 @@ function readPolicy(reader, entry, defaults, warnings) {
         name,
         ...(arn !== undefined && { arn }),
         ...(defaults.managementAccountId !== undefined && { accountId: defaults.managementAccountId }),
-        partition: (arn && parseArn(arn)?.partition) || defaults.partition,
+        partition: (arn && arn_parseArn(arn)?.partition) || defaults.partition,
         label: `${kind.toUpperCase()} ${name} (${id})`
     });
     return [
@@ -55513,7 +55933,7 @@ function readStatements(reader, container) {
 }
 /** True for the ARNs the simulator takes as PolicySourceArn that a KMS request can come from. */
 function simulation_document_simulatedPrincipal(arn) {
-    const parts = parseArn(arn);
+    const parts = arn_parseArn(arn);
     if (parts?.service !== 'iam')
         return false;
     return parts.resource.startsWith('role/') || parts.resource.startsWith('user/');
@@ -55523,7 +55943,7 @@ function simulation_document_simulatedPrincipal(arn) {
  * from the ARN, its tags are unknown, and its policies are the simulator's to evaluate.
  */
 function simulatedEntity(principalArn, source) {
-    const parts = parseArn(principalArn);
+    const parts = arn_parseArn(principalArn);
     if (!parts)
         throw new Error(`not an ARN: ${principalArn}`);
     const [type, ...rest] = parts.resource.split('/');
@@ -57499,404 +57919,6 @@ function changeOf(before, after) {
     return 'unchanged';
 }
 
-;// CONCATENATED MODULE: ./src/engine/arn.ts
-/**
- * ARN parsing for principals and keys.
- */
-/** Parses `arn:partition:service:region:account:resource`, or returns undefined. */
-function arn_parseArn(value) {
-    const parts = value.split(':');
-    if (parts.length < 6 || parts[0] !== 'arn')
-        return undefined;
-    return {
-        partition: parts[1],
-        service: parts[2],
-        region: parts[3],
-        accountId: parts[4],
-        resource: parts.slice(5).join(':')
-    };
-}
-const arn_ACCOUNT_ID = /^\d{12}$/;
-/** Returns the account principal ARN (`arn:aws:iam::A:root`) that stands for an account. */
-function arn_accountRootArn(accountId, partition = 'aws') {
-    return `arn:${partition}:iam::${accountId}:root`;
-}
-/** Returns the account of an account principal ARN (`…:root`) or bare account ID, or undefined. */
-function accountOfRootPrincipal(value) {
-    if (arn_ACCOUNT_ID.test(value))
-        return value;
-    const arn = arn_parseArn(value);
-    if (arn && arn.service === 'iam' && arn.resource === 'root')
-        return arn.accountId;
-    return undefined;
-}
-/** Returns true for a service principal such as `logs.us-east-1.amazonaws.com`. */
-function isServicePrincipal(value) {
-    return /^[a-z0-9][a-z0-9.-]*\.amazonaws\.com(\.cn)?$/i.test(value);
-}
-
-;// CONCATENATED MODULE: ./src/engine/principal.ts
-/**
- * Resolving the expectation's principal against the IAM facts, and matching it against
- * `Principal` and `NotPrincipal` elements.
- */
-
-/** Resolves a principal string (ARN, account ID or service name) against the facts. */
-function resolvePrincipal(input, facts, partition) {
-    if (arn_ACCOUNT_ID.test(input))
-        return accountPrincipal(input, input, partition, facts);
-    if (isCodeReference(input))
-        return referencedPrincipal(input, facts, partition);
-    if (isServicePrincipal(input)) {
-        return { resolved: { input, kind: 'service', arn: input, partition } };
-    }
-    const arn = arn_parseArn(input);
-    if (!arn)
-        return unknownPrincipal(input, partition, `\`${input}\` is not an ARN, account ID or service principal.`);
-    const accountFacts = facts.iam.find((account) => account.accountId === arn.accountId);
-    const missingAccount = accountFacts
-        ? undefined
-        : `No IAM facts were supplied for account ${arn.accountId}.`;
-    if (arn.service === 'iam' && arn.resource === 'root') {
-        return accountPrincipal(input, arn.accountId, arn.partition, facts);
-    }
-    if (arn.service === 'iam' && arn.resource.startsWith('role/')) {
-        const role = findRoleByArn(accountFacts, input);
-        const serviceLinked = arn.resource.startsWith('role/aws-service-role/');
-        return {
-            resolved: {
-                input,
-                kind: serviceLinked ? 'service-linked-role' : 'role',
-                arn: role?.arn ?? input,
-                roleArn: role?.arn ?? input,
-                accountId: arn.accountId,
-                partition: arn.partition
-            },
-            role,
-            accountFacts,
-            missingFacts: missingAccount ?? (role ? undefined : missingRoleReason(input, arn.accountId, accountFacts))
-        };
-    }
-    if (arn.service === 'sts' && arn.resource.startsWith('assumed-role/')) {
-        return assumedRolePrincipal(input, arn.accountId, arn.partition, arn.resource, accountFacts, missingAccount);
-    }
-    if (arn.service === 'iam' && arn.resource.startsWith('user/')) {
-        const user = accountFacts?.users.find((candidate) => sameIamArn(candidate.arn, input));
-        return {
-            resolved: {
-                input,
-                kind: 'user',
-                arn: user?.arn ?? input,
-                accountId: arn.accountId,
-                partition: arn.partition
-            },
-            user,
-            accountFacts,
-            missingFacts: missingAccount ??
-                (user ? undefined : `User ${input} is not in the IAM facts of account ${arn.accountId}.`)
-        };
-    }
-    if (arn.service === 'sts' && arn.resource.startsWith('federated-user/')) {
-        return {
-            resolved: {
-                input,
-                kind: 'federated-user',
-                arn: input,
-                accountId: arn.accountId,
-                partition: arn.partition
-            },
-            accountFacts,
-            missingFacts: 'The policies of a federated user session (its caller and session policy) are not modelled.'
-        };
-    }
-    return unknownPrincipal(input, arn.partition, `\`${input}\` is not an IAM role, user, session or account ARN.`);
-}
-/**
- * True for a reference to a resource defined in code: `infra/app.yaml#AppRole` (template and
- * logical ID) or `plan.json#aws_iam_role.app` (plan and address).
- */
-function isCodeReference(input) {
-    return !input.startsWith('arn:') && /^[^#\s]+#[^#\s]+$/.test(input);
-}
-/** Resolves a role or user that a template or plan defines, by its reference. */
-function referencedPrincipal(input, facts, partition) {
-    for (const accountFacts of facts.iam) {
-        const role = accountFacts.roles.find((candidate) => candidate.references?.includes(input));
-        if (role) {
-            const kind = role.path.startsWith('/aws-service-role/') ? 'service-linked-role' : 'role';
-            const resolved = {
-                input,
-                kind,
-                arn: role.arn,
-                roleArn: role.arn,
-                accountId: role.accountId,
-                partition
-            };
-            return { resolved, role, accountFacts };
-        }
-        const user = accountFacts.users.find((candidate) => candidate.references?.includes(input));
-        if (user) {
-            const resolved = {
-                input,
-                kind: 'user',
-                arn: user.arn,
-                accountId: user.accountId,
-                partition
-            };
-            return { resolved, user, accountFacts };
-        }
-    }
-    return unknownPrincipal(input, partition, `No template or plan in the facts defines a role or user \`${input}\`; check the file path (relative to the manifest) and the logical ID or address.`);
-}
-function accountPrincipal(input, accountId, partition, facts) {
-    return {
-        resolved: {
-            input,
-            kind: 'account',
-            arn: arn_accountRootArn(accountId, partition),
-            accountId,
-            partition
-        },
-        accountFacts: facts.iam.find((account) => account.accountId === accountId)
-    };
-}
-function assumedRolePrincipal(input, accountId, partition, resource, accountFacts, missingAccount) {
-    // A session ARN carries the role name but not its path; the path comes from the IAM facts.
-    const roleName = resource.split('/')[1] ?? '';
-    const role = accountFacts?.roles.find((candidate) => candidate.name.toLowerCase() === roleName.toLowerCase());
-    const roleArn = role?.arn ?? `arn:${partition}:iam::${accountId}:role/${roleName}`;
-    return {
-        resolved: { input, kind: 'assumed-role', arn: input, roleArn, accountId, partition },
-        role,
-        accountFacts,
-        missingFacts: missingAccount ??
-            (role
-                ? undefined
-                : `Role ${roleName} of session ${input} is not in the IAM facts of account ${accountId}.`)
-    };
-}
-/** Explains a role ARN that is not in the facts, naming a role of the same name on another path. */
-function missingRoleReason(input, accountId, accountFacts) {
-    const name = input.split('/').pop()?.toLowerCase();
-    const sameName = accountFacts?.roles.find((role) => role.name.toLowerCase() === name);
-    const hint = sameName
-        ? ` A role with that name exists as ${sameName.arn}: a role ARN must include the role's path.`
-        : '';
-    return `Role ${input} is not in the IAM facts of account ${accountId}.${hint}`;
-}
-function unknownPrincipal(input, partition, reason) {
-    return { resolved: { input, kind: 'unknown', arn: input, partition }, missingFacts: reason };
-}
-function findRoleByArn(accountFacts, arn) {
-    if (!accountFacts)
-        return undefined;
-    const exact = accountFacts.roles.find((role) => sameIamArn(role.arn, arn));
-    if (exact)
-        return exact;
-    // A role ARN written without its path still names the role only if the path is `/`.
-    return undefined;
-}
-/** IAM names are unique case-insensitively, and policies name principals by unique ID, so case does not matter. */
-function sameIamArn(left, right) {
-    return left.toLowerCase() === right.toLowerCase();
-}
-/** Returns the account principal ARN of the principal's account, if it has one. */
-function principalAccountRoot(identity) {
-    const { accountId, partition } = identity.resolved;
-    return accountId ? arn_accountRootArn(accountId, partition) : undefined;
-}
-/**
- * Matches a `Principal` element. The most specific match wins: a session ARN before the role
- * ARN before the account, because permissions boundaries cap some of these and not others.
- */
-function matchPrincipal(set, identity) {
-    const { resolved, role, user } = identity;
-    if (resolved.kind === 'service') {
-        if (set.service.some((service) => service.toLowerCase() === resolved.arn.toLowerCase()))
-            return 'service';
-        return set.wildcard ? 'wildcard' : 'none';
-    }
-    const named = (candidate) => candidate !== undefined && set.aws.some((entry) => sameIamArn(entry, candidate));
-    if (resolved.kind === 'assumed-role' && named(resolved.arn))
-        return 'session-arn';
-    if ((resolved.kind === 'role' ||
-        resolved.kind === 'service-linked-role' ||
-        resolved.kind === 'assumed-role') &&
-        (named(resolved.roleArn) || named(role?.id))) {
-        return 'role-arn';
-    }
-    if (resolved.kind === 'user' && (named(resolved.arn) || named(user?.id)))
-        return 'user-arn';
-    if (resolved.kind === 'federated-user' &&
-        (named(resolved.arn) || set.federated.includes(resolved.arn)))
-        return 'federated';
-    if (set.wildcard)
-        return 'wildcard';
-    if (named(principalAccountRoot(identity)))
-        return 'account';
-    return 'none';
-}
-/**
- * Returns true when a `NotPrincipal` element exempts the principal. AWS evaluates the request
- * against each identity in the chain (account, role, session), so the element exempts the
- * principal only when it lists all of them.
- */
-function notPrincipalExempts(set, identity, effect = 'Deny') {
-    if (set.wildcard)
-        return true;
-    // A Deny with NotPrincipal always denies a principal that has a permissions boundary,
-    // whatever the element lists.
-    if (effect === 'Deny' && (identity.role ?? identity.user)?.permissionsBoundary)
-        return false;
-    const { resolved } = identity;
-    if (resolved.kind === 'service') {
-        return set.service.some((service) => service.toLowerCase() === resolved.arn.toLowerCase());
-    }
-    const chain = principalChain(identity);
-    return chain.every((identifiers) => identifiers.some((id) => set.aws.some((entry) => sameIamArn(entry, id))));
-}
-/** Lists the identities AWS checks for the principal, each with the identifiers that name it. */
-function principalChain(identity) {
-    const { resolved, role, user } = identity;
-    const chain = [];
-    const root = principalAccountRoot(identity);
-    if (root)
-        chain.push([root]);
-    if (resolved.roleArn)
-        chain.push([resolved.roleArn, ...(role?.id ? [role.id] : [])]);
-    if (resolved.kind === 'assumed-role' || resolved.kind === 'federated-user')
-        chain.push([resolved.arn]);
-    if (resolved.kind === 'user')
-        chain.push([resolved.arn, ...(user?.id ? [user.id] : [])]);
-    return chain;
-}
-
-;// CONCATENATED MODULE: ./src/engine/key.ts
-/**
- * Resolving the expectation's key (key ARN, key ID, alias name or alias ARN) to a key in the
- * facts. AWS resolves a bare key ID or alias name in the caller's account and Region.
- */
-
-
-function resolveKey(input, facts, scope) {
-    if (isCodeReference(input))
-        return byReference(input, facts);
-    const arn = arn_parseArn(input);
-    if (arn && arn.service === 'kms' && arn.resource.startsWith('key/')) {
-        return byArn(input, facts, arn.accountId, arn.region);
-    }
-    if (arn && arn.service === 'kms' && arn.resource.startsWith('alias/')) {
-        return byAlias(input, arn.resource, facts, arn.accountId, arn.region);
-    }
-    if (input.startsWith('alias/')) {
-        return byAlias(input, input, facts, scope.callerAccountId, scope.region);
-    }
-    return byKeyId(input, facts, scope);
-}
-/** Resolves a key that a template or plan defines, by its reference (`infra/app.yaml#AppKey`). */
-function byReference(input, facts) {
-    const key = facts.keys.find((candidate) => candidate.references?.includes(input));
-    if (key) {
-        return {
-            resolved: {
-                input,
-                arn: key.arn,
-                accountId: key.accountId,
-                region: key.region,
-                keyId: key.keyId
-            },
-            key
-        };
-    }
-    return {
-        resolved: { input },
-        problem: {
-            kind: 'not-in-facts',
-            reason: `No template or plan in the facts defines a key \`${input}\`; check the file path (relative to the manifest) and the logical ID or address.`
-        }
-    };
-}
-function byArn(input, facts, accountId, region) {
-    const key = facts.keys.find((candidate) => candidate.arn === input);
-    const resolved = {
-        input,
-        arn: input,
-        accountId,
-        region,
-        keyId: input.split('/').pop()
-    };
-    if (key)
-        return { resolved: { ...resolved, keyId: key.keyId }, key };
-    return {
-        resolved,
-        problem: { kind: 'not-in-facts', reason: `Key ${input} is not in the facts.` }
-    };
-}
-function byAlias(input, aliasName, facts, accountId, region) {
-    const resolved = { input, alias: aliasName, accountId, region };
-    const named = facts.keys.filter((candidate) => (candidate.aliases ?? []).includes(aliasName) &&
-        candidate.accountId === accountId &&
-        candidate.region === region);
-    // An alias names one key per account and Region: two in the facts means one is out of date.
-    if (named.length > 1) {
-        return {
-            resolved,
-            problem: {
-                kind: 'not-in-facts',
-                reason: `Alias ${aliasName} names more than one key in the facts (${named.map((candidate) => candidate.arn).join(', ')}); supply facts in which it names one.`
-            }
-        };
-    }
-    const [key] = named;
-    if (key)
-        return { resolved: { ...resolved, arn: key.arn, keyId: key.keyId }, key };
-    const elsewhere = facts.keys.find((candidate) => (candidate.aliases ?? []).includes(aliasName));
-    if (elsewhere && input === aliasName) {
-        // The alias exists, but in another account or Region than the caller's: AWS would not find it.
-        return {
-            resolved,
-            problem: {
-                kind: 'not-found',
-                reason: `Alias ${aliasName} belongs to ${elsewhere.arn}, but a bare alias name is resolved in the caller's account ${accountId ?? '(unknown)'} and Region ${region ?? '(unknown)'}; use the alias ARN or key ARN.`
-            }
-        };
-    }
-    return {
-        resolved,
-        problem: {
-            kind: 'not-in-facts',
-            reason: `No key in the facts has alias ${aliasName} in account ${accountId ?? '(unknown)'}, Region ${region ?? '(unknown)'}.`
-        }
-    };
-}
-function byKeyId(input, facts, scope) {
-    const resolved = {
-        input,
-        keyId: input,
-        accountId: scope.callerAccountId,
-        region: scope.region
-    };
-    const key = facts.keys.find((candidate) => candidate.keyId === input &&
-        candidate.accountId === scope.callerAccountId &&
-        candidate.region === scope.region);
-    if (key)
-        return { resolved: { ...resolved, arn: key.arn }, key };
-    const elsewhere = facts.keys.find((candidate) => candidate.keyId === input);
-    if (elsewhere) {
-        return {
-            resolved,
-            problem: {
-                kind: 'not-found',
-                reason: `Key ID ${input} belongs to ${elsewhere.arn}, but a bare key ID is resolved in the caller's account ${scope.callerAccountId ?? '(unknown)'} and Region ${scope.region ?? '(unknown)'}; use the key ARN.`
-            }
-        };
-    }
-    return {
-        resolved,
-        problem: { kind: 'not-in-facts', reason: `Key ${input} is not in the facts.` }
-    };
-}
-
 ;// CONCATENATED MODULE: ./src/check/combine-facts.ts
 /**
  * Combining a live run's facts with fact files. AWS's answer wins: a key read live
@@ -57919,12 +57941,20 @@ function combineFacts(files, live) {
         return code ? mergeKey(key, code) : key;
     });
     const liveKeyArns = new Set(live.keys.facts.keys.map((key) => key.arn));
-    const unreadKeyArns = keysBehindGaps(base?.keys ?? [], live.gaps);
-    const fileKeys = (base?.keys ?? []).filter((key) => !liveKeyArns.has(key.arn) && !unreadKeyArns.has(key.arn));
+    // What AWS could not give does not remove what the change creates.
+    const gaps = withoutCodeSubjects(live.gaps, base);
+    const unreadKeyArns = keysBehindGaps(base?.keys ?? [], gaps);
+    const fileKeys = (base?.keys ?? []).filter((key) => !liveKeyArns.has(key.arn) && (isFromCode(key) || !unreadKeyArns.has(key.arn)));
     const simulated = new Set(live.simulations.map((simulation) => simulation.principalArn));
+    const keys = new Map([...liveKeys, ...fileKeys].map((key) => [key.arn, key]));
+    // An alias that code points at its key leaves the key AWS still lists it on.
+    for (const key of fromCode)
+        takeAliases(keys, keys.get(key.arn) ?? key);
+    const iam = mergeIam(withoutUnreadPrincipals(base?.iam ?? [], gaps), withoutCodeEntities(live.iam, base?.iam ?? []));
+    applyPendingAttachments(iam, base?.pendingAttachments ?? []);
     const facts = {
-        iam: mergeIam(withoutUnreadPrincipals(base?.iam ?? [], live.gaps), withoutCodeEntities(live.iam, base?.iam ?? [])),
-        keys: [...liveKeys, ...fileKeys].sort((left, right) => combine_facts_compare(left.arn, right.arn)),
+        iam,
+        keys: [...keys.values()].sort((left, right) => combine_facts_compare(left.arn, right.arn)),
         organizations: base?.organizations ?? [],
         vpcEndpoints: base?.vpcEndpoints ?? [],
         sessionPolicies: base?.sessionPolicies ?? [],
@@ -57933,7 +57963,7 @@ function combineFacts(files, live) {
             ...live.simulations,
             ...(base?.iamSimulations ?? []).filter((simulation) => !simulated.has(simulation.principalArn))
         ],
-        gaps: live.gaps,
+        gaps,
         ...(base?.unresolved ? { unresolved: base.unresolved } : {})
     };
     return {
@@ -57942,6 +57972,67 @@ function combineFacts(files, live) {
         sources: files?.sources ?? [],
         warnings: [...(files?.warnings ?? []), ...live.keys.warnings]
     };
+}
+/**
+ * Drops the gaps about keys and principals that code defines: a key a template creates is not
+ * in AWS yet, and AWS's "not found" says nothing about the state the change deploys.
+ */
+function withoutCodeSubjects(gaps, base) {
+    if (!base)
+        return gaps;
+    const codeKeys = base.keys.filter(isFromCode);
+    const codeFacts = {
+        iam: [],
+        keys: codeKeys,
+        organizations: [],
+        vpcEndpoints: [],
+        sessionPolicies: []
+    };
+    const codeEntities = base.iam.flatMap((account) => [...account.roles, ...account.users].filter(isFromCode));
+    return gaps.filter((gap) => {
+        if (gap.part === 'key') {
+            const resolved = resolveKey(gap.subject, codeFacts, {
+                callerAccountId: gap.accountId,
+                region: gap.region
+            });
+            return resolved.key === undefined;
+        }
+        if (gap.part === 'principal' || gap.part === 'iam-simulation') {
+            const named = entityOf(gap.subject);
+            return !codeEntities.some((entity) => entity.arn === gap.subject ||
+                (named !== undefined &&
+                    entity.accountId === named.accountId &&
+                    entity.kind === named.kind &&
+                    entity.name === named.name));
+        }
+        return true;
+    });
+}
+/**
+ * Applies the policies that code attaches to entities AWS returned (no fact file defined
+ * them). On a simulated entity they join the simulator's answer; a removal makes that answer
+ * outdated, so the IAM side is undecided.
+ */
+function applyPendingAttachments(accounts, attachments) {
+    if (attachments.length === 0)
+        return;
+    const byAccount = new Map(accounts.map((account) => [account.accountId, account]));
+    for (const attachment of attachments) {
+        const applied = applyAttachment(byAccount, attachment);
+        if (!applied || !attachment.removes?.length)
+            continue;
+        const account = byAccount.get(attachment.accountId);
+        if (!account)
+            continue;
+        const outdated = `The change removes ${attachment.removes.join(', ')} from ${attachment.kind} ${attachment.name}, which the IAM policy simulator still counts.`;
+        const mark = (entity) => entity.identitySource === 'simulator' && entity.name === attachment.name
+            ? { ...entity, simulationOutdated: outdated }
+            : entity;
+        if (attachment.kind === 'role')
+            account.roles = account.roles.map(mark);
+        else
+            account.users = account.users.map(mark);
+    }
 }
 /** True for a key or principal that a template or plan defines. */
 function isFromCode(fact) {
@@ -58045,6 +58136,10 @@ function dryRunRequests(report, contexts, facts) {
         const { key, principal } = result.evidence;
         if (!key.arn)
             return [];
+        // A result that templates or plans change describes the state after deployment, which
+        // KMS cannot be asked about yet.
+        if (key.policyOrigin || principal.policyOrigin || key.arn.includes(':key/pending:'))
+            return [];
         const keySpec = facts.keys.find((candidate) => candidate.arn === key.arn)?.metadata.keySpec;
         return [
             {
@@ -58083,6 +58178,24 @@ function withDryRun(report, confirmations) {
         counts,
         passed: counts.failed === 0 && (!report.failOnUnknown || counts.unknown === 0)
     };
+}
+/**
+ * Marks the results that templates or plans change as not checked: KMS answers for the
+ * deployed state, which the change has not reached yet.
+ */
+function codeChangedResults(report) {
+    const marked = new Map();
+    report.results.forEach((result, index) => {
+        const { key, principal } = result.evidence;
+        if (key.policyOrigin || principal.policyOrigin || key.arn?.includes(':key/pending:')) {
+            marked.set(index, {
+                kms: 'not-checked',
+                agrees: true,
+                detail: 'Templates or plans change this result; KMS can answer only for the deployed state.'
+            });
+        }
+    });
+    return marked;
 }
 
 ;// CONCATENATED MODULE: ./src/engine/request-context.ts
@@ -59970,6 +60083,8 @@ function evaluateLevels(type, accountId, organization, request) {
 
 ;// CONCATENATED MODULE: ./src/engine/simulated-iam.ts
 
+
+
 /**
  * Returns the simulator's result for this request, or undefined when the principal's
  * identity policies were read as documents (offline facts).
@@ -59984,9 +60099,38 @@ function simulatedIam(identity, request, supplied, facts) {
     if (!result)
         return noAnswer(entity.arn, identity, request, facts);
     const uncertain = uncertainKeys(result, request);
-    if (uncertain.length > 0)
-        return uncertainAnswer(result, request, uncertain);
-    return definiteAnswer(result, request);
+    const answer = entity.simulationOutdated
+        ? { ...uncertainAnswer(result, request, []), reason: entity.simulationOutdated }
+        : uncertain.length > 0
+            ? uncertainAnswer(result, request, uncertain)
+            : definiteAnswer(result, request);
+    return withCodeChanges(answer, entity, request);
+}
+/**
+ * Adds what the change attaches to a simulated principal (policies from templates or plans)
+ * to the simulator's answer about today's policies: a Deny in them applies, and an Allow in
+ * them opens the IAM side, still capped by the boundary and the SCPs the simulator reported.
+ * A policy the change attaches but whose document is unknown leaves the IAM side undecided.
+ */
+function withCodeChanges(answer, entity, request) {
+    if (entity.policies.length === 0 && entity.missingPolicies.length === 0)
+        return answer;
+    const added = entity.policies.flatMap((policy) => matchPolicy(policy, request));
+    const addedAllow = or3(added.filter((match) => match.statement.effect === 'Allow').map((match) => match.applies));
+    const missing = entity.missingPolicies.length > 0;
+    const missingReason = `The change attaches policies whose documents are not known (${entity.missingPolicies.join(', ')}); one could allow or deny.`;
+    return {
+        ...answer,
+        identityAllow: missing
+            ? or3([answer.identityAllow, addedAllow]) === true
+                ? true
+                : 'unknown'
+            : or3([answer.identityAllow, addedAllow]),
+        matches: [...answer.matches, ...added],
+        unseenDenySources: missing
+            ? [...answer.unseenDenySources, missingReason]
+            : answer.unseenDenySources
+    };
 }
 /** Finds the simulation made for this principal with the expectation's own context. */
 function findSimulation(simulations, principalArn, supplied) {
@@ -60166,6 +60310,22 @@ function stubMatch(matched, effect, applies, request, missingKeys) {
         missingKeys
     };
 }
+/**
+ * Returns the SCP verdict the simulator gave for a principal whose policies come from code:
+ * the code replaces its identity policies, but the SCPs of its account still apply, and only
+ * the simulator reported them. Undefined when there is no such answer.
+ */
+function simulatedOrganizations(identity, request, supplied, facts) {
+    const entity = identity.role ?? identity.user;
+    if (!entity?.fromCode)
+        return undefined;
+    const simulation = findSimulation(facts.iamSimulations ?? [], entity.arn, supplied);
+    const result = simulation?.results.find((candidate) => candidate.action.toLowerCase() === request.action.toLowerCase() &&
+        candidate.resourceArn === request.resourceArn);
+    if (result?.allowedByOrganizations === undefined)
+        return undefined;
+    return organizationsOutcome(result.allowedByOrganizations, result.decision);
+}
 
 ;// CONCATENATED MODULE: ./src/engine/evaluate.ts
 /**
@@ -60328,7 +60488,7 @@ function evaluateRequest(request, facts) {
         identityMatches,
         boundaryMatches: boundary.matches,
         grantMatches,
-        scp: simulatedScp(simulated, () => evaluateGuardrail('scp', principalAccount, facts, matchRequest, scpExemption(identity)), facts),
+        scp: simulatedScp(simulated ?? codeScp(identity, matchRequest, request.context, facts), () => evaluateGuardrail('scp', principalAccount, facts, matchRequest, scpExemption(identity)), facts),
         rcp: evaluateGuardrail('rcp', key.accountId, facts, matchRequest, rcpExemption(identity, key, action)),
         vpce: evaluateEndpoint(matchRequest, facts),
         session,
@@ -60545,6 +60705,11 @@ function simulatedScp(simulated, fromFiles, facts) {
     if (facts.organizations.length === 0)
         return simulated.scp;
     return moreRestrictive(simulated.scp, fromFiles());
+}
+/** The simulator's SCP verdict for a principal whose policies come from code, if it gave one. */
+function codeScp(identity, request, supplied, facts) {
+    const scp = simulatedOrganizations(identity, request, supplied, facts);
+    return scp ? { scp } : undefined;
 }
 const GUARDRAIL_STRICTNESS = [
     'not-applicable',
@@ -61580,6 +61745,7 @@ function resolveMode(mode, env, homeDirectory = external_node_os_default().homed
 
 
 
+
 /** Loads and validates every input before evaluating anything. Throws `InputError` for bad input. */
 async function runCheck(settings, env = process.env) {
     const manifest = await loadManifest(settings.manifestPath, settings.cwd);
@@ -61606,10 +61772,11 @@ async function checkManifest(manifest, settings, env = process.env) {
     }
     const { loaded, live, liveFacts } = await readLive(manifest, settings, files);
     const report = evaluateManifest(manifest, loaded, { ...options, mode: 'live', live });
-    const confirmed = (settings.confirmWithDryRun ?? manifest.live.confirmWithDryRun)
-        ? await confirmReport(report, manifest, settings, loaded)
-        : report;
-    return compareWithBase(confirmed, manifest, settings, (base) => combineFacts(base, liveFacts));
+    // The base is compared before DryRun: a disagreement with KMS is no change this code makes.
+    const compared = await compareWithBase(report, manifest, settings, (base) => combineFacts(base, liveFacts));
+    if (!(settings.confirmWithDryRun ?? manifest.live.confirmWithDryRun))
+        return compared;
+    return confirmReport(compared, manifest, settings, loaded);
 }
 /**
  * Checks the base revision's facts too (with the same live facts in a live run) and marks
@@ -61652,7 +61819,7 @@ async function loadBase(manifest, settings) {
 async function confirmReport(report, manifest, settings, loaded) {
     const contexts = new Map(manifest.expectations.map((entry) => [entry.name, entry.context]));
     const { confirmations, calls } = await confirmWithDryRun(dryRunRequests(report, contexts, loaded.facts), liveOptions(manifest, settings));
-    const confirmed = withDryRun(report, confirmations);
+    const confirmed = withDryRun(report, new Map([...codeChangedResults(report), ...confirmations]));
     const extra = calls.operations.map((entry) => ({
         operation: entry.operation,
         calls: entry.calls,
@@ -61683,7 +61850,10 @@ function mergeCalls(left, right) {
 }
 /** Reads AWS for the manifest's expectations and combines the result with the fact files. */
 async function readLive(manifest, settings, files) {
-    const options = liveOptions(manifest, settings);
+    const options = {
+        ...liveOptions(manifest, settings),
+        codeKeyArns: codeKeyArns(manifest, files)
+    };
     const read = await readLiveFacts(manifest.expectations, manifest.defaults, options);
     if (!read.gateIdentity) {
         // Without credentials every result would be unknown for the same reason, so report it once.
@@ -61729,6 +61899,33 @@ function emptyFacts() {
         sources: [],
         warnings: []
     };
+}
+/**
+ * Maps each expectation's key, as written, to the ARN of the key that templates or plans
+ * define for it (by reference, or by an alias the code points at its key), so a live run
+ * simulates the IAM side against the key the change deploys.
+ */
+function codeKeyArns(manifest, files) {
+    const codeKeys = (files?.facts.keys ?? []).filter((key) => key.fromCode);
+    if (codeKeys.length === 0)
+        return {};
+    const facts = {
+        iam: [],
+        keys: codeKeys,
+        organizations: [],
+        vpcEndpoints: [],
+        sessionPolicies: []
+    };
+    const arns = {};
+    for (const expectation of manifest.expectations) {
+        const resolved = resolveKey(expectation.key, facts, {
+            callerAccountId: expectation.account ?? manifest.defaults.account,
+            region: expectation.region ?? manifest.defaults.region
+        });
+        if (resolved.key)
+            arns[expectation.key] = resolved.key.arn;
+    }
+    return arns;
 }
 
 ;// CONCATENATED MODULE: ./src/inputs/explain-cloudtrail-context.ts

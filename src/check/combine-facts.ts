@@ -7,8 +7,16 @@
  * RCPs), VPC endpoints and session policies.
  */
 import { resolveKey } from '../engine/key.js'
-import type { AccountIamFacts, FactGap, Facts, KeyFact } from '../engine/model.js'
-import { mergeKey } from '../facts/iac/read-iac.js'
+import type {
+  AccountIamFacts,
+  FactGap,
+  Facts,
+  KeyFact,
+  PolicyAttachment,
+  RoleFact,
+  UserFact
+} from '../engine/model.js'
+import { applyAttachment, mergeKey, takeAliases } from '../facts/iac/read-iac.js'
 import type { LoadedFacts } from '../facts/load-facts.js'
 
 /** A live run's facts, in the engine's terms. */
@@ -30,18 +38,25 @@ export function combineFacts(files: LoadedFacts | undefined, live: LiveFactsForC
     return code ? mergeKey(key, code) : key
   })
   const liveKeyArns = new Set(live.keys.facts.keys.map((key) => key.arn))
-  const unreadKeyArns = keysBehindGaps(base?.keys ?? [], live.gaps)
+  // What AWS could not give does not remove what the change creates.
+  const gaps = withoutCodeSubjects(live.gaps, base)
+  const unreadKeyArns = keysBehindGaps(base?.keys ?? [], gaps)
   const fileKeys = (base?.keys ?? []).filter(
-    (key) => !liveKeyArns.has(key.arn) && !unreadKeyArns.has(key.arn)
+    (key) => !liveKeyArns.has(key.arn) && (isFromCode(key) || !unreadKeyArns.has(key.arn))
   )
   const simulated = new Set(live.simulations.map((simulation) => simulation.principalArn))
+  const keys = new Map([...liveKeys, ...fileKeys].map((key) => [key.arn, key]))
+  // An alias that code points at its key leaves the key AWS still lists it on.
+  for (const key of fromCode) takeAliases(keys, keys.get(key.arn) ?? key)
+  const iam = mergeIam(
+    withoutUnreadPrincipals(base?.iam ?? [], gaps),
+    withoutCodeEntities(live.iam, base?.iam ?? [])
+  )
+  applyPendingAttachments(iam, base?.pendingAttachments ?? [])
 
   const facts: Facts = {
-    iam: mergeIam(
-      withoutUnreadPrincipals(base?.iam ?? [], live.gaps),
-      withoutCodeEntities(live.iam, base?.iam ?? [])
-    ),
-    keys: [...liveKeys, ...fileKeys].sort((left, right) => compare(left.arn, right.arn)),
+    iam,
+    keys: [...keys.values()].sort((left, right) => compare(left.arn, right.arn)),
     organizations: base?.organizations ?? [],
     vpcEndpoints: base?.vpcEndpoints ?? [],
     sessionPolicies: base?.sessionPolicies ?? [],
@@ -52,7 +67,7 @@ export function combineFacts(files: LoadedFacts | undefined, live: LiveFactsForC
         (simulation) => !simulated.has(simulation.principalArn)
       )
     ],
-    gaps: live.gaps,
+    gaps,
     ...(base?.unresolved ? { unresolved: base.unresolved } : {})
   }
   return {
@@ -60,6 +75,69 @@ export function combineFacts(files: LoadedFacts | undefined, live: LiveFactsForC
     // The report's call summary lists what was read from AWS, so sources are the files.
     sources: files?.sources ?? [],
     warnings: [...(files?.warnings ?? []), ...live.keys.warnings]
+  }
+}
+
+/**
+ * Drops the gaps about keys and principals that code defines: a key a template creates is not
+ * in AWS yet, and AWS's "not found" says nothing about the state the change deploys.
+ */
+function withoutCodeSubjects(gaps: FactGap[], base: Facts | undefined): FactGap[] {
+  if (!base) return gaps
+  const codeKeys = base.keys.filter(isFromCode)
+  const codeFacts: Facts = {
+    iam: [],
+    keys: codeKeys,
+    organizations: [],
+    vpcEndpoints: [],
+    sessionPolicies: []
+  }
+  const codeEntities = base.iam.flatMap((account) =>
+    [...account.roles, ...account.users].filter(isFromCode)
+  )
+  return gaps.filter((gap) => {
+    if (gap.part === 'key') {
+      const resolved = resolveKey(gap.subject, codeFacts, {
+        callerAccountId: gap.accountId,
+        region: gap.region
+      })
+      return resolved.key === undefined
+    }
+    if (gap.part === 'principal' || gap.part === 'iam-simulation') {
+      const named = entityOf(gap.subject)
+      return !codeEntities.some(
+        (entity) =>
+          entity.arn === gap.subject ||
+          (named !== undefined &&
+            entity.accountId === named.accountId &&
+            entity.kind === named.kind &&
+            entity.name === named.name)
+      )
+    }
+    return true
+  })
+}
+
+/**
+ * Applies the policies that code attaches to entities AWS returned (no fact file defined
+ * them). On a simulated entity they join the simulator's answer; a removal makes that answer
+ * outdated, so the IAM side is undecided.
+ */
+function applyPendingAttachments(accounts: AccountIamFacts[], attachments: PolicyAttachment[]) {
+  if (attachments.length === 0) return
+  const byAccount = new Map(accounts.map((account) => [account.accountId, account]))
+  for (const attachment of attachments) {
+    const applied = applyAttachment(byAccount, attachment)
+    if (!applied || !attachment.removes?.length) continue
+    const account = byAccount.get(attachment.accountId)
+    if (!account) continue
+    const outdated = `The change removes ${attachment.removes.join(', ')} from ${attachment.kind} ${attachment.name}, which the IAM policy simulator still counts.`
+    const mark = <T extends RoleFact | UserFact>(entity: T): T =>
+      entity.identitySource === 'simulator' && entity.name === attachment.name
+        ? { ...entity, simulationOutdated: outdated }
+        : entity
+    if (attachment.kind === 'role') account.roles = account.roles.map(mark)
+    else account.users = account.users.map(mark)
   }
 }
 

@@ -26,6 +26,9 @@ export function dryRunRequests(
   return report.results.flatMap((result, index) => {
     const { key, principal } = result.evidence
     if (!key.arn) return []
+    // A result that templates or plans change describes the state after deployment, which
+    // KMS cannot be asked about yet.
+    if (key.policyOrigin || principal.policyOrigin || key.arn.includes(':key/pending:')) return []
     const keySpec = facts.keys.find((candidate) => candidate.arn === key.arn)?.metadata.keySpec
     return [
       {
@@ -67,4 +70,23 @@ export function withDryRun(
     counts,
     passed: counts.failed === 0 && (!report.failOnUnknown || counts.unknown === 0)
   }
+}
+
+/**
+ * Marks the results that templates or plans change as not checked: KMS answers for the
+ * deployed state, which the change has not reached yet.
+ */
+export function codeChangedResults(report: CheckReport): Map<number, DryRunConfirmation> {
+  const marked = new Map<number, DryRunConfirmation>()
+  report.results.forEach((result, index) => {
+    const { key, principal } = result.evidence
+    if (key.policyOrigin || principal.policyOrigin || key.arn?.includes(':key/pending:')) {
+      marked.set(index, {
+        kms: 'not-checked',
+        agrees: true,
+        detail: 'Templates or plans change this result; KMS can answer only for the deployed state.'
+      })
+    }
+  })
+  return marked
 }

@@ -3,6 +3,7 @@
  * evaluates.
  */
 
+import { resolveKey } from '../engine/key.js'
 import { revisionFiles } from '../facts/git-revision.js'
 import type { IacContext } from '../facts/iac/read-iac.js'
 import { confirmWithDryRun } from '../facts/live/confirm-dry-run.js'
@@ -14,7 +15,7 @@ import type { CheckSettings } from '../inputs/settings.js'
 import { TOOL_VERSION } from '../version.js'
 import { withBaseline } from './baseline.js'
 import { combineFacts, type LiveFactsForCheck } from './combine-facts.js'
-import { dryRunRequests, withDryRun } from './dry-run-results.js'
+import { codeChangedResults, dryRunRequests, withDryRun } from './dry-run-results.js'
 import { evaluateManifest } from './evaluate-manifest.js'
 import { buildLiveKeys } from './live-key-facts.js'
 import { liveOptions } from './live-options.js'
@@ -73,11 +74,12 @@ export async function checkManifest(
 
   const { loaded, live, liveFacts } = await readLive(manifest, settings, files)
   const report = evaluateManifest(manifest, loaded, { ...options, mode: 'live', live })
-  const confirmed =
-    (settings.confirmWithDryRun ?? manifest.live.confirmWithDryRun)
-      ? await confirmReport(report, manifest, settings, loaded)
-      : report
-  return compareWithBase(confirmed, manifest, settings, (base) => combineFacts(base, liveFacts))
+  // The base is compared before DryRun: a disagreement with KMS is no change this code makes.
+  const compared = await compareWithBase(report, manifest, settings, (base) =>
+    combineFacts(base, liveFacts)
+  )
+  if (!(settings.confirmWithDryRun ?? manifest.live.confirmWithDryRun)) return compared
+  return confirmReport(compared, manifest, settings, loaded)
 }
 
 /**
@@ -135,7 +137,7 @@ async function confirmReport(
     dryRunRequests(report, contexts, loaded.facts),
     liveOptions(manifest, settings)
   )
-  const confirmed = withDryRun(report, confirmations)
+  const confirmed = withDryRun(report, new Map([...codeChangedResults(report), ...confirmations]))
   const extra = calls.operations.map((entry) => ({
     operation: entry.operation,
     calls: entry.calls,
@@ -171,7 +173,10 @@ async function readLive(
   settings: CheckManifestSettings,
   files: LoadedFacts | undefined
 ): Promise<{ loaded: LoadedFacts; live: LiveRun; liveFacts: LiveFactsForCheck }> {
-  const options = liveOptions(manifest, settings)
+  const options = {
+    ...liveOptions(manifest, settings),
+    codeKeyArns: codeKeyArns(manifest, files)
+  }
   const read = await readLiveFacts(manifest.expectations, manifest.defaults, options)
   if (!read.gateIdentity) {
     // Without credentials every result would be unknown for the same reason, so report it once.
@@ -221,4 +226,33 @@ function emptyFacts(): LoadedFacts {
     sources: [],
     warnings: []
   }
+}
+
+/**
+ * Maps each expectation's key, as written, to the ARN of the key that templates or plans
+ * define for it (by reference, or by an alias the code points at its key), so a live run
+ * simulates the IAM side against the key the change deploys.
+ */
+function codeKeyArns(
+  manifest: LoadedManifest,
+  files: LoadedFacts | undefined
+): Record<string, string> {
+  const codeKeys = (files?.facts.keys ?? []).filter((key) => key.fromCode)
+  if (codeKeys.length === 0) return {}
+  const facts = {
+    iam: [],
+    keys: codeKeys,
+    organizations: [],
+    vpcEndpoints: [],
+    sessionPolicies: []
+  }
+  const arns: Record<string, string> = {}
+  for (const expectation of manifest.expectations) {
+    const resolved = resolveKey(expectation.key, facts, {
+      callerAccountId: expectation.account ?? manifest.defaults.account,
+      region: expectation.region ?? manifest.defaults.region
+    })
+    if (resolved.key) arns[expectation.key] = resolved.key.arn
+  }
+  return arns
 }

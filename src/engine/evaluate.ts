@@ -26,7 +26,7 @@ import type { Facts, KeyFact } from './model.js'
 import { collectMissingKeys, collectNearMisses } from './near-misses.js'
 import { evaluateGuardrail, type GuardrailOutcome } from './organizations.js'
 import { type PrincipalIdentity, resolvePrincipal } from './principal.js'
-import { type SimulatedIam, simulatedIam } from './simulated-iam.js'
+import { type SimulatedIam, simulatedIam, simulatedOrganizations } from './simulated-iam.js'
 import { type MatchRequest, matchPolicy, type StatementMatch } from './statement-match.js'
 import { or3, type Tri } from './tri.js'
 import { describeUnresolved, hasUnresolved, unresolvedInStatement } from './unresolved.js'
@@ -251,7 +251,7 @@ export function evaluateRequest(request: EvaluationRequest, facts: Facts): Evalu
     boundaryMatches: boundary.matches,
     grantMatches,
     scp: simulatedScp(
-      simulated,
+      simulated ?? codeScp(identity, matchRequest, request.context, facts),
       () => evaluateGuardrail('scp', principalAccount, facts, matchRequest, scpExemption(identity)),
       facts
     ),
@@ -509,13 +509,24 @@ function unseenDenySources(
  * SCPs of any Organizations fact files, the more restrictive of the two. Offline, the files only.
  */
 function simulatedScp(
-  simulated: SimulatedIam | undefined,
+  simulated: Pick<SimulatedIam, 'scp'> | undefined,
   fromFiles: () => GuardrailOutcome,
   facts: Facts
 ): GuardrailOutcome {
   if (!simulated) return fromFiles()
   if (facts.organizations.length === 0) return simulated.scp
   return moreRestrictive(simulated.scp, fromFiles())
+}
+
+/** The simulator's SCP verdict for a principal whose policies come from code, if it gave one. */
+function codeScp(
+  identity: PrincipalIdentity,
+  request: MatchRequest,
+  supplied: EvaluationRequest['context'],
+  facts: Facts
+): Pick<SimulatedIam, 'scp'> | undefined {
+  const scp = simulatedOrganizations(identity, request, supplied, facts)
+  return scp ? { scp } : undefined
 }
 
 const GUARDRAIL_STRICTNESS: GuardrailOutcome['status'][] = [

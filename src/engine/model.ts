@@ -146,6 +146,11 @@ interface IamEntityFact {
   /** True for an entity a template or plan defines: it describes the state the change deploys. */
   fromCode?: boolean
   /**
+   * For a simulated entity: why the simulator's answer no longer describes it, such as a
+   * policy the change removes. `policies` then hold only what the change adds.
+   */
+  simulationOutdated?: string
+  /**
    * `simulator`: the identity policies, permissions boundary and SCPs were not read as
    * documents; the IAM policy simulator evaluated them (see `Facts.iamSimulations`), and
    * `policies` is empty. Absent means `documents`.
@@ -383,4 +388,9 @@ export interface Facts {
   gaps?: FactGap[]
   /** Values in templates and plans that could not be resolved. */
   unresolved?: UnresolvedValue[]
+  /**
+   * Policies that code attaches to entities no fact file defines: a live run applies them to
+   * the entities it reads.
+   */
+  pendingAttachments?: PolicyAttachment[]
 }

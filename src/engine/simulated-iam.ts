@@ -17,8 +17,8 @@ import type {
 } from './model.js'
 import type { GuardrailOutcome } from './organizations.js'
 import type { PrincipalIdentity } from './principal.js'
-import type { MatchRequest, StatementMatch } from './statement-match.js'
-import type { Tri } from './tri.js'
+import { type MatchRequest, matchPolicy, type StatementMatch } from './statement-match.js'
+import { or3, type Tri } from './tri.js'
 
 /** The simulator's result, as doors and locks of one request. */
 export interface SimulatedIam {
@@ -61,8 +61,44 @@ export function simulatedIam(
   if (!result) return noAnswer(entity.arn, identity, request, facts)
 
   const uncertain = uncertainKeys(result, request)
-  if (uncertain.length > 0) return uncertainAnswer(result, request, uncertain)
-  return definiteAnswer(result, request)
+  const answer = entity.simulationOutdated
+    ? { ...uncertainAnswer(result, request, []), reason: entity.simulationOutdated }
+    : uncertain.length > 0
+      ? uncertainAnswer(result, request, uncertain)
+      : definiteAnswer(result, request)
+  return withCodeChanges(answer, entity, request)
+}
+
+/**
+ * Adds what the change attaches to a simulated principal (policies from templates or plans)
+ * to the simulator's answer about today's policies: a Deny in them applies, and an Allow in
+ * them opens the IAM side, still capped by the boundary and the SCPs the simulator reported.
+ * A policy the change attaches but whose document is unknown leaves the IAM side undecided.
+ */
+function withCodeChanges(
+  answer: SimulatedIam,
+  entity: { policies: Policy[]; missingPolicies: string[] },
+  request: MatchRequest
+): SimulatedIam {
+  if (entity.policies.length === 0 && entity.missingPolicies.length === 0) return answer
+  const added = entity.policies.flatMap((policy) => matchPolicy(policy, request))
+  const addedAllow = or3(
+    added.filter((match) => match.statement.effect === 'Allow').map((match) => match.applies)
+  )
+  const missing = entity.missingPolicies.length > 0
+  const missingReason = `The change attaches policies whose documents are not known (${entity.missingPolicies.join(', ')}); one could allow or deny.`
+  return {
+    ...answer,
+    identityAllow: missing
+      ? or3([answer.identityAllow, addedAllow]) === true
+        ? true
+        : 'unknown'
+      : or3([answer.identityAllow, addedAllow]),
+    matches: [...answer.matches, ...added],
+    unseenDenySources: missing
+      ? [...answer.unseenDenySources, missingReason]
+      : answer.unseenDenySources
+  }
 }
 
 /** Finds the simulation made for this principal with the expectation's own context. */
@@ -302,4 +338,27 @@ function stubMatch(
     mismatches: [],
     missingKeys
   }
+}
+
+/**
+ * Returns the SCP verdict the simulator gave for a principal whose policies come from code:
+ * the code replaces its identity policies, but the SCPs of its account still apply, and only
+ * the simulator reported them. Undefined when there is no such answer.
+ */
+export function simulatedOrganizations(
+  identity: PrincipalIdentity,
+  request: MatchRequest,
+  supplied: SuppliedContext,
+  facts: Facts
+): GuardrailOutcome | undefined {
+  const entity = identity.role ?? identity.user
+  if (!entity?.fromCode) return undefined
+  const simulation = findSimulation(facts.iamSimulations ?? [], entity.arn, supplied)
+  const result = simulation?.results.find(
+    (candidate) =>
+      candidate.action.toLowerCase() === request.action.toLowerCase() &&
+      candidate.resourceArn === request.resourceArn
+  )
+  if (result?.allowedByOrganizations === undefined) return undefined
+  return organizationsOutcome(result.allowedByOrganizations, result.decision)
 }

@@ -132,8 +132,11 @@ export function overlayIacFacts(
     }
     warnings.push(...document.warnings)
   }
+  const pending: PolicyAttachment[] = []
   for (const document of documents) {
-    for (const attachment of document.attachments ?? []) applyAttachment(accounts, attachment)
+    for (const attachment of document.attachments ?? []) {
+      if (!applyAttachment(accounts, attachment)) pending.push(attachment)
+    }
   }
 
   return {
@@ -143,7 +146,8 @@ export function overlayIacFacts(
     unresolved: [
       ...(facts.unresolved ?? []),
       ...documents.flatMap((document) => document.unresolved)
-    ]
+    ],
+    ...(pending.length > 0 ? { pendingAttachments: pending } : {})
   }
 }
 
@@ -195,7 +199,7 @@ function withAddedGrants(key: KeyFact, grants: KeyFact['grants']): KeyFact {
  * Removes the aliases that code points at `owner` from every other key of its account and
  * Region, because an alias names one key there.
  */
-function takeAliases(keys: Map<string, KeyFact>, owner: KeyFact): void {
+export function takeAliases(keys: Map<string, KeyFact>, owner: KeyFact): void {
   const taken = new Set(owner.aliases ?? [])
   if (taken.size === 0) return
   for (const [arn, key] of keys) {
@@ -211,12 +215,15 @@ function takeAliases(keys: Map<string, KeyFact>, owner: KeyFact): void {
  * policies (for a group, the policies of the group's users), and a removal drops the named
  * inline policy or managed policy. An entity that is not in the facts stays unknown.
  */
-function applyAttachment(accounts: Map<string, AccountIamFacts>, attachment: PolicyAttachment) {
+export function applyAttachment(
+  accounts: Map<string, AccountIamFacts>,
+  attachment: PolicyAttachment
+): boolean {
   const account = accounts.get(attachment.accountId)
-  if (!account) return
+  if (!account) return false
   if (hasUnresolved(attachment.name)) {
     markUnknownTargets(account, attachment)
-    return
+    return true
   }
   const targets = new Set<string>(
     attachment.kind === 'role'
@@ -246,6 +253,7 @@ function applyAttachment(accounts: Map<string, AccountIamFacts>, attachment: Pol
   })
   account.roles = account.roles.map((role) => (targets.has(role.arn) ? change(role) : role))
   account.users = account.users.map((user) => (targets.has(user.arn) ? change(user) : user))
+  return targets.size > 0
 }
 
 /**

@@ -2,7 +2,9 @@
  * The read plan of a live run: the key references and the IAM entities of the
  * expectations, each once however many expectations name it.
  */
+
 import type { FactGap } from '../../engine/model.js'
+import { isCodeReference } from '../../engine/principal.js'
 import type { Expectation, ManifestDefaults } from '../../inputs/settings.js'
 import { accountGap } from './gap-reasons.js'
 import {
@@ -37,8 +39,13 @@ export function planReads(
   const plan: ReadPlan = { expectations: [], keyReferences: [], entities: new Map(), gaps: [] }
   for (const expectation of expectations) {
     const planned: PlannedExpectation = { expectation }
-    const placed = placeKey(expectation, defaults, defaultRegion)
-    if ('reason' in placed) plan.gaps.push(accountGap('key', expectation.key, placed.reason))
+    // A key named by its place in code (`infra/app.yaml#Key`) comes from the code, not AWS.
+    const placed = isCodeReference(expectation.key)
+      ? undefined
+      : placeKey(expectation, defaults, defaultRegion)
+    if (placed === undefined) {
+      // Nothing to read.
+    } else if ('reason' in placed) plan.gaps.push(accountGap('key', expectation.key, placed.reason))
     else {
       planned.key = placed
       plan.keyReferences.push(placed)

@@ -40,6 +40,11 @@ export interface LiveOptions {
    * included, is also bounded (see `callTimeoutMs`).
    */
   requestTimeoutMs?: number
+  /**
+   * ARNs of keys that templates or plans define, by the key as an expectation writes it
+   * (a reference or an alias the code points at its key); they are simulated as well.
+   */
+  codeKeyArns?: Record<string, string>
 }
 
 export interface LiveFacts {
@@ -125,7 +130,7 @@ export async function readLiveFacts(
       })
     )
 
-    const groups = simulationGroups(plan, keys, principals)
+    const groups = simulationGroups(plan, keys, principals, options.codeKeyArns ?? {})
     const simulations = (
       await Promise.all(groups.map((group) => simulateGroup(group, context, gaps)))
     ).filter((simulation) => simulation !== undefined)
@@ -169,17 +174,23 @@ function principalRequests(plan: ReadPlan, keys: KeyReadResult): Map<string, Pri
 function simulationGroups(
   plan: ReadPlan,
   keys: KeyReadResult,
-  principals: Map<string, ReadPrincipal>
+  principals: Map<string, ReadPrincipal>,
+  codeKeyArns: Record<string, string>
 ): SimulationGroup[] {
   const groups = new Map<string, SimulationGroup>()
   const keyObjects = new Map(keys.documents.map((document) => [document.keyArn, document.value]))
   for (const planned of plan.expectations) {
-    if (!planned.entity || !planned.key) continue
+    if (!planned.entity) continue
     const principal = principals.get(entityId(planned.entity))
-    const keyArn =
-      keys.resolved.get(referenceId(planned.key)) ??
-      (planned.key.bare || planned.key.aliasName ? undefined : planned.key.keyId)
-    if (!principal || !keyArn) continue
+    const liveArn =
+      planned.key &&
+      (keys.resolved.get(referenceId(planned.key)) ??
+        (planned.key.bare || planned.key.aliasName ? undefined : planned.key.keyId))
+    // A key that templates or plans define (by reference, or an alias they move to it) is
+    // simulated by its ARN from the code too, so the IAM side is known for the state they deploy.
+    const codeArn = codeKeyArns[planned.expectation.key]
+    const keyArns = [liveArn, codeArn].filter((arn): arn is string => arn !== undefined)
+    if (!principal || keyArns.length === 0) continue
 
     const { context, actions } = planned.expectation
     const id = `${principal.arn}\u0000${canonicalContext(context)}`
@@ -192,7 +203,7 @@ function simulationGroups(
       const known = group.actions.some((entry) => entry.toLowerCase() === action.toLowerCase())
       if (!known) group.actions.push(action)
     }
-    if (!group.keyArns.includes(keyArn)) group.keyArns.push(keyArn)
+    for (const keyArn of keyArns) if (!group.keyArns.includes(keyArn)) group.keyArns.push(keyArn)
   }
   return [...groups.values()]
 }
