@@ -45171,7 +45171,7 @@ exports.basename = (path, { windows } = {}) => {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9863);
+/* harmony import */ var _run_cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9949);
 // Entry point of the `kms-access-gate` command.
 
 // The bundled AWS SDK warns on Node 20 that its future versions will need Node 22. The
@@ -45195,7 +45195,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9863:
+/***/ 9949:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -45490,6 +45490,11 @@ function principalChain(identity) {
  */
 
 
+/** Resolves a key among `keys` alone, as `resolveKey` does among all the facts. */
+function resolveKeyAmong(input, keys, scope) {
+    const facts = { iam: [], keys, organizations: [], vpcEndpoints: [], sessionPolicies: [] };
+    return resolveKey(input, facts, scope);
+}
 function resolveKey(input, facts, scope) {
     if (isCodeReference(input))
         return byReference(input, facts);
@@ -50042,6 +50047,12 @@ function parse_template_setMember(target, key, value) {
 }
 
 ;// CONCATENATED MODULE: ./src/facts/iac/cloudformation/resolver.ts
+/**
+ * Resolution of CloudFormation intrinsic functions against the resolution context. A value
+ * that cannot be known before deployment becomes an unresolved marker; inside `Fn::Sub`
+ * and `Fn::Join` only the unknown part does. Resolved objects keep the offsets of the
+ * objects they came from, so policies read from them still point into the template.
+ */
 
 
 
@@ -51647,7 +51658,30 @@ function readIamTags(reader, resource) {
     return { tags, unknown };
 }
 
+;// CONCATENATED MODULE: ./src/facts/iac/code-facts.ts
+/**
+ * Builds the key policy KMS gives a key created without one: the account's root may use the
+ * key, so IAM policies decide (KMS Developer Guide, "Default key policy").
+ */
+function defaultKeyPolicy(partition, accountId) {
+    return {
+        Version: '2012-10-17',
+        Id: 'key-default-1',
+        Statement: [
+            {
+                Sid: 'Enable IAM User Permissions',
+                Effect: 'Allow',
+                Principal: { AWS: `arn:${partition}:iam::${accountId}:root` },
+                Action: 'kms:*',
+                Resource: '*'
+            }
+        ]
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/facts/iac/cloudformation/key-resources.ts
+/** Reading of `AWS::KMS::Key`, `AWS::KMS::ReplicaKey` and `AWS::KMS::Alias` resources into key facts. */
+
 
 
 
@@ -51720,22 +51754,6 @@ function readKeyPolicy(reader, resource, key) {
             delete policy.origin.statementsLocation;
     }
     return policy;
-}
-/** The default key policy of keys created through the KMS API. */
-function defaultKeyPolicy(partition, accountId) {
-    return {
-        Version: '2012-10-17',
-        Id: 'key-default-1',
-        Statement: [
-            {
-                Sid: 'Enable IAM User Permissions',
-                Effect: 'Allow',
-                Principal: { AWS: `arn:${partition}:iam::${accountId}:root` },
-                Action: 'kms:*',
-                Resource: '*'
-            }
-        ]
-    };
 }
 function readKeyMetadata(reader, resource) {
     const { properties, type } = resource;
@@ -52017,6 +52035,11 @@ function resources_describe(value) {
 }
 
 ;// CONCATENATED MODULE: ./src/facts/iac/cloudformation/read-template.ts
+/**
+ * Reading of CloudFormation, SAM and CDK templates into the engine's facts: the keys,
+ * roles, users and groups a template creates, with intrinsics resolved against the
+ * resolution context and unknown values left as unresolved markers.
+ */
 
 
 
@@ -53501,6 +53524,12 @@ function uniquePolicies(policies) {
 }
 
 ;// CONCATENATED MODULE: ./src/facts/iac/terraform/kms-resources.ts
+/**
+ * KMS resources of a plan: keys (`aws_kms_key`, replica and external keys), with the
+ * policies of `aws_kms_key_policy`, the names of `aws_kms_alias` and the grants of
+ * `aws_kms_grant` applied to the key they target, and the keys the plan destroys.
+ */
+
 
 
 
@@ -53728,7 +53757,7 @@ function readOwnPolicy(plan, instance, key) {
     }
     // AWS gives a key created without a policy the default key policy.
     if (instance.created && instance.config && !isConfigured(instance, 'policy')) {
-        return plan.parseBuiltPolicy(instance, kms_resources_defaultKeyPolicy(key), options, plan.blockLocation(instance));
+        return plan.parseBuiltPolicy(instance, defaultKeyPolicy(key.partition, key.accountId), options, plan.blockLocation(instance));
     }
     key.policyUnresolved = plan.markUnknown(instance, 'policy', location);
     return undefined;
@@ -53758,28 +53787,12 @@ function restoredDefaultPolicy(plan, old, key) {
         key.policyUnresolved = plan.addUnresolved(`${old.address} is destroyed, which puts back the default key policy of the account the AWS provider runs in, and that account is not known`, location);
         return undefined;
     }
-    return plan.parseBuiltPolicy(old, kms_resources_defaultKeyPolicy({ ...key, accountId }), {
+    return plan.parseBuiltPolicy(old, defaultKeyPolicy(key.partition, accountId), {
         kind: 'key-policy',
         name: 'default',
         accountId: key.accountId,
         label: `default key policy that destroying ${old.address} puts back`
     }, location);
-}
-/** Builds the key policy AWS sets when CreateKey gets none: the account may use IAM policies to allow access. */
-function kms_resources_defaultKeyPolicy(key) {
-    return {
-        Version: '2012-10-17',
-        Id: 'key-default-1',
-        Statement: [
-            {
-                Sid: 'Enable IAM User Permissions',
-                Effect: 'Allow',
-                Principal: { AWS: `arn:${key.partition}:iam::${key.accountId}:root` },
-                Action: 'kms:*',
-                Resource: '*'
-            }
-        ]
-    };
 }
 /**
  * Reads an `aws_kms_grant`. A grantee, operations or constraints known only after apply
@@ -53960,6 +53973,10 @@ function withSourceName(source, parse) {
 }
 
 ;// CONCATENATED MODULE: ./src/facts/iac/terraform/plan-context.ts
+/**
+ * State shared by the readers of one plan: the parsed plan, its instances, the `.tf`
+ * files, the unresolved values found so far, and the account and Region of new resources.
+ */
 
 
 
@@ -54259,6 +54276,12 @@ function readTerraformPlan(source, text, context, tfFiles) {
 
 
 ;// CONCATENATED MODULE: ./src/facts/iac/read-iac.ts
+/**
+ * Templates and plans among the facts: recognising them, reading them with the resolution
+ * context, and laying what they define over the other facts. A template or plan describes
+ * the state a change would deploy, so its keys and principals replace those with the same
+ * ARN from exported facts or from AWS.
+ */
 
 
 
@@ -57981,17 +58004,10 @@ function withoutCodeSubjects(gaps, base) {
     if (!base)
         return gaps;
     const codeKeys = base.keys.filter(isFromCode);
-    const codeFacts = {
-        iam: [],
-        keys: codeKeys,
-        organizations: [],
-        vpcEndpoints: [],
-        sessionPolicies: []
-    };
     const codeEntities = base.iam.flatMap((account) => [...account.roles, ...account.users].filter(isFromCode));
     return gaps.filter((gap) => {
         if (gap.part === 'key') {
-            const resolved = resolveKey(gap.subject, codeFacts, {
+            const resolved = resolveKeyAmong(gap.subject, codeKeys, {
                 callerAccountId: gap.accountId,
                 region: gap.region
             });
@@ -58056,12 +58072,11 @@ function withoutCodeEntities(live, files) {
  * (ARN, alias or key ID), resolved in the files the way the engine would resolve it.
  */
 function keysBehindGaps(keys, gaps) {
-    const facts = { iam: [], keys, organizations: [], vpcEndpoints: [], sessionPolicies: [] };
     const arns = new Set();
     for (const gap of gaps) {
         if (gap.part !== 'key')
             continue;
-        const resolution = resolveKey(gap.subject, facts, {
+        const resolution = resolveKeyAmong(gap.subject, keys, {
             callerAccountId: gap.accountId,
             region: gap.region
         });
@@ -60214,27 +60229,20 @@ function definiteAnswer(result, request) {
     // With the boundary or the SCPs closed, the simulator's decision does not tell whether the
     // identity policies alone would allow.
     const identityAllow = boundary === false || organizations === false ? 'unknown' : false;
+    const denied = { result, identityAllow, boundaryAllow: boundary ?? true, hasBoundary, scp };
     if (result.decision === 'implicitDeny') {
         return {
-            result,
-            identityAllow,
-            boundaryAllow: boundary ?? true,
-            hasBoundary,
-            scp,
+            ...denied,
             matches: [],
             unseenDenySources: [],
             reason: identityAllow === false
                 ? `The IAM policy simulator finds no identity policy of ${principal} that allows ${request.action} on ${request.resourceArn}.`
-                : `The IAM policy simulator denies ${request.action} for ${principal}; ${boundary === false ? 'the permissions boundary' : 'the SCPs'} do not allow it.`
+                : `The IAM policy simulator denies ${request.action} for ${principal}, because ${boundary === false ? 'the permissions boundary does' : 'the SCPs do'} not allow it.`
         };
     }
     // explicitDeny: the matched statements are the Deny statements.
     return {
-        result,
-        identityAllow,
-        boundaryAllow: boundary ?? true,
-        hasBoundary,
-        scp,
+        ...denied,
         matches: denyMatches(result, request),
         unseenDenySources: [],
         reason: `The IAM policy simulator finds an explicit Deny for ${request.action} on ${request.resourceArn} by ${principal}.`
@@ -61909,16 +61917,9 @@ function codeKeyArns(manifest, files) {
     const codeKeys = (files?.facts.keys ?? []).filter((key) => key.fromCode);
     if (codeKeys.length === 0)
         return {};
-    const facts = {
-        iam: [],
-        keys: codeKeys,
-        organizations: [],
-        vpcEndpoints: [],
-        sessionPolicies: []
-    };
     const arns = {};
     for (const expectation of manifest.expectations) {
-        const resolved = resolveKey(expectation.key, facts, {
+        const resolved = resolveKeyAmong(expectation.key, codeKeys, {
             callerAccountId: expectation.account ?? manifest.defaults.account,
             region: expectation.region ?? manifest.defaults.region
         });

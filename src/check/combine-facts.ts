@@ -6,7 +6,7 @@
  * Files still supply what a live run does not read, such as Organizations policies (for
  * RCPs), VPC endpoints and session policies.
  */
-import { resolveKey } from '../engine/key.js'
+import { resolveKeyAmong } from '../engine/key.js'
 import type {
   AccountIamFacts,
   FactGap,
@@ -85,19 +85,12 @@ export function combineFacts(files: LoadedFacts | undefined, live: LiveFactsForC
 function withoutCodeSubjects(gaps: FactGap[], base: Facts | undefined): FactGap[] {
   if (!base) return gaps
   const codeKeys = base.keys.filter(isFromCode)
-  const codeFacts: Facts = {
-    iam: [],
-    keys: codeKeys,
-    organizations: [],
-    vpcEndpoints: [],
-    sessionPolicies: []
-  }
   const codeEntities = base.iam.flatMap((account) =>
     [...account.roles, ...account.users].filter(isFromCode)
   )
   return gaps.filter((gap) => {
     if (gap.part === 'key') {
-      const resolved = resolveKey(gap.subject, codeFacts, {
+      const resolved = resolveKeyAmong(gap.subject, codeKeys, {
         callerAccountId: gap.accountId,
         region: gap.region
       })
@@ -166,11 +159,10 @@ function withoutCodeEntities(live: AccountIamFacts[], files: AccountIamFacts[]):
  * (ARN, alias or key ID), resolved in the files the way the engine would resolve it.
  */
 function keysBehindGaps(keys: KeyFact[], gaps: FactGap[]): Set<string> {
-  const facts: Facts = { iam: [], keys, organizations: [], vpcEndpoints: [], sessionPolicies: [] }
   const arns = new Set<string>()
   for (const gap of gaps) {
     if (gap.part !== 'key') continue
-    const resolution = resolveKey(gap.subject, facts, {
+    const resolution = resolveKeyAmong(gap.subject, keys, {
       callerAccountId: gap.accountId,
       region: gap.region
     })

@@ -3,7 +3,7 @@
  * evaluates.
  */
 
-import { resolveKey } from '../engine/key.js'
+import { resolveKeyAmong } from '../engine/key.js'
 import { revisionFiles } from '../facts/git-revision.js'
 import type { IacContext } from '../facts/iac/read-iac.js'
 import { confirmWithDryRun } from '../facts/live/confirm-dry-run.js'
@@ -239,16 +239,9 @@ function codeKeyArns(
 ): Record<string, string> {
   const codeKeys = (files?.facts.keys ?? []).filter((key) => key.fromCode)
   if (codeKeys.length === 0) return {}
-  const facts = {
-    iam: [],
-    keys: codeKeys,
-    organizations: [],
-    vpcEndpoints: [],
-    sessionPolicies: []
-  }
   const arns: Record<string, string> = {}
   for (const expectation of manifest.expectations) {
-    const resolved = resolveKey(expectation.key, facts, {
+    const resolved = resolveKeyAmong(expectation.key, codeKeys, {
       callerAccountId: expectation.account ?? manifest.defaults.account,
       region: expectation.region ?? manifest.defaults.region
     })

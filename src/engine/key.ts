@@ -20,6 +20,16 @@ export interface KeyLookupScope {
   region?: string
 }
 
+/** Resolves a key among `keys` alone, as `resolveKey` does among all the facts. */
+export function resolveKeyAmong(
+  input: string,
+  keys: KeyFact[],
+  scope: KeyLookupScope
+): KeyResolution {
+  const facts: Facts = { iam: [], keys, organizations: [], vpcEndpoints: [], sessionPolicies: [] }
+  return resolveKey(input, facts, scope)
+}
+
 export function resolveKey(input: string, facts: Facts, scope: KeyLookupScope): KeyResolution {
   if (isCodeReference(input)) return byReference(input, facts)
   const arn = parseArn(input)

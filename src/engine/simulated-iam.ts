@@ -217,29 +217,22 @@ function definiteAnswer(result: SimulatedResult, request: MatchRequest): Simulat
   // With the boundary or the SCPs closed, the simulator's decision does not tell whether the
   // identity policies alone would allow.
   const identityAllow: Tri = boundary === false || organizations === false ? 'unknown' : false
+  const denied = { result, identityAllow, boundaryAllow: boundary ?? true, hasBoundary, scp }
   if (result.decision === 'implicitDeny') {
     return {
-      result,
-      identityAllow,
-      boundaryAllow: boundary ?? true,
-      hasBoundary,
-      scp,
+      ...denied,
       matches: [],
       unseenDenySources: [],
       reason:
         identityAllow === false
           ? `The IAM policy simulator finds no identity policy of ${principal} that allows ${request.action} on ${request.resourceArn}.`
-          : `The IAM policy simulator denies ${request.action} for ${principal}; ${boundary === false ? 'the permissions boundary' : 'the SCPs'} do not allow it.`
+          : `The IAM policy simulator denies ${request.action} for ${principal}, because ${boundary === false ? 'the permissions boundary does' : 'the SCPs do'} not allow it.`
     }
   }
 
   // explicitDeny: the matched statements are the Deny statements.
   return {
-    result,
-    identityAllow,
-    boundaryAllow: boundary ?? true,
-    hasBoundary,
-    scp,
+    ...denied,
     matches: denyMatches(result, request),
     unseenDenySources: [],
     reason: `The IAM policy simulator finds an explicit Deny for ${request.action} on ${request.resourceArn} by ${principal}.`

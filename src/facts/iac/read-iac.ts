@@ -4,13 +4,13 @@
  * the state a change would deploy, so its keys and principals replace those with the same
  * ARN from exported facts or from AWS.
  */
+
 import type {
   AccountIamFacts,
   Facts,
   KeyFact,
   PolicyAttachment,
   RoleFact,
-  UnresolvedValue,
   UserFact
 } from '../../engine/model.js'
 import { hasUnresolved } from '../../engine/unresolved.js'
@@ -20,6 +20,7 @@ import {
   isCloudFormationTemplate,
   readCloudFormationTemplate
 } from './cloudformation/read-template.js'
+import type { CodeFacts } from './code-facts.js'
 import { isTerraformPlan, readTerraformPlan, type TfFile } from './terraform/index.js'
 
 export type { IacContext } from './cloudformation/read-template.js'
@@ -32,17 +33,9 @@ export interface IacOptions {
   tfFiles?: (planSource: string) => TfFile[]
 }
 
-/** The facts one template or plan defines. */
-export interface IacDocumentFacts {
+/** The facts one template or plan defines, with the file they come from. */
+export interface IacDocumentFacts extends CodeFacts {
   source: string
-  keys: KeyFact[]
-  roles: RoleFact[]
-  users: UserFact[]
-  groups: string[]
-  unresolved: UnresolvedValue[]
-  warnings: FactWarning[]
-  /** Policies the code attaches to (or removes from) entities it does not define. */
-  attachments?: PolicyAttachment[]
 }
 
 export type IacShape = 'cloudformation' | 'terraform-plan'

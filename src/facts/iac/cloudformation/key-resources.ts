@@ -1,7 +1,9 @@
 /** Reading of `AWS::KMS::Key`, `AWS::KMS::ReplicaKey` and `AWS::KMS::Alias` resources into key facts. */
+
 import type { KeyFact, KeyMetadataFact, Policy } from '../../../engine/model.js'
 import { hasUnresolved } from '../../../engine/unresolved.js'
 import { isObject } from '../../document-reader.js'
+import { defaultKeyPolicy } from '../code-facts.js'
 import { containsMarker, NO_VALUE, shown } from './resolver.js'
 import type { TemplateResource } from './resources.js'
 import { parseResolvedPolicy, readTemplatePolicy, type TemplateReader } from './template-policy.js'
@@ -80,23 +82,6 @@ function readKeyPolicy(
     else delete policy.origin.statementsLocation
   }
   return policy
-}
-
-/** The default key policy of keys created through the KMS API. */
-function defaultKeyPolicy(partition: string, accountId: string) {
-  return {
-    Version: '2012-10-17',
-    Id: 'key-default-1',
-    Statement: [
-      {
-        Sid: 'Enable IAM User Permissions',
-        Effect: 'Allow',
-        Principal: { AWS: `arn:${partition}:iam::${accountId}:root` },
-        Action: 'kms:*',
-        Resource: '*'
-      }
-    ]
-  }
 }
 
 function readKeyMetadata(reader: TemplateReader, resource: TemplateResource): KeyMetadataFact {

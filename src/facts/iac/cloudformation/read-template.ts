@@ -3,16 +3,10 @@
  * roles, users and groups a template creates, with intrinsics resolved against the
  * resolution context and unknown values left as unresolved markers.
  */
-import type {
-  KeyFact,
-  PolicyAttachment,
-  RoleFact,
-  UnresolvedValue,
-  UserFact
-} from '../../../engine/model.js'
+
 import { InputError } from '../../../inputs/errors.js'
 import { isObject, type JsonObject } from '../../document-reader.js'
-import type { FactWarning } from '../../fact-types.js'
+import type { CodeFacts } from '../code-facts.js'
 import { UnresolvedRegistry } from '../unresolved-registry.js'
 import { readIamResources } from './iam-resources.js'
 import { addAlias, readKey } from './key-resources.js'
@@ -25,20 +19,7 @@ import type { TemplateReader } from './template-policy.js'
 export type { IacContext } from './resolver.js'
 
 /** The facts one template defines. */
-export interface TemplateFacts {
-  keys: KeyFact[]
-  roles: RoleFact[]
-  users: UserFact[]
-  groups: string[]
-  /** Policies the template attaches to roles, users and groups that it does not define. */
-  attachments: PolicyAttachment[]
-  unresolved: UnresolvedValue[]
-  /**
-   * Problems that do not stop the check. Policy warnings are not repeated here: they are
-   * on each policy, where the fact loader collects them.
-   */
-  warnings: FactWarning[]
-}
+export type TemplateFacts = CodeFacts
 
 const SERVERLESS_TRANSFORM = 'AWS::Serverless-2016-10-31'
 /** Transforms whose effect this reader applies itself (SAM) or that add only intrinsics it reads. */

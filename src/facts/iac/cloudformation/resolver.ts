@@ -4,23 +4,17 @@
  * and `Fn::Join` only the unknown part does. Resolved objects keep the offsets of the
  * objects they came from, so policies read from them still point into the template.
  */
+
 import type { SourceLocation } from '../../../engine/model.js'
 import { hasUnresolved } from '../../../engine/unresolved.js'
 import { InputError } from '../../../inputs/errors.js'
 import { isObject, type JsonObject, quote } from '../../document-reader.js'
 import { type ContainerOffsets, JsonIndex } from '../../json-index.js'
+import type { IacContext } from '../code-facts.js'
 import type { UnresolvedRegistry } from '../unresolved-registry.js'
 import { MAX_TEMPLATE_VALUES, type ParsedTemplate, setMember } from './parse-template.js'
 
-/** The resolution context: manifest values for the template's unknowns. */
-export interface IacContext {
-  accountId?: string
-  region?: string
-  partition: string
-  stackName?: string
-  parameters: Record<string, string | string[]>
-  imports: Record<string, string>
-}
+export type { IacContext } from '../code-facts.js'
 
 /** What `AWS::NoValue` resolves to: the member or list entry is removed. */
 export const NO_VALUE: unique symbol = Symbol('AWS::NoValue')

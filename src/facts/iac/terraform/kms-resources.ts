@@ -3,6 +3,7 @@
  * policies of `aws_kms_key_policy`, the names of `aws_kms_alias` and the grants of
  * `aws_kms_grant` applied to the key they target, and the keys the plan destroys.
  */
+
 import type {
   GrantFact,
   KeyFact,
@@ -11,7 +12,8 @@ import type {
   SourceLocation
 } from '../../../engine/model.js'
 import { isAccountId, parseArn } from '../../arn.js'
-import { isObject, type JsonObject } from '../../document-reader.js'
+import { isObject } from '../../document-reader.js'
+import { defaultKeyPolicy } from '../code-facts.js'
 import type { PlanContext } from './plan-context.js'
 import type { ResourceInstance } from './plan-resources.js'
 import {
@@ -259,7 +261,7 @@ function readOwnPolicy(
   if (instance.created && instance.config && !isConfigured(instance, 'policy')) {
     return plan.parseBuiltPolicy(
       instance,
-      defaultKeyPolicy(key),
+      defaultKeyPolicy(key.partition, key.accountId),
       options,
       plan.blockLocation(instance)
     )
@@ -313,7 +315,7 @@ function restoredDefaultPolicy(
   }
   return plan.parseBuiltPolicy(
     old,
-    defaultKeyPolicy({ ...key, accountId }),
+    defaultKeyPolicy(key.partition, accountId),
     {
       kind: 'key-policy',
       name: 'default',
@@ -322,23 +324,6 @@ function restoredDefaultPolicy(
     },
     location
   )
-}
-
-/** Builds the key policy AWS sets when CreateKey gets none: the account may use IAM policies to allow access. */
-function defaultKeyPolicy(key: Pick<KeyFact, 'partition' | 'accountId'>): JsonObject {
-  return {
-    Version: '2012-10-17',
-    Id: 'key-default-1',
-    Statement: [
-      {
-        Sid: 'Enable IAM User Permissions',
-        Effect: 'Allow',
-        Principal: { AWS: `arn:${key.partition}:iam::${key.accountId}:root` },
-        Action: 'kms:*',
-        Resource: '*'
-      }
-    ]
-  }
 }
 
 /**

@@ -2,6 +2,7 @@
  * State shared by the readers of one plan: the parsed plan, its instances, the `.tf`
  * files, the unresolved values found so far, and the account and Region of new resources.
  */
+
 import type { Policy, PolicyKind, SourceLocation, UnresolvedValue } from '../../../engine/model.js'
 import { InputError } from '../../../inputs/errors.js'
 import { isAccountId, parseArn } from '../../arn.js'
@@ -9,6 +10,7 @@ import { type DocumentReader, isObject, type JsonObject } from '../../document-r
 import { parseEmbeddedPolicy } from '../../embedded-policy.js'
 import type { FactWarning } from '../../fact-types.js'
 import { parsePolicyDocument } from '../../policy-document.js'
+import type { IacContext } from '../code-facts.js'
 import { UnresolvedRegistry } from '../unresolved-registry.js'
 import type { HclBlock } from './hcl-scanner.js'
 import { attributeLocation, findResourceBlock, type TfFile } from './locate-address.js'
@@ -22,15 +24,7 @@ import {
 } from './plan-values.js'
 import { describeReferences } from './references.js'
 
-/** Values the manifest supplies for templates and plans. */
-export interface IacContext {
-  accountId?: string
-  region?: string
-  partition: string
-  stackName?: string
-  parameters: Record<string, string | string[]>
-  imports: Record<string, string>
-}
+export type { IacContext } from '../code-facts.js'
 
 /** The declaration of an instance in the `.tf` files, and the file that names it in origins. */
 interface Declaration {

@@ -3,14 +3,7 @@
  * the state the plan leaves after apply, with values known only after apply as
  * unresolved values, never as allows.
  */
-import type {
-  KeyFact,
-  PolicyAttachment,
-  RoleFact,
-  UnresolvedValue,
-  UserFact
-} from '../../../engine/model.js'
-import type { FactWarning } from '../../fact-types.js'
+import type { CodeFacts } from '../code-facts.js'
 import { readIam } from './iam-resources.js'
 import { readKeys } from './kms-resources.js'
 import type { TfFile } from './locate-address.js'
@@ -21,23 +14,7 @@ import { collectInstances } from './plan-resources.js'
 export type { IacContext } from './plan-context.js'
 
 /** The facts one plan defines. */
-export interface PlanFacts {
-  /**
-   * Keys the plan defines, keys it destroys (in state `PendingDeletion`), and keys outside
-   * it whose policy, aliases or grants it sets (with only those parts).
-   */
-  keys: KeyFact[]
-  roles: RoleFact[]
-  users: UserFact[]
-  groups: string[]
-  /**
-   * Policies the plan attaches to or removes from roles, users and groups it does not
-   * define, removals first; apply them in order.
-   */
-  attachments: PolicyAttachment[]
-  unresolved: UnresolvedValue[]
-  warnings: FactWarning[]
-}
+export type PlanFacts = CodeFacts
 
 /**
  * Reads plan JSON `text`, named `source` as the fact loader names the file. `tfFiles` are
