@@ -47622,7 +47622,7 @@ const ENCRYPTION_ALGORITHM_ACTIONS = new Set([
  *   DeriveSharedSecret) and kms:BypassPolicyLockoutSafetyCheck (false for PutKeyPolicy).
  *
  * NOTE: kms:RequestAlias is not sent, because one simulation serves expectations that
- * name the key by alias and by ARN alike; a policy that tests it makes the answer
+ * name the key by alias and by ARN alike; a policy that tests it makes the result
  * uncertain. The organization keys are not sent either, because a live run reads no
  * Organizations facts.
  */
@@ -47836,7 +47836,7 @@ const STRICTNESS = { allowed: 0, implicitDeny: 1, explicitDeny: 2 };
  * Reference defines as the most restrictive of their decisions (explicitDeny over
  * implicitDeny over allowed), and its `MissingContextValues` apply to each resource. An
  * action whose aggregate is not that decision gets no result for any of its resources.
- * Answers for the same pair that repeat (within a page or across pages) collapse when they
+ * Results for the same pair that repeat (within a page or across pages) collapse when they
  * are equal, and give no result when they differ.
  */
 function readSimulation(evaluations, actions, keyArns, pairs) {
@@ -47958,7 +47958,7 @@ function readStatement(statement) {
 }
 /**
  * Pushes a gap for the actions and keys the simulator returned no usable decision for,
- * naming those whose answer contradicts itself.
+ * naming those whose result contradicts itself.
  */
 function reportMissingResults(group, results, problems, gaps) {
     const answered = new Set(results.map((result) => pairId(result.action, result.resourceArn)));
@@ -50058,7 +50058,7 @@ function parse_template_setMember(target, key, value) {
 
 
 
-/** What `AWS::NoValue` resolves to: the member or list entry is removed. */
+/** The value of `AWS::NoValue`: the member or list entry that contains it is removed. */
 const NO_VALUE = Symbol('AWS::NoValue');
 /** Shows a resolved value in a message; unlike `quote`, it accepts `NO_VALUE`. */
 function shown(value) {
@@ -50104,7 +50104,7 @@ class TemplateResolver {
     locate(container, key) {
         return this.index.locate(container, key) ?? this.parsed.index.locate(container, key);
     }
-    /** An `InputError` at `container[key]`, or at `container`. */
+    /** Builds an `InputError` at `container[key]`, or at `container`. */
     error(message, container, key) {
         const location = container ? (this.locate(container, key) ?? this.locate(container)) : undefined;
         return location
@@ -50126,7 +50126,7 @@ class TemplateResolver {
     place(container, offsets) {
         this.offsets.set(container, offsets);
     }
-    /** The intrinsic as written: the YAML text of a short form, or compact JSON. */
+    /** Returns the intrinsic as written: the YAML text of a short form, or compact JSON. */
     written(node) {
         const span = this.parsed.spans.get(node);
         const text = span
@@ -50353,7 +50353,7 @@ class TemplateResolver {
             return this.resources.ref(name, site);
         throw this.error(`Ref to "${name}": no parameter or resource of that name in the template`, site.node);
     }
-    /** The value of a pseudo parameter, or a marker when the context does not give it. */
+    /** Returns the value of a pseudo parameter, or a marker when the context does not give it. */
     pseudoParameter(name, site) {
         const { context } = this;
         switch (name) {
@@ -50597,7 +50597,7 @@ function containsMarker(value) {
         return Object.values(value).some(containsMarker);
     return false;
 }
-/** A canonical text for comparing resolved values; CloudFormation compares scalars as strings. */
+/** Returns a canonical text for comparing resolved values, because CloudFormation compares scalars as strings. */
 function comparable(value) {
     if (typeof value === 'number' || typeof value === 'boolean')
         return JSON.stringify(String(value));
@@ -51947,11 +51947,11 @@ class TemplateResources {
         const { partition } = this.resolver.context;
         return `arn:${partition}:kms:${this.region()}:${this.account()}:key/${this.keyId(logicalId)}`;
     }
-    /** The stack's account, or its marker. */
+    /** Returns the stack's account, or its marker. */
     account() {
         return this.resolver.context.accountId ?? this.resolver.registry.marker('AWS::AccountId');
     }
-    /** The stack's Region, or its marker. */
+    /** Returns the stack's Region, or its marker. */
     region() {
         return this.resolver.context.region ?? this.resolver.registry.marker('AWS::Region');
     }
@@ -52695,7 +52695,7 @@ function checkFormatVersion(reader, root) {
  * configuration says it depends on when it is not.
  */
 
-/** The planned value of attribute `name` of `instance`. */
+/** Returns the planned value of attribute `name` of `instance`. */
 function plannedValue(instance, name) {
     if (instance.unknown[name] === true)
         return { known: false };
@@ -52726,7 +52726,7 @@ function isConfigured(instance, name) {
     return expressions !== undefined && Object.hasOwn(expressions, name);
 }
 /**
- * The references of the expression of `name` in `expressions` (a resource's, or a nested
+ * Returns the references of the expression of `name` in `expressions` (a resource's, or a nested
  * block's), without those that are a prefix of another one, as Terraform lists
  * `aws_iam_role.app.arn` together with `aws_iam_role.app`.
  */
@@ -52737,7 +52737,7 @@ function expressionReferences(expressions, name) {
     return [...new Set(names)].filter((reference) => !names.some((other) => other !== reference &&
         (other.startsWith(`${reference}.`) || other.startsWith(`${reference}[`))));
 }
-/** The `expressions` object of a configuration entry. */
+/** Returns the `expressions` object of a configuration entry. */
 function configExpressions(config) {
     return config && isObject(config.expressions) ? config.expressions : undefined;
 }
@@ -52829,7 +52829,7 @@ function dataSourceValues(root, type) {
     }
     return found;
 }
-/** The configuration module for `steps`, following `module_calls`. */
+/** Returns the configuration module for `steps`, following `module_calls`. */
 function configModule(root, steps) {
     let module = isObject(root.configuration) ? root.configuration.root_module : undefined;
     for (const step of steps) {
@@ -52842,7 +52842,7 @@ function configModule(root, steps) {
 }
 /** Configuration resources of each module by mode, type and name, built once per module. */
 const resourceIndexes = new WeakMap();
-/** The configuration entry of a resource, by its parsed address. */
+/** Returns the configuration entry of a resource, by its parsed address. */
 function configResource(root, address) {
     const module = configModule(root, address.modules);
     if (!module)
@@ -52869,7 +52869,7 @@ function resourceKey(mode, type, name) {
 function plannedRoot(root) {
     return isObject(root.planned_values) ? root.planned_values.root_module : undefined;
 }
-/** All resources of a values module and its child modules, depth first. */
+/** Returns every resource of a values module and its child modules, depth first. */
 function moduleResources(module) {
     if (!isObject(module))
         return [];
@@ -54030,11 +54030,11 @@ class PlanContext {
     ofType(...types) {
         return types.flatMap((type) => this.byType.get(type) ?? []);
     }
-    /** The old state of instances of the given types that the plan deletes or replaces. */
+    /** Returns the old state of instances of the given types that the plan deletes or replaces. */
     deletedOfType(...types) {
         return types.flatMap((type) => this.deletedByType.get(type) ?? []);
     }
-    /** The instance at `address` after apply, if any. */
+    /** Returns the instance at `address` after apply, if any. */
     instanceAt(address) {
         return this.byAddress.get(address);
     }
@@ -54098,10 +54098,10 @@ class PlanContext {
         return this.declaration(instance).block?.blocks.filter((block) => block.type === type) ?? [];
     }
     /**
-     * Parses the policy JSON at `container[key]` (a planned value). Statement locations are
-     * the `.tf` location of the policy attribute when the `.tf` files declare the resource,
-     * because positions inside the plan's one-line JSON string name no line of the configuration; else they
-     * point into the plan.
+     * Parses the policy JSON at `container[key]` (a planned value). Positions inside the plan's
+     * one-line JSON string name no line of the configuration. So statement locations are the
+     * `.tf` location of the policy attribute when the `.tf` files declare the resource, and
+     * otherwise point into the plan.
      */
     parsePolicy(instance, container, key, options, attribute) {
         const policy = parseEmbeddedPolicy(this.reader, container, key, {
@@ -57944,7 +57944,7 @@ function changeOf(before, after) {
 
 ;// CONCATENATED MODULE: ./src/check/combine-facts.ts
 /**
- * Combining a live run's facts with fact files. AWS's answer wins: a key read live
+ * Combining a live run's facts with fact files. What AWS returns wins: a key read live
  * replaces the same key from a file, a principal the simulator evaluated replaces the same
  * principal from authorization details, and a key or principal that AWS could not give
  * (not found, or not readable) is removed from the files too, so that its gap decides.
@@ -57956,7 +57956,7 @@ function changeOf(before, after) {
 function combineFacts(files, live) {
     const base = files?.facts;
     // Keys and principals from templates and plans describe the state the change deploys: they
-    // are laid over AWS's answers, not replaced by them.
+    // are laid over what AWS returns, not replaced by it.
     const fromCode = (base?.keys ?? []).filter(isFromCode);
     const codeKeys = new Map(fromCode.map((key) => [key.arn, key]));
     const liveKeys = live.keys.facts.keys.map((key) => {
@@ -57998,7 +57998,7 @@ function combineFacts(files, live) {
 }
 /**
  * Drops the gaps about keys and principals that code defines: a key a template creates is not
- * in AWS yet, and AWS's "not found" says nothing about the state the change deploys.
+ * in AWS yet, and AWS's "not found" tells nothing about the state the change deploys.
  */
 function withoutCodeSubjects(gaps, base) {
     if (!base)
@@ -58026,7 +58026,7 @@ function withoutCodeSubjects(gaps, base) {
 }
 /**
  * Applies the policies that code attaches to entities AWS returned (no fact file defined
- * them). On a simulated entity they join the simulator's answer; a removal makes that answer
+ * them). On a simulated entity they join the simulator's result. A removal makes that result
  * outdated, so the IAM side is undecided.
  */
 function applyPendingAttachments(accounts, attachments) {
@@ -58195,7 +58195,7 @@ function withDryRun(report, confirmations) {
     };
 }
 /**
- * Marks the results that templates or plans change as not checked: KMS answers for the
+ * Marks the results that templates or plans change as not checked, because KMS decides for the
  * deployed state, which the change has not reached yet.
  */
 function codeChangedResults(report) {
@@ -60123,7 +60123,7 @@ function simulatedIam(identity, request, supplied, facts) {
 }
 /**
  * Adds what the change attaches to a simulated principal (policies from templates or plans)
- * to the simulator's answer about today's policies: a Deny in them applies, and an Allow in
+ * to the simulator's result about today's policies: a Deny in them applies, and an Allow in
  * them opens the IAM side, still capped by the boundary and the SCPs the simulator reported.
  * A policy the change attaches but whose document is unknown leaves the IAM side undecided.
  */
@@ -60704,8 +60704,8 @@ function unseenDenySources(identity, identityMatches, unresolved) {
     return sources;
 }
 /**
- * The SCP lock of a simulated principal: the simulator's Organizations detail, and also the
- * SCPs of any Organizations fact files, the more restrictive of the two. Offline, the files only.
+ * Returns the SCP lock of a simulated principal: the more restrictive of the simulator's
+ * Organizations detail and the SCPs of any Organizations fact files. Offline, the files only.
  */
 function simulatedScp(simulated, fromFiles, facts) {
     if (!simulated)
@@ -60714,7 +60714,7 @@ function simulatedScp(simulated, fromFiles, facts) {
         return simulated.scp;
     return moreRestrictive(simulated.scp, fromFiles());
 }
-/** The simulator's SCP verdict for a principal whose policies come from code, if it gave one. */
+/** Returns the simulator's SCP verdict for a principal whose policies come from code, if any. */
 function codeScp(identity, request, supplied, facts) {
     const scp = simulatedOrganizations(identity, request, supplied, facts);
     return scp ? { scp } : undefined;

@@ -1,5 +1,5 @@
 /**
- * `confirm-with-dry-run`: after a live check, KMS's own DryRun answer is compared with the
+ * `confirm-with-dry-run`: after a live check, KMS's own DryRun verdict is compared with the
  * engine's decision, and a disagreement fails the result and the gate.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
@@ -68,7 +68,7 @@ async function liveRun(dryRunOverride?: Record<string, 'allow' | 'deny'>) {
 }
 
 describe('confirm-with-dry-run', () => {
-  test('KMS agreeing keeps the gate passing and the decrypt is sent as the role', async () => {
+  test('agreeing DryRun keeps the gate passing', async () => {
     const { report, emulator } = await liveRun()
     const decrypt = report.results.find((result) => result.action === 'kms:Decrypt')
 

@@ -1,7 +1,7 @@
 /**
- * Every bundled example, run live against the loopback AWS emulator (which serves the
- * example's fact files over the real KMS, IAM and STS protocols), must give the same
- * verdicts as the offline run over the same files, with the promised number of calls.
+ * Every bundled example, run live against the loopback AWS emulator, must give the same
+ * verdicts as the offline run over the same files, with the promised number of calls. The
+ * emulator serves the example's fact files over the real KMS, IAM and STS protocols.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -111,14 +111,14 @@ function callCounts(report: CheckReport): Record<string, number> {
 }
 
 /**
- * The calls a live run may make for these expectations: one simulation per IAM principal
- * and per set of operation keys its actions carry (each example gives one context per
- * principal, and Decrypt and Encrypt on a symmetric key carry kms:EncryptionAlgorithm,
- * which other actions do not), one DescribeKey per way a key is written
- * (a key ARN and an alias of the same key are two), one GetKeyPolicy per key, one
- * ListAliases per key named by an alias,
- * one ListGrants page per grant (the emulator pages one grant at a time) and at least one,
- * and one GetCallerIdentity, plus one AssumeRole when a key or principal is in the second account.
+ * Returns the calls a live run may make for these expectations.
+ * - One simulation per IAM principal and per set of operation keys its actions carry. Each
+ *   example gives one context per principal. Decrypt and Encrypt on a symmetric key carry
+ *   kms:EncryptionAlgorithm, which other actions do not.
+ * - One DescribeKey per way a key is written (a key ARN and an alias of one key are two).
+ * - One GetKeyPolicy per key, and one ListAliases per key named by an alias.
+ * - One ListGrants page per grant, and at least one (the emulator pages one grant at a time).
+ * - One GetCallerIdentity, plus one AssumeRole when a key or principal is in the second account.
  */
 function expectedCalls(offline: CheckReport): Record<string, number> {
   const evidence = offline.results.map((result) => result.evidence)

@@ -125,7 +125,7 @@ describe('findings', () => {
     expect(decisions(report)).toEqual(['implicit-deny'])
   })
 
-  test('a key AWS says does not exist is denied even when a file defines it', async () => {
+  test('key missing in AWS beats file key', async () => {
     const { report } = await liveCheck({ keys: [] }, withFacts('key.json', 'iam.json'), {
       'key.json': FILE_KEY,
       'iam.json': FILE_IAM
@@ -133,7 +133,7 @@ describe('findings', () => {
     expect(decisions(report)).toEqual(['implicit-deny'])
   })
 
-  test('a key the gate may not describe is unknown even when a file defines it', async () => {
+  test('undescribable key beats file key', async () => {
     const { report } = await liveCheck(
       {
         keys: KEYS,
@@ -148,7 +148,7 @@ describe('findings', () => {
     expect(decisions(report)).toEqual(['unknown'])
   })
 
-  test('a session whose role AWS says does not exist is not allowed by a file role', async () => {
+  test('missing role session beats file role', async () => {
     const { report } = await liveCheck(
       { keys: [{ arn: KEY, policy: FILE_KEY.Policy }], roles: {} },
       manifest(

@@ -91,7 +91,7 @@ describe('failed reads never allow', () => {
     expect(decisions(report)).toEqual(['unknown'])
   })
 
-  test('a server error on page 2 of the grants gives unknown for a deny expectation', async () => {
+  test('grants page 2 server error is unknown', async () => {
     const { report } = await liveCheck(
       {
         keys: [{ arn: KEY, policy: { Version: '2012-10-17', Statement: [] } }],
@@ -253,7 +253,7 @@ describe('call counts', () => {
     expect(aws.count('iam:SimulatePrincipalPolicy')).toBe(1)
   })
 
-  test('a session of a role with a path is simulated as the role with its path', async () => {
+  test('session simulated as role with path', async () => {
     const pathArn = `arn:aws:iam::${ACCOUNT}:role/team/App`
     const { report, aws } = await liveCheck(
       {
@@ -300,7 +300,7 @@ describe('call counts', () => {
 })
 
 describe('findings', () => {
-  test('a key policy from AWS that does not parse makes that key unknown instead of stopping the run', async () => {
+  test('unparsable live key policy is unknown', async () => {
     const { report } = await liveCheck(
       {
         keys: KEYS,
@@ -384,7 +384,7 @@ describe('findings', () => {
       ONE
     )
     expect(aws.count('kms:ListGrants')).toBeLessThanOrEqual(1000)
-    // Grants only add access, so the key policy's allow stands without them.
+    // Grants only add access, so the key policy's allow remains without them.
     expect(decisions(report)).toEqual(['allowed'])
   }, 60_000)
 })

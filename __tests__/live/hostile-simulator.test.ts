@@ -155,7 +155,7 @@ describe('what holds', () => {
       })),
       ONE
     )
-    // The answer contradicts itself, so nothing it says can be trusted.
+    // The result contradicts itself, so none of it can be trusted.
     expect(decisions(report)).toEqual(['unknown'])
   })
 
@@ -170,7 +170,7 @@ describe('what holds', () => {
 
   test('resource-specific implicitDeny under an action-level allowed is not allowed', async () => {
     // The action-level decision must be the most restrictive of the resources' decisions,
-    // so this answer contradicts itself and is not used.
+    // so this result contradicts itself and is not used.
     const { report } = await liveCheck(
       world(() =>
         resourceSpecific({}, { EvalResourceDecision: 'implicitDeny', MatchedStatements: [] })
@@ -211,7 +211,7 @@ describe('findings', () => {
     expect(decisions(report)).toEqual(['unknown'])
   })
 
-  test('a later explicitDeny for the same action and key is not hidden by an earlier allowed', async () => {
+  test('later duplicate explicitDeny is not hidden', async () => {
     const { report } = await liveCheck(
       world((_params, index) =>
         index === 0

@@ -1,5 +1,5 @@
 /**
- * Combining a live run's facts with fact files. AWS's answer wins: a key read live
+ * Combining a live run's facts with fact files. What AWS returns wins: a key read live
  * replaces the same key from a file, a principal the simulator evaluated replaces the same
  * principal from authorization details, and a key or principal that AWS could not give
  * (not found, or not readable) is removed from the files too, so that its gap decides.
@@ -30,7 +30,7 @@ export interface LiveFactsForCheck {
 export function combineFacts(files: LoadedFacts | undefined, live: LiveFactsForCheck): LoadedFacts {
   const base = files?.facts
   // Keys and principals from templates and plans describe the state the change deploys: they
-  // are laid over AWS's answers, not replaced by them.
+  // are laid over what AWS returns, not replaced by it.
   const fromCode = (base?.keys ?? []).filter(isFromCode)
   const codeKeys = new Map(fromCode.map((key) => [key.arn, key]))
   const liveKeys = live.keys.facts.keys.map((key) => {
@@ -80,7 +80,7 @@ export function combineFacts(files: LoadedFacts | undefined, live: LiveFactsForC
 
 /**
  * Drops the gaps about keys and principals that code defines: a key a template creates is not
- * in AWS yet, and AWS's "not found" says nothing about the state the change deploys.
+ * in AWS yet, and AWS's "not found" tells nothing about the state the change deploys.
  */
 function withoutCodeSubjects(gaps: FactGap[], base: Facts | undefined): FactGap[] {
   if (!base) return gaps
@@ -113,7 +113,7 @@ function withoutCodeSubjects(gaps: FactGap[], base: Facts | undefined): FactGap[
 
 /**
  * Applies the policies that code attaches to entities AWS returned (no fact file defined
- * them). On a simulated entity they join the simulator's answer; a removal makes that answer
+ * them). On a simulated entity they join the simulator's result. A removal makes that result
  * outdated, so the IAM side is undecided.
  */
 function applyPendingAttachments(accounts: AccountIamFacts[], attachments: PolicyAttachment[]) {

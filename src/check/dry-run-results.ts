@@ -1,7 +1,7 @@
 /**
- * Laying KMS's DryRun answers over a report. A disagreement between the engine and KMS
+ * Laying KMS's DryRun verdicts over a report. A disagreement between the engine and KMS
  * means the facts or the engine are wrong for this request, so the result fails whatever
- * `expect` says, and the gate with it.
+ * `expect` is, and the gate with it.
  */
 import type { Facts } from '../engine/model.js'
 import type { CheckReport, DryRunConfirmation, ExpectationResult } from './results.js'
@@ -73,7 +73,7 @@ export function withDryRun(
 }
 
 /**
- * Marks the results that templates or plans change as not checked: KMS answers for the
+ * Marks the results that templates or plans change as not checked, because KMS decides for the
  * deployed state, which the change has not reached yet.
  */
 export function codeChangedResults(report: CheckReport): Map<number, DryRunConfirmation> {

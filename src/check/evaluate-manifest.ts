@@ -19,7 +19,7 @@ export interface FactsForCheck {
 export interface EvaluateOptions {
   failOnUnknown: boolean
   toolVersion: string
-  /** Where the facts came from; default offline. */
+  /** Origin of the facts; default offline. */
   mode?: CheckReport['mode']
   modeReason?: string
   live?: CheckReport['live']

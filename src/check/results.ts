@@ -35,7 +35,7 @@ export interface RemediationChange {
   statement?: Record<string, unknown>
   /** Existing statements that must be removed or narrowed. */
   statements?: StatementRef[]
-  /** Where the change is made, when the policy is written in a template or plan. */
+  /** Place of the change, when the policy is written in a template or plan. */
   location?: SourceLocation
   /** The statement written in that file's language (YAML, JSON or HCL). */
   snippet?: { language: 'yaml' | 'json' | 'hcl'; text: string }
@@ -49,13 +49,13 @@ export interface Remediation {
   verifyCommands: string[]
 }
 
-/** KMS's own answer to a DryRun request, compared with the engine's decision. */
+/** KMS's own verdict on a DryRun request, compared with the engine's decision. */
 export interface DryRunConfirmation {
-  /** `allowed`: KMS answered DryRunOperationException; `denied`: AccessDeniedException. */
+  /** `allowed`: KMS returned DryRunOperationException; `denied`: AccessDeniedException. */
   kms: 'allowed' | 'denied' | 'not-checked'
-  /** False when KMS and the engine disagree: the result then fails, whatever `expect` says. */
+  /** False when KMS and the engine disagree. The result then fails, whatever `expect` is. */
   agrees: boolean
-  /** Why it was not checked, or what KMS answered. */
+  /** Reason it was not checked, or what KMS returned. */
   detail: string
 }
 
@@ -81,7 +81,7 @@ export interface ExpectationResult {
   /** The result's status before the change (at the base revision), when the base was checked. */
   baseStatus?: ResultStatus
   /**
-   * What the change does to this result: `breaks` (passed before, not now), `fixes` (did
+   * Effect of the change on this result: `breaks` (passed before, not now), `fixes` (did
    * not pass before, passes now) or `unchanged`.
    */
   change?: 'breaks' | 'fixes' | 'unchanged'
@@ -115,7 +115,7 @@ export interface AwsCallCount {
   failures: number
 }
 
-/** How a live run read AWS. */
+/** The AWS reads of a live run. */
 export interface LiveRun {
   /** The identity of the gate's own credentials (sts:GetCallerIdentity), when known. */
   gateArn?: string
@@ -140,7 +140,7 @@ export interface CheckReport {
   reportVersion: 1
   tool: { name: 'kms-access-gate'; version: string }
   manifest: string
-  /** Where the facts came from: fact files only, or AWS (plus any fact files). */
+  /** Origin of the facts: fact files only, or AWS (plus any fact files). */
   mode: 'offline' | 'live'
   /** Why this mode was used, such as `mode auto: AWS credentials found in AWS_ACCESS_KEY_ID`. */
   modeReason?: string

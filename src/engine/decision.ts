@@ -48,7 +48,7 @@ export interface StatementRef {
   effect: Effect
   location?: SourceLocation
   /**
-   * Where the IAM policy simulator found the statement inside its policy document (live runs
+   * Position the IAM policy simulator gave for the statement inside its policy document (live runs
    * read no policy files, so there is no `location` and `index` is not known).
    */
   simulatorPosition?: { line: number; column: number }
@@ -114,7 +114,7 @@ export interface ResolvedPrincipal {
   roleArn?: string
   accountId?: string
   partition: string
-  /** Where a new identity-policy statement for this principal is written in code, when it is defined there. */
+  /** Place in code for a new identity-policy statement of this principal, when code defines it. */
   policyOrigin?: PolicyOrigin
 }
 

@@ -71,11 +71,11 @@ export interface EvaluationState {
   unseenDenySources: string[]
   /** True when only a grant can authorize the action (kms:RetireGrant). */
   grantOnly: boolean
-  /** The IAM policy simulator's answer, for principals evaluated by it (live runs). */
+  /** The IAM policy simulator's result, for principals it evaluated (live runs). */
   simulated?: SimulatedIam
-  /** Why parts of the key could not be read in a live run, by part. */
+  /** Reasons parts of the key could not be read in a live run, by part. */
   keyGaps: KeyGaps
-  /** Why the principal could not be read in a live run. */
+  /** Reason the principal could not be read in a live run. */
   principalGap?: string
   /** Values of templates and plans that could not be resolved. */
   unresolved?: Facts['unresolved']
@@ -505,8 +505,8 @@ function unseenDenySources(
 }
 
 /**
- * The SCP lock of a simulated principal: the simulator's Organizations detail, and also the
- * SCPs of any Organizations fact files, the more restrictive of the two. Offline, the files only.
+ * Returns the SCP lock of a simulated principal: the more restrictive of the simulator's
+ * Organizations detail and the SCPs of any Organizations fact files. Offline, the files only.
  */
 function simulatedScp(
   simulated: Pick<SimulatedIam, 'scp'> | undefined,
@@ -518,7 +518,7 @@ function simulatedScp(
   return moreRestrictive(simulated.scp, fromFiles())
 }
 
-/** The simulator's SCP verdict for a principal whose policies come from code, if it gave one. */
+/** Returns the simulator's SCP verdict for a principal whose policies come from code, if any. */
 function codeScp(
   identity: PrincipalIdentity,
   request: MatchRequest,

@@ -73,18 +73,18 @@ export interface PolicyWarning {
 }
 
 /**
- * Where a policy is written in infrastructure as code, so that a fix is written in that
- * file's language and annotations point at the right line.
+ * Place of a policy in infrastructure as code, so that a fix is written in that file's
+ * language and annotations point at the right line.
  */
 export interface PolicyOrigin {
   format: 'cloudformation-yaml' | 'cloudformation-json' | 'terraform-plan'
   file: string
   /** The CloudFormation logical ID or the Terraform resource address. */
   resource: string
-  /** Where a new statement belongs: the `Statement` list, or the Terraform resource block. */
+  /** Place for a new statement: the `Statement` list, or the Terraform resource block. */
   statementsLocation?: SourceLocation
   /**
-   * How a Terraform policy is written: `jsonencode({...})`, a `data "aws_iam_policy_document"`
+   * Form of a Terraform policy: `jsonencode({...})`, a `data "aws_iam_policy_document"`
    * (then `statementsLocation` is that data block), or JSON text.
    */
   terraformStyle?: 'jsonencode' | 'policy-document' | 'json'
@@ -146,8 +146,8 @@ interface IamEntityFact {
   /** True for an entity a template or plan defines: it describes the state the change deploys. */
   fromCode?: boolean
   /**
-   * For a simulated entity: why the simulator's answer no longer describes it, such as a
-   * policy the change removes. `policies` then hold only what the change adds.
+   * Reason the simulator's result no longer describes a simulated entity, such as a policy the
+   * change removes. `policies` then contain only what the change adds.
    */
   simulationOutdated?: string
   /**
@@ -223,8 +223,8 @@ export interface KeyFact {
   /** True when this change creates the key: its ARN is synthetic (`key/pending:AppKey`). */
   pending?: boolean
   /**
-   * The unresolved marker of a key policy that the change sets but whose text is known only
-   * after apply; `policy` is then absent, and the old policy must not be used either.
+   * Unresolved marker of a key policy that the change sets but whose text is known only after
+   * apply. `policy` is then absent, and the old policy must not be used either.
    */
   policyUnresolved?: string
   /**
@@ -334,7 +334,7 @@ export interface SimulatedResult {
 }
 
 /**
- * The answer of iam:SimulatePrincipalPolicy for one IAM role or user and one request
+ * Result of iam:SimulatePrincipalPolicy for one IAM role or user and one request
  * context. It covers the identity policies, the permissions boundary and the SCPs.
  */
 export interface IamSimulationFact {
@@ -343,19 +343,19 @@ export interface IamSimulationFact {
   /** The context that the expectation supplied (the manifest's `context`), keys as written. */
   context: Record<string, string[]>
   results: SimulatedResult[]
-  /** Where the answer came from, such as `iam:SimulatePrincipalPolicy (account 111122223333)`. */
+  /** Origin of the result, such as `iam:SimulatePrincipalPolicy (account 111122223333)`. */
   source: string
 }
 
 /**
  * A fact that could not be read from AWS. Results that need it are `unknown` with this
- * reason, or, for a key AWS says does not exist, denied.
+ * reason, or denied for a key that AWS reports missing.
  */
 export interface FactGap {
   /** A key ARN, a key ID or alias as the expectation names it, or a principal ARN. */
   subject: string
   part: 'key' | 'key-policy' | 'grants' | 'aliases' | 'tags' | 'principal' | 'iam-simulation'
-  /** `not-found`: AWS answered that it does not exist; `unreadable`: the gate could not read it. */
+  /** `not-found`: AWS reported that it does not exist; `unreadable`: the gate could not read it. */
   kind: 'not-found' | 'unreadable'
   /** For a key named by a bare key ID or alias name: the account and Region it was looked up in. */
   accountId?: string
@@ -382,7 +382,7 @@ export interface Facts {
   /** Empty when no VPC endpoint facts were supplied; endpoint policies are then not checked. */
   vpcEndpoints: VpcEndpointFact[]
   sessionPolicies: SessionPolicyFact[]
-  /** Simulator answers for principals whose `identitySource` is `simulator` (live runs). */
+  /** Simulator results for principals whose `identitySource` is `simulator` (live runs). */
   iamSimulations?: IamSimulationFact[]
   /** Facts a live run could not read, with the reason. */
   gaps?: FactGap[]

@@ -71,7 +71,7 @@ export function simulatedIam(
 
 /**
  * Adds what the change attaches to a simulated principal (policies from templates or plans)
- * to the simulator's answer about today's policies: a Deny in them applies, and an Allow in
+ * to the simulator's result about today's policies: a Deny in them applies, and an Allow in
  * them opens the IAM side, still capped by the boundary and the SCPs the simulator reported.
  * A policy the change attaches but whose document is unknown leaves the IAM side undecided.
  */

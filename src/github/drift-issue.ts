@@ -1,6 +1,6 @@
 /**
  * Keeps one tracking issue for drift found by scheduled runs: opened when expectations fail,
- * updated with a comment on what changed, and closed when every expectation holds again.
+ * updated with a comment on what changed, and closed when every expectation passes again.
  */
 import type { CheckReport } from '../check/results.js'
 import {
@@ -48,7 +48,7 @@ export type DriftIssueResult =
       issueNumber: number
       url: string
     }
-  /** Every expectation holds and no issue is open. */
+  /** Every expectation passes and no issue is open. */
   | { action: 'none' }
   | NotPermitted
   | RequestFailed

@@ -5,7 +5,7 @@
  * with an unknown value (aws:CurrentTime, aws:EpochTime, aws:SourceIp, aws:UserAgent,
  * aws:MultiFactorAuthPresent, aws:TokenIssueTime, the aws:userid of a role, operation
  * parameters such as kms:SigningAlgorithm) are never sent: the simulator then lists them
- * in `MissingContextValues`, and the engine treats such an answer as uncertain.
+ * in `MissingContextValues`, and the engine treats such a result as uncertain.
  */
 import type { RoleFact, UserFact } from '../../engine/model.js'
 import type { RequestContext } from '../../inputs/settings.js'
@@ -42,7 +42,7 @@ const ENCRYPTION_ALGORITHM_ACTIONS = new Set([
  *   DeriveSharedSecret) and kms:BypassPolicyLockoutSafetyCheck (false for PutKeyPolicy).
  *
  * NOTE: kms:RequestAlias is not sent, because one simulation serves expectations that
- * name the key by alias and by ARN alike; a policy that tests it makes the answer
+ * name the key by alias and by ARN alike; a policy that tests it makes the result
  * uncertain. The organization keys are not sent either, because a live run reads no
  * Organizations facts.
  */

@@ -60,7 +60,7 @@ export interface LiveFacts {
   /** Calls, attempts and failures per operation, and the gate's identity per account. */
   calls: CallSummary
   gateIdentity?: { arn: string; accountId: string }
-  /** Why the gate's own identity is unknown (no credentials, say); nothing else is read then. */
+  /** Reason the gate's own identity is unknown (no credentials, say). Nothing else is read then. */
   identityProblem?: string
 }
 

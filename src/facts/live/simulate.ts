@@ -171,7 +171,7 @@ const STRICTNESS = { allowed: 0, implicitDeny: 1, explicitDeny: 2 } as const
  * Reference defines as the most restrictive of their decisions (explicitDeny over
  * implicitDeny over allowed), and its `MissingContextValues` apply to each resource. An
  * action whose aggregate is not that decision gets no result for any of its resources.
- * Answers for the same pair that repeat (within a page or across pages) collapse when they
+ * Results for the same pair that repeat (within a page or across pages) collapse when they
  * are equal, and give no result when they differ.
  */
 function readSimulation(
@@ -324,7 +324,7 @@ function readStatement(statement: Statement): SimulatedStatement {
 
 /**
  * Pushes a gap for the actions and keys the simulator returned no usable decision for,
- * naming those whose answer contradicts itself.
+ * naming those whose result contradicts itself.
  */
 function reportMissingResults(
   group: SimulationGroup,

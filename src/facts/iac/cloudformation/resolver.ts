@@ -16,7 +16,7 @@ import { MAX_TEMPLATE_VALUES, type ParsedTemplate, setMember } from './parse-tem
 
 export type { IacContext } from '../code-facts.js'
 
-/** What `AWS::NoValue` resolves to: the member or list entry is removed. */
+/** The value of `AWS::NoValue`: the member or list entry that contains it is removed. */
 export const NO_VALUE: unique symbol = Symbol('AWS::NoValue')
 
 /** Shows a resolved value in a message; unlike `quote`, it accepts `NO_VALUE`. */
@@ -26,7 +26,7 @@ export function shown(value: unknown): string {
   return quote(value)
 }
 
-/** Where an intrinsic is written, for markers and errors. */
+/** Place of an intrinsic in the template, for markers and errors. */
 export interface Site {
   node: object
   /** The expression as written, when it is only a part of `node` (a `${Name}` in `Fn::Sub`). */
@@ -77,7 +77,7 @@ export class TemplateResolver {
     return this.index.locate(container, key) ?? this.parsed.index.locate(container, key)
   }
 
-  /** An `InputError` at `container[key]`, or at `container`. */
+  /** Builds an `InputError` at `container[key]`, or at `container`. */
   error(message: string, container?: object, key?: string | number): InputError {
     const location = container ? (this.locate(container, key) ?? this.locate(container)) : undefined
     return location
@@ -102,7 +102,7 @@ export class TemplateResolver {
     this.offsets.set(container, offsets)
   }
 
-  /** The intrinsic as written: the YAML text of a short form, or compact JSON. */
+  /** Returns the intrinsic as written: the YAML text of a short form, or compact JSON. */
   written(node: object): string {
     const span = this.parsed.spans.get(node)
     const text = span
@@ -349,7 +349,7 @@ export class TemplateResolver {
     )
   }
 
-  /** The value of a pseudo parameter, or a marker when the context does not give it. */
+  /** Returns the value of a pseudo parameter, or a marker when the context does not give it. */
   pseudoParameter(name: string, site: Site): unknown {
     const { context } = this
     switch (name) {
@@ -640,7 +640,7 @@ export function containsMarker(value: unknown): boolean {
   return false
 }
 
-/** A canonical text for comparing resolved values; CloudFormation compares scalars as strings. */
+/** Returns a canonical text for comparing resolved values, because CloudFormation compares scalars as strings. */
 function comparable(value: unknown): string {
   if (typeof value === 'number' || typeof value === 'boolean') return JSON.stringify(String(value))
   return JSON.stringify(value, (_key, member) =>

@@ -140,12 +140,12 @@ export class TemplateResources implements ResourceValues {
     return `arn:${partition}:kms:${this.region()}:${this.account()}:key/${this.keyId(logicalId)}`
   }
 
-  /** The stack's account, or its marker. */
+  /** Returns the stack's account, or its marker. */
   account(): string {
     return this.resolver.context.accountId ?? this.resolver.registry.marker('AWS::AccountId')
   }
 
-  /** The stack's Region, or its marker. */
+  /** Returns the stack's Region, or its marker. */
   region(): string {
     return this.resolver.context.region ?? this.resolver.registry.marker('AWS::Region')
   }

@@ -75,12 +75,12 @@ export class PlanContext {
     return types.flatMap((type) => this.byType.get(type) ?? [])
   }
 
-  /** The old state of instances of the given types that the plan deletes or replaces. */
+  /** Returns the old state of instances of the given types that the plan deletes or replaces. */
   deletedOfType(...types: string[]): ResourceInstance[] {
     return types.flatMap((type) => this.deletedByType.get(type) ?? [])
   }
 
-  /** The instance at `address` after apply, if any. */
+  /** Returns the instance at `address` after apply, if any. */
   instanceAt(address: string): ResourceInstance | undefined {
     return this.byAddress.get(address)
   }
@@ -172,10 +172,10 @@ export class PlanContext {
   }
 
   /**
-   * Parses the policy JSON at `container[key]` (a planned value). Statement locations are
-   * the `.tf` location of the policy attribute when the `.tf` files declare the resource,
-   * because positions inside the plan's one-line JSON string name no line of the configuration; else they
-   * point into the plan.
+   * Parses the policy JSON at `container[key]` (a planned value). Positions inside the plan's
+   * one-line JSON string name no line of the configuration. So statement locations are the
+   * `.tf` location of the policy attribute when the `.tf` files declare the resource, and
+   * otherwise point into the plan.
    */
   parsePolicy(
     instance: ResourceInstance,

@@ -106,7 +106,7 @@ export function dataSourceValues(root: JsonObject, type: string): JsonObject[] {
   return found
 }
 
-/** The configuration module for `steps`, following `module_calls`. */
+/** Returns the configuration module for `steps`, following `module_calls`. */
 export function configModule(root: JsonObject, steps: ModuleStep[]): JsonObject | undefined {
   let module = isObject(root.configuration) ? root.configuration.root_module : undefined
   for (const step of steps) {
@@ -120,7 +120,7 @@ export function configModule(root: JsonObject, steps: ModuleStep[]): JsonObject 
 /** Configuration resources of each module by mode, type and name, built once per module. */
 const resourceIndexes = new WeakMap<JsonObject, Map<string, JsonObject>>()
 
-/** The configuration entry of a resource, by its parsed address. */
+/** Returns the configuration entry of a resource, by its parsed address. */
 export function configResource(root: JsonObject, address: ParsedAddress): JsonObject | undefined {
   const module = configModule(root, address.modules)
   if (!module) return undefined
@@ -147,7 +147,7 @@ function plannedRoot(root: JsonObject): unknown {
   return isObject(root.planned_values) ? root.planned_values.root_module : undefined
 }
 
-/** All resources of a values module and its child modules, depth first. */
+/** Returns every resource of a values module and its child modules, depth first. */
 function moduleResources(module: unknown): JsonObject[] {
   if (!isObject(module)) return []
   const resources = Array.isArray(module.resources)

@@ -8,7 +8,7 @@ import type { ResourceInstance } from './plan-resources.js'
 /** A planned value: known (possibly null), or known only after apply. */
 export type PlannedValue = { known: true; value: unknown } | { known: false }
 
-/** The planned value of attribute `name` of `instance`. */
+/** Returns the planned value of attribute `name` of `instance`. */
 export function plannedValue(instance: ResourceInstance, name: string): PlannedValue {
   if (instance.unknown[name] === true) return { known: false }
   if (!Object.hasOwn(instance.values, name)) {
@@ -40,7 +40,7 @@ export function isConfigured(instance: ResourceInstance, name: string): boolean 
 }
 
 /**
- * The references of the expression of `name` in `expressions` (a resource's, or a nested
+ * Returns the references of the expression of `name` in `expressions` (a resource's, or a nested
  * block's), without those that are a prefix of another one, as Terraform lists
  * `aws_iam_role.app.arn` together with `aws_iam_role.app`.
  */
@@ -59,7 +59,7 @@ export function expressionReferences(expressions: JsonObject | undefined, name: 
   )
 }
 
-/** The `expressions` object of a configuration entry. */
+/** Returns the `expressions` object of a configuration entry. */
 export function configExpressions(config: JsonObject | undefined): JsonObject | undefined {
   return config && isObject(config.expressions) ? config.expressions : undefined
 }
