@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from '@jest/globals'
 import { combineFacts } from '../../src/check/combine-facts.js'
+import { evaluateRequest } from '../../src/engine/evaluate.js'
 import type { KeyFact, Policy, RoleFact } from '../../src/engine/model.js'
 import type { LoadedFacts } from '../../src/facts/load-facts.js'
 
@@ -100,5 +101,100 @@ describe('combineFacts', () => {
       gaps: []
     })
     expect(combined.facts.iam[0].roles).toEqual([fromTemplate])
+  })
+})
+
+describe('code attachments on simulated roles', () => {
+  const KEY_POLICY: Policy = {
+    kind: 'key-policy',
+    name: 'default',
+    version: '2012-10-17',
+    statements: [
+      {
+        index: 0,
+        effect: 'Allow',
+        principal: {
+          wildcard: false,
+          aws: ['arn:aws:iam::111122223333:root'],
+          service: [],
+          federated: [],
+          canonicalUser: []
+        },
+        action: ['kms:*'],
+        resource: ['*'],
+        conditions: []
+      }
+    ],
+    warnings: []
+  }
+
+  function combinedWith(removes: string[]) {
+    const simulated = role({ identitySource: 'simulator', tagsUnknown: true })
+    const files = loaded([])
+    files.facts.pendingAttachments = [
+      { accountId: '111122223333', kind: 'role', name: 'app', removes }
+    ]
+    return combineFacts(files, {
+      keys: loaded([
+        key({
+          policy: KEY_POLICY,
+          grants: [],
+          metadata: {
+            keyState: 'Enabled',
+            keyUsage: 'ENCRYPT_DECRYPT',
+            keySpec: 'SYMMETRIC_DEFAULT'
+          }
+        })
+      ]),
+      iam: [
+        { accountId: '111122223333', roles: [simulated], users: [], groups: [], source: 'iam' }
+      ],
+      simulations: [
+        {
+          principalArn: ROLE,
+          context: {},
+          source: 'simulation',
+          results: [
+            {
+              action: 'kms:Decrypt',
+              resourceArn: ARN,
+              decision: 'allowed',
+              matchedStatements: [{ sourcePolicyId: 'kms-use', sourcePolicyType: 'role' }],
+              missingContextValues: []
+            }
+          ]
+        }
+      ],
+      gaps: []
+    })
+  }
+
+  function decrypt(facts: ReturnType<typeof combinedWith>['facts']) {
+    return evaluateRequest(
+      {
+        principal: ROLE,
+        action: 'kms:Decrypt',
+        key: ARN,
+        context: {},
+        region: 'eu-west-1',
+        partition: 'aws'
+      },
+      facts
+    )
+  }
+
+  it('marks the simulation outdated when the change removes a policy', () => {
+    const combined = combinedWith(['kms-use'])
+    expect(combined.facts.iam[0].roles[0].simulationOutdated).toContain('kms-use')
+  })
+
+  it('leaves an allow by a removed policy unknown', () => {
+    expect(decrypt(combinedWith(['kms-use']).facts).decision).toBe('unknown')
+  })
+
+  it('keeps the simulator allow when nothing is removed', () => {
+    const evaluation = decrypt(combinedWith([]).facts)
+    expect(evaluation.reasons).toEqual([])
+    expect(evaluation.decision).toBe('allowed')
   })
 })
